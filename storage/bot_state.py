@@ -1,0 +1,63 @@
+"""The bot's own state: conversation positions, per-user drafts, updates already handled."""
+
+from __future__ import annotations
+
+import json
+
+import aiosqlite
+
+from storage.database import utc_now
+
+
+async def mark_update_handled(db: aiosqlite.Connection, channel: str, update_id: int) -> bool:
+    """Record an update as handled. False if it was handled before (a re-delivery)."""
+    cursor = await db.execute(
+        "INSERT INTO handled_updates (channel, update_id, handled_at) VALUES (?, ?, ?)"
+        " ON CONFLICT DO NOTHING",
+        (channel, update_id, utc_now()),
+    )
+    return cursor.rowcount == 1
+
+
+async def forget_handled_updates_before(db: aiosqlite.Connection, channel: str, cutoff_utc: str) -> int:
+    cursor = await db.execute(
+        "DELETE FROM handled_updates WHERE channel = ? AND handled_at < ?", (channel, cutoff_utc)
+    )
+    return cursor.rowcount
+
+
+async def load_conversations(db: aiosqlite.Connection, name: str) -> dict[tuple, object]:
+    rows = await (
+        await db.execute("SELECT conversation_key, state FROM bot_conversations WHERE name = ?", (name,))
+    ).fetchall()
+    return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
+
+
+async def save_conversation(db: aiosqlite.Connection, name: str, key: tuple, state: object | None) -> None:
+    encoded_key = json.dumps(list(key))
+    if state is None:
+        await db.execute(
+            "DELETE FROM bot_conversations WHERE name = ? AND conversation_key = ?", (name, encoded_key)
+        )
+    else:
+        await db.execute(
+            "INSERT INTO bot_conversations (name, conversation_key, state) VALUES (?, ?, ?)"
+            " ON CONFLICT (name, conversation_key) DO UPDATE SET state = excluded.state",
+            (name, encoded_key, json.dumps(state)),
+        )
+
+
+async def load_user_data(db: aiosqlite.Connection) -> dict[int, dict]:
+    rows = await (await db.execute("SELECT user_id, data FROM bot_user_data")).fetchall()
+    return {user_id: json.loads(data) for user_id, data in rows}
+
+
+async def save_user_data(db: aiosqlite.Connection, user_id: int, data: dict | None) -> None:
+    if not data:
+        await db.execute("DELETE FROM bot_user_data WHERE user_id = ?", (user_id,))
+    else:
+        await db.execute(
+            "INSERT INTO bot_user_data (user_id, data) VALUES (?, ?)"
+            " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+            (user_id, json.dumps(data, ensure_ascii=False)),
+        )

@@ -1,0 +1,74 @@
+"""Concerns and their attachments."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.database import utc_now
+from storage.records import Attachment, Concern
+
+_COLUMNS = "id, commune_id, code, resident_id, hamlet_id, category, body, status, submitted_at"
+
+
+async def code_exists(db: aiosqlite.Connection, code: str) -> bool:
+    row = await (await db.execute("SELECT 1 FROM concerns WHERE code = ?", (code,))).fetchone()
+    return row is not None
+
+
+async def by_submission_key(db: aiosqlite.Connection, key: str) -> Concern | None:
+    row = await (await db.execute(f"SELECT {_COLUMNS} FROM concerns WHERE submission_key = ?", (key,))).fetchone()
+    return await _with_attachments(db, row)
+
+
+async def by_code(db: aiosqlite.Connection, code: str) -> Concern | None:
+    row = await (await db.execute(f"SELECT {_COLUMNS} FROM concerns WHERE code = ?", (code,))).fetchone()
+    return await _with_attachments(db, row)
+
+
+async def insert(
+    db: aiosqlite.Connection,
+    *,
+    commune_id: str,
+    code: str,
+    resident_id: int,
+    hamlet_id: str,
+    category: str,
+    body: str,
+    status: str,
+    submission_key: str,
+    attachments: tuple[Attachment, ...],
+) -> Concern:
+    now = utc_now()
+    cursor = await db.execute(
+        "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status,"
+        " submission_key, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key, now, now),
+    )
+    concern_id = cursor.lastrowid
+    await db.executemany(
+        "INSERT INTO concern_attachments (concern_id, kind, file_ref, latitude, longitude) VALUES (?, ?, ?, ?, ?)",
+        [(concern_id, a.kind, a.file_ref, a.latitude, a.longitude) for a in attachments],
+    )
+    return Concern(concern_id, commune_id, code, resident_id, hamlet_id, category, body, status, now, attachments)
+
+
+async def of_resident(db: aiosqlite.Connection, resident_id: int, limit: int = 50) -> list[Concern]:
+    rows = await (
+        await db.execute(
+            f"SELECT {_COLUMNS} FROM concerns WHERE resident_id = ? ORDER BY submitted_at DESC, id DESC LIMIT ?",
+            (resident_id, limit),
+        )
+    ).fetchall()
+    return [Concern(*row) for row in rows]
+
+
+async def _with_attachments(db: aiosqlite.Connection, row) -> Concern | None:
+    if row is None:
+        return None
+    rows = await (
+        await db.execute(
+            "SELECT kind, file_ref, latitude, longitude FROM concern_attachments WHERE concern_id = ? ORDER BY id",
+            (row[0],),
+        )
+    ).fetchall()
+    return Concern(*row, attachments=tuple(Attachment(*r) for r in rows))

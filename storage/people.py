@@ -1,0 +1,58 @@
+"""People (chat identities) and the residents among them."""
+
+from __future__ import annotations
+
+import aiosqlite
+
+from storage.database import utc_now
+from storage.records import Person, Resident
+
+
+async def get_person(db: aiosqlite.Connection, channel: str, external_id: str) -> Person | None:
+    row = await (
+        await db.execute(
+            "SELECT id, channel, external_id, locale FROM people WHERE channel = ? AND external_id = ?",
+            (channel, external_id),
+        )
+    ).fetchone()
+    return Person(*row) if row else None
+
+
+async def upsert_person(db: aiosqlite.Connection, channel: str, external_id: str, locale: str) -> Person:
+    await db.execute(
+        "INSERT INTO people (channel, external_id, locale, created_at) VALUES (?, ?, ?, ?)"
+        " ON CONFLICT (channel, external_id) DO UPDATE SET locale = excluded.locale",
+        (channel, external_id, locale, utc_now()),
+    )
+    person = await get_person(db, channel, external_id)
+    assert person is not None
+    return person
+
+
+async def get_resident(db: aiosqlite.Connection, person_id: int) -> Resident | None:
+    row = await (
+        await db.execute(
+            "SELECT r.person_id, r.commune_id, r.hamlet_id, r.display_name, p.locale"
+            " FROM residents r JOIN people p ON p.id = r.person_id WHERE r.person_id = ?",
+            (person_id,),
+        )
+    ).fetchone()
+    return Resident(*row) if row else None
+
+
+async def upsert_resident(
+    db: aiosqlite.Connection, person_id: int, commune_id: str, hamlet_id: str, display_name: str
+) -> None:
+    await db.execute(
+        "INSERT INTO residents (person_id, commune_id, hamlet_id, display_name, registered_at) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (person_id) DO UPDATE SET commune_id = excluded.commune_id,"
+        " hamlet_id = excluded.hamlet_id, display_name = excluded.display_name",
+        (person_id, commune_id, hamlet_id, display_name, utc_now()),
+    )
+
+
+async def ensure_commune(db: aiosqlite.Connection, commune_id: str, name: str) -> None:
+    await db.execute(
+        "INSERT INTO communes (id, name) VALUES (?, ?) ON CONFLICT (id) DO UPDATE SET name = excluded.name",
+        (commune_id, name),
+    )

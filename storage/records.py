@@ -1,0 +1,72 @@
+"""Plain records read from the database; the services hand them to the channels."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Person:
+    id: int
+    channel: str
+    external_id: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class Resident:
+    person_id: int
+    commune_id: str
+    hamlet_id: str
+    display_name: str
+    locale: str
+
+
+@dataclass(frozen=True)
+class Attachment:
+    kind: str  # photo | voice | location | document
+    file_ref: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+@dataclass(frozen=True)
+class Concern:
+    id: int
+    commune_id: str
+    code: str
+    resident_id: int
+    hamlet_id: str
+    category: str
+    body: str
+    status: str
+    submitted_at: str  # UTC ISO 8601
+    attachments: tuple[Attachment, ...] = field(default=())
+
+
+@dataclass(frozen=True)
+class HistoryEntry:
+    at: str  # UTC ISO 8601
+    action: str
+    details: dict
+
+
+@dataclass(frozen=True)
+class Dialogue:
+    id: int
+    commune_id: str
+    meeting_at: str  # UTC ISO 8601
+    place: str
+    theme: str | None
+    status: str
+
+
+@dataclass(frozen=True)
+class SpeakerRegistration:
+    id: int
+    concern_id: int
+    concern_code: str
+    dialogue_id: int | None
+    point: str
+    status: str
+    registered_at: str
