@@ -1,0 +1,97 @@
+"""Settings read once from the environment at start-up; a bad value stops start-up with one clear line."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.communes import Communes, CommunesFileError, load_communes
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_COMMUNES_FILE = PROJECT_ROOT / "config" / "communes.toml"
+_TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+
+
+class ConfigError(Exception):
+    """A missing or malformed setting. Its message is one line and never contains a secret."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    token: str | None = field(repr=False)  # never shown in logs or reprs
+    base_url: str
+    base_file_url: str
+    database_path: Path
+    admin_ids: frozenset[int]
+    timezone: ZoneInfo
+    communes_file: Path
+    communes: Communes
+    # Telegram allows about 30 messages a second; 0 turns the throughput cap off
+    # (the fake Bot API of the sandbox and the tests has no limit). 429s are retried either way.
+    rate_limit_per_second: int = 30
+    env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
+
+    @property
+    def sandbox(self) -> bool:
+        return self.token is None
+
+
+def _file_url(base_url: str) -> str:
+    # https://api.telegram.org/bot -> https://api.telegram.org/file/bot
+    head, sep, tail = base_url.rstrip("/").rpartition("/")
+    return f"{head}/file/{tail}" if sep else base_url + "/file"
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+
+    token = env.get("TELEGRAM_BOT_TOKEN", "").strip() or None
+    if token is not None and not _TOKEN_SHAPE.match(token):
+        raise ConfigError("TELEGRAM_BOT_TOKEN does not look like a bot token (digits:letters from @BotFather)")
+
+    base_url = env.get("TELEGRAM_BASE_URL", "").strip() or DEFAULT_BASE_URL
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", base_url):
+        raise ConfigError(f"TELEGRAM_BASE_URL must be an http(s) URL such as {DEFAULT_BASE_URL}")
+
+    admin_ids: set[int] = set()
+    for part in env.get("ADMIN_TELEGRAM_IDS", "").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        if not part.isdigit():
+            raise ConfigError(f"ADMIN_TELEGRAM_IDS must be Telegram user ids separated by commas; {part!r} is not one")
+        admin_ids.add(int(part))
+
+    tz_name = env.get("BOT_TIMEZONE", "").strip() or "Asia/Ho_Chi_Minh"
+    try:
+        timezone = ZoneInfo(tz_name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ConfigError(f"BOT_TIMEZONE {tz_name!r} is not a known time zone (e.g. Asia/Ho_Chi_Minh)") from None
+
+    communes_file = Path(env.get("COMMUNES_FILE", "").strip() or DEFAULT_COMMUNES_FILE)
+    try:
+        communes = load_communes(communes_file)
+    except CommunesFileError as error:
+        raise ConfigError(str(error)) from None
+
+    rate = env.get("TELEGRAM_RATE_LIMIT", "").strip() or "30"
+    if not rate.isdigit():
+        raise ConfigError("TELEGRAM_RATE_LIMIT must be a whole number of messages per second (0 = no cap)")
+
+    return Settings(
+        token=token,
+        base_url=base_url,
+        base_file_url=_file_url(base_url),
+        database_path=Path(env.get("DATABASE_PATH", "").strip() or "data/doithoai.sqlite3"),
+        admin_ids=frozenset(admin_ids),
+        timezone=timezone,
+        communes_file=communes_file,
+        communes=communes,
+        rate_limit_per_second=int(rate),
+        env=env,
+    )
