@@ -1,0 +1,58 @@
+"""What a service refuses, with the message each channel shows (translated where it is shown)."""
+
+from __future__ import annotations
+
+from bot.i18n import N_
+
+
+class DomainError(Exception):
+    """A refusal that changes nothing. `message` is a gettext msgid with named placeholders."""
+
+    message = N_("Sorry, that cannot be done.")
+
+    def __init__(self, **params: object) -> None:
+        super().__init__(self.message % params if params else self.message)
+        self.params = params
+
+
+class NotRegistered(DomainError):
+    message = N_("Please register first: tap /start and choose your hamlet.")
+
+
+class TextTooLong(DomainError):
+    message = N_("That text is too long (%(length)d characters). Please keep it under %(limit)d characters.")
+
+
+class TextEmpty(DomainError):
+    message = N_("Please write a few words describing it.")
+
+
+class NameInvalid(DomainError):
+    message = N_("Please send a name of 2 to %(limit)d characters.")
+
+
+class UnknownChoice(DomainError):
+    message = N_("That choice is not available any more. Please choose again from the buttons.")
+
+
+class PetitionNotInDialogue(DomainError):
+    message = N_(
+        "A complaint or denunciation that needs a petition is not handled in the dialogue. "
+        "Please bring your petition to: %(reception)s. They will receive it and answer you by law."
+    )
+
+
+class ConcernNotFound(DomainError):
+    message = N_("I cannot find a concern with the code %(code)s among yours. Please check the code in “My concerns”.")
+
+
+class AlreadyRegisteredToSpeak(DomainError):
+    message = N_("You are already registered to speak about concern %(code)s.")
+
+
+class NotOpenForSpeaking(DomainError):
+    message = N_("Concern %(code)s is no longer on the way to the dialogue, so you cannot register to speak about it.")
+
+
+class RegistrationNotFound(DomainError):
+    message = N_("That registration is no longer active.")

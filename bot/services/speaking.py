@@ -1,0 +1,81 @@
+"""Registering to speak at the dialogue about one's own concern (plan II.3.2: speakers in registered order)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.domain import MAX_POINT_LENGTH, SPEAKABLE_STATUSES, clean_text, normalize_code
+from bot.errors import AlreadyRegisteredToSpeak, ConcernNotFound, NotOpenForSpeaking, RegistrationNotFound
+from storage import audit, concerns, speakers
+from storage.database import Database, utc_now
+from storage.records import Concern, Dialogue, Resident, SpeakerRegistration
+
+
+@dataclass(frozen=True)
+class SpeakingOverview:
+    dialogue: Dialogue | None  # the next scheduled dialogue of the resident's commune, if any
+    registrations: list[SpeakerRegistration]
+    eligible: list[Concern]  # own concerns one may still register to speak about
+
+
+class SpeakingService:
+    def __init__(self, database: Database) -> None:
+        self._database = database
+
+    async def overview(self, resident: Resident) -> SpeakingOverview:
+        async with self._database.read() as db:
+            dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
+            registrations = await speakers.live_registrations(db, resident.person_id)
+            own = await concerns.of_resident(db, resident.person_id)
+        taken = {r.concern_id for r in registrations}
+        eligible = [c for c in own if c.status in SPEAKABLE_STATUSES and c.id not in taken]
+        return SpeakingOverview(dialogue, registrations, eligible)
+
+    @staticmethod
+    def check_point(point: str | None) -> str:
+        return clean_text(point, MAX_POINT_LENGTH)
+
+    async def check_concern(self, resident: Resident, code_text: str) -> Concern:
+        """The resident's own concern that can still be raised at the dialogue."""
+        code = normalize_code(code_text) or code_text[:12]
+        async with self._database.read() as db:
+            concern = await concerns.by_code(db, code)
+            if concern is None or concern.resident_id != resident.person_id:
+                raise ConcernNotFound(code=code)
+            if concern.status not in SPEAKABLE_STATUSES:
+                raise NotOpenForSpeaking(code=code)
+            if await speakers.live_registration_for(db, concern.id) is not None:
+                raise AlreadyRegisteredToSpeak(code=code)
+        return concern
+
+    async def register(self, resident: Resident, code_text: str, point: str) -> tuple[SpeakerRegistration, Dialogue | None]:
+        text = self.check_point(point)
+        concern = await self.check_concern(resident, code_text)
+        async with self._database.transaction() as db:
+            if await speakers.live_registration_for(db, concern.id) is not None:
+                raise AlreadyRegisteredToSpeak(code=concern.code)
+            dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
+            registration_id = await speakers.register(
+                db, commune_id=resident.commune_id, concern_id=concern.id, resident_id=resident.person_id,
+                dialogue_id=dialogue.id if dialogue else None, point=text,
+            )
+            await audit.record(
+                db, commune_id=resident.commune_id, actor_person_id=resident.person_id,
+                action="speaker.registered", subject_type="concern", subject_id=concern.id,
+                details={"registration": registration_id, "dialogue": dialogue.id if dialogue else None},
+            )
+            registration = await speakers.live_registration_for(db, concern.id)
+        assert registration is not None
+        return registration, dialogue
+
+    async def withdraw(self, resident: Resident, registration_id: int) -> SpeakerRegistration:
+        async with self._database.transaction() as db:
+            registration = await speakers.withdraw(db, registration_id, resident.person_id)
+            if registration is None:
+                raise RegistrationNotFound()
+            await audit.record(
+                db, commune_id=resident.commune_id, actor_person_id=resident.person_id,
+                action="speaker.withdrawn", subject_type="concern", subject_id=registration.concern_id,
+                details={"registration": registration_id},
+            )
+        return registration
