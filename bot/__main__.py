@@ -1,0 +1,72 @@
+"""Entry point: `python -m bot` runs the bot (the sandbox without a token); sub-commands for officials and ops."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+
+from bot.config import ConfigError, load_settings
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else argv
+    if argv and argv[0] == "deadlines":
+        from bot.deadlines import deadlines_command
+
+        return deadlines_command(argv[1:])
+
+    parser = argparse.ArgumentParser(prog="python -m bot", description="doithoai: the commune dialogue bot")
+    sub = parser.add_subparsers(dest="command")
+    sub.add_parser("run", help="run the bot (the sandbox when TELEGRAM_BOT_TOKEN is not set)")
+    sandbox = sub.add_parser("sandbox", help="run the local fake Telegram with a chat page")
+    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument("--host", default="127.0.0.1")
+    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("deadlines", help="the plan's deadlines for a meeting: deadlines --meeting YYYY-MM-DD [--announced YYYY-MM-DD]")
+    args = parser.parse_args(argv)
+
+    try:
+        settings = load_settings()
+    except ConfigError as error:
+        print(f"doithoai: {error}", file=sys.stderr)
+        return 2
+
+    from bot.i18n import CatalogMissing
+    from bot.runner import configure_logging, serve
+
+    configure_logging([settings.token or ""])
+    if args.command == "migrate":
+        return asyncio.run(_migrate(settings))
+    if args.command == "sandbox" and settings.token:
+        settings = _without_token(settings)
+    try:
+        asyncio.run(serve(settings, sandbox_port=getattr(args, "port", 8080), sandbox_host=getattr(args, "host", "127.0.0.1")))
+    except CatalogMissing as error:
+        print(f"doithoai: {error}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def _without_token(settings):
+    from dataclasses import replace
+
+    return replace(settings, token=None)
+
+
+async def _migrate(settings) -> int:
+    from storage.database import Database
+
+    database = await Database.open(settings.database_path, migrate=False)
+    try:
+        applied = await database.migrate()
+        print(f"database {settings.database_path}: applied {len(applied)} migration(s), now at version {await database.schema_version()}")
+    finally:
+        await database.close()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

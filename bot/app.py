@@ -1,0 +1,73 @@
+"""Wiring: the python-telegram-bot Application with its persistence, rate limiter, commands and jobs."""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from telegram import BotCommand, BotCommandScopeAllPrivateChats
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+
+from bot.i18n import I18n, N_
+from bot.persistence import SqlitePersistence
+from bot.services import Services
+from handlers import register
+from handlers.context import CHANNEL, BotContext
+
+log = logging.getLogger(__name__)
+
+# The commands in the menu of every private chat; the description is shown in the user's language.
+COMMANDS = (
+    ("start", N_("Start, or show the menu")),
+    ("new", N_("Send a concern to the commune")),
+    ("mine", N_("My concerns and their status")),
+    ("speak", N_("Register to speak at the dialogue")),
+    ("help", N_("How to use this bot")),
+    ("language", N_("Change the language")),
+    ("cancel", N_("Stop what you are doing")),
+)
+
+
+class DoithoaiApplication(Application):
+    """The Application, which sets its command menus whenever it is initialised (however it is run)."""
+
+    async def initialize(self) -> None:
+        await super().initialize()
+        # Vietnamese is the default menu; English for users whose Telegram is in English.
+        i18n: I18n = self.bot_data["i18n"]
+        for language_code, locale in ((None, "vi"), ("vi", "vi"), ("en", "en")):
+            t = i18n.for_locale(locale)
+            await self.bot.set_my_commands(
+                [BotCommand(name, t(description)) for name, description in COMMANDS],
+                scope=BotCommandScopeAllPrivateChats(),
+                language_code=language_code,
+            )
+
+
+async def _forget_old_updates(context: BotContext) -> None:
+    """Handled update ids are kept a week: long enough for any re-delivery."""
+    removed = await context.services.ledger.forget_old(CHANNEL)
+    log.info("forgot %d old handled updates", removed)
+
+
+def build_application(
+    *, token: str, base_url: str, base_file_url: str, services: Services, i18n: I18n, rate_limit_per_second: int = 30,
+    application_class: type[Application] = DoithoaiApplication,
+) -> Application:
+    application = (
+        ApplicationBuilder()
+        .application_class(application_class)
+        .token(token)
+        .base_url(base_url)
+        .base_file_url(base_file_url)
+        .persistence(SqlitePersistence(services.database))
+        .context_types(ContextTypes(context=BotContext))
+        # Retries a 429 after Telegram's retry_after; caps throughput at Telegram's limit when asked to.
+        .rate_limiter(AIORateLimiter(overall_max_rate=rate_limit_per_second, max_retries=3))
+        .build()
+    )
+    application.bot_data["services"] = services
+    application.bot_data["i18n"] = i18n
+    register(application, i18n)
+    application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
+    return application

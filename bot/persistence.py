@@ -1,0 +1,77 @@
+"""python-telegram-bot persistence kept in the project's SQLite database (not a pickle file).
+
+Only conversation positions and per-user data (drafts, language) are kept; the
+application flushes them after every update (see handlers.register), so a
+restart mid-flow resumes where the user was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from telegram.ext import BasePersistence, PersistenceInput
+
+from storage import bot_state
+from storage.database import Database
+
+
+class SqlitePersistence(BasePersistence[dict, dict, dict]):
+    def __init__(self, database: Database, update_interval: float = 60) -> None:
+        super().__init__(
+            store_data=PersistenceInput(bot_data=False, chat_data=False, user_data=True, callback_data=False),
+            update_interval=update_interval,
+        )
+        self._database = database
+
+    async def get_user_data(self) -> dict[int, dict]:
+        async with self._database.read() as db:
+            return await bot_state.load_user_data(db)
+
+    async def get_chat_data(self) -> dict[int, dict]:
+        return {}
+
+    async def get_bot_data(self) -> dict:
+        return {}
+
+    async def get_callback_data(self) -> Any:
+        return None
+
+    async def get_conversations(self, name: str) -> dict:
+        async with self._database.read() as db:
+            return await bot_state.load_conversations(db, name)
+
+    async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
+        async with self._database.transaction() as db:
+            await bot_state.save_conversation(db, name, key, new_state)
+
+    async def update_user_data(self, user_id: int, data: dict) -> None:
+        async with self._database.transaction() as db:
+            await bot_state.save_user_data(db, user_id, data)
+
+    async def drop_user_data(self, user_id: int) -> None:
+        async with self._database.transaction() as db:
+            await bot_state.save_user_data(db, user_id, None)
+
+    async def update_chat_data(self, chat_id: int, data: dict) -> None:
+        """Chat data is not kept."""
+
+    async def update_bot_data(self, data: dict) -> None:
+        """Bot data holds the wiring (services), which is rebuilt at start."""
+
+    async def update_callback_data(self, data: Any) -> None:
+        """Callback data is plain strings; nothing to keep."""
+
+    async def drop_chat_data(self, chat_id: int) -> None:
+        """Chat data is not kept."""
+
+    async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
+        """The database is only written by this process; nothing to refresh."""
+
+    async def refresh_chat_data(self, chat_id: int, chat_data: dict) -> None:
+        """Chat data is not kept."""
+
+    async def refresh_bot_data(self, bot_data: dict) -> None:
+        """Bot data is not kept."""
+
+    async def flush(self) -> None:
+        """Every write is committed when made."""

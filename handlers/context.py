@@ -1,0 +1,66 @@
+"""What every Telegram handler needs: the services, the user's language, replying plainly."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import Application, CallbackContext, ExtBot
+
+from bot.i18n import I18n, Translator, normalize_locale
+from bot.services import Services
+from storage.records import Resident
+
+CHANNEL = "telegram"
+log = logging.getLogger(__name__)
+
+
+class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
+    """CallbackContext with typed access to the wiring kept in bot_data."""
+
+    def __init__(self, application: Application, chat_id: int | None = None, user_id: int | None = None) -> None:
+        super().__init__(application=application, chat_id=chat_id, user_id=user_id)
+
+    @property
+    def services(self) -> Services:
+        return self.application.bot_data["services"]
+
+    @property
+    def i18n(self) -> I18n:
+        return self.application.bot_data["i18n"]
+
+    async def translator(self, update: Update) -> Translator:
+        """The user's chosen language; before any choice, the language of their Telegram app."""
+        user = update.effective_user
+        locale = self.user_data.get("locale") if self.user_data is not None else None
+        if locale is None and user is not None:
+            locale = await self.services.residents.locale_of(CHANNEL, str(user.id))
+            if locale is None:
+                locale = normalize_locale(user.language_code)
+            if self.user_data is not None:
+                self.user_data["locale"] = locale
+        return self.i18n.for_locale(locale)
+
+    async def resident(self, update: Update) -> Resident | None:
+        user = update.effective_user
+        return await self.services.residents.find(CHANNEL, str(user.id)) if user else None
+
+
+async def answer(update: Update, text: str, **kwargs) -> None:
+    """Reply in the chat the update came from, whether it is a message or a button press.
+
+    A button press is answered (once, as Telegram requires) by its own handler."""
+    if update.effective_chat is not None:
+        await update.get_bot().send_message(update.effective_chat.id, text, **kwargs)
+
+
+async def drop_buttons(update: Update) -> None:
+    """Take the inline buttons off the pressed message, so they cannot be pressed again.
+
+    Cosmetic: when Telegram refuses (already removed by an earlier press, or the message is
+    too old to edit) the flow goes on; the handlers' own checks stop a second press anyway."""
+    try:
+        await update.callback_query.edit_message_reply_markup(None)
+    except BadRequest as refusal:
+        log.debug("buttons not removed: %s", refusal)

@@ -1,0 +1,55 @@
+"""Buttons: the main menu (reply keyboard) and the inline choices, in the user's language."""
+
+from __future__ import annotations
+
+import re
+
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram.ext import filters
+
+from bot.i18n import I18n, N_, Translator
+
+MENU_NEW = N_("📝 Send a concern")
+MENU_MINE = N_("📋 My concerns")
+MENU_SPEAK = N_("🎤 Register to speak")
+MENU_HELP = N_("❓ Help")
+MENU_LANGUAGE = N_("🌐 Language")
+MENU_CANCEL = N_("❌ Cancel")
+
+LANGUAGE_BUTTONS = (("vi", "🇻🇳 Tiếng Việt"), ("en", "🇬🇧 English"))
+
+
+def main_menu(t: Translator) -> ReplyKeyboardMarkup:
+    return ReplyKeyboardMarkup(
+        [[t(MENU_NEW)], [t(MENU_MINE), t(MENU_SPEAK)], [t(MENU_HELP), t(MENU_LANGUAGE)]],
+        resize_keyboard=True,
+        is_persistent=True,
+        input_field_placeholder=t("Choose a button below"),
+    )
+
+
+def flow_menu(t: Translator) -> ReplyKeyboardMarkup:
+    """While filling something in: only the way out."""
+    return ReplyKeyboardMarkup([[t(MENU_CANCEL)]], resize_keyboard=True, is_persistent=True)
+
+
+def menu_filter(i18n: I18n, label: str) -> filters.BaseFilter:
+    """Matches the label's text in every language, so a button works whatever the user's language."""
+    texts = {i18n.for_locale(locale)(label) for locale in ("vi", "en")}
+    return filters.Regex("^(" + "|".join(re.escape(text) for text in sorted(texts)) + ")$")
+
+
+def inline(rows: list[list[tuple[str, str]]]) -> InlineKeyboardMarkup:
+    """Inline keyboard from rows of (label, callback data)."""
+    return InlineKeyboardMarkup([[InlineKeyboardButton(label, callback_data=data) for label, data in row] for row in rows])
+
+
+def choices(items: list[tuple[str, str]], per_row: int = 1) -> InlineKeyboardMarkup:
+    rows = [items[i : i + per_row] for i in range(0, len(items), per_row)]
+    return inline(rows)
+
+
+def language_choice(prefix: str) -> InlineKeyboardMarkup:
+    return inline([[(label, f"{prefix}:{code}") for code, label in LANGUAGE_BUTTONS]])
+
+

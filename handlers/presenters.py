@@ -1,0 +1,75 @@
+"""How concerns and registrations read in a chat (shared by the resident's handlers)."""
+
+from __future__ import annotations
+
+from bot.communes import Commune
+from bot.domain import HISTORY_LABELS, STATUS_LABELS
+from bot.i18n import N_, Translator
+from storage.records import Attachment, Concern, HistoryEntry
+
+ATTACHMENT_LINES = {
+    "photo": N_("Photos: %(count)d"),
+    "voice": N_("Voice notes: %(count)d"),
+    "location": N_("Locations: %(count)d"),
+    "document": N_("Files: %(count)d"),
+}
+
+
+def category_name(commune: Commune, key: str, t: Translator) -> str:
+    category = commune.category(key)
+    return category.name(t.locale) if category else key
+
+
+def attachment_lines(attachments: tuple[Attachment, ...] | list[Attachment], t: Translator) -> list[str]:
+    lines = []
+    for kind, line in ATTACHMENT_LINES.items():
+        count = sum(1 for a in attachments if a.kind == kind)
+        if count:
+            lines.append(t(line, count=count))
+    return lines
+
+
+def body_text(body: str, t: Translator) -> str:
+    return body if body else t("(in the voice note)")
+
+
+def draft_summary(commune: Commune, draft: dict, attachments: tuple[Attachment, ...], t: Translator) -> str:
+    lines = [
+        t("Please check your concern before sending it:"),
+        "",
+        t("Topic: %(topic)s", topic=category_name(commune, draft["category"], t)),
+        t("Content: %(body)s", body=body_text(draft.get("body") or "", t)),
+        *attachment_lines(attachments, t),
+        "",
+        t("You may still add a photo, a voice note or a location, or type the text again to replace it."),
+    ]
+    return "\n".join(lines)
+
+
+def concern_line(commune: Commune, concern: Concern, t: Translator) -> str:
+    return t(
+        "• %(code)s · %(topic)s · %(status)s · %(date)s",
+        code=concern.code, topic=category_name(commune, concern.category, t),
+        status=t(STATUS_LABELS[concern.status]), date=t.short_date(t.local_date(concern.submitted_at)),
+    )
+
+
+def history_entry_text(entry: HistoryEntry, t: Translator) -> str:
+    label = HISTORY_LABELS.get(entry.action)
+    what = t(label) if label else entry.action
+    return t("• %(when)s: %(what)s", when=t.moment(entry.at), what=what)
+
+
+def concern_details(commune: Commune, concern: Concern, history: list[HistoryEntry], t: Translator) -> str:
+    lines = [
+        t("Concern %(code)s", code=concern.code),
+        t("Topic: %(topic)s", topic=category_name(commune, concern.category, t)),
+        t("Status: %(status)s", status=t(STATUS_LABELS[concern.status])),
+        t("Sent on: %(date)s", date=t.date(t.local_date(concern.submitted_at))),
+        t("Content: %(body)s", body=body_text(concern.body, t)),
+        *attachment_lines(concern.attachments, t),
+        "",
+        t("History:"),
+        *(history_entry_text(entry, t) for entry in history),
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,387 @@
+"""The resident's flows: send a concern, follow my concerns, register to speak."""
+
+from __future__ import annotations
+
+import uuid
+
+from telegram import Update
+
+from bot.errors import DomainError, NotRegistered
+from bot.i18n import Translator
+from handlers.context import BotContext, answer, drop_buttons
+from handlers.keyboards import MENU_MINE, MENU_NEW, choices, flow_menu, inline, main_menu
+from handlers.presenters import category_name, concern_details, concern_line, draft_summary
+from handlers.states import (
+    CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END, SPEAK_CONFIRM, SPEAK_PICK, SPEAK_POINT,
+)
+from storage.records import Attachment, Resident
+
+MAX_LISTED = 10
+
+
+
+async def _refuse(update: Update, t: Translator, refusal: DomainError, **kwargs) -> None:
+    await answer(update, t(refusal.message, **refusal.params), **kwargs)
+
+
+async def _resident_or_refuse(update: Update, context: BotContext) -> Resident | None:
+    resident = await context.resident(update)
+    if resident is None:
+        context.user_data.pop("draft", None)
+        await _refuse(update, await context.translator(update), NotRegistered())
+    return resident
+
+
+# --- Send a concern -------------------------------------------------------------------------
+
+async def new_concern(update: Update, context: BotContext) -> int:
+    """/new: start a draft and ask for its topic."""
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    commune = context.services.concerns.commune_of(resident)
+    context.user_data["draft"] = {"id": uuid.uuid4().hex[:16], "category": None, "body": None, "attachments": []}
+    topics = [(c.name(t.locale), f"cc:cat:{c.key}") for c in commune.categories]
+    await answer(update, t("You can write to the commune's leaders here."), reply_markup=flow_menu(t))
+    await answer(update, t("What is your concern about? Choose a topic."), reply_markup=choices(topics))
+    return CONCERN_TOPIC
+
+
+async def choose_topic(update: Update, context: BotContext) -> int:
+    """A topic was chosen; a petition topic is redirected to the citizen reception."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    draft = context.user_data.get("draft")
+    if resident is None or draft is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    key = query.data.split(":", 2)[2]
+    try:
+        context.services.concerns.check_category(resident, key)
+    except DomainError as refusal:
+        await drop_buttons(update)
+        await _refuse(update, t, refusal, reply_markup=main_menu(t))
+        context.user_data.pop("draft", None)
+        return END
+    draft["category"] = key
+    await drop_buttons(update)
+    await answer(
+        update,
+        t("Please write your concern in a few sentences. You may also send a voice note, "
+          "a photo with a caption, or your location."),
+    )
+    return CONCERN_TEXT
+
+
+def _draft_attachments(draft: dict) -> tuple[Attachment, ...]:
+    return tuple(Attachment(**a) for a in draft["attachments"])
+
+
+async def _show_summary(update: Update, context: BotContext, resident: Resident) -> int:
+    t = context.i18n.for_locale(resident.locale)
+    draft = context.user_data["draft"]
+    commune = context.services.concerns.commune_of(resident)
+    buttons = inline([
+        [(t("✅ Send to the commune"), f"cc:ok:{draft['id']}")],
+        [(t("❌ Do not send"), f"cc:no:{draft['id']}")],
+    ])
+    await answer(update, draft_summary(commune, draft, _draft_attachments(draft), t), reply_markup=buttons)
+    return CONCERN_CONFIRM
+
+
+async def concern_text(update: Update, context: BotContext) -> int:
+    """The concern's text (typed, or a photo's caption), checked and shown back for confirmation."""
+    resident = await _resident_or_refuse(update, context)
+    draft = context.user_data.get("draft")
+    if resident is None or draft is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    message = update.effective_message
+    try:
+        body = context.services.concerns.check_body(message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CONCERN_TEXT if not draft.get("body") else CONCERN_CONFIRM
+    draft["body"] = body
+    return await _show_summary(update, context, resident)
+
+
+async def concern_attachment(update: Update, context: BotContext) -> int:
+    """A photo, voice note, file or location joins the draft; a photo's caption is taken as the text."""
+    resident = await _resident_or_refuse(update, context)
+    draft = context.user_data.get("draft")
+    if resident is None or draft is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    message = update.effective_message
+    if len(draft["attachments"]) >= 10:
+        await answer(update, t("This concern already has 10 attachments, the most it can have."))
+        return CONCERN_CONFIRM if draft.get("body") or _has_voice(draft) else CONCERN_TEXT
+    if message.photo:
+        attachment = {"kind": "photo", "file_ref": message.photo[-1].file_id}
+    elif message.voice or message.audio:
+        attachment = {"kind": "voice", "file_ref": (message.voice or message.audio).file_id}
+    elif message.document:
+        attachment = {"kind": "document", "file_ref": message.document.file_id}
+    else:
+        location = message.location
+        attachment = {"kind": "location", "latitude": location.latitude, "longitude": location.longitude}
+    if message.caption is not None:
+        try:
+            draft["body"] = context.services.concerns.check_body(message.caption)
+        except DomainError as refusal:
+            await _refuse(update, t, refusal)
+            return CONCERN_CONFIRM if draft.get("body") else CONCERN_TEXT
+    draft["attachments"].append(attachment)
+    if draft.get("body") or _has_voice(draft):
+        return await _show_summary(update, context, resident)
+    await answer(update, t("Received. Now please write a few words describing the problem."))
+    return CONCERN_TEXT
+
+
+def _has_voice(draft: dict) -> bool:
+    return any(a["kind"] == "voice" for a in draft["attachments"])
+
+
+async def confirm_concern(update: Update, context: BotContext) -> int:
+    """Confirmed: the concern is committed, then the resident gets its tracking code."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    draft = context.user_data.get("draft")
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    if draft is None or query.data != f"cc:ok:{draft['id']}":
+        await answer(update, t("This button is no longer active. Please use the menu below."), reply_markup=main_menu(t))
+        return END
+    try:
+        concern = await context.services.concerns.submit(
+            resident, category=draft["category"], body=draft.get("body"),
+            attachments=_draft_attachments(draft), submission_key=draft["id"],
+        )
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CONCERN_CONFIRM
+    context.user_data.pop("draft", None)
+    await drop_buttons(update)
+    await answer(
+        update,
+        t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
+          "The commune office will review it for the dialogue agenda. You will be told here at every step. "
+          "Tap “%(button)s” to follow it.", code=concern.code, button=t(MENU_MINE)),
+        reply_markup=main_menu(t),
+    )
+    return END
+
+
+async def discard_concern(update: Update, context: BotContext) -> int:
+    """“Do not send”: the draft is dropped."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    context.user_data.pop("draft", None)
+    await drop_buttons(update)
+    await answer(update, t("The concern was not sent. Nothing was saved."), reply_markup=main_menu(t))
+    return END
+
+
+async def expect_text(update: Update, context: BotContext) -> None:
+    """A sticker or anything else the draft cannot use: say what it can use."""
+    t = await context.translator(update)
+    await answer(update, t("I cannot use that here. Please type your concern, or send a photo, a voice note or a location."))
+
+
+async def expect_button(update: Update, context: BotContext) -> None:
+    """Typed text while a button choice is awaited."""
+    t = await context.translator(update)
+    await answer(update, t("Please choose one of the buttons above (or send /cancel to stop)."))
+
+
+# --- My concerns ----------------------------------------------------------------------------
+
+async def my_concerns(update: Update, context: BotContext) -> None:
+    """/mine: my concerns with code, topic, status and date; each one's history on tap."""
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return
+    t = context.i18n.for_locale(resident.locale)
+    concerns = await context.services.concerns.mine(resident)
+    if not concerns:
+        await answer(update, t("You have not sent any concern yet. Tap “%(button)s” to send one.", button=t(MENU_NEW)))
+        return
+    commune = context.services.concerns.commune_of(resident)
+    listed = concerns[:MAX_LISTED]
+    lines = [t("Your concerns (newest first):"), *(concern_line(commune, c, t) for c in listed)]
+    if len(concerns) > MAX_LISTED:
+        lines.append(t("… and %(count)d older ones.", count=len(concerns) - MAX_LISTED))
+    lines += ["", t("Tap a code to see its history.")]
+    buttons = choices([(f"📄 {c.code}", f"mine:show:{c.code}") for c in listed], per_row=2)
+    await answer(update, "\n".join(lines), reply_markup=buttons)
+
+
+async def show_concern(update: Update, context: BotContext) -> None:
+    """A concern's details and history."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return
+    t = context.i18n.for_locale(resident.locale)
+    try:
+        concern, history = await context.services.concerns.history(resident, query.data.split(":", 2)[2])
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return
+    commune = context.services.concerns.commune_of(resident)
+    await answer(update, concern_details(commune, concern, history, t))
+
+
+# --- Register to speak ----------------------------------------------------------------------
+
+async def speak_menu(update: Update, context: BotContext) -> int:
+    """/speak: the next dialogue, my registrations (with withdraw), and a way to register."""
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    overview = await context.services.speaking.overview(resident)
+    if overview.dialogue is not None:
+        meeting = overview.dialogue.meeting_at
+        lines = [t("The next dialogue: %(when)s, %(time)s, at %(place)s.", when=t.date(t.local_date(meeting)),
+                   time=t.moment(meeting).split(" ")[0], place=overview.dialogue.place)]
+    else:
+        lines = [t("No dialogue is scheduled yet. You can still register: your wish is kept on file "
+                   "and joins the next dialogue when the commune schedules it.")]
+    rows: list[list[tuple[str, str]]] = []
+    if overview.registrations:
+        lines += ["", t("You are registered to speak about:")]
+        for registration in overview.registrations:
+            lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
+            rows.append([(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}")])
+    if overview.eligible:
+        rows.insert(0, [(t("🎤 Register to speak about a concern"), "sp:new")])
+    elif not overview.registrations:
+        lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]
+    await answer(update, "\n".join(lines), reply_markup=inline(rows) if rows else None)
+    return END
+
+
+async def speak_pick(update: Update, context: BotContext) -> int:
+    """“Register”: choose which of my concerns to speak about."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    overview = await context.services.speaking.overview(resident)
+    if not overview.eligible:
+        await answer(update, t("None of your concerns can be registered for speaking now."), reply_markup=main_menu(t))
+        return END
+    await drop_buttons(update)
+    commune = context.services.concerns.commune_of(resident)
+    buttons = choices([(f"{c.code} · {category_name(commune, c.category, t)}", f"sp:pick:{c.code}")
+                       for c in overview.eligible[:MAX_LISTED]])
+    await answer(update, t("Which concern do you want to speak about?"), reply_markup=buttons)
+    return SPEAK_PICK
+
+
+async def speak_chosen(update: Update, context: BotContext) -> int:
+    """A concern was chosen: ask for the point to raise."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    try:
+        concern = await context.services.speaking.check_concern(resident, query.data.split(":", 2)[2])
+    except DomainError as refusal:
+        await _refuse(update, t, refusal, reply_markup=main_menu(t))
+        return END
+    await drop_buttons(update)
+    context.user_data["speak"] = {"code": concern.code}
+    await answer(update, t("What point do you want to raise about concern %(code)s? Please write it in one or two sentences.",
+                           code=concern.code), reply_markup=flow_menu(t))
+    return SPEAK_POINT
+
+
+async def speak_point(update: Update, context: BotContext) -> int:
+    """The point was written: show it back for confirmation."""
+    resident = await _resident_or_refuse(update, context)
+    pending = context.user_data.get("speak")
+    if resident is None or pending is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    try:
+        pending["point"] = context.services.speaking.check_point(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return SPEAK_POINT
+    buttons = inline([[(t("✅ Register"), "sp:ok")], [(t("❌ Do not register"), "sp:no")]])
+    await answer(update, t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
+                           code=pending["code"], point=pending["point"]), reply_markup=buttons)
+    return SPEAK_CONFIRM
+
+
+async def speak_confirm(update: Update, context: BotContext) -> int:
+    """Confirmed: the registration is committed, then acknowledged."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    pending = context.user_data.pop("speak", None)
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    await drop_buttons(update)
+    if query.data != "sp:ok" or not pending or "point" not in pending:
+        await answer(update, t("Nothing was registered."), reply_markup=main_menu(t))
+        return END
+    try:
+        registration, dialogue = await context.services.speaking.register(resident, pending["code"], pending["point"])
+    except DomainError as refusal:
+        await _refuse(update, t, refusal, reply_markup=main_menu(t))
+        return END
+    if dialogue is not None:
+        text = t("✅ You are registered to speak about concern %(code)s at the dialogue on %(when)s. "
+                 "The office will confirm the order of speakers.", code=registration.concern_code,
+                 when=t.date(t.local_date(dialogue.meeting_at)))
+    else:
+        text = t("✅ Your wish to speak about concern %(code)s is kept on file. "
+                 "You will be told when the dialogue is scheduled.", code=registration.concern_code)
+    await answer(update, text, reply_markup=main_menu(t))
+    return END
+
+
+async def speak_withdraw_ask(update: Update, context: BotContext) -> None:
+    """“Withdraw”: ask once more, elderly fingers slip."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    registration_id = query.data.split(":", 2)[2]
+    await answer(update, t("Withdraw this registration to speak?"), reply_markup=inline([
+        [(t("Yes, withdraw"), f"sp:wdy:{registration_id}")], [(t("No, keep it"), "sp:wdn")],
+    ]))
+
+
+async def speak_withdraw(update: Update, context: BotContext) -> None:
+    """Withdraw confirmed (or not)."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return
+    t = context.i18n.for_locale(resident.locale)
+    await drop_buttons(update)
+    if query.data == "sp:wdn":
+        await answer(update, t("Your registration is kept."))
+        return
+    try:
+        registration = await context.services.speaking.withdraw(resident, int(query.data.split(":", 2)[2]))
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return
+    await answer(update, t("Your registration to speak about concern %(code)s was withdrawn.", code=registration.concern_code))

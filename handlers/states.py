@@ -1,0 +1,18 @@
+"""States of the one conversation a user can be in (one at a time: starting a flow leaves the other)."""
+
+from telegram.ext import ConversationHandler
+
+END = ConversationHandler.END
+
+(
+    ONBOARD_LANGUAGE,
+    ONBOARD_COMMUNE,
+    ONBOARD_HAMLET,
+    ONBOARD_NAME,
+    CONCERN_TOPIC,
+    CONCERN_TEXT,
+    CONCERN_CONFIRM,
+    SPEAK_PICK,
+    SPEAK_POINT,
+    SPEAK_CONFIRM,
+) = range(10)
