@@ -1,0 +1,146 @@
+"""Drives the real python-telegram-bot Application (polling) against the project's fake Bot API."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from bot.app import DoithoaiApplication, build_application
+from bot.communes import Communes, load_communes
+from bot.config import DEFAULT_COMMUNES_FILE
+from bot.i18n import I18n
+from bot.sandbox.fake_bot_api import FakeBotApi
+from bot.services import Services
+from storage.database import Database
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+class TrackedApplication(DoithoaiApplication):
+    """Tells the test when each update has been fully handled, so no test sleeps or guesses."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.handled_updates: set[int] = set()
+        self.handled_changed = asyncio.Condition()
+
+    async def process_update(self, update: object) -> None:
+        try:
+            await super().process_update(update)
+        finally:
+            async with self.handled_changed:
+                self.handled_updates.add(getattr(update, "update_id", -1))
+                self.handled_changed.notify_all()
+
+
+class BotUnderTest:
+    """The bot as deployed (database, services, handlers, persistence), polling the fake server."""
+
+    def __init__(self, fake: FakeBotApi, database_path: Path, communes: Communes | None = None) -> None:
+        self.fake = fake
+        self.database_path = database_path
+        self.communes = communes or load_communes(DEFAULT_COMMUNES_FILE)
+        self.application: TrackedApplication | None = None
+        self.database: Database | None = None
+
+    async def start(self) -> None:
+        self.database = await Database.open(self.database_path)
+        services = await Services.create(self.database, self.communes)
+        self.services = services
+        self.application = build_application(
+            token=self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
+            services=services, i18n=I18n(TZ), rate_limit_per_second=0, application_class=TrackedApplication,
+        )
+        await self.application.initialize()
+        await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
+        await self.application.start()
+
+    async def stop(self) -> None:
+        if self.application is not None:
+            await self.application.updater.stop()
+            await self.application.stop()
+            await self.application.shutdown()
+            self.application = None
+        if self.database is not None:
+            await self.database.close()
+            self.database = None
+
+    async def restart(self) -> None:
+        await self.stop()
+        await self.start()
+
+    async def handled(self, update: dict, timeout: float = 10.0) -> None:
+        app = self.application
+        assert app is not None
+        async with app.handled_changed:
+            await asyncio.wait_for(
+                app.handled_changed.wait_for(lambda: update["update_id"] in app.handled_updates), timeout
+            )
+
+    # Each of these sends as the user, waits until the bot has handled it, and returns
+    # the texts the bot sent (or edited) in that chat meanwhile.
+    async def _exchange(self, user_id: int, update: dict) -> list[str]:
+        before = len(self.fake.calls)
+        await self.handled(update)
+        return [
+            call.params.get("text") or call.params.get("caption") or ""
+            for call in self.fake.calls[before:]
+            if call.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+            and str(call.params.get("chat_id")) == str(user_id)
+        ]
+
+    async def say(self, user_id: int, text: str) -> list[str]:
+        return await self._exchange(user_id, self.fake.send_text(user_id, text))
+
+    async def tap(self, user_id: int, data: str) -> list[str]:
+        """Press the newest inline button carrying `data` in the user's chat."""
+        message_id = self.message_with_button(user_id, data)
+        return await self._exchange(user_id, self.fake.press(user_id, message_id, data))
+
+    async def tap_label(self, user_id: int, label: str) -> list[str]:
+        """Press the newest inline button whose label contains `label`."""
+        for message in reversed(self.fake.chat(user_id)):
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                for button in row:
+                    if label in button["text"]:
+                        return await self._exchange(user_id, self.fake.press(user_id, message["message_id"], button["callback_data"]))
+        raise AssertionError(f"no inline button labelled {label!r} in chat {user_id}")
+
+    async def send(self, user_id: int, update: dict) -> list[str]:
+        return await self._exchange(user_id, update)
+
+    def message_with_button(self, user_id: int, data: str) -> int:
+        for message in reversed(self.fake.chat(user_id)):
+            for row in (message.get("reply_markup") or {}).get("inline_keyboard", []):
+                if any(button.get("callback_data") == data for button in row):
+                    return message["message_id"]
+        raise AssertionError(f"no inline button with data {data!r} in chat {user_id}")
+
+    def buttons(self, user_id: int) -> list[str]:
+        """Callback data of the inline buttons on the bot's newest message."""
+        for message in reversed(self.fake.chat(user_id)):
+            if message["from_bot"]:
+                rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+                return [button["callback_data"] for row in rows for button in row]
+        return []
+
+    async def rows(self, sql: str, *params) -> list[tuple]:
+        assert self.database is not None
+        async with self.database.read() as db:
+            return [tuple(r) for r in await (await db.execute(sql, params)).fetchall()]
+
+    async def register(self, user_id: int, name: str, *, language: str = "vi", hamlet: str = "thon-2") -> None:
+        """Walk the onboarding as a resident would."""
+        self.fake.add_user(user_id, name, language_code=language)
+        await self.say(user_id, "/start")
+        await self.tap(user_id, f"ob:lang:{language}")
+        await self.tap(user_id, f"ob:hamlet:{hamlet}")
+        await self.say(user_id, name)
+
+    async def submit_concern(self, user_id: int, text: str, topic: str = "land") -> list[str]:
+        await self.say(user_id, "/new")
+        await self.tap(user_id, f"cc:cat:{topic}")
+        await self.say(user_id, text)
+        confirm = next(d for d in self.buttons(user_id) if d.startswith("cc:ok:"))
+        return await self.tap(user_id, confirm)

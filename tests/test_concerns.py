@@ -1,0 +1,168 @@
+"""A resident sends a concern (text, voice, photo, location), follows it, and can leave any time."""
+
+from __future__ import annotations
+
+import re
+
+LAN = 1001
+CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
+
+
+async def stored_concerns(bot):
+    return await bot.rows("SELECT code, category, body, status FROM concerns ORDER BY id")
+
+
+async def stored_attachments(bot):
+    return await bot.rows("SELECT kind, file_ref IS NOT NULL, latitude, longitude FROM concern_attachments ORDER BY id")
+
+
+async def test_a_typed_concern_is_confirmed_then_saved_with_a_tracking_code(bot):
+    await bot.register(LAN, "Bà Lan")
+    assert await bot.say(LAN, "📝 Gửi kiến nghị") == [
+        "Ông/bà có thể gửi ý kiến đến lãnh đạo xã tại đây.", "Kiến nghị của ông/bà về lĩnh vực nào? Xin chọn một mục."]
+    assert bot.buttons(LAN)[:2] == ["cc:cat:land", "cc:cat:environment"]
+    await bot.tap(LAN, "cc:cat:environment")
+    summary = await bot.say(LAN, "Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom.")
+    assert summary[0].splitlines()[:4] == [
+        "Xin kiểm tra lại kiến nghị trước khi gửi:", "", "Lĩnh vực: Môi trường",
+        "Nội dung: Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom."]
+    assert await stored_concerns(bot) == []  # nothing is stored before the resident confirms
+
+    confirmation = await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
+    code = CODE.search(confirmation[0]).group(1)
+    assert confirmation[0].startswith("✅ Kiến nghị của ông/bà đã được tiếp nhận và lưu lại.")
+    assert await stored_concerns(bot) == [(code, "environment", "Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom.", "submitted")]
+    assert await bot.rows("SELECT action FROM audit_log WHERE subject_type = 'concern'") == [("concern.submitted",)]
+    # The confirmation reached the server after the concern was committed: the code it names is stored.
+    assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Gửi kiến nghị"]
+
+
+async def test_a_voice_note_alone_is_a_concern(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    summary = await bot.send(LAN, bot.fake.send_voice(LAN, duration=12))
+    assert "Nội dung: (trong tin nhắn thoại)" in summary[0]
+    assert "Tin nhắn thoại: 1" in summary[0]
+    await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
+    assert [(c[1], c[2]) for c in await stored_concerns(bot)] == [("land", "")]
+    assert await stored_attachments(bot) == [("voice", 1, None, None)]
+
+
+async def test_a_photo_with_a_caption_gives_text_and_picture(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:development")
+    summary = await bot.send(LAN, bot.fake.send_photo(LAN, caption="Cầu tràn thôn 2 bị sạt lở"))
+    assert "Nội dung: Cầu tràn thôn 2 bị sạt lở" in summary[0] and "Ảnh: 1" in summary[0]
+    await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
+    assert [c[2] for c in await stored_concerns(bot)] == ["Cầu tràn thôn 2 bị sạt lở"]
+    assert await stored_attachments(bot) == [("photo", 1, None, None)]
+
+
+async def test_a_photo_without_caption_and_a_location_wait_for_the_text(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    assert await bot.send(LAN, bot.fake.send_photo(LAN)) == ["Đã nhận. Bây giờ xin viết vài dòng mô tả sự việc."]
+    assert await bot.send(LAN, bot.fake.send_location(LAN, 11.93, 108.45)) == [
+        "Đã nhận. Bây giờ xin viết vài dòng mô tả sự việc."]
+    summary = await bot.say(LAN, "Ranh giới thửa đất bị lấn chiếm")
+    assert "Ảnh: 1" in summary[0] and "Vị trí: 1" in summary[0]
+    await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
+    assert await stored_attachments(bot) == [("photo", 1, None, None), ("location", 0, 11.93, 108.45)]
+
+
+async def test_text_typed_again_replaces_the_draft_and_do_not_send_stores_nothing(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    await bot.say(LAN, "Bản nháp đầu")
+    summary = await bot.say(LAN, "Bản nháp thứ hai")
+    assert "Nội dung: Bản nháp thứ hai" in summary[0]
+    assert await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:no:"))) == [
+        "Kiến nghị chưa được gửi. Không có gì được lưu."]
+    assert await stored_concerns(bot) == []
+
+
+async def test_a_petition_topic_is_redirected_and_not_recorded(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    replies = await bot.tap(LAN, "cc:cat:petition")
+    assert replies[0].startswith("Khiếu nại, tố cáo cần làm đơn không được giải quyết trong buổi đối thoại.")
+    assert "Bộ phận Tiếp công dân, trụ sở UBND xã Bảo Lâm" in replies[0]
+    assert await bot.say(LAN, "Tôi muốn tố cáo hàng xóm") == [
+        "Chưa hiểu ý ông/bà. Để gửi ý kiến đến xã, xin bấm “📝 Gửi kiến nghị”."]
+    assert await stored_concerns(bot) == []
+
+
+async def test_my_concerns_lists_each_with_code_topic_status_and_date_and_history_on_tap(bot):
+    await bot.register(LAN, "Bà Lan")
+    first = CODE.search((await bot.submit_concern(LAN, "Đường ngập", topic="development"))[0]).group(1)
+    second = CODE.search((await bot.submit_concern(LAN, "Chưa nhận trợ cấp", topic="social-policy"))[0]).group(1)
+    listing = (await bot.say(LAN, "📋 Kiến nghị của tôi"))[0].splitlines()
+    assert listing[0] == "Kiến nghị của ông/bà (mới nhất trước):"
+    assert listing[1].startswith(f"• {second} · Chế độ, chính sách · Đã nhận, đang chờ xem xét · ")
+    assert listing[2].startswith(f"• {first} · Kinh tế - xã hội, an ninh, hạ tầng · ")
+    assert re.search(r"\d{2}/\d{2}/\d{4}$", listing[1])
+    assert bot.buttons(LAN) == [f"mine:show:{second}", f"mine:show:{first}"]
+
+    details = (await bot.tap(LAN, f"mine:show:{first}"))[0].splitlines()
+    assert details[0] == f"Kiến nghị {first}"
+    assert details[2] == "Tình trạng: Đã nhận, đang chờ xem xét"
+    assert re.fullmatch(r"Ngày gửi: Thứ .+, \d{1,2} tháng \d{1,2}, \d{4}", details[3])
+    assert details[-1].endswith(": Ông/bà gửi kiến nghị này")
+
+
+async def test_another_residents_code_reads_as_unknown(bot):
+    await bot.register(LAN, "Bà Lan")
+    code = CODE.search((await bot.submit_concern(LAN, "Đường ngập"))[0]).group(1)
+    await bot.register(1002, "Ông Tư")
+    replies = await bot.send(1002, bot.fake.press(1002, bot.fake.chat(1002)[-1]["message_id"], f"mine:show:{code}"))
+    assert replies == [f"Không tìm thấy kiến nghị mã {code} của ông/bà. Xin kiểm tra lại mã trong mục “Kiến nghị của tôi”."]
+
+
+async def test_cancel_mid_flow_drops_the_draft_and_cancel_outside_says_so(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    assert await bot.say(LAN, "❌ Hủy") == ["Đã dừng. Chưa gửi gì."]
+    assert await bot.say(LAN, "Nội dung sau khi hủy") == [
+        "Chưa hiểu ý ông/bà. Để gửi ý kiến đến xã, xin bấm “📝 Gửi kiến nghị”."]
+    assert await bot.say(LAN, "/cancel") == ["Không có việc gì đang làm để hủy."]
+    assert await stored_concerns(bot) == []
+
+
+async def test_the_language_can_be_switched_and_the_menu_follows(bot):
+    await bot.register(LAN, "Bà Lan")
+    assert await bot.say(LAN, "🌐 Ngôn ngữ") == ["Xin chọn ngôn ngữ."]
+    assert await bot.tap(LAN, "lang:en") == ["The language is now English."]
+    assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Send a concern"]
+    assert (await bot.say(LAN, "📋 My concerns"))[0].startswith("You have not sent any concern yet.")
+    assert await bot.rows("SELECT locale FROM people") == [("en",)]
+    await bot.say(LAN, "/language")
+    assert await bot.tap(LAN, "lang:vi") == ["Ngôn ngữ hiện là tiếng Việt."]
+
+
+async def test_help_explains_the_buttons(bot):
+    await bot.register(LAN, "Bà Lan")
+    text = (await bot.say(LAN, "/help"))[0]
+    assert "📝 Gửi kiến nghị: gửi ý kiến đến lãnh đạo xã" in text
+    assert "bộ phận tiếp công dân" in text
+
+
+async def test_the_flow_survives_a_restart_of_the_bot(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    # Written after the update itself, not only at shutdown: a crash here would lose nothing.
+    from handlers.states import CONCERN_TEXT
+    assert await bot.rows("SELECT state FROM bot_conversations") == [(str(CONCERN_TEXT),)]
+    assert '"category": "land"' in (await bot.rows("SELECT data FROM bot_user_data"))[0][0]
+    await bot.restart()
+    summary = await bot.say(LAN, "Viết sau khi bot khởi động lại")
+    assert "Nội dung: Viết sau khi bot khởi động lại" in summary[0]
+    await bot.restart()
+    confirmation = await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
+    assert CODE.search(confirmation[0])
+    assert [c[2] for c in await stored_concerns(bot)] == ["Viết sau khi bot khởi động lại"]
