@@ -77,7 +77,6 @@ def _conversation(i18n: I18n) -> ConversationHandler:
 def register(application: Application, i18n: I18n) -> None:
     # Group -1 runs first: a re-delivered update stops there and changes nothing.
     application.add_handler(TypeHandler(Update, common.drop_duplicate_update), group=-1)
-    application.add_handler(MessageHandler(filters.UpdateType.EDITED, common.edited_message), group=-1)
 
     # Group 0: the conversation first (it owns text while a flow awaits it), then what works anywhere,
     # then the answers to everything not understood. Only the first match in a group runs.
@@ -95,6 +94,7 @@ def register(application: Application, i18n: I18n) -> None:
         CallbackQueryHandler(resident.show_concern, pattern=r"^mine:show:\d{3}-\d{3}$"),
         CallbackQueryHandler(resident.speak_withdraw_ask, pattern=r"^sp:wd:\d{1,12}$"),
         CallbackQueryHandler(resident.speak_withdraw, pattern=r"^sp:(wdy:\d{1,12}|wdn)$"),
+        MessageHandler(filters.UpdateType.EDITED, common.edited_message),
         MessageHandler(NEW_MESSAGES & filters.COMMAND, common.unknown_command),
         MessageHandler(NEW_MESSAGES, common.unknown_message),
         CallbackQueryHandler(common.stale_button),

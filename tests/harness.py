@@ -79,14 +79,14 @@ class BotUnderTest:
             )
 
     # Each of these sends as the user, waits until the bot has handled it, and returns
-    # the texts the bot sent (or edited) in that chat meanwhile.
+    # the texts the bot delivered (sent or edited) in that chat meanwhile.
     async def _exchange(self, user_id: int, update: dict) -> list[str]:
         before = len(self.fake.calls)
         await self.handled(update)
         return [
             call.params.get("text") or call.params.get("caption") or ""
             for call in self.fake.calls[before:]
-            if call.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
+            if call.ok and call.method in ("sendMessage", "editMessageText", "sendPhoto", "sendDocument")
             and str(call.params.get("chat_id")) == str(user_id)
         ]
 
