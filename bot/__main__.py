@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import sys
 
 from bot.config import ConfigError, load_settings
@@ -20,7 +21,7 @@ def main(argv: list[str] | None = None) -> int:
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the sandbox when TELEGRAM_BOT_TOKEN is not set)")
     sandbox = sub.add_parser("sandbox", help="run the local fake Telegram with a chat page")
-    sandbox.add_argument("--port", type=int, default=8080)
+    sandbox.add_argument("--port", type=int, default=None, help="default $SANDBOX_PORT or 8080")
     sandbox.add_argument("--host", default="127.0.0.1")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("deadlines", help="the plan's deadlines for a meeting: deadlines --meeting YYYY-MM-DD [--announced YYYY-MM-DD]")
@@ -41,7 +42,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "sandbox" and settings.token:
         settings = _without_token(settings)
     try:
-        asyncio.run(serve(settings, sandbox_port=getattr(args, "port", 8080), sandbox_host=getattr(args, "host", "127.0.0.1")))
+        port = getattr(args, "port", None) or int(os.environ.get("SANDBOX_PORT", "") or 8080)
+        asyncio.run(serve(settings, sandbox_port=port, sandbox_host=getattr(args, "host", "127.0.0.1")))
     except CatalogMissing as error:
         print(f"doithoai: {error}", file=sys.stderr)
         return 2
