@@ -8,25 +8,15 @@ from datetime import timedelta
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
 
-from bot.i18n import I18n, N_
+from bot.i18n import I18n
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from handlers import register
 from handlers.context import CHANNEL, BotContext
+from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
+from handlers.notifications import deliver_notices
 
 log = logging.getLogger(__name__)
-
-# The commands in the menu of every private chat; the description is shown in the user's language.
-COMMANDS = (
-    ("start", N_("Start, or show the menu")),
-    ("new", N_("Send a concern to the commune")),
-    ("mine", N_("My concerns and their status")),
-    ("speak", N_("Register to speak at the dialogue")),
-    ("help", N_("How to use this bot")),
-    ("language", N_("Change the language")),
-    ("cancel", N_("Stop what you are doing")),
-)
-
 
 class DoithoaiApplication(Application):
     """The Application, which sets its command menus whenever it is initialised (however it is run)."""
@@ -38,7 +28,7 @@ class DoithoaiApplication(Application):
         for language_code, locale in ((None, "vi"), ("vi", "vi"), ("en", "en")):
             t = i18n.for_locale(locale)
             await self.bot.set_my_commands(
-                [BotCommand(name, t(description)) for name, description in COMMANDS],
+                [BotCommand(name, t(description)) for name, description in RESIDENT_COMMANDS + PRIVACY_COMMANDS],
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=language_code,
             )
@@ -48,6 +38,11 @@ async def _forget_old_updates(context: BotContext) -> None:
     """Handled update ids are kept a week: long enough for any re-delivery."""
     removed = await context.services.ledger.forget_old(CHANNEL)
     log.info("forgot %d old handled updates", removed)
+
+
+async def _deliver_notices(context: BotContext) -> None:
+    """Notices queued outside an update (scheduler jobs, the server's command line) go out here."""
+    await deliver_notices(context.application)
 
 
 def build_application(
@@ -69,5 +64,6 @@ def build_application(
     application.bot_data["services"] = services
     application.bot_data["i18n"] = i18n
     register(application, i18n)
+    application.job_queue.run_repeating(_deliver_notices, interval=timedelta(seconds=5), first=timedelta(seconds=1))
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
     return application

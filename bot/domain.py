@@ -35,8 +35,27 @@ SPEAKABLE_STATUSES = frozenset({"submitted", "accepted"})
 # History lines, keyed by audit action.
 HISTORY_LABELS = {
     "concern.submitted": N_("You sent this concern"),
+    "concern.entered": N_("Entered for you by an official"),
     "speaker.registered": N_("You registered to speak about it"),
     "speaker.withdrawn": N_("You withdrew your registration to speak"),
+    "speaker.approved": N_("Your registration to speak was approved"),
+    "speaker.declined": N_("Your registration to speak was declined"),
+    "concern.accept": N_("Accepted onto the dialogue agenda"),
+    "concern.merge": N_("Merged into an earlier identical concern"),
+    "concern.out_of_scope": N_("Found to need a petition: sent to the citizen reception"),
+    "concern.reject": N_("Not accepted, with a reason"),
+    "concern.conclude_answered": N_("Answered at the dialogue"),
+    "concern.conclude_assigned": N_("The chair concluded it is to be resolved by an officer"),
+    "concern.conclude_not_accepted": N_("Not accepted at the dialogue, with a reason"),
+    "concern.announced": N_("The conclusions were announced"),
+    "concern.assign": N_("Assigned to an officer"),
+    "concern.note": N_("The officer reported progress"),
+    "concern.extend": N_("The time to resolve it was extended, with a written reply"),
+    "concern.resolve": N_("Resolved with a written answer"),
+    "concern.satisfied": N_("You were satisfied with the answer"),
+    "concern.dispute": N_("You were not satisfied with the answer"),
+    "concern.reopen": N_("Reopened by the office"),
+    "concern.close": N_("Closed by the office"),
 }
 
 _CODE_DIGITS = re.compile(r"\D")

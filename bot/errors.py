@@ -56,3 +56,39 @@ class NotOpenForSpeaking(DomainError):
 
 class RegistrationNotFound(DomainError):
     message = N_("That registration is no longer active.")
+
+
+class NotAllowed(DomainError):
+    message = N_("Sorry, this is only for %(roles)s. Nothing was changed.")
+
+
+class InvitationInvalid(DomainError):
+    message = N_("This invitation link is not valid any more (used, revoked or expired). Please ask the administrator for a new one.")
+
+
+class DateInPast(DomainError):
+    message = N_("That date is in the past. Please give a date from today on.")
+
+
+class DateUnreadable(DomainError):
+    message = N_("Please write the date as day/month/year, for example 04/05/2026.")
+
+
+class TooLate(DomainError):
+    message = N_("Too close: invitations need %(days)d working days. The earliest possible date is %(earliest)s.")
+
+
+class StaleAction(DomainError):
+    message = N_("This was already done or is no longer possible: concern %(code)s is now “%(status)s”. Nothing was changed.")
+
+
+def describe(error: DomainError, t) -> str:
+    """The refusal in the reader's language; a tuple of role keys reads as a list of role names."""
+    from babel.lists import format_list
+
+    from bot.roles import ROLE_LABELS
+
+    params = dict(error.params)
+    if isinstance(params.get("roles"), tuple):
+        params["roles"] = format_list([t(ROLE_LABELS[r]) for r in params["roles"]], style="or", locale=t.locale)
+    return t(error.message, **params)

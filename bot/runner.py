@@ -55,7 +55,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
     async with AsyncExitStack() as stack:
         database = await Database.open(settings.database_path)
         stack.push_async_callback(database.close)
-        services = await Services.create(database, settings.communes)
+        services = await Services.create(database, settings.communes, settings.admin_ids)
         i18n = I18n(settings.timezone)
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi

@@ -9,7 +9,8 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LOCALES
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
-from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, language_choice, main_menu
+from handlers.notifications import deliver_notices
+from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, language_choice
 from handlers.states import END
 
 log = logging.getLogger(__name__)
@@ -22,9 +23,11 @@ async def drop_duplicate_update(update: Update, context: BotContext) -> None:
         raise ApplicationHandlerStop
 
 
-async def save_conversation_state(update: Update, context: BotContext) -> None:
-    """Write conversation positions and drafts now, not at the next interval: a crash loses nothing."""
+async def after_update(update: Update, context: BotContext) -> None:
+    """Write conversation positions and drafts now, not at the next interval, so a crash loses
+    nothing; then deliver the notices the update queued (the scheduler also does so every few seconds)."""
     await context.application.update_persistence()
+    await deliver_notices(context.application)
 
 
 async def help_text(update: Update, context: BotContext) -> None:
@@ -43,7 +46,7 @@ async def help_text(update: Update, context: BotContext) -> None:
     )
     if resident is None:
         text += "\n\n" + t("To begin, tap /start.")
-    await answer(update, text, reply_markup=main_menu(t) if resident else None)
+    await answer(update, text, reply_markup=(await context.main_menu(update, t)) if resident else None)
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
@@ -65,7 +68,7 @@ async def set_language(update: Update, context: BotContext) -> None:
     await drop_buttons(update)
     registered = await context.resident(update) is not None
     await answer(update, t("The language is now English.") if locale == "en" else t("The language is now Vietnamese."),
-                 reply_markup=main_menu(t) if registered else None)
+                 reply_markup=(await context.main_menu(update, t)) if registered else None)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
@@ -75,7 +78,7 @@ async def cancel(update: Update, context: BotContext) -> int:
         context.user_data.pop(key, None)
     registered = await context.resident(update) is not None
     await answer(update, t("Stopped. Nothing was sent.") if registered else t("Stopped. Tap /start when you are ready."),
-                 reply_markup=main_menu(t) if registered else None)
+                 reply_markup=(await context.main_menu(update, t)) if registered else None)
     return END
 
 
@@ -83,7 +86,7 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
     """/cancel outside any flow."""
     t = await context.translator(update)
     registered = await context.resident(update) is not None
-    await answer(update, t("There is nothing to cancel."), reply_markup=main_menu(t) if registered else None)
+    await answer(update, t("There is nothing to cancel."), reply_markup=(await context.main_menu(update, t)) if registered else None)
 
 
 async def unknown_command(update: Update, context: BotContext) -> None:
@@ -91,7 +94,7 @@ async def unknown_command(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     registered = await context.resident(update) is not None
     await answer(update, t("I do not know that command. Please use the buttons below, or /help."),
-                 reply_markup=main_menu(t) if registered else None)
+                 reply_markup=(await context.main_menu(update, t)) if registered else None)
 
 
 async def unknown_message(update: Update, context: BotContext) -> None:
@@ -101,7 +104,7 @@ async def unknown_message(update: Update, context: BotContext) -> None:
         await answer(update, t("Welcome! Tap /start to register first."))
         return
     await answer(update, t("I did not understand. To write to the commune, tap “%(button)s”.", button=t(MENU_NEW)),
-                 reply_markup=main_menu(t))
+                 reply_markup=await context.main_menu(update, t))
 
 
 async def stale_button(update: Update, context: BotContext) -> None:
@@ -111,7 +114,7 @@ async def stale_button(update: Update, context: BotContext) -> None:
     if update.effective_chat is not None:
         await update.get_bot().send_message(
             update.effective_chat.id, t("This button is no longer active. Please use the menu below."),
-            reply_markup=main_menu(t) if await context.resident(update) else None,
+            reply_markup=(await context.main_menu(update, t)) if await context.resident(update) else None,
         )
 
 

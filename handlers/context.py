@@ -10,6 +10,7 @@ from telegram.ext import Application, CallbackContext, ExtBot
 
 from bot.i18n import I18n, Translator, normalize_locale
 from bot.services import Services
+from bot.roles import Actor
 from storage.records import Resident
 
 CHANNEL = "telegram"
@@ -41,6 +42,20 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
             if self.user_data is not None:
                 self.user_data["locale"] = locale
         return self.i18n.for_locale(locale)
+
+    async def actor(self, update: Update) -> Actor | None:
+        """The user as an official of their commune (roles may be empty)."""
+        user = update.effective_user
+        if user is None:
+            return None
+        return await self.services.staff.actor(CHANNEL, str(user.id), user.full_name)
+
+    async def main_menu(self, update: Update, t: Translator):
+        """The main-menu keyboard for this user's roles."""
+        from handlers.menus import main_menu
+
+        actor = await self.actor(update)
+        return main_menu(t, actor if actor is not None and actor.is_official else None)
 
     async def resident(self, update: Update) -> Resident | None:
         user = update.effective_user

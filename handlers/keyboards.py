@@ -19,15 +19,6 @@ MENU_CANCEL = N_("❌ Cancel")
 LANGUAGE_BUTTONS = (("vi", "🇻🇳 Tiếng Việt"), ("en", "🇬🇧 English"))
 
 
-def main_menu(t: Translator) -> ReplyKeyboardMarkup:
-    return ReplyKeyboardMarkup(
-        [[t(MENU_NEW)], [t(MENU_MINE), t(MENU_SPEAK)], [t(MENU_HELP), t(MENU_LANGUAGE)]],
-        resize_keyboard=True,
-        is_persistent=True,
-        input_field_placeholder=t("Choose a button below"),
-    )
-
-
 def flow_menu(t: Translator) -> ReplyKeyboardMarkup:
     """While filling something in: only the way out."""
     return ReplyKeyboardMarkup([[t(MENU_CANCEL)]], resize_keyboard=True, is_persistent=True)

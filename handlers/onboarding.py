@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError
 from bot.i18n import LOCALES, N_
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
-from handlers.keyboards import choices, inline, language_choice, main_menu
+from handlers.flows import NEW_MESSAGES, Flow, Menus
+from handlers.keyboards import choices, inline, language_choice
 from handlers.states import END, ONBOARD_COMMUNE, ONBOARD_HAMLET, ONBOARD_LANGUAGE, ONBOARD_NAME
 
 GREETING = N_("Hello! This is the channel for the direct dialogue between the commune's leaders and its residents. Please choose a language.")
@@ -20,7 +22,7 @@ async def start(update: Update, context: BotContext) -> int:
     if resident is not None:
         t = context.i18n.for_locale(resident.locale)
         context.user_data["locale"] = resident.locale
-        await answer(update, t("Hello %(name)s! What would you like to do?", name=resident.display_name), reply_markup=main_menu(t))
+        await answer(update, t("Hello %(name)s! What would you like to do?", name=resident.display_name), reply_markup=await context.main_menu(update, t))
         return END
     context.user_data["onboarding"] = {}
     # Before a choice the greeting is shown in both languages, Vietnamese first.
@@ -118,7 +120,7 @@ async def give_name(update: Update, context: BotContext) -> int:
             name=resident.display_name, hamlet=commune.hamlet(resident.hamlet_id).name(t.locale),
             commune=commune.name(t.locale),
         ),
-        reply_markup=main_menu(t),
+        reply_markup=await context.main_menu(update, t),
     )
     return END
 
@@ -128,3 +130,20 @@ async def onboarding_needs_button(update: Update, context: BotContext) -> int | 
     t = await context.translator(update)
     await answer(update, t("Please choose one of the buttons above (or send /cancel to stop)."))
     return None
+
+
+def flow(menus: Menus) -> Flow:
+    """/start and the four registration steps."""
+    return Flow(
+        entry_points=[CommandHandler("start", start, filters=NEW_MESSAGES)],
+        states={
+            ONBOARD_LANGUAGE: [CallbackQueryHandler(choose_language, pattern=r"^ob:lang:(vi|en)$"),
+                               MessageHandler(menus.free_text, onboarding_needs_button)],
+            ONBOARD_COMMUNE: [CallbackQueryHandler(choose_commune, pattern=r"^ob:commune:[^:]{1,32}$"),
+                              MessageHandler(menus.free_text, onboarding_needs_button)],
+            ONBOARD_HAMLET: [CallbackQueryHandler(choose_hamlet, pattern=r"^ob:hamlet:[^:]{1,32}$"),
+                             MessageHandler(menus.free_text, onboarding_needs_button)],
+            ONBOARD_NAME: [MessageHandler(menus.free_text, give_name),
+                           CallbackQueryHandler(give_name, pattern=r"^ob:name:telegram$")],
+        },
+    )

@@ -5,11 +5,13 @@ from __future__ import annotations
 import uuid
 
 from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import DomainError, NotRegistered
 from bot.i18n import Translator
 from handlers.context import BotContext, answer, drop_buttons
-from handlers.keyboards import MENU_MINE, MENU_NEW, choices, flow_menu, inline, main_menu
+from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
+from handlers.keyboards import MENU_MINE, MENU_NEW, choices, flow_menu, inline
 from handlers.presenters import category_name, concern_details, concern_line, draft_summary
 from handlers.states import (
     CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END, SPEAK_CONFIRM, SPEAK_PICK, SPEAK_POINT,
@@ -62,7 +64,7 @@ async def choose_topic(update: Update, context: BotContext) -> int:
         context.services.concerns.check_category(resident, key)
     except DomainError as refusal:
         await drop_buttons(update)
-        await _refuse(update, t, refusal, reply_markup=main_menu(t))
+        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
         context.user_data.pop("draft", None)
         return END
     draft["category"] = key
@@ -155,7 +157,7 @@ async def confirm_concern(update: Update, context: BotContext) -> int:
         return END
     t = context.i18n.for_locale(resident.locale)
     if draft is None or query.data != f"cc:ok:{draft['id']}":
-        await answer(update, t("This button is no longer active. Please use the menu below."), reply_markup=main_menu(t))
+        await answer(update, t("This button is no longer active. Please use the menu below."), reply_markup=await context.main_menu(update, t))
         return END
     try:
         concern = await context.services.concerns.submit(
@@ -172,7 +174,7 @@ async def confirm_concern(update: Update, context: BotContext) -> int:
         t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
           "The commune office will review it for the dialogue agenda. You will be told here at every step. "
           "Tap “%(button)s” to follow it.", code=concern.code, button=t(MENU_MINE)),
-        reply_markup=main_menu(t),
+        reply_markup=await context.main_menu(update, t),
     )
     return END
 
@@ -184,7 +186,7 @@ async def discard_concern(update: Update, context: BotContext) -> int:
     t = await context.translator(update)
     context.user_data.pop("draft", None)
     await drop_buttons(update)
-    await answer(update, t("The concern was not sent. Nothing was saved."), reply_markup=main_menu(t))
+    await answer(update, t("The concern was not sent. Nothing was saved."), reply_markup=await context.main_menu(update, t))
     return END
 
 
@@ -279,7 +281,7 @@ async def speak_pick(update: Update, context: BotContext) -> int:
     t = context.i18n.for_locale(resident.locale)
     overview = await context.services.speaking.overview(resident)
     if not overview.eligible:
-        await answer(update, t("None of your concerns can be registered for speaking now."), reply_markup=main_menu(t))
+        await answer(update, t("None of your concerns can be registered for speaking now."), reply_markup=await context.main_menu(update, t))
         return END
     await drop_buttons(update)
     commune = context.services.concerns.commune_of(resident)
@@ -300,7 +302,7 @@ async def speak_chosen(update: Update, context: BotContext) -> int:
     try:
         concern = await context.services.speaking.check_concern(resident, query.data.split(":", 2)[2])
     except DomainError as refusal:
-        await _refuse(update, t, refusal, reply_markup=main_menu(t))
+        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
         return END
     await drop_buttons(update)
     context.user_data["speak"] = {"code": concern.code}
@@ -338,12 +340,12 @@ async def speak_confirm(update: Update, context: BotContext) -> int:
     t = context.i18n.for_locale(resident.locale)
     await drop_buttons(update)
     if query.data != "sp:ok" or not pending or "point" not in pending:
-        await answer(update, t("Nothing was registered."), reply_markup=main_menu(t))
+        await answer(update, t("Nothing was registered."), reply_markup=await context.main_menu(update, t))
         return END
     try:
         registration, dialogue = await context.services.speaking.register(resident, pending["code"], pending["point"])
     except DomainError as refusal:
-        await _refuse(update, t, refusal, reply_markup=main_menu(t))
+        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
         return END
     if dialogue is not None:
         text = t("✅ You are registered to speak about concern %(code)s at the dialogue on %(when)s. "
@@ -352,7 +354,7 @@ async def speak_confirm(update: Update, context: BotContext) -> int:
     else:
         text = t("✅ Your wish to speak about concern %(code)s is kept on file. "
                  "You will be told when the dialogue is scheduled.", code=registration.concern_code)
-    await answer(update, text, reply_markup=main_menu(t))
+    await answer(update, text, reply_markup=await context.main_menu(update, t))
     return END
 
 
@@ -385,3 +387,37 @@ async def speak_withdraw(update: Update, context: BotContext) -> None:
         await _refuse(update, t, refusal)
         return
     await answer(update, t("Your registration to speak about concern %(code)s was withdrawn.", code=registration.concern_code))
+
+
+def flow(menus: Menus) -> Flow:
+    """Send a concern, register to speak (in the conversation); my concerns and withdrawals (anywhere)."""
+    expect_button_here = MessageHandler(menus.free_text, expect_button)
+    anything_else = MessageHandler(NEW_MESSAGES & ~filters.COMMAND & ~menus.any, expect_text)
+    drafting = [MessageHandler(menus.free_text, concern_text),
+                MessageHandler(NEW_MESSAGES & ATTACHMENTS, concern_attachment)]
+    return Flow(
+        entry_points=[
+            CommandHandler("new", new_concern, filters=NEW_MESSAGES),
+            MessageHandler(menus.new, new_concern),
+            CommandHandler("speak", speak_menu, filters=NEW_MESSAGES),
+            MessageHandler(menus.speak, speak_menu),
+            CallbackQueryHandler(speak_pick, pattern=r"^sp:new$"),
+        ],
+        states={
+            CONCERN_TOPIC: [CallbackQueryHandler(choose_topic, pattern=r"^cc:cat:[^:]{1,32}$"), expect_button_here],
+            CONCERN_TEXT: [*drafting, anything_else],
+            CONCERN_CONFIRM: [CallbackQueryHandler(confirm_concern, pattern=r"^cc:ok:[0-9a-f]{16}$"),
+                              CallbackQueryHandler(discard_concern, pattern=r"^cc:no:[0-9a-f]{16}$"),
+                              *drafting, anything_else],
+            SPEAK_PICK: [CallbackQueryHandler(speak_chosen, pattern=r"^sp:pick:\d{3}-\d{3}$"), expect_button_here],
+            SPEAK_POINT: [MessageHandler(menus.free_text, speak_point)],
+            SPEAK_CONFIRM: [CallbackQueryHandler(speak_confirm, pattern=r"^sp:(ok|no)$"), expect_button_here],
+        },
+        anywhere=[
+            CommandHandler("mine", my_concerns, filters=NEW_MESSAGES),
+            MessageHandler(menus.mine, my_concerns),
+            CallbackQueryHandler(show_concern, pattern=r"^mine:show:\d{3}-\d{3}$"),
+            CallbackQueryHandler(speak_withdraw_ask, pattern=r"^sp:wd:\d{1,12}$"),
+            CallbackQueryHandler(speak_withdraw, pattern=r"^sp:(wdy:\d{1,12}|wdn)$"),
+        ],
+    )

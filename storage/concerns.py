@@ -7,7 +7,10 @@ import aiosqlite
 from storage.database import utc_now
 from storage.records import Attachment, Concern
 
-_COLUMNS = "id, commune_id, code, resident_id, hamlet_id, category, body, status, submitted_at"
+_COLUMNS = (
+    "id, commune_id, code, resident_id, hamlet_id, category, body, status, submitted_at,"
+    " dialogue_id, duplicate_of, raised_count, conclusion, conclusion_text, screening_note, entered_by"
+)
 
 
 async def code_exists(db: aiosqlite.Connection, code: str) -> bool:
@@ -49,7 +52,7 @@ async def insert(
         "INSERT INTO concern_attachments (concern_id, kind, file_ref, latitude, longitude) VALUES (?, ?, ?, ?, ?)",
         [(concern_id, a.kind, a.file_ref, a.latitude, a.longitude) for a in attachments],
     )
-    return Concern(concern_id, commune_id, code, resident_id, hamlet_id, category, body, status, now, attachments)
+    return Concern(concern_id, commune_id, code, resident_id, hamlet_id, category, body, status, now, attachments=attachments)
 
 
 async def of_resident(db: aiosqlite.Connection, resident_id: int, limit: int = 50) -> list[Concern]:
@@ -72,3 +75,45 @@ async def _with_attachments(db: aiosqlite.Connection, row) -> Concern | None:
         )
     ).fetchall()
     return Concern(*row, attachments=tuple(Attachment(*r) for r in rows))
+
+
+_CHANGEABLE = frozenset({"dialogue_id", "duplicate_of", "conclusion", "conclusion_text", "screening_note"})
+
+
+async def set_status(db: aiosqlite.Connection, concern_id: int, status: str, **fields: object) -> None:
+    """Move a concern to a status (the caller checked the transition), setting some of its fields."""
+    unknown = set(fields) - _CHANGEABLE
+    if unknown:
+        raise ValueError(f"not changeable: {sorted(unknown)}")
+    assignments = "".join(f", {name} = ?" for name in fields)
+    await db.execute(f"UPDATE concerns SET status = ?, updated_at = ?{assignments} WHERE id = ?",
+                     (status, utc_now(), *fields.values(), concern_id))
+
+
+async def in_commune(db: aiosqlite.Connection, commune_id: str, code: str) -> Concern | None:
+    """A concern by code, only within the official's own commune."""
+    row = await (await db.execute(f"SELECT {_COLUMNS} FROM concerns WHERE code = ? AND commune_id = ?", (code, commune_id))).fetchone()
+    return await _with_attachments(db, row)
+
+
+async def by_id(db: aiosqlite.Connection, concern_id: int) -> Concern | None:
+    row = await (await db.execute(f"SELECT {_COLUMNS} FROM concerns WHERE id = ?", (concern_id,))).fetchone()
+    return await _with_attachments(db, row)
+
+
+async def with_status(db: aiosqlite.Connection, commune_id: str, statuses: tuple[str, ...], *,
+                      dialogue_id: int | None = None, limit: int = 200) -> list[Concern]:
+    """Concerns of a commune in some statuses, oldest first (optionally on one dialogue's agenda)."""
+    marks = ", ".join("?" for _ in statuses)
+    sql = f"SELECT {_COLUMNS} FROM concerns WHERE commune_id = ? AND status IN ({marks})"
+    params: tuple = (commune_id, *statuses)
+    if dialogue_id is not None:
+        sql += " AND dialogue_id = ?"
+        params += (dialogue_id,)
+    rows = await (await db.execute(sql + " ORDER BY submitted_at, id LIMIT ?", (*params, limit))).fetchall()
+    return [Concern(*row) for row in rows]
+
+
+async def raise_again(db: aiosqlite.Connection, concern_id: int) -> None:
+    """An identical concern was merged into this one: it counts one more raising (plan II.3.1)."""
+    await db.execute("UPDATE concerns SET raised_count = raised_count + 1, updated_at = ? WHERE id = ?", (utc_now(), concern_id))

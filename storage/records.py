@@ -41,6 +41,13 @@ class Concern:
     body: str
     status: str
     submitted_at: str  # UTC ISO 8601
+    dialogue_id: int | None = None
+    duplicate_of: int | None = None
+    raised_count: int = 1
+    conclusion: str | None = None  # answered | assigned | not_accepted
+    conclusion_text: str | None = None
+    screening_note: str | None = None
+    entered_by: int | None = None
     attachments: tuple[Attachment, ...] = field(default=())
 
 
@@ -70,3 +77,14 @@ class SpeakerRegistration:
     point: str
     status: str
     registered_at: str
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    id: int
+    commune_id: str
+    person_id: int
+    role: str
+    body: str | None
+    hamlet_id: str | None
+    display_name: str | None = None

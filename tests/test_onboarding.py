@@ -93,4 +93,4 @@ async def test_command_menus_are_set_in_each_language(bot, language, expected):
     assert calls, "no command menu was set for " + language
     commands = {c["command"]: c["description"] for c in calls[-1].params["commands"]}
     assert commands["start"] == expected
-    assert set(commands) == {"start", "new", "mine", "speak", "help", "language", "cancel"}
+    assert set(commands) == {"start", "new", "mine", "speak", "help", "language", "cancel", "mydata", "forget"}

@@ -7,8 +7,10 @@ from dataclasses import dataclass
 from bot.communes import Communes
 from bot.services.concerns import ConcernService
 from bot.services.ledger import UpdateLedger
+from bot.services.notifications import NotificationService
 from bot.services.residents import ResidentService
 from bot.services.speaking import SpeakingService
+from bot.services.staff import StaffService
 from storage.database import Database
 from storage.people import ensure_commune
 
@@ -21,9 +23,11 @@ class Services:
     concerns: ConcernService
     speaking: SpeakingService
     ledger: UpdateLedger
+    staff: StaffService
+    notifications: NotificationService
 
     @classmethod
-    async def create(cls, database: Database, communes: Communes) -> "Services":
+    async def create(cls, database: Database, communes: Communes, admin_ids: frozenset[int] = frozenset()) -> "Services":
         async with database.transaction() as db:
             for commune in communes.items:
                 await ensure_commune(db, commune.id, commune.name.vi)
@@ -34,4 +38,6 @@ class Services:
             concerns=ConcernService(database, communes),
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
+            staff=StaffService(database, communes, admin_ids),
+            notifications=NotificationService(database),
         )

@@ -1,0 +1,38 @@
+"""A concern's life (DOMAIN.md): which action moves it from which status to which. The one place."""
+
+from __future__ import annotations
+
+from bot.errors import StaleAction
+
+# action -> (statuses it may start from, status it leads to)
+TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
+    "accept": (frozenset({"submitted"}), "accepted"),
+    "merge": (frozenset({"submitted", "accepted"}), "merged"),
+    "out_of_scope": (frozenset({"submitted"}), "out_of_scope"),
+    "reject": (frozenset({"submitted"}), "rejected"),
+    "conclude_answered": (frozenset({"accepted"}), "answered"),
+    "conclude_assigned": (frozenset({"accepted"}), "assigned"),
+    "conclude_not_accepted": (frozenset({"accepted"}), "rejected"),
+    "assign": (frozenset({"accepted", "assigned", "in_progress", "extended", "disputed"}), "assigned"),
+    "note": (frozenset({"assigned", "in_progress", "extended"}), "in_progress"),
+    "extend": (frozenset({"assigned", "in_progress"}), "extended"),
+    "resolve": (frozenset({"assigned", "in_progress", "extended"}), "resolved"),
+    "satisfied": (frozenset({"resolved"}), "closed"),
+    "dispute": (frozenset({"resolved"}), "disputed"),
+    "reopen": (frozenset({"disputed"}), "in_progress"),
+    "close": (frozenset({"resolved", "disputed", "answered"}), "closed"),
+}
+
+# Statuses in which an assignment's clock is running ("overdue" is derived from these and the due date).
+OPEN_ASSIGNMENT_STATUSES = frozenset({"assigned", "in_progress", "extended"})
+
+
+def next_status(action: str, current: str, code: str) -> str:
+    """The status after `action`, or a refusal naming the concern's current status."""
+    sources, target = TRANSITIONS[action]
+    if current not in sources:
+        raise StaleAction(code=code, status=current)
+    # A progress note on a concern already extended keeps it extended.
+    if action == "note" and current == "extended":
+        return current
+    return target

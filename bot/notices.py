@@ -1,0 +1,89 @@
+"""What a notification says, per kind, in the reader's language; channels add only the delivery.
+
+A renderer returns the text and optional actions: (button label, opaque action data) pairs
+that a channel shows as buttons and routes back to its handlers.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from bot.communes import Communes
+from bot.i18n import N_, Translator
+from bot.roles import ROLE_LABELS
+
+
+@dataclass(frozen=True)
+class Rendered:
+    text: str
+    actions: list[tuple[str, str]] = field(default_factory=list)
+
+
+Renderer = Callable[[dict, Translator, Communes], Rendered]
+RENDERERS: dict[str, Renderer] = {}
+
+
+def renders(kind: str) -> Callable[[Renderer], Renderer]:
+    def register(function: Renderer) -> Renderer:
+        if kind in RENDERERS:
+            raise RuntimeError(f"two renderers for notice kind {kind!r}")
+        RENDERERS[kind] = function
+        return function
+    return register
+
+
+def render(kind: str, payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return RENDERERS[kind](payload, t, communes)
+
+
+def role_name(payload: dict, t: Translator, communes: Communes, commune_id: str | None = None) -> str:
+    """A role as people say it: the officer's body, the hamlet head's hamlet."""
+    role = payload["role"]
+    if role == "officer" and payload.get("body"):
+        return t("Officer of %(body)s", body=payload["body"])
+    if role == "hamlet_head" and payload.get("hamlet"):
+        for commune in communes.items:
+            hamlet = commune.hamlet(payload["hamlet"])
+            if hamlet is not None and (commune_id is None or commune.id == commune_id):
+                return t("Head of %(hamlet)s", hamlet=hamlet.name(t.locale))
+    return t(ROLE_LABELS[role])
+
+
+@renders("role_accepted")
+def _role_accepted(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("%(name)s accepted the role: %(role)s.", name=payload["name"], role=role_name(payload, t, communes)))
+
+
+@renders("role_revoked")
+def _role_revoked(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("Your role “%(role)s” was withdrawn by the administrator.", role=role_name(payload, t, communes)))
+
+
+
+
+@renders("concern_update")
+def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """What happened to the resident's concern, in plain words, with the official's own text if any."""
+    from bot.domain import HISTORY_LABELS, STATUS_LABELS
+
+    what = HISTORY_LABELS["concern." + payload["action"]]
+    status = STATUS_LABELS[payload["status"]]
+    lines = [t("Concern %(code)s: %(what)s.", code=payload["code"], what=t(what))]
+    if payload.get("into_code"):
+        lines.append(t("Please follow concern %(code)s from now on.", code=payload["into_code"]))
+    if payload.get("extended_to"):
+        from datetime import date
+
+        lines.append(t("New date for the answer: %(date)s.", date=t.date(date.fromisoformat(payload["extended_to"]))))
+    elif payload.get("due_date"):
+        from datetime import date
+
+        lines.append(t("To be answered by: %(date)s.", date=t.date(date.fromisoformat(payload["due_date"]))))
+    if payload.get("text"):
+        lines += ["", payload["text"]]
+    lines += ["", t("Status: %(status)s", status=t(status))]
+    actions = []
+    if payload["action"] == "resolve":
+        actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]
+    return Rendered("\n".join(lines), actions)

@@ -1,0 +1,74 @@
+"""Roles and the one table of who may do what. Every official action is checked here, server side."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.i18n import N_
+from storage.records import RoleGrant
+
+
+
+ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD = "admin", "chair", "office", "mttq", "officer", "hamlet_head"
+ROLES = (ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD)
+OFFICIAL_ROLES = frozenset(ROLES)
+
+ROLE_LABELS = {
+    ADMIN: N_("Administrator"),
+    CHAIR: N_("Chair (Chairman or delegated Vice-chairman)"),
+    OFFICE: N_("Commune office"),
+    MTTQ: N_("Fatherland Front (MTTQ)"),
+    OFFICER: N_("Officer"),
+    HAMLET_HEAD: N_("Hamlet head"),
+}
+
+# Every official action and the roles that may take it (DOMAIN.md "Who uses the bot", issue 3).
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "grant": frozenset({ADMIN}),
+    "revoke": frozenset({ADMIN}),
+    "staff": frozenset({ADMIN}),
+    "schedule_dialogue": frozenset({OFFICE, CHAIR}),
+    "view_speakers": frozenset({OFFICE, MTTQ, CHAIR}),
+    "review_speakers": frozenset({OFFICE}),
+    "run_meeting": frozenset({OFFICE, CHAIR}),
+    "conclude": frozenset({CHAIR, OFFICE}),
+    "announce": frozenset({OFFICE}),
+    "screen": frozenset({OFFICE}),
+    "enter_for_resident": frozenset({OFFICE, HAMLET_HEAD}),
+    "view_concern": frozenset({ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD}),
+    "assign": frozenset({OFFICE, CHAIR}),
+    "work_on_task": frozenset({OFFICER}),
+    "close": frozenset({OFFICE}),
+    "view_overdue": frozenset({OFFICE, CHAIR, MTTQ}),
+}
+
+# Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned
+# officer and the head of the resident's own hamlet are added case by case.
+IDENTITY_ROLES = frozenset({OFFICE, CHAIR, MTTQ})
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Someone acting in one commune, with the roles they hold there."""
+
+    person_id: int
+    commune_id: str
+    locale: str
+    roles: frozenset[str] = field(default_factory=frozenset)
+    body: str | None = None  # the officer's body (cơ quan chuyên môn)
+    hamlet_id: str | None = None  # the hamlet head's hamlet
+    display_name: str | None = None
+
+    def may(self, action: str) -> bool:
+        return bool(self.roles & PERMISSIONS[action])
+
+    @property
+    def is_official(self) -> bool:
+        return bool(self.roles)
+
+    def sees_identity_of(self, *, hamlet_id: str, assigned_officer_id: int | None) -> bool:
+        return (
+            bool(self.roles & IDENTITY_ROLES)
+            or (OFFICER in self.roles and assigned_officer_id == self.person_id)
+            or (HAMLET_HEAD in self.roles and self.hamlet_id == hamlet_id)
+        )

@@ -1,0 +1,43 @@
+"""Delivering the outbox over Telegram: each notice claimed once, rendered in the reader's language."""
+
+from __future__ import annotations
+
+import logging
+
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.ext import Application
+
+from bot.notices import render
+from handlers.context import CHANNEL
+from handlers.keyboards import inline
+
+log = logging.getLogger(__name__)
+
+
+async def deliver_notices(application: Application) -> int:
+    """Send what the outbox holds for Telegram users. Returns how many were delivered."""
+    services = application.bot_data["services"]
+    i18n = application.bot_data["i18n"]
+    delivered = 0
+    while notices := await services.notifications.claim(CHANNEL):
+        for notice in notices:
+            t = i18n.for_locale(notice.locale)
+            try:
+                rendered = render(notice.kind, notice.payload, t, services.communes)
+                markup = inline([[action] for action in rendered.actions]) if rendered.actions else None
+                await application.bot.send_message(int(notice.external_id), rendered.text, reply_markup=markup)
+            except (RetryAfter, NetworkError) as pause:
+                # Telegram is busy or unreachable: the notice goes back to the queue for the next round.
+                log.warning("notice %s postponed: %s", notice.id, type(pause).__name__)
+                await services.notifications.retry_later(notice)
+                return delivered
+            except (Forbidden, BadRequest) as refusal:
+                log.warning("notice %s not delivered: %s", notice.id, refusal)
+                await services.notifications.failed(notice, str(refusal))
+            except Exception as error:  # noqa: BLE001 - one bad notice must not block the others
+                log.exception("notice %s failed", notice.id)
+                await services.notifications.failed(notice, repr(error))
+            else:
+                await services.notifications.sent(notice)
+                delivered += 1
+    return delivered

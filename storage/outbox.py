@@ -1,0 +1,58 @@
+"""Notifications waiting to be sent, written in the transaction of the change they report."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import aiosqlite
+
+from storage.database import utc_now
+
+
+@dataclass(frozen=True)
+class Notice:
+    id: int
+    person_id: int
+    channel: str
+    external_id: str
+    locale: str
+    kind: str
+    payload: dict
+
+
+async def enqueue(db: aiosqlite.Connection, person_id: int, kind: str, **payload: object) -> int:
+    cursor = await db.execute(
+        "INSERT INTO outbox (person_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
+        (person_id, kind, json.dumps(payload, ensure_ascii=False), utc_now()),
+    )
+    return cursor.lastrowid
+
+
+async def claim(db: aiosqlite.Connection, channel: str, limit: int = 50) -> list[Notice]:
+    """Claim unsent notices for one channel. Claimed rows are never claimed again, even after a crash."""
+    rows = await (
+        await db.execute(
+            "SELECT o.id, o.person_id, p.channel, p.external_id, p.locale, o.kind, o.payload FROM outbox o"
+            " JOIN people p ON p.id = o.person_id"
+            " WHERE o.claimed_at IS NULL AND p.channel = ? AND p.forgotten_at IS NULL ORDER BY o.id LIMIT ?",
+            (channel, limit),
+        )
+    ).fetchall()
+    if rows:
+        now = utc_now()
+        await db.executemany("UPDATE outbox SET claimed_at = ? WHERE id = ?", [(now, r[0]) for r in rows])
+    return [Notice(*r[:6], json.loads(r[6])) for r in rows]
+
+
+async def mark_sent(db: aiosqlite.Connection, notice_id: int) -> None:
+    await db.execute("UPDATE outbox SET sent_at = ? WHERE id = ?", (utc_now(), notice_id))
+
+
+async def mark_failed(db: aiosqlite.Connection, notice_id: int, failure: str) -> None:
+    await db.execute("UPDATE outbox SET failure = ? WHERE id = ?", (failure[:500], notice_id))
+
+
+async def release(db: aiosqlite.Connection, notice_id: int) -> None:
+    """Put a notice back for a later try (Telegram asked to slow down or was unreachable)."""
+    await db.execute("UPDATE outbox SET claimed_at = NULL WHERE id = ?", (notice_id,))
