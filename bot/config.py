@@ -9,7 +9,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.calendar import WorkingCalendar
 from bot.communes import Communes, CommunesFileError, load_communes
+from bot.deadlines import DeadlineRules, calendar_from_env, rules_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
@@ -34,6 +36,10 @@ class Settings:
     # Telegram allows about 30 messages a second; 0 turns the throughput cap off
     # (the fake Bot API of the sandbox and the tests has no limit). 429s are retried either way.
     rate_limit_per_second: int = 30
+    calendar: WorkingCalendar = field(default_factory=WorkingCalendar, repr=False, compare=False)
+    rules: DeadlineRules = field(default_factory=DeadlineRules)
+    # The plan holds one dialogue a year (II.4); the 2025 Law on Local Government allows more.
+    dialogues_per_year: int = 1
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -83,6 +89,16 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not rate.isdigit():
         raise ConfigError("TELEGRAM_RATE_LIMIT must be a whole number of messages per second (0 = no cap)")
 
+    try:
+        rules = rules_from_env(env)
+        calendar = calendar_from_env(env)
+    except ValueError as error:
+        raise ConfigError(str(error).splitlines()[0]) from None
+
+    per_year = env.get("DIALOGUES_PER_YEAR", "").strip() or "1"
+    if not per_year.isdigit() or int(per_year) < 1:
+        raise ConfigError("DIALOGUES_PER_YEAR must be a whole number of at least 1")
+
     return Settings(
         token=token,
         base_url=base_url,
@@ -93,5 +109,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         communes_file=communes_file,
         communes=communes,
         rate_limit_per_second=int(rate),
+        calendar=calendar,
+        rules=rules,
+        dialogues_per_year=int(per_year),
         env=env,
     )

@@ -37,8 +37,11 @@ class TrackedApplication(DoithoaiApplication):
 class BotUnderTest:
     """The bot as deployed (database, services, handlers, persistence), polling the fake server."""
 
-    def __init__(self, fake: FakeBotApi, database_path: Path, communes: Communes | None = None) -> None:
+    def __init__(self, fake: FakeBotApi, database_path: Path, communes: Communes | None = None, *,
+                 admin_ids: frozenset[int] = frozenset(), dialogues_per_year: int = 1) -> None:
         self.fake = fake
+        self.admin_ids = admin_ids
+        self.dialogues_per_year = dialogues_per_year
         self.database_path = database_path
         self.communes = communes or load_communes(DEFAULT_COMMUNES_FILE)
         self.application: TrackedApplication | None = None
@@ -46,7 +49,8 @@ class BotUnderTest:
 
     async def start(self) -> None:
         self.database = await Database.open(self.database_path)
-        services = await Services.create(self.database, self.communes)
+        services = await Services.create(self.database, self.communes, self.admin_ids,
+                                         dialogues_per_year=self.dialogues_per_year)
         self.services = services
         self.application = build_application(
             token=self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
@@ -137,6 +141,22 @@ class BotUnderTest:
         await self.tap(user_id, f"ob:lang:{language}")
         await self.tap(user_id, f"ob:hamlet:{hamlet}")
         await self.say(user_id, name)
+
+    async def grant(self, user_id: int, name: str, role: str, *, body: str | None = None, hamlet: str | None = None,
+                    language: str = "vi", commune: str = "bao-lam") -> None:
+        """Give someone a role directly, as `python -m bot grant` on the server would."""
+        self.fake.add_user(user_id, name, language_code=language)
+        await self.services.staff.grant_on_server("telegram", str(user_id), commune_id=commune, role=role,
+                                                  body=body, hamlet_id=hamlet)
+        async with self.database.transaction() as db:
+            await db.execute("UPDATE people SET display_name = ?, locale = ? WHERE channel = 'telegram' AND external_id = ?",
+                             (name, language, str(user_id)))
+
+    async def deliver(self) -> None:
+        """Send what the outbox holds now (as the scheduler would within seconds)."""
+        from handlers.notifications import deliver_notices
+
+        await deliver_notices(self.application)
 
     async def submit_concern(self, user_id: int, text: str, topic: str = "land") -> list[str]:
         await self.say(user_id, "/new")

@@ -4,13 +4,19 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from bot.calendar import WorkingCalendar
 from bot.communes import Communes
+from bot.deadlines import DeadlineRules
+from bot.services.casework import CaseworkService
 from bot.services.concerns import ConcernService
+from bot.services.dialogues import DialogueService
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
+from bot.services.privacy import PrivacyService
 from bot.services.residents import ResidentService
 from bot.services.speaking import SpeakingService
 from bot.services.staff import StaffService
+from bot.services.tasks import TaskService
 from storage.database import Database
 from storage.people import ensure_commune
 
@@ -25,12 +31,25 @@ class Services:
     ledger: UpdateLedger
     staff: StaffService
     notifications: NotificationService
+    calendar: WorkingCalendar
+    rules: DeadlineRules
+    dialogues: DialogueService
+    casework: CaseworkService
+    tasks: TaskService
+    privacy: PrivacyService
 
     @classmethod
-    async def create(cls, database: Database, communes: Communes, admin_ids: frozenset[int] = frozenset()) -> "Services":
+    async def create(
+        cls, database: Database, communes: Communes, admin_ids: frozenset[int] = frozenset(), *,
+        calendar: WorkingCalendar | None = None, rules: DeadlineRules | None = None, dialogues_per_year: int = 1,
+    ) -> "Services":
         async with database.transaction() as db:
             for commune in communes.items:
                 await ensure_commune(db, commune.id, commune.name.vi)
+        calendar = calendar or WorkingCalendar()
+        rules = rules or DeadlineRules()
+        staff = StaffService(database, communes, admin_ids)
+        shared = dict(database=database, communes=communes, staff=staff, calendar=calendar, rules=rules)
         return cls(
             database=database,
             communes=communes,
@@ -38,6 +57,12 @@ class Services:
             concerns=ConcernService(database, communes),
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
-            staff=StaffService(database, communes, admin_ids),
+            staff=staff,
             notifications=NotificationService(database),
+            calendar=calendar,
+            rules=rules,
+            dialogues=DialogueService(**shared, per_year=dialogues_per_year),
+            casework=CaseworkService(**shared),
+            tasks=TaskService(**shared),
+            privacy=PrivacyService(**shared),
         )
