@@ -29,6 +29,17 @@ async def enqueue(db: aiosqlite.Connection, person_id: int, kind: str, **payload
     return cursor.lastrowid
 
 
+async def any_unclaimed(db: aiosqlite.Connection, channel: str) -> bool:
+    row = await (
+        await db.execute(
+            "SELECT 1 FROM outbox o JOIN people p ON p.id = o.person_id"
+            " WHERE o.claimed_at IS NULL AND p.channel = ? AND p.forgotten_at IS NULL LIMIT 1",
+            (channel,),
+        )
+    ).fetchone()
+    return row is not None
+
+
 async def claim(db: aiosqlite.Connection, channel: str, limit: int = 50) -> list[Notice]:
     """Claim unsent notices for one channel. Claimed rows are never claimed again, even after a crash."""
     rows = await (

@@ -12,6 +12,10 @@ class NotificationService:
         self._database = database
 
     async def claim(self, channel: str, limit: int = 50) -> list[Notice]:
+        # Most updates queue nothing: look first without taking SQLite's write lock.
+        async with self._database.read() as db:
+            if not await outbox.any_unclaimed(db, channel):
+                return []
         async with self._database.transaction() as db:
             return await outbox.claim(db, channel, limit)
 
