@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from datetime import timedelta
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
-from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, ContextTypes
+from telegram import Update
+from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 
 from bot.i18n import I18n
 from bot.persistence import SqlitePersistence
@@ -17,6 +19,47 @@ from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
 from handlers.notifications import deliver_notices
 
 log = logging.getLogger(__name__)
+
+class PerUserUpdateProcessor(BaseUpdateProcessor):
+    """Different users' updates run concurrently; one user's updates run strictly in order.
+
+    The ConversationHandler needs a user's updates one by one (its state is per user and
+    chat), and a double tap must see the first tap's result; but one user waiting on
+    SQLite or on Telegram should not hold up everybody else in the commune."""
+
+    def __init__(self, max_concurrent_updates: int = 32) -> None:
+        super().__init__(max_concurrent_updates)
+        self._locks: dict[object, asyncio.Lock] = {}
+        self._waiting: dict[object, int] = {}
+
+    @staticmethod
+    def _key(update: object) -> object:
+        if isinstance(update, Update):
+            if update.effective_user is not None:
+                return ("user", update.effective_user.id)
+            if update.effective_chat is not None:
+                return ("chat", update.effective_chat.id)
+        return ("other", None)
+
+    async def do_process_update(self, update: object, coroutine) -> None:
+        key = self._key(update)
+        lock = self._locks.setdefault(key, asyncio.Lock())
+        self._waiting[key] = self._waiting.get(key, 0) + 1
+        try:
+            async with lock:
+                await coroutine
+        finally:
+            self._waiting[key] -= 1
+            if not self._waiting[key]:  # nobody else queued for this user: forget the lock
+                del self._waiting[key]
+                del self._locks[key]
+
+    async def initialize(self) -> None:
+        """Nothing to set up."""
+
+    async def shutdown(self) -> None:
+        """Nothing to release."""
+
 
 class DoithoaiApplication(Application):
     """The Application, which sets its command menus whenever it is initialised (however it is run)."""
@@ -42,7 +85,7 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 async def _deliver_notices(context: BotContext) -> None:
     """Notices queued outside an update (scheduler jobs, the server's command line) go out here."""
-    await deliver_notices(context.application)
+    await deliver_notices(context.application, look_anyway=True)
 
 
 def build_application(
@@ -57,6 +100,7 @@ def build_application(
         .base_file_url(base_file_url)
         .persistence(SqlitePersistence(services.database))
         .context_types(ContextTypes(context=BotContext))
+        .concurrent_updates(PerUserUpdateProcessor())
         # Retries a 429 after Telegram's retry_after; caps throughput at Telegram's limit when asked to.
         .rate_limiter(AIORateLimiter(overall_max_rate=rate_limit_per_second, max_retries=3))
         .build()

@@ -22,10 +22,14 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
             update_interval=update_interval,
         )
         self._database = database
+        # What was last written per user, to skip rewriting the same data after every update.
+        self._written: dict[int, str] = {}
 
     async def get_user_data(self) -> dict[int, dict]:
         async with self._database.read() as db:
-            return await bot_state.load_user_data(db)
+            data = await bot_state.load_user_data(db)
+        self._written = {user_id: bot_state.encode(value) for user_id, value in data.items()}
+        return data
 
     async def get_chat_data(self) -> dict[int, dict]:
         return {}
@@ -41,16 +45,18 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
             return await bot_state.load_conversations(db, name)
 
     async def update_conversation(self, name: str, key: tuple, new_state: object | None) -> None:
-        async with self._database.transaction() as db:
-            await bot_state.save_conversation(db, name, key, new_state)
+        await self._database.execute_alone(*bot_state.save_conversation_statement(name, key, new_state))
 
     async def update_user_data(self, user_id: int, data: dict) -> None:
-        async with self._database.transaction() as db:
-            await bot_state.save_user_data(db, user_id, data)
+        encoded = bot_state.encode(data) if data else ""
+        if self._written.get(user_id, "") == encoded:
+            return
+        await self._database.execute_alone(*bot_state.save_user_data_statement(user_id, encoded))
+        self._written[user_id] = encoded
 
     async def drop_user_data(self, user_id: int) -> None:
-        async with self._database.transaction() as db:
-            await bot_state.save_user_data(db, user_id, None)
+        await self._database.execute_alone(*bot_state.save_user_data_statement(user_id, ""))
+        self._written.pop(user_id, None)
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
         """Chat data is not kept."""

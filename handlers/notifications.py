@@ -14,12 +14,12 @@ from handlers.keyboards import inline
 log = logging.getLogger(__name__)
 
 
-async def deliver_notices(application: Application) -> int:
+async def deliver_notices(application: Application, *, look_anyway: bool = False) -> int:
     """Send what the outbox holds for Telegram users. Returns how many were delivered."""
     services = application.bot_data["services"]
     i18n = application.bot_data["i18n"]
     delivered = 0
-    while notices := await services.notifications.claim(CHANNEL):
+    while notices := await services.notifications.claim(CHANNEL, look_anyway=look_anyway):
         for notice in notices:
             t = i18n.for_locale(notice.locale)
             try:

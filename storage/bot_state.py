@@ -9,14 +9,12 @@ import aiosqlite
 from storage.database import utc_now
 
 
-async def mark_update_handled(db: aiosqlite.Connection, channel: str, update_id: int) -> bool:
-    """Record an update as handled. False if it was handled before (a re-delivery)."""
-    cursor = await db.execute(
-        "INSERT INTO handled_updates (channel, update_id, handled_at) VALUES (?, ?, ?)"
-        " ON CONFLICT DO NOTHING",
-        (channel, update_id, utc_now()),
-    )
-    return cursor.rowcount == 1
+MARK_HANDLED = "INSERT INTO handled_updates (channel, update_id, handled_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
+
+
+def mark_handled_params(channel: str, update_id: int) -> tuple:
+    """For MARK_HANDLED, run as one statement: it inserts 1 row the first time, 0 on a re-delivery."""
+    return (channel, update_id, utc_now())
 
 
 async def forget_handled_updates_before(db: aiosqlite.Connection, channel: str, cutoff_utc: str) -> int:
@@ -33,18 +31,16 @@ async def load_conversations(db: aiosqlite.Connection, name: str) -> dict[tuple,
     return {tuple(json.loads(key)): json.loads(state) for key, state in rows}
 
 
-async def save_conversation(db: aiosqlite.Connection, name: str, key: tuple, state: object | None) -> None:
+def save_conversation_statement(name: str, key: tuple, state: object | None) -> tuple[str, tuple]:
+    """One statement (run on its own) that stores a conversation's state, or forgets it when None."""
     encoded_key = json.dumps(list(key))
     if state is None:
-        await db.execute(
-            "DELETE FROM bot_conversations WHERE name = ? AND conversation_key = ?", (name, encoded_key)
-        )
-    else:
-        await db.execute(
-            "INSERT INTO bot_conversations (name, conversation_key, state) VALUES (?, ?, ?)"
-            " ON CONFLICT (name, conversation_key) DO UPDATE SET state = excluded.state",
-            (name, encoded_key, json.dumps(state)),
-        )
+        return "DELETE FROM bot_conversations WHERE name = ? AND conversation_key = ?", (name, encoded_key)
+    return (
+        "INSERT INTO bot_conversations (name, conversation_key, state) VALUES (?, ?, ?)"
+        " ON CONFLICT (name, conversation_key) DO UPDATE SET state = excluded.state",
+        (name, encoded_key, json.dumps(state)),
+    )
 
 
 async def load_user_data(db: aiosqlite.Connection) -> dict[int, dict]:
@@ -52,12 +48,15 @@ async def load_user_data(db: aiosqlite.Connection) -> dict[int, dict]:
     return {user_id: json.loads(data) for user_id, data in rows}
 
 
-async def save_user_data(db: aiosqlite.Connection, user_id: int, data: dict | None) -> None:
-    if not data:
-        await db.execute("DELETE FROM bot_user_data WHERE user_id = ?", (user_id,))
-    else:
-        await db.execute(
-            "INSERT INTO bot_user_data (user_id, data) VALUES (?, ?)"
-            " ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
-            (user_id, json.dumps(data, ensure_ascii=False)),
-        )
+def encode(data: dict) -> str:
+    return json.dumps(data, ensure_ascii=False, sort_keys=True)
+
+
+def save_user_data_statement(user_id: int, encoded: str) -> tuple[str, tuple]:
+    """One statement (run on its own) that stores a user's data, or forgets it when empty."""
+    if not encoded:
+        return "DELETE FROM bot_user_data WHERE user_id = ?", (user_id,)
+    return (
+        "INSERT INTO bot_user_data (user_id, data) VALUES (?, ?) ON CONFLICT (user_id) DO UPDATE SET data = excluded.data",
+        (user_id, encoded),
+    )

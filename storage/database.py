@@ -105,6 +105,12 @@ class Database:
             else:
                 await self._connection.execute("COMMIT")
 
+    async def execute_alone(self, sql: str, params: tuple = ()) -> int:
+        """One statement on its own (SQLite makes it atomic): returns the rows it changed."""
+        async with self._lock:
+            cursor = await self._connection.execute(sql, params)
+            return cursor.rowcount
+
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
         async with self._lock:

@@ -21,7 +21,23 @@ class Notice:
     payload: dict
 
 
+# Set when this process queues a notice; the dispatcher skips the database while it is clear.
+# Notices queued by another process (the server's command line) are found by the periodic job.
+_queued_since_last_look = True
+
+
+def maybe_pending() -> bool:
+    return _queued_since_last_look
+
+
+def looked(more_waiting: bool = False) -> None:
+    global _queued_since_last_look
+    _queued_since_last_look = more_waiting
+
+
 async def enqueue(db: aiosqlite.Connection, person_id: int, kind: str, **payload: object) -> int:
+    global _queued_since_last_look
+    _queued_since_last_look = True
     cursor = await db.execute(
         "INSERT INTO outbox (person_id, kind, payload, created_at) VALUES (?, ?, ?, ?)",
         (person_id, kind, json.dumps(payload, ensure_ascii=False), utc_now()),

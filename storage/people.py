@@ -40,6 +40,17 @@ async def get_resident(db: aiosqlite.Connection, person_id: int) -> Resident | N
     return Resident(*row) if row else None
 
 
+async def resident_by_identity(db: aiosqlite.Connection, channel: str, external_id: str) -> Resident | None:
+    row = await (
+        await db.execute(
+            "SELECT r.person_id, r.commune_id, r.hamlet_id, r.display_name, p.locale"
+            " FROM people p JOIN residents r ON r.person_id = p.id WHERE p.channel = ? AND p.external_id = ?",
+            (channel, external_id),
+        )
+    ).fetchone()
+    return Resident(*row) if row else None
+
+
 async def upsert_resident(
     db: aiosqlite.Connection, person_id: int, commune_id: str, hamlet_id: str, display_name: str
 ) -> None:

@@ -15,8 +15,8 @@ class UpdateLedger:
         self._database = database
 
     async def first_time(self, channel: str, update_id: int) -> bool:
-        async with self._database.transaction() as db:
-            return await bot_state.mark_update_handled(db, channel, update_id)
+        changed = await self._database.execute_alone(bot_state.MARK_HANDLED, bot_state.mark_handled_params(channel, update_id))
+        return changed == 1
 
     async def forget_old(self, channel: str) -> int:
         cutoff = (datetime.now(timezone.utc) - KEEP_HANDLED_UPDATES).replace(microsecond=0).isoformat()

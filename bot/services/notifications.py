@@ -11,13 +11,20 @@ class NotificationService:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def claim(self, channel: str, limit: int = 50) -> list[Notice]:
-        # Most updates queue nothing: look first without taking SQLite's write lock.
+    async def claim(self, channel: str, limit: int = 50, *, look_anyway: bool = False) -> list[Notice]:
+        # Most updates queue nothing: skip the database unless a notice was queued since the
+        # last look (or the periodic job asks), and look before taking SQLite's write lock.
+        if not (look_anyway or outbox.maybe_pending()):
+            return []
+        outbox.looked()
         async with self._database.read() as db:
             if not await outbox.any_unclaimed(db, channel):
                 return []
         async with self._database.transaction() as db:
-            return await outbox.claim(db, channel, limit)
+            notices = await outbox.claim(db, channel, limit)
+        if len(notices) == limit:  # a full batch: there may be more behind it
+            outbox.looked(more_waiting=True)
+        return notices
 
     async def sent(self, notice: Notice) -> None:
         async with self._database.transaction() as db:

@@ -18,8 +18,7 @@ class ResidentService:
 
     async def find(self, channel: str, external_id: str) -> Resident | None:
         async with self._database.read() as db:
-            person = await people.get_person(db, channel, external_id)
-            return await people.get_resident(db, person.id) if person else None
+            return await people.resident_by_identity(db, channel, external_id)
 
     async def locale_of(self, channel: str, external_id: str) -> str | None:
         async with self._database.read() as db:
