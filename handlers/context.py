@@ -79,3 +79,13 @@ async def drop_buttons(update: Update) -> None:
         await update.callback_query.edit_message_reply_markup(None)
     except BadRequest as refusal:
         log.debug("buttons not removed: %s", refusal)
+
+
+async def replace_message(update: Update, text: str, reply_markup=None) -> None:
+    """Turn the pressed message into the answer (one request instead of two, and the chat stays
+    short on a small screen); if Telegram will not edit it, send the answer as a new message."""
+    try:
+        await update.callback_query.edit_message_text(text, reply_markup=reply_markup)
+    except BadRequest as refusal:
+        log.debug("message not edited (%s); sending it instead", refusal)
+        await answer(update, text, reply_markup=reply_markup)

@@ -33,13 +33,19 @@ def body_text(body: str, t: Translator) -> str:
     return body if body else t("(in the voice note)")
 
 
+def draft_lines(commune: Commune, draft: dict, attachments: tuple[Attachment, ...], t: Translator) -> list[str]:
+    return [
+        t("Topic: %(topic)s", topic=category_name(commune, draft["category"], t)),
+        t("Content: %(body)s", body=body_text(draft.get("body") or "", t)),
+        *attachment_lines(attachments, t),
+    ]
+
+
 def draft_summary(commune: Commune, draft: dict, attachments: tuple[Attachment, ...], t: Translator) -> str:
     lines = [
         t("Please check your concern before sending it:"),
         "",
-        t("Topic: %(topic)s", topic=category_name(commune, draft["category"], t)),
-        t("Content: %(body)s", body=body_text(draft.get("body") or "", t)),
-        *attachment_lines(attachments, t),
+        *draft_lines(commune, draft, attachments, t),
         "",
         t("You may still add a photo, a voice note or a location, or type the text again to replace it."),
     ]

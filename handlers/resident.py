@@ -9,10 +9,10 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 
 from bot.errors import DomainError, NotRegistered
 from bot.i18n import Translator
-from handlers.context import BotContext, answer, drop_buttons
+from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
-from handlers.keyboards import MENU_MINE, MENU_NEW, choices, flow_menu, inline
-from handlers.presenters import category_name, concern_details, concern_line, draft_summary
+from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, choices, flow_menu, inline
+from handlers.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
 from handlers.states import (
     CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END, SPEAK_CONFIRM, SPEAK_PICK, SPEAK_POINT,
 )
@@ -44,9 +44,9 @@ async def new_concern(update: Update, context: BotContext) -> int:
     t = context.i18n.for_locale(resident.locale)
     commune = context.services.concerns.commune_of(resident)
     context.user_data["draft"] = {"id": uuid.uuid4().hex[:16], "category": None, "body": None, "attachments": []}
-    topics = [(c.name(t.locale), f"cc:cat:{c.key}") for c in commune.categories]
-    await answer(update, t("You can write to the commune's leaders here."), reply_markup=flow_menu(t))
-    await answer(update, t("What is your concern about? Choose a topic."), reply_markup=choices(topics))
+    topics = [[(c.name(t.locale), f"cc:cat:{c.key}")] for c in commune.categories]
+    await answer(update, t("What is your concern about? Choose a topic."),
+                 reply_markup=inline([*topics, [(t(MENU_CANCEL), "cc:cancel")]]))
     return CONCERN_TOPIC
 
 
@@ -68,11 +68,13 @@ async def choose_topic(update: Update, context: BotContext) -> int:
         context.user_data.pop("draft", None)
         return END
     draft["category"] = key
-    await drop_buttons(update)
-    await answer(
+    commune = context.services.concerns.commune_of(resident)
+    await replace_message(
         update,
-        t("Please write your concern in a few sentences. You may also send a voice note, "
-          "a photo with a caption, or your location."),
+        t("Topic: %(topic)s", topic=category_name(commune, key, t)) + "\n\n"
+        + t("Please write your concern in a few sentences. You may also send a voice note, "
+            "a photo with a caption, or your location."),
+        reply_markup=inline([[(t(MENU_CANCEL), "cc:cancel")]]),
     )
     return CONCERN_TEXT
 
@@ -168,14 +170,12 @@ async def confirm_concern(update: Update, context: BotContext) -> int:
         await _refuse(update, t, refusal)
         return CONCERN_CONFIRM
     context.user_data.pop("draft", None)
-    await drop_buttons(update)
-    await answer(
-        update,
-        t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
-          "The commune office will review it for the dialogue agenda. You will be told here at every step. "
-          "Tap “%(button)s” to follow it.", code=concern.code, button=t(MENU_MINE)),
-        reply_markup=await context.main_menu(update, t),
-    )
+    commune = context.services.concerns.commune_of(resident)
+    confirmation = t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
+                     "The commune office will review it for the dialogue agenda. You will be told here at every step. "
+                     "Tap “%(button)s” to follow it.", code=concern.code, button=t(MENU_MINE))
+    # The summary the resident confirmed becomes the receipt: code first, then what was sent.
+    await replace_message(update, "\n".join([confirmation, "", *draft_lines(commune, draft, _draft_attachments(draft), t)]))
     return END
 
 
@@ -185,8 +185,7 @@ async def discard_concern(update: Update, context: BotContext) -> int:
     await query.answer()
     t = await context.translator(update)
     context.user_data.pop("draft", None)
-    await drop_buttons(update)
-    await answer(update, t("The concern was not sent. Nothing was saved."), reply_markup=await context.main_menu(update, t))
+    await replace_message(update, t("The concern was not sent. Nothing was saved."))
     return END
 
 
@@ -393,6 +392,7 @@ def flow(menus: Menus) -> Flow:
     """Send a concern, register to speak (in the conversation); my concerns and withdrawals (anywhere)."""
     expect_button_here = MessageHandler(menus.free_text, expect_button)
     anything_else = MessageHandler(NEW_MESSAGES & ~filters.COMMAND & ~menus.any, expect_text)
+    drop_draft = CallbackQueryHandler(discard_concern, pattern=r"^cc:cancel$")
     drafting = [MessageHandler(menus.free_text, concern_text),
                 MessageHandler(NEW_MESSAGES & ATTACHMENTS, concern_attachment)]
     return Flow(
@@ -404,10 +404,10 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(speak_pick, pattern=r"^sp:new$"),
         ],
         states={
-            CONCERN_TOPIC: [CallbackQueryHandler(choose_topic, pattern=r"^cc:cat:[^:]{1,32}$"), expect_button_here],
-            CONCERN_TEXT: [*drafting, anything_else],
+            CONCERN_TOPIC: [CallbackQueryHandler(choose_topic, pattern=r"^cc:cat:[^:]{1,32}$"), drop_draft, expect_button_here],
+            CONCERN_TEXT: [*drafting, drop_draft, anything_else],
             CONCERN_CONFIRM: [CallbackQueryHandler(confirm_concern, pattern=r"^cc:ok:[0-9a-f]{16}$"),
-                              CallbackQueryHandler(discard_concern, pattern=r"^cc:no:[0-9a-f]{16}$"),
+                              CallbackQueryHandler(discard_concern, pattern=r"^cc:no:[0-9a-f]{16}$"), drop_draft,
                               *drafting, anything_else],
             SPEAK_PICK: [CallbackQueryHandler(speak_chosen, pattern=r"^sp:pick:\d{3}-\d{3}$"), expect_button_here],
             SPEAK_POINT: [MessageHandler(menus.free_text, speak_point)],

@@ -18,19 +18,25 @@ async def stored_attachments(bot):
 
 async def test_a_typed_concern_is_confirmed_then_saved_with_a_tracking_code(bot):
     await bot.register(LAN, "Bà Lan")
-    assert await bot.say(LAN, "📝 Gửi kiến nghị") == [
-        "Ông/bà có thể gửi ý kiến đến lãnh đạo xã tại đây.", "Kiến nghị của ông/bà về lĩnh vực nào? Xin chọn một mục."]
+    assert await bot.say(LAN, "📝 Gửi kiến nghị") == ["Kiến nghị của ông/bà về lĩnh vực nào? Xin chọn một mục."]
     assert bot.buttons(LAN)[:2] == ["cc:cat:land", "cc:cat:environment"]
-    await bot.tap(LAN, "cc:cat:environment")
+    assert bot.buttons(LAN)[-1] == "cc:cancel"
+    prompt = await bot.tap(LAN, "cc:cat:environment")
+    assert prompt[0].startswith("Lĩnh vực: Môi trường\n\nXin viết kiến nghị trong vài câu.")
     summary = await bot.say(LAN, "Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom.")
     assert summary[0].splitlines()[:4] == [
         "Xin kiểm tra lại kiến nghị trước khi gửi:", "", "Lĩnh vực: Môi trường",
         "Nội dung: Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom."]
     assert await stored_concerns(bot) == []  # nothing is stored before the resident confirms
 
+    summary_id = bot.fake.chat(LAN)[-1]["message_id"]
     confirmation = await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
     code = CODE.search(confirmation[0]).group(1)
     assert confirmation[0].startswith("✅ Kiến nghị của ông/bà đã được tiếp nhận và lưu lại.")
+    # The summary became the receipt: code and what was sent, its buttons gone.
+    receipt = next(m for m in bot.fake.chat(LAN) if m["message_id"] == summary_id)
+    assert receipt["text"].endswith("Lĩnh vực: Môi trường\nNội dung: Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom.")
+    assert not receipt.get("reply_markup")
     assert await stored_concerns(bot) == [(code, "environment", "Bãi rác đầu thôn 2 bốc mùi, đề nghị xã thu gom.", "submitted")]
     assert await bot.rows("SELECT action FROM audit_log WHERE subject_type = 'concern'") == [("concern.submitted",)]
     # The confirmation reached the server after the concern was committed: the code it names is stored.
@@ -120,6 +126,14 @@ async def test_another_residents_code_reads_as_unknown(bot):
     await bot.register(1002, "Ông Tư")
     replies = await bot.send(1002, bot.fake.press(1002, bot.fake.chat(1002)[-1]["message_id"], f"mine:show:{code}"))
     assert replies == [f"Không tìm thấy kiến nghị mã {code} của ông/bà. Xin kiểm tra lại mã trong mục “Kiến nghị của tôi”."]
+
+
+async def test_the_cancel_button_under_the_topics_drops_the_draft(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    assert await bot.tap(LAN, "cc:cancel") == ["Kiến nghị chưa được gửi. Không có gì được lưu."]
+    assert await bot.say(LAN, "Nội dung sau khi hủy") == [
+        "Chưa hiểu ý ông/bà. Để gửi ý kiến đến xã, xin bấm “📝 Gửi kiến nghị”."]
 
 
 async def test_cancel_mid_flow_drops_the_draft_and_cancel_outside_says_so(bot):
