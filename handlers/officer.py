@@ -1,9 +1,386 @@
-"""(stub: to be written)"""
+"""Assigning a concern (/assign), the officer's tasks (/tasks: note, extension, result), and the
+resident's answer to the written result (👍 / 👎 with a reason)."""
 
 from __future__ import annotations
 
-from handlers.flows import Flow, Menus
+from datetime import date
+
+from telegram import Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain import STATUS_LABELS
+from bot.errors import DomainError, StaleAction, TextEmpty, TextTooLong, describe
+from bot.i18n import Translator
+from bot.services.tasks import INPUT_REFUSALS, Task, due_line
+from handlers.context import BotContext, answer, drop_buttons
+from handlers.flows import NEW_MESSAGES, Flow, Menus
+from handlers.keyboards import choices, flow_menu, inline
+from handlers.menus import OFFICIAL_COMMANDS
+from handlers.presenters import attachment_lines, body_text, category_name
+from handlers.states import END
+
+TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON = range(350, 355)
+
+TASKS_BUTTON = next(command.label for command in OFFICIAL_COMMANDS if command.command == "tasks")
+MAX_LISTED = 10
+EXCERPT = 200
+CODE = r"\d{3}-\d{3}"
+
+# What typed input may simply be typed again after a refusal.
+RETYPE = (TextEmpty, TextTooLong, *INPUT_REFUSALS)
+
+
+def _describe(refusal: DomainError, t: Translator) -> str:
+    """A refusal in the reader's words: dates written out, a status by its label."""
+    params = {}
+    for name, value in refusal.params.items():
+        if isinstance(value, date):
+            value = t.date(value)
+        elif name == "status" and value in STATUS_LABELS:
+            value = t(STATUS_LABELS[value])
+        params[name] = value
+    return describe(type(refusal)(**params), t)
+
+
+async def _refuse(update: Update, context: BotContext, t: Translator, refusal: DomainError, *, menu: bool = False) -> None:
+    await answer(update, _describe(refusal, t), reply_markup=(await context.main_menu(update, t)) if menu else None)
+
+
+def _excerpt(text: str) -> str:
+    return text if len(text) <= EXCERPT else text[: EXCERPT - 1] + "…"
+
+
+# --- /assign CODE (office, chair) ---------------------------------------------------------------
+
+async def assign_command(update: Update, context: BotContext) -> int:
+    """/assign CODE: show the concern and the officers to choose from."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    code = " ".join(context.args or []).strip()
+    try:
+        if not code:
+            await context.services.staff.require(actor, "assign")  # a resident is refused before any hint
+            await answer(update, t("Please write the concern's code after the command, for example: /assign 482-913"))
+            return END
+        concern, officers = await context.services.tasks.assignable(actor, code)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    commune = context.services.communes.get(concern.commune_id)
+    buttons = choices([(f"{officer.display_name or '—'} · {officer.body}", f"tk:as:{concern.code}:{officer.id}")
+                       for officer in officers])
+    await answer(update, t("Concern %(code)s · %(topic)s\n%(body)s\n\nWho should resolve it? Choose the officer.",
+                           code=concern.code, topic=category_name(commune, concern.category, t),
+                           body=_excerpt(body_text(concern.body, t))), reply_markup=buttons)
+    return END
+
+
+async def assign_chosen(update: Update, context: BotContext) -> None:
+    """An officer was chosen: the concern is assigned; the officer and the resident are told."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    _, _, code, grant_id = query.data.split(":")
+    try:
+        outcome = await context.services.tasks.assign(actor, code, int(grant_id))
+    except DomainError as refusal:
+        if isinstance(refusal, StaleAction):
+            await drop_buttons(update)
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    lines = [t("✅ Concern %(code)s is assigned to %(name)s (%(body)s). The officer and the resident were told.",
+               code=outcome.concern.code, name=outcome.officer.display_name or "—", body=outcome.officer.body),
+             due_line(t, outcome.due, context.services.rules.resolution_days)]
+    await answer(update, "\n".join(lines))
+
+
+# --- /tasks (officer) -----------------------------------------------------------------------------
+
+def _task_text(context: BotContext, task: Task, t: Translator) -> str:
+    concern = task.concern
+    commune = context.services.communes.get(concern.commune_id)
+    lines = [
+        t("📌 Concern %(code)s · %(topic)s", code=concern.code, topic=category_name(commune, concern.category, t)),
+        t("Status: %(status)s", status=t(STATUS_LABELS[concern.status])),
+        t("Content: %(body)s", body=_excerpt(body_text(concern.body, t))),
+        *attachment_lines(concern.attachments, t),
+        due_line(t, task.due, context.services.rules.resolution_days),
+    ]
+    return "\n".join(lines)
+
+
+def _task_buttons(task: Task, t: Translator):
+    code = task.concern.code
+    rows = [[(t("📝 Progress note"), f"tk:note:{code}"), (t("⏳ Ask for an extension"), f"tk:ext:{code}")],
+            [(t("✅ Resolved: write the result"), f"tk:res:{code}")]]
+    if task.concern.attachments:
+        rows.append([(t("📎 See the attachments"), f"tk:files:{code}")])
+    return inline(rows)
+
+
+async def my_tasks(update: Update, context: BotContext) -> int:
+    """/tasks: my open assignments, overdue first, each with its buttons."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    try:
+        tasks = await context.services.tasks.tasks(actor)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    if not tasks:
+        await answer(update, t("You have no open tasks."), reply_markup=await context.main_menu(update, t))
+        return END
+    overdue = sum(1 for task in tasks if task.due and task.due.overdue)
+    await answer(update, t("Your open tasks: %(count)d, of which overdue: %(overdue)d. Overdue ones come first.",
+                           count=len(tasks), overdue=overdue), reply_markup=await context.main_menu(update, t))
+    for task in tasks[:MAX_LISTED]:
+        await answer(update, _task_text(context, task, t), reply_markup=_task_buttons(task, t))
+    if len(tasks) > MAX_LISTED:
+        await answer(update, t("… and %(count)d more, due later.", count=len(tasks) - MAX_LISTED))
+    return END
+
+
+async def _start_task_input(update: Update, context: BotContext, action: str) -> tuple[Translator, str | None]:
+    """A task button: check it may be done now, before asking for any text. Returns the code if it may."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    code = query.data.split(":", 2)[2]
+    try:
+        if action == "extend":
+            window = await context.services.tasks.extension_window(actor, code)
+        else:
+            await context.services.tasks.task(actor, code, action)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return t, None
+    context.user_data["task"] = {"code": code, "action": action}
+    if action == "note":
+        text = t("Write your progress note on concern %(code)s. The resident will read it.", code=code)
+    elif action == "resolve":
+        text = t("Write the result for concern %(code)s: what was done and the answer to the resident. "
+                 "The resident receives it in writing and says whether it satisfies them.", code=code)
+    else:
+        text = t("Concern %(code)s is due on %(due)s. Until which date do you need? Write it as day/month/year. "
+                 "The latest allowed date is %(latest)s (%(days)d working days after the conclusions were announced).",
+                 code=code, due=t.date(window.due), latest=t.date(window.latest), days=window.limit_days)
+    await answer(update, text, reply_markup=flow_menu(t))
+    return t, code
+
+
+async def note_ask(update: Update, context: BotContext) -> int:
+    """📝: ask for the progress note."""
+    _, code = await _start_task_input(update, context, "note")
+    return TASK_NOTE if code else END
+
+
+async def extend_ask(update: Update, context: BotContext) -> int:
+    """⏳: show the due date and the latest allowed, ask for the new date."""
+    _, code = await _start_task_input(update, context, "extend")
+    return TASK_EXTEND_DATE if code else END
+
+
+async def resolve_ask(update: Update, context: BotContext) -> int:
+    """✅: ask for the written result."""
+    _, code = await _start_task_input(update, context, "resolve")
+    return TASK_RESULT if code else END
+
+
+async def _typed(update: Update, context: BotContext, action: str, retry_state: int, work) -> int:
+    """Hand the typed text to the service; a refusal of the text asks again, any other ends the flow."""
+    t = await context.translator(update)
+    pending = context.user_data.get("task")
+    if not pending or pending.get("action") != action:
+        return END
+    actor = await context.actor(update)
+    try:
+        reply = await work(t, actor, pending)
+    except RETYPE as refusal:
+        await _refuse(update, context, t, refusal)
+        return retry_state
+    except DomainError as refusal:
+        context.user_data.pop("task", None)
+        await _refuse(update, context, t, refusal, menu=True)
+        return END
+    if isinstance(reply, int):
+        return reply
+    context.user_data.pop("task", None)
+    await answer(update, reply, reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def note_text(update: Update, context: BotContext) -> int:
+    """The progress note: saved, and the resident reads it."""
+    async def work(t, actor, pending):
+        concern = await context.services.tasks.note(actor, pending["code"], update.effective_message.text)
+        return t("✅ Your note on concern %(code)s was saved and sent to the resident.", code=concern.code)
+    return await _typed(update, context, "note", TASK_NOTE, work)
+
+
+async def extend_date(update: Update, context: BotContext) -> int:
+    """The new date: checked against the due date and the 30-working-day limit, then the plan is asked."""
+    async def work(t, actor, pending):
+        day = await context.services.tasks.check_extension_date(actor, pending["code"], update.effective_message.text)
+        pending["extended_to"] = day.isoformat()
+        await answer(update, t("New date: %(date)s.\n\nNow write the reason and the plan. The resident receives it as the "
+                               "commune's written reply, so please say what is being verified, how, by when, "
+                               "and who is responsible.", date=t.date(day)))
+        return TASK_EXTEND_PLAN
+    return await _typed(update, context, "extend", TASK_EXTEND_DATE, work)
+
+
+async def extend_plan(update: Update, context: BotContext) -> int:
+    """The reason and plan: the extension is recorded and the resident receives the written reply."""
+    async def work(t, actor, pending):
+        if "extended_to" not in pending:
+            return TASK_EXTEND_DATE
+        day = date.fromisoformat(pending["extended_to"])
+        concern = await context.services.tasks.extend(actor, pending["code"], day, update.effective_message.text)
+        return t("✅ Concern %(code)s is extended to %(date)s. The resident received your written reply.",
+                 code=concern.code, date=t.date(day))
+    return await _typed(update, context, "extend", TASK_EXTEND_PLAN, work)
+
+
+async def resolve_text(update: Update, context: BotContext) -> int:
+    """The written result: the concern is resolved and the resident receives it with 👍 / 👎."""
+    async def work(t, actor, pending):
+        concern = await context.services.tasks.resolve(actor, pending["code"], update.effective_message.text)
+        return t("✅ Concern %(code)s is resolved. The resident received your written result.", code=concern.code)
+    return await _typed(update, context, "resolve", TASK_RESULT, work)
+
+
+async def show_attachments(update: Update, context: BotContext) -> None:
+    """📎: the photos, voice notes, files and locations the resident sent, in the officer's chat."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    code = query.data.split(":", 2)[2]
+    try:
+        attachments = await context.services.tasks.attachments(actor, code)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    if not attachments:
+        await answer(update, t("Concern %(code)s has no attachments.", code=code))
+        return
+    bot, chat_id = update.get_bot(), update.effective_chat.id
+    caption = t("Concern %(code)s", code=code)
+    for attachment in attachments:
+        try:
+            if attachment.kind == "photo":
+                await bot.send_photo(chat_id, attachment.file_ref, caption=caption)
+            elif attachment.kind == "voice":
+                await bot.send_voice(chat_id, attachment.file_ref, caption=caption)
+            elif attachment.kind == "document":
+                await bot.send_document(chat_id, attachment.file_ref, caption=caption)
+            elif attachment.latitude is not None and attachment.longitude is not None:
+                await bot.send_location(chat_id, attachment.latitude, attachment.longitude)
+        except BadRequest:
+            await answer(update, t("One attachment of concern %(code)s could not be sent (Telegram no longer has it).", code=code))
+
+
+async def expect_typed(update: Update, context: BotContext) -> None:
+    """A photo, sticker or the like where typed text is awaited."""
+    t = await context.translator(update)
+    await answer(update, t("Please type your answer as text (or send /cancel to stop)."))
+
+
+# --- The resident's answer to the result -------------------------------------------------------------
+
+async def verdict_satisfied(update: Update, context: BotContext) -> None:
+    """👍: the resident accepts the result; the concern is closed."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    try:
+        concern = await context.services.tasks.satisfied(actor, query.data.split(":", 2)[2])
+    except DomainError as refusal:
+        if isinstance(refusal, StaleAction):
+            await drop_buttons(update)
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    await answer(update, t("Thank you. You are satisfied with the answer, so concern %(code)s is now closed.", code=concern.code),
+                 reply_markup=await context.main_menu(update, t))
+
+
+async def verdict_not_satisfied(update: Update, context: BotContext) -> int:
+    """👎: ask why; the buttons stay until the reason is sent, in case the resident stops."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    try:
+        concern = await context.services.tasks.answerable(actor, query.data.split(":", 2)[2])
+    except DomainError as refusal:
+        if isinstance(refusal, StaleAction):
+            await drop_buttons(update)
+        await _refuse(update, context, t, refusal)
+        return END
+    context.user_data["verdict"] = {"code": concern.code, "message_id": query.message.message_id if query.message else None}
+    await answer(update, t("Please tell us in a few words why the answer on concern %(code)s does not satisfy you. "
+                           "The commune office will read it.", code=concern.code), reply_markup=flow_menu(t))
+    return VERDICT_REASON
+
+
+async def verdict_reason(update: Update, context: BotContext) -> int:
+    """The reason: the concern is disputed and goes back to the commune office."""
+    t = await context.translator(update)
+    pending = context.user_data.get("verdict")
+    if not pending:
+        return END
+    actor = await context.actor(update)
+    try:
+        concern = await context.services.tasks.dispute(actor, pending["code"], update.effective_message.text)
+    except (TextEmpty, TextTooLong) as refusal:
+        await _refuse(update, context, t, refusal)
+        return VERDICT_REASON
+    except DomainError as refusal:
+        context.user_data.pop("verdict", None)
+        await _refuse(update, context, t, refusal, menu=True)
+        return END
+    context.user_data.pop("verdict", None)
+    if pending.get("message_id"):
+        try:
+            await update.get_bot().edit_message_reply_markup(update.effective_chat.id, pending["message_id"], reply_markup=None)
+        except BadRequest:
+            pass  # cosmetic: a second press is refused by the service anyway
+    await answer(update, t("Thank you. Your answer was sent to the commune office. They will look at concern %(code)s "
+                           "again and tell you here.", code=concern.code), reply_markup=await context.main_menu(update, t))
+    return END
 
 
 def flow(menus: Menus) -> Flow:
-    return Flow()
+    """/assign, /tasks and the task buttons start flows (leaving any other); 👍, the officer choice
+    and the attachments work anywhere."""
+    tasks_button = menus.label(TASKS_BUTTON)
+    not_text = MessageHandler(NEW_MESSAGES & ~filters.TEXT & ~filters.COMMAND, expect_typed)
+    return Flow(
+        entry_points=[
+            CommandHandler("assign", assign_command, filters=NEW_MESSAGES),
+            CommandHandler("tasks", my_tasks, filters=NEW_MESSAGES),
+            MessageHandler(tasks_button, my_tasks),
+            CallbackQueryHandler(note_ask, pattern=rf"^tk:note:{CODE}$"),
+            CallbackQueryHandler(extend_ask, pattern=rf"^tk:ext:{CODE}$"),
+            CallbackQueryHandler(resolve_ask, pattern=rf"^tk:res:{CODE}$"),
+            CallbackQueryHandler(verdict_not_satisfied, pattern=rf"^vd:no:{CODE}$"),
+        ],
+        states={
+            TASK_NOTE: [MessageHandler(menus.free_text, note_text), not_text],
+            TASK_EXTEND_DATE: [MessageHandler(menus.free_text, extend_date), not_text],
+            TASK_EXTEND_PLAN: [MessageHandler(menus.free_text, extend_plan), not_text],
+            TASK_RESULT: [MessageHandler(menus.free_text, resolve_text), not_text],
+            VERDICT_REASON: [MessageHandler(menus.free_text, verdict_reason), not_text],
+        },
+        anywhere=[
+            CallbackQueryHandler(assign_chosen, pattern=rf"^tk:as:{CODE}:\d{{1,12}}$"),
+            CallbackQueryHandler(show_attachments, pattern=rf"^tk:files:{CODE}$"),
+            CallbackQueryHandler(verdict_satisfied, pattern=rf"^vd:ok:{CODE}$"),
+        ],
+    )

@@ -1,12 +1,155 @@
-"""(stub: to be written)"""
+"""Assigning a concern to an officer, the officer's work on it, and the resident's answer to the result.
+
+Plan II.3.3: the assigned body resolves the concern at the latest 20 working days after the
+conclusions are announced and answers the people concerned in writing; where it needs more
+time to verify, it may take at most 30 working days, once, with a written reply saying what is
+being verified, how, by when and who is responsible. The resident then says whether the
+answer satisfies them; a dispute goes back to the commune office (DOMAIN.md).
+"""
 
 from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
 from bot.communes import Communes
 from bot.deadlines import DeadlineRules
+from bot.domain import clean_text, normalize_code
+from bot.errors import ConcernNotFound, DomainError, UnknownChoice
+from bot.i18n import N_, Translator
+from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
+from bot.notices import Rendered, renders
+from bot.roles import OFFICE, OFFICER, Actor
+from bot.services.lifecycle import change
 from bot.services.staff import StaffService
+from storage import assignments, concerns, outbox, staff, tasks
+from storage.assignments import Assignment
 from storage.database import Database
+from storage.records import Attachment, Concern, RoleGrant
+
+MAX_NOTE_LENGTH = 1000
+MAX_RESULT_LENGTH = 2000
+MAX_REASON_LENGTH = 1000
+# The written reply of an extension must say what, how, when and who: a few words cannot.
+MIN_PLAN_LENGTH = 20
+MAX_PLAN_LENGTH = 2000
+# The communes served are in Vietnam; a deployment may pass another zone as the `timezone` option.
+DEFAULT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
+
+
+# --- Refusals ----------------------------------------------------------------------------------
+
+class TaskNotFound(DomainError):
+    message = N_("There is no concern with the code %(code)s in this commune. Please check the code.")
+
+
+class NotYourTask(DomainError):
+    message = N_("Concern %(code)s is not assigned to you, so you cannot act on it. Nothing was changed.")
+
+
+class NoOfficers(DomainError):
+    message = N_("No one holds the officer role in this commune yet. Please ask the administrator to grant it first.")
+
+
+class AlreadyAssigned(DomainError):
+    message = N_("Concern %(code)s is already assigned to %(name)s. Nothing was changed.")
+
+
+class AlreadyExtended(DomainError):
+    message = N_("The time for concern %(code)s was already extended once, to %(date)s. "
+                 "The plan allows only one extension. Nothing was changed.")
+
+
+class NotYetAnnounced(DomainError):
+    message = N_("Concern %(code)s has no due date yet: it is set when the conclusions are announced. "
+                 "An extension can be asked for after that.")
+
+
+class ExtensionImpossible(DomainError):
+    message = N_("No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
+                 "(%(days)d working days after the conclusions were announced).")
+
+
+class ExtensionDateUnreadable(DomainError):
+    message = N_("Please write the new date as day/month/year, for example %(example)s. The latest allowed date is %(latest)s.")
+
+
+class ExtensionDateInPast(DomainError):
+    message = N_("That date is in the past. Please give a later date; the latest allowed date is %(latest)s.")
+
+
+class ExtensionDateNotLater(DomainError):
+    message = N_("The new date must come after the current due date, %(due)s. The latest allowed date is %(latest)s.")
+
+
+class ExtensionDateTooLate(DomainError):
+    message = N_("That date is too late: an extension may last at most %(days)d working days after the conclusions "
+                 "were announced. The latest allowed date is %(latest)s.")
+
+
+class WrittenReplyTooShort(DomainError):
+    message = N_("Please write the reason and the plan in full, at least %(minimum)d characters: "
+                 "what is being verified, how, by when, and who is responsible.")
+
+
+# Refusals of what was typed: the person may simply type it again.
+INPUT_REFUSALS = (ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater, ExtensionDateTooLate,
+                  WrittenReplyTooShort)
+
+
+# --- What the service hands back ----------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DueDate:
+    day: date
+    working_days_left: int  # 0 on the due day itself and once it has passed
+    working_days_late: int  # 0 until it has passed
+    overdue: bool
+
+    def as_payload(self) -> dict:
+        return {"due_date": self.day.isoformat(), "days_left": self.working_days_left,
+                "days_late": self.working_days_late, "overdue": self.overdue}
+
+
+@dataclass(frozen=True)
+class Task:
+    """One of an officer's open assignments, with the due date in force (the extended one if extended)."""
+
+    concern: Concern
+    assignment: Assignment
+    due: DueDate | None  # None until the conclusions are announced
+
+
+@dataclass(frozen=True)
+class Assigned:
+    concern: Concern
+    officer: RoleGrant
+    due: DueDate | None
+
+
+@dataclass(frozen=True)
+class ExtensionWindow:
+    due: date
+    latest: date
+    limit_days: int
+
+
+_DAY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\s*$")
+
+
+def parse_day(text: str | None) -> date | None:
+    """A date typed as day/month/year (also with '-' or '.', a two-digit year meaning 20yy); None if not one."""
+    match = _DAY.match(text or "")
+    if match is None:
+        return None
+    day, month, year = (int(group) for group in match.groups())
+    try:
+        return date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
+        return None
 
 
 class TaskService:
@@ -17,3 +160,312 @@ class TaskService:
         self._staff = staff
         self._calendar = calendar
         self._rules = rules
+        timezone = options.get("timezone")
+        self._timezone = timezone if isinstance(timezone, ZoneInfo) else DEFAULT_TIMEZONE
+
+    def today(self) -> date:
+        """Today in the commune: deadlines fall on local days."""
+        return datetime.now(self._timezone).date()
+
+    def _due(self, day: date | None, today: date) -> DueDate | None:
+        if day is None:
+            return None
+        if today > day:
+            return DueDate(day, 0, self._calendar.working_days_between(day, today), True)
+        return DueDate(day, self._calendar.working_days_between(today, day), 0, False)
+
+    # --- Assigning (office, chair) --------------------------------------------------------------
+
+    async def assignable(self, actor: Actor | None, code: str) -> tuple[Concern, list[RoleGrant]]:
+        """The concern to assign and the officers it may go to (refused if it cannot be assigned now)."""
+        actor = await self._staff.require(actor, "assign")
+        async with self._database.read() as db:
+            concern = await _in_commune(db, actor, code)
+            next_status("assign", concern.status, concern.code)
+            officers = await staff.holders(db, actor.commune_id, OFFICER)
+        if not officers:
+            raise NoOfficers()
+        return concern, officers
+
+    async def assign(self, actor: Actor | None, code: str, grant_id: int) -> Assigned:
+        """Give the concern to an officer. Re-assigning ends the live assignment and keeps its due date;
+        the due date is the 20th working day after the announcement, once there is one."""
+        actor = await self._staff.require(actor, "assign")
+        today = self.today()
+        async with self._database.transaction() as db:
+            concern = await _in_commune(db, actor, code)
+            officer = await staff.grant_by_id(db, grant_id)
+            if officer is None or officer.role != OFFICER or officer.commune_id != actor.commune_id:
+                raise UnknownChoice()
+            previous = await assignments.live_for(db, concern.id)
+            if (previous is not None and previous.officer_person_id == officer.person_id
+                    and concern.status in OPEN_ASSIGNMENT_STATUSES):
+                raise AlreadyAssigned(code=concern.code, name=officer.display_name or officer.body)
+            due_iso = previous.due_date if previous is not None else None
+            if due_iso is None:
+                announced = await tasks.announced_on(db, concern.dialogue_id)
+                if announced is not None:
+                    due_iso = self._calendar.working_days_after(announced, self._rules.resolution_days).isoformat()
+            details = {"body": officer.body, "officer_person_id": officer.person_id}
+            if due_iso:
+                details["due_date"] = due_iso
+            if previous is not None and previous.extended_to:
+                details["extended_to"] = previous.extended_to  # the one extension stays with the concern
+            await change(db, concern, "assign", actor_person_id=actor.person_id, details=details)
+            await assignments.assign(db, concern_id=concern.id, officer_person_id=officer.person_id, body=officer.body or "",
+                                     assigned_by=actor.person_id, due_date=due_iso)
+            live = await assignments.live_for(db, concern.id)
+            assert live is not None
+            in_force = live.effective_due
+            due = self._due(date.fromisoformat(in_force) if in_force else None, today)
+            if previous is not None and previous.officer_person_id != officer.person_id:
+                await outbox.enqueue(db, previous.officer_person_id, "task_withdrawn", code=concern.code)
+            await outbox.enqueue(
+                db, officer.person_id, "task_assigned", code=concern.code, commune_id=concern.commune_id,
+                category=concern.category, text=concern.body, attachments=len(concern.attachments),
+                conclusion=concern.conclusion_text, resolution_days=self._rules.resolution_days,
+                **(due.as_payload() if due else {}),
+            )
+        return Assigned(concern, officer, due)
+
+    # --- The officer's tasks ----------------------------------------------------------------------
+
+    async def tasks(self, actor: Actor | None) -> list[Task]:
+        """My open assignments: overdue first, then by due date, then those still waiting for a due date."""
+        actor = await self._staff.require(actor, "work_on_task")
+        today = self.today()
+        found = []
+        async with self._database.read() as db:
+            for assignment in await assignments.of_officer(db, actor.person_id):
+                concern = await concerns.by_id(db, assignment.concern_id)
+                if concern is None or concern.commune_id != actor.commune_id or concern.status not in OPEN_ASSIGNMENT_STATUSES:
+                    continue
+                found.append(self._task(concern, assignment, today))
+        return sorted(found, key=lambda task: (
+            0 if task.due and task.due.overdue else 1 if task.due else 2,
+            task.due.day if task.due else date.max,
+            task.assignment.id,
+        ))
+
+    def _task(self, concern: Concern, assignment: Assignment, today: date) -> Task:
+        in_force = assignment.effective_due
+        return Task(concern, assignment, self._due(date.fromisoformat(in_force) if in_force else None, today))
+
+    async def _own(self, db, actor: Actor, code: str) -> tuple[Concern, Assignment]:
+        """The concern and its live assignment, only for the officer it is assigned to."""
+        concern = await _in_commune(db, actor, code)
+        assignment = await assignments.live_for(db, concern.id)
+        if assignment is None or assignment.officer_person_id != actor.person_id:
+            raise NotYourTask(code=concern.code)
+        return concern, assignment
+
+    async def task(self, actor: Actor | None, code: str, action: str) -> Task:
+        """One of my tasks, checked before asking for the text of `action` (note or resolve)."""
+        actor = await self._staff.require(actor, "work_on_task")
+        async with self._database.read() as db:
+            concern, assignment = await self._own(db, actor, code)
+        next_status(action, concern.status, concern.code)
+        return self._task(concern, assignment, self.today())
+
+    async def attachments(self, actor: Actor | None, code: str) -> tuple[Attachment, ...]:
+        """The photos, voice notes, files and locations sent with a concern, for the officer assigned."""
+        actor = await self._staff.require(actor, "work_on_task")
+        async with self._database.read() as db:
+            concern, _ = await self._own(db, actor, code)
+        return concern.attachments
+
+    async def note(self, actor: Actor | None, code: str, text: str | None) -> Concern:
+        """A progress note: the concern is in progress (an extended one stays extended); the resident reads it."""
+        actor = await self._staff.require(actor, "work_on_task")
+        text = clean_text(text, MAX_NOTE_LENGTH)
+        async with self._database.transaction() as db:
+            concern, _ = await self._own(db, actor, code)
+            await change(db, concern, "note", actor_person_id=actor.person_id, text=text)
+        return concern
+
+    async def _window(self, db, concern: Concern, assignment: Assignment, today: date) -> ExtensionWindow:
+        used = await tasks.extended_to(db, concern.id)
+        if used is not None:
+            raise AlreadyExtended(code=concern.code, date=used)
+        next_status("extend", concern.status, concern.code)
+        announced = await tasks.announced_on(db, concern.dialogue_id)
+        if announced is None or assignment.due_date is None:
+            raise NotYetAnnounced(code=concern.code)
+        due = date.fromisoformat(assignment.due_date)
+        days = self._rules.extension_days
+        latest = self._calendar.working_days_after(announced, days)
+        if latest <= due or latest < today:
+            raise ExtensionImpossible(code=concern.code, latest=latest, days=days)
+        return ExtensionWindow(due, latest, days)
+
+    @staticmethod
+    def _check_new_date(window: ExtensionWindow, day: date, today: date) -> None:
+        if day < today:
+            raise ExtensionDateInPast(latest=window.latest)
+        if day <= window.due:
+            raise ExtensionDateNotLater(due=window.due, latest=window.latest)
+        if day > window.latest:
+            raise ExtensionDateTooLate(days=window.limit_days, latest=window.latest)
+
+    async def extension_window(self, actor: Actor | None, code: str) -> ExtensionWindow:
+        """The current due date and the latest an extension may reach; refused if no extension is possible."""
+        actor = await self._staff.require(actor, "work_on_task")
+        async with self._database.read() as db:
+            concern, assignment = await self._own(db, actor, code)
+            return await self._window(db, concern, assignment, self.today())
+
+    async def check_extension_date(self, actor: Actor | None, code: str, text: str | None) -> date:
+        """The new date typed by the officer, or a refusal naming the latest allowed date."""
+        window = await self.extension_window(actor, code)
+        day = parse_day(text)
+        if day is None:
+            raise ExtensionDateUnreadable(example=window.latest.strftime("%d/%m/%Y"), latest=window.latest)
+        self._check_new_date(window, day, self.today())
+        return day
+
+    async def extend(self, actor: Actor | None, code: str, new_date: date, plan: str | None) -> Concern:
+        """The one extension, with the written reply the resident receives (what, how, when, who)."""
+        actor = await self._staff.require(actor, "work_on_task")
+        plan = clean_text(plan, MAX_PLAN_LENGTH)
+        if len(plan) < MIN_PLAN_LENGTH:
+            raise WrittenReplyTooShort(minimum=MIN_PLAN_LENGTH)
+        today = self.today()
+        async with self._database.transaction() as db:
+            concern, assignment = await self._own(db, actor, code)
+            window = await self._window(db, concern, assignment, today)
+            self._check_new_date(window, new_date, today)
+            await change(db, concern, "extend", actor_person_id=actor.person_id, text=plan,
+                         details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat()})
+            await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
+        return concern
+
+    async def resolve(self, actor: Actor | None, code: str, result: str | None) -> Concern:
+        """The written result: the resident receives it and answers whether it satisfies them."""
+        actor = await self._staff.require(actor, "work_on_task")
+        result = clean_text(result, MAX_RESULT_LENGTH)
+        async with self._database.transaction() as db:
+            concern, assignment = await self._own(db, actor, code)
+            await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result)
+            await assignments.resolve(db, assignment.id, result)
+        return concern
+
+    # --- The resident's answer to the result --------------------------------------------------------
+
+    async def answerable(self, actor: Actor | None, code: str) -> Concern:
+        """The resident's own resolved concern, before asking why they are not satisfied."""
+        async with self._database.read() as db:
+            concern = await _residents_own(db, actor, code)
+        next_status("dispute", concern.status, concern.code)
+        return concern
+
+    async def satisfied(self, actor: Actor | None, code: str) -> Concern:
+        """The resident accepts the result: the concern is closed; the officer is told."""
+        async with self._database.transaction() as db:
+            concern = await _residents_own(db, actor, code)
+            # The resident is the one acting: their own chat answers them, no notice needed.
+            await change(db, concern, "satisfied", actor_person_id=concern.resident_id, notify_resident=False)
+            assignment = await assignments.live_for(db, concern.id)
+            if assignment is not None:
+                await outbox.enqueue(db, assignment.officer_person_id, "task_answered", code=concern.code, satisfied=True)
+        return concern
+
+    async def dispute(self, actor: Actor | None, code: str, reason: str | None) -> Concern:
+        """The resident is not satisfied: the reason goes to every holder of the office role, and the officer."""
+        reason = clean_text(reason, MAX_REASON_LENGTH)
+        async with self._database.transaction() as db:
+            concern = await _residents_own(db, actor, code)
+            await change(db, concern, "dispute", actor_person_id=concern.resident_id, text=reason, notify_resident=False)
+            office = {grant.person_id for grant in await staff.holders(db, concern.commune_id, OFFICE)}
+            for person_id in sorted(office):
+                await outbox.enqueue(db, person_id, "concern_disputed", code=concern.code, commune_id=concern.commune_id,
+                                     category=concern.category, reason=reason)
+            assignment = await assignments.live_for(db, concern.id)
+            if assignment is not None:
+                await outbox.enqueue(db, assignment.officer_person_id, "task_answered", code=concern.code,
+                                     satisfied=False, reason=reason)
+        return concern
+
+
+async def _in_commune(db, actor: Actor, code: str) -> Concern:
+    normalized = normalize_code(code)
+    concern = await concerns.in_commune(db, actor.commune_id, normalized) if normalized else None
+    if concern is None:
+        raise TaskNotFound(code=(code or "").strip()[:20])
+    return concern
+
+
+async def _residents_own(db, actor: Actor | None, code: str) -> Concern:
+    normalized = normalize_code(code)
+    concern = await concerns.by_code(db, normalized) if normalized and actor is not None else None
+    if concern is None or concern.resident_id != actor.person_id:
+        raise ConcernNotFound(code=(code or "").strip()[:20])
+    return concern
+
+
+# --- What the notices say ---------------------------------------------------------------------------
+
+def _topic(payload: dict, t: Translator, communes: Communes) -> str:
+    commune = communes.get(payload.get("commune_id"))
+    category = commune.category(payload.get("category")) if commune else None
+    return category.name(t.locale) if category else str(payload.get("category", ""))
+
+
+def due_line(t: Translator, due: DueDate | None, resolution_days: int) -> str:
+    """The due date as an officer reads it: working days left, or how late."""
+    if due is None:
+        return t("The due date will be set when the conclusions are announced: %(days)d working days after the announcement.",
+                 days=resolution_days)
+    if due.overdue:
+        return t("Due date: %(date)s. It has passed: %(days)d working days late.", date=t.date(due.day), days=due.working_days_late)
+    return t("Due date: %(date)s (working days left: %(days)d).", date=t.date(due.day), days=due.working_days_left)
+
+
+@renders("task_assigned")
+def _task_assigned(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """The officer's new task: what the resident wrote, the chair's conclusion, the due date."""
+    code = payload["code"]
+    lines = [
+        t("🗂 Concern %(code)s is assigned to you.", code=code),
+        t("Topic: %(topic)s", topic=_topic(payload, t, communes)),
+        t("Content: %(body)s", body=payload.get("text") or t("(in the voice note)")),
+    ]
+    if payload.get("attachments"):
+        lines.append(t("Attachments: %(count)d", count=payload["attachments"]))
+    if payload.get("conclusion"):
+        lines.append(t("The chair's conclusion: %(text)s", text=payload["conclusion"]))
+    due = None
+    if payload.get("due_date"):
+        due = DueDate(date.fromisoformat(payload["due_date"]), payload["days_left"], payload["days_late"], payload["overdue"])
+    lines += ["", due_line(t, due, payload.get("resolution_days", 20)), "",
+              t("Post your progress, ask for an extension or report the result with the buttons below, or later with /tasks.")]
+    actions = [(t("📝 Progress note"), f"tk:note:{code}")]
+    if due is not None:
+        actions.append((t("⏳ Ask for an extension"), f"tk:ext:{code}"))
+    actions.append((t("✅ Resolved: write the result"), f"tk:res:{code}"))
+    if payload.get("attachments"):
+        actions.append((t("📎 See the attachments"), f"tk:files:{code}"))
+    return Rendered("\n".join(lines), actions)
+
+
+@renders("task_withdrawn")
+def _task_withdrawn(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("Concern %(code)s was given to another officer. You no longer need to act on it.", code=payload["code"]))
+
+
+@renders("task_answered")
+def _task_answered(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """The resident's answer to the officer's result."""
+    if payload.get("satisfied"):
+        return Rendered(t("👍 The resident is satisfied with your result on concern %(code)s. It is now closed.",
+                          code=payload["code"]))
+    return Rendered(t("👎 The resident is not satisfied with your result on concern %(code)s. "
+                      "The commune office will decide whether to reopen it.\n\nThe resident's reason: %(reason)s",
+                      code=payload["code"], reason=payload.get("reason") or ""))
+
+
+@renders("concern_disputed")
+def _concern_disputed(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """To the office: a resident disputes the written result."""
+    return Rendered(t("👎 The resident is not satisfied with the result on concern %(code)s (%(topic)s).\n\n"
+                      "Their reason: %(reason)s\n\nPlease reopen it or close it with a note: /concern %(code)s",
+                      code=payload["code"], topic=_topic(payload, t, communes), reason=payload["reason"]))

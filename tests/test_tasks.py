@@ -1,0 +1,377 @@
+"""Assignment and the officer's work (/assign, /tasks: note, extension, result), and the resident's answer.
+
+Plan II.3.3: resolved at the latest on the 20th working day after the conclusions are announced;
+extended once, at most to the 30th, with a written reply (what, how, when, who); the resident
+confirms or disputes the written result, a dispute goes back to the office.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.calendar import WorkingCalendar
+
+LAN, HOA = 1001, 1002  # residents
+MINH, TUAN = 2001, 2002  # officers
+THU, THANH = 3001, 3002  # commune office
+CHAIR = 3003
+STRANGER = 9009
+CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
+LAND_BODY = "Địa chính - Xây dựng"
+SOCIAL_BODY = "Văn hóa - Xã hội"
+
+# Worked example (DOMAIN.md): announcement Wednesday 2026-08-26; 31/8 swapped off, 1-2/9 National Day.
+# 20th working day after: 27, 28/8, 3, 4, 7-11, 14-18, 21-25/9 are 19 days, so Monday 28/9;
+# 30th: 29, 30/9, 1, 2, 5-9/10 are ten more, so Monday 12/10.
+AUGUST_ANNOUNCEMENT = date(2026, 8, 26)
+AUGUST_DUE = "Thứ Hai, 28 tháng 9, 2026"
+AUGUST_EXTENSION_LIMIT = "Thứ Hai, 12 tháng 10, 2026"
+
+CALENDAR = WorkingCalendar()
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def vi_date(day: date) -> str:
+    weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
+    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+
+
+async def staff_up(bot) -> None:
+    await bot.register(LAN, "Bà Lan")
+    await bot.grant(MINH, "Anh Minh", "officer", body=LAND_BODY)
+    await bot.grant(TUAN, "Anh Tuấn", "officer", body=SOCIAL_BODY)
+    await bot.grant(THU, "Chị Thu", "office")
+
+
+async def concern_on_agenda(bot, resident: int, text: str, *, announced: date | None) -> str:
+    """A concern accepted onto a dialogue whose conclusions were announced on `announced` (None: not yet)."""
+    code = CODE.search((await bot.submit_concern(resident, text))[0]).group(1)
+    async with bot.database.transaction() as db:
+        cursor = await db.execute(
+            "INSERT INTO dialogues (commune_id, meeting_at, place, created_at, announced_on) VALUES (?, ?, ?, ?, ?)",
+            ("bao-lam", "2026-08-10T01:30:00+00:00", "Hội trường UBND xã", "2026-07-01T00:00:00+00:00",
+             announced.isoformat() if announced else None),
+        )
+        await db.execute("UPDATE concerns SET status = 'accepted', dialogue_id = ? WHERE code = ?", (cursor.lastrowid, code))
+    return code
+
+
+async def officer_grant(bot, user_id: int) -> int:
+    rows = await bot.rows("SELECT r.id FROM roles r JOIN people p ON p.id = r.person_id"
+                          " WHERE p.external_id = ? AND r.role = 'officer' AND r.revoked_at IS NULL", str(user_id))
+    return rows[0][0]
+
+
+async def assign(bot, code: str, officer: int, *, by: int = THU) -> list[str]:
+    await bot.say(by, f"/assign {code}")
+    return await bot.tap(by, f"tk:as:{code}:{await officer_grant(bot, officer)}")
+
+
+async def status_of(bot, code: str) -> str:
+    return (await bot.rows("SELECT status FROM concerns WHERE code = ?", code))[0][0]
+
+
+async def press_again(bot, user_id: int, data: str, message_id: int) -> list[str]:
+    """A button pressed once more on a message it was already pressed on (a double tap, an old message)."""
+    return await bot.send(user_id, bot.fake.press(user_id, message_id, data))
+
+
+async def test_the_officer_is_told_the_due_date_twenty_working_days_after_the_announcement(bot):
+    await staff_up(bot)
+    code = await concern_on_agenda(bot, LAN, "Đường vào thôn 2 bị sạt lở", announced=AUGUST_ANNOUNCEMENT)
+
+    shown = await bot.say(THU, f"/assign {code}")
+    assert shown == [f"Kiến nghị {code} · Quản lý đất đai\nĐường vào thôn 2 bị sạt lở\n\nGiao cho ai giải quyết? Xin chọn cán bộ."]
+    minh, tuan = await officer_grant(bot, MINH), await officer_grant(bot, TUAN)
+    assert bot.buttons(THU) == [f"tk:as:{code}:{minh}", f"tk:as:{code}:{tuan}"]
+    labels = [b["text"] for row in bot.fake.last_bot_message(THU)["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [f"Anh Minh · {LAND_BODY}", f"Anh Tuấn · {SOCIAL_BODY}"]
+
+    late = CALENDAR.working_days_between(date(2026, 9, 28), today())
+    assert await bot.tap(THU, f"tk:as:{code}:{minh}") == [
+        f"✅ Đã giao kiến nghị {code} cho Anh Minh ({LAND_BODY}). Cán bộ và người dân đã được thông báo.\n"
+        f"Hạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc."]
+    assert await bot.rows("SELECT a.due_date, a.body, c.status FROM assignments a JOIN concerns c ON c.id = a.concern_id") == [
+        ("2026-09-28", LAND_BODY, "assigned")]
+
+    notice = bot.fake.bot_texts(MINH)[-1]
+    assert notice == (f"🗂 Ông/bà được giao giải quyết kiến nghị {code}.\nLĩnh vực: Quản lý đất đai\nNội dung: Đường vào thôn 2 bị sạt lở\n\n"
+                      f"Hạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc.\n\n"
+                      "Ông/bà báo cáo tiến độ, xin gia hạn hoặc báo kết quả bằng các nút dưới đây, hoặc sau này bằng lệnh /tasks.")
+    assert bot.buttons(MINH) == [f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}"]
+    told = bot.fake.bot_texts(LAN)[-1]
+    assert told.startswith(f"Kiến nghị {code}: Đã giao cán bộ giải quyết.")
+    assert f"Hạn trả lời: {AUGUST_DUE}." in told
+    assert "Anh Minh" not in told  # the officer's identity is not the resident's business
+
+    # The 30-working-day limit after 26/8 is 12/10, long past: no extension is possible any more.
+    assert await bot.tap(MINH, f"tk:ext:{code}") == [
+        f"Không thể gia hạn thêm cho kiến nghị {code}: thời hạn gia hạn chậm nhất là {AUGUST_EXTENSION_LIMIT} "
+        "(30 ngày làm việc sau khi thông báo kết luận)."]
+    assert await status_of(bot, code) == "assigned"
+
+
+async def test_before_the_announcement_the_due_date_waits_for_it(bot):
+    await staff_up(bot)
+    code = await concern_on_agenda(bot, LAN, "Xin hỗ trợ hộ nghèo", announced=None)
+    replies = await assign(bot, code, TUAN)
+    assert replies == [f"✅ Đã giao kiến nghị {code} cho Anh Tuấn ({SOCIAL_BODY}). Cán bộ và người dân đã được thông báo.\n"
+                       "Hạn giải quyết sẽ được tính khi thông báo kết luận: 20 ngày làm việc sau ngày thông báo."]
+    assert "Hạn giải quyết sẽ được tính khi thông báo kết luận" in bot.fake.bot_texts(TUAN)[-1]
+    assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:res:{code}"]  # no extension without a due date
+    assert await bot.rows("SELECT due_date FROM assignments") == [(None,)]
+
+    await bot.say(TUAN, "/tasks")
+    assert await bot.tap(TUAN, f"tk:ext:{code}") == [
+        f"Kiến nghị {code} chưa có hạn giải quyết: hạn được tính từ khi thông báo kết luận. Sau đó mới có thể xin gia hạn."]
+
+
+async def test_my_tasks_come_overdue_first_then_by_due_date_with_working_days_left(bot):
+    await staff_up(bot)
+    recent = await concern_on_agenda(bot, LAN, "Mương thoát nước bị tắc", announced=today())
+    waiting = await concern_on_agenda(bot, LAN, "Đèn đường hỏng", announced=None)
+    overdue = await concern_on_agenda(bot, LAN, "Đường vào thôn 2 bị sạt lở", announced=AUGUST_ANNOUNCEMENT)
+    for code in (waiting, recent, overdue):
+        await assign(bot, code, MINH)
+
+    replies = await bot.say(MINH, "🗂 Việc của tôi")
+    assert replies[0] == "Việc đang giải quyết: 3, trong đó quá hạn: 1. Việc quá hạn được xếp lên đầu."
+    assert [re.search(r"Kiến nghị (\d{3}-\d{3})", text).group(1) for text in replies[1:]] == [overdue, recent, waiting]
+    late = CALENDAR.working_days_between(date(2026, 9, 28), today())
+    assert replies[1] == (f"📌 Kiến nghị {overdue} · Quản lý đất đai\nTình trạng: Đã giao cán bộ giải quyết\n"
+                          f"Nội dung: Đường vào thôn 2 bị sạt lở\nHạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc.")
+    # Announced today: the due date is 20 working days away, whatever day today is.
+    due = CALENDAR.working_days_after(today(), 20)
+    assert replies[2].endswith(f"Hạn giải quyết: {vi_date(due)} (còn 20 ngày làm việc).")
+    assert replies[3].endswith("Hạn giải quyết sẽ được tính khi thông báo kết luận: 20 ngày làm việc sau ngày thông báo.")
+    assert bot.buttons(MINH) == [f"tk:note:{waiting}", f"tk:ext:{waiting}", f"tk:res:{waiting}"]
+    assert (await bot.say(TUAN, "/tasks")) == ["Ông/bà không có việc nào đang cần giải quyết."]
+
+
+async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resident_is_satisfied(bot):
+    await staff_up(bot)
+    code = await concern_on_agenda(bot, LAN, "Mương thoát nước bị tắc", announced=today())
+    await assign(bot, code, MINH)
+    due = CALENDAR.working_days_after(today(), 20)
+    latest = CALENDAR.working_days_after(today(), 30)
+
+    # A progress note: in progress, and the resident reads it.
+    assert await bot.tap(MINH, f"tk:note:{code}") == [
+        f"Xin viết báo cáo tiến độ giải quyết kiến nghị {code}. Người dân sẽ đọc được nội dung này."]
+    assert await bot.send(MINH, bot.fake.send_sticker(MINH)) == ["Xin gõ câu trả lời bằng chữ (hoặc gửi /cancel để dừng)."]
+    assert await bot.say(MINH, "Đã cử người xuống khảo sát mương") == [
+        f"✅ Đã lưu báo cáo tiến độ kiến nghị {code} và gửi đến người dân."]
+    assert await status_of(bot, code) == "in_progress"
+    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: Cán bộ đã báo cáo tiến độ.\n\nĐã cử người xuống khảo sát mương"
+                                           "\n\nTình trạng: Đang giải quyết")
+
+    # The extension: the new date is checked, each refusal names the latest allowed date.
+    assert await bot.tap(MINH, f"tk:ext:{code}") == [
+        f"Hạn giải quyết kiến nghị {code} là {vi_date(due)}. Ông/bà cần gia hạn đến ngày nào? Xin viết theo dạng ngày/tháng/năm. "
+        f"Ngày muộn nhất được phép là {vi_date(latest)} (30 ngày làm việc sau khi thông báo kết luận)."]
+    assert await bot.say(MINH, "cuối tháng") == [
+        f"Xin viết ngày mới theo dạng ngày/tháng/năm, ví dụ {latest:%d/%m/%Y}. Ngày muộn nhất được phép là {vi_date(latest)}."]
+    assert await bot.say(MINH, "31/02/2027") == [
+        f"Xin viết ngày mới theo dạng ngày/tháng/năm, ví dụ {latest:%d/%m/%Y}. Ngày muộn nhất được phép là {vi_date(latest)}."]
+    yesterday = today() - timedelta(days=1)
+    assert await bot.say(MINH, f"{yesterday:%d/%m/%Y}") == [
+        f"Ngày này đã qua. Xin chọn một ngày sau; ngày muộn nhất được phép là {vi_date(latest)}."]
+    assert await bot.say(MINH, f"{due:%d/%m/%Y}") == [
+        f"Ngày mới phải sau hạn hiện tại ({vi_date(due)}). Ngày muộn nhất được phép là {vi_date(latest)}."]
+    too_late = latest + timedelta(days=1)
+    assert await bot.say(MINH, f"{too_late:%d/%m/%Y}") == [
+        "Ngày này quá muộn: thời hạn gia hạn tối đa là 30 ngày làm việc sau khi thông báo kết luận. "
+        f"Ngày muộn nhất được phép là {vi_date(latest)}."]
+    assert await bot.rows("SELECT extended_to FROM assignments") == [(None,)]
+    assert (await bot.say(MINH, f"{latest.day}/{latest.month}/{latest.year}"))[0].startswith(f"Ngày mới: {vi_date(latest)}.")
+    assert await bot.say(MINH, "Cần đo lại") == [
+        "Xin viết đầy đủ lý do và kế hoạch, ít nhất 20 ký tự: xác minh nội dung gì, bằng cách nào, đến khi nào "
+        "và ai chịu trách nhiệm."]
+    plan = ("Cần xác minh ranh giới mương với hộ giáp ranh: cán bộ địa chính đo đạc tại thực địa, "
+            "có mặt trưởng thôn; xong trước hạn mới; Anh Minh (Địa chính) chịu trách nhiệm.")
+    assert await bot.say(MINH, plan) == [
+        f"✅ Đã gia hạn kiến nghị {code} đến {vi_date(latest)}. Người dân đã nhận văn bản trả lời của ông/bà."]
+    assert await bot.rows("SELECT due_date, extended_to, extension_reason FROM assignments") == [
+        (due.isoformat(), latest.isoformat(), plan)]
+    assert await status_of(bot, code) == "extended"
+    assert bot.fake.bot_texts(LAN)[-1] == (
+        f"Kiến nghị {code}: Đã gia hạn thời gian giải quyết, có văn bản trả lời.\nHạn trả lời mới: {vi_date(latest)}.\n\n"
+        f"{plan}\n\nTình trạng: Đã gia hạn giải quyết")
+
+    # A note keeps it extended; a second extension is refused.
+    await bot.tap(MINH, f"tk:note:{code}")
+    await bot.say(MINH, "Đã đo xong, đang lập biên bản")
+    assert await status_of(bot, code) == "extended"
+    assert await bot.tap(MINH, f"tk:ext:{code}") == [
+        f"Thời hạn giải quyết kiến nghị {code} đã được gia hạn một lần, đến {vi_date(latest)}. "
+        "Kế hoạch chỉ cho phép gia hạn một lần. Không có gì thay đổi."]
+
+    # The written result: the resident receives it with 👍 / 👎.
+    assert await bot.tap(MINH, f"tk:res:{code}") == [
+        f"Xin viết kết quả giải quyết kiến nghị {code}: đã làm gì và trả lời người dân thế nào. "
+        "Người dân sẽ nhận văn bản này và cho biết có đồng ý hay không."]
+    assert await bot.say(MINH, "   ") == ["Xin viết vài dòng mô tả."]
+    result = "Đã nạo vét mương thoát nước dài 120 m ngày 20/12; nước đã chảy thông."
+    assert await bot.say(MINH, result) == [
+        f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
+    assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
+    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\n{result}\n\n"
+                                           "Tình trạng: Đã giải quyết, có văn bản trả lời")
+    assert bot.buttons(LAN) == [f"vd:ok:{code}", f"vd:no:{code}"]
+
+    # 👍 closes it; the officer is told; a second press changes nothing.
+    message_id = bot.message_with_button(LAN, f"vd:ok:{code}")
+    assert await bot.tap(LAN, f"vd:ok:{code}") == [
+        f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc."]
+    assert await status_of(bot, code) == "closed"
+    assert bot.fake.bot_texts(MINH)[-1] == (
+        f"👍 Người dân đồng ý với kết quả giải quyết kiến nghị {code} của ông/bà. Kiến nghị đã kết thúc.")
+    assert await press_again(bot, LAN, f"vd:no:{code}", message_id) == [
+        f"Việc này đã làm rồi hoặc không còn thực hiện được: kiến nghị {code} hiện ở tình trạng “Đã kết thúc”. "
+        "Không có gì thay đổi."]
+    assert await bot.say(MINH, "/tasks") == ["Ông/bà không có việc nào đang cần giải quyết."]
+    actions = await bot.rows("SELECT action FROM audit_log WHERE subject_type = 'concern' AND action LIKE 'concern.%' ORDER BY id")
+    assert [a for (a,) in actions][-6:] == ["concern.assign", "concern.note", "concern.extend", "concern.note",
+                                             "concern.resolve", "concern.satisfied"]
+
+
+async def resolved(bot, code: str, officer: int = MINH) -> None:
+    await assign(bot, code, officer)
+    await bot.tap(officer, f"tk:res:{code}")
+    await bot.say(officer, "Đã sửa xong cầu tràn, đã nghiệm thu ngày 15/12.")
+
+
+async def test_a_dissatisfied_resident_says_why_and_every_office_holder_is_told(bot):
+    await staff_up(bot)
+    await bot.grant(THANH, "Anh Thành", "office")
+    code = await concern_on_agenda(bot, LAN, "Cầu tràn bị sạt", announced=today())
+    await resolved(bot, code)
+
+    message_id = bot.message_with_button(LAN, f"vd:no:{code}")
+    assert await bot.tap(LAN, f"vd:no:{code}") == [
+        f"Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý với kết quả trả lời kiến nghị {code}. Văn phòng UBND xã sẽ xem xét."]
+    assert await status_of(bot, code) == "resolved"  # nothing changes before the reason is given
+    assert await bot.say(LAN, "  ") == ["Xin viết vài dòng mô tả."]
+    reason = "Cầu vẫn còn nứt ở chân móng, mưa to lại sạt."
+    assert await bot.say(LAN, reason) == [
+        "Cảm ơn ông/bà. Ý kiến của ông/bà đã được gửi đến Văn phòng UBND xã. "
+        f"Văn phòng sẽ xem xét lại kiến nghị {code} và báo cho ông/bà tại đây."]
+    assert await status_of(bot, code) == "disputed"
+    for office in (THU, THANH):
+        assert bot.fake.bot_texts(office)[-1] == (
+            f"👎 Người dân chưa đồng ý với kết quả giải quyết kiến nghị {code} (Quản lý đất đai).\n\nLý do: {reason}\n\n"
+            f"Xin mở lại để giải quyết tiếp, hoặc kết thúc kèm ghi chú: /concern {code}")
+    assert bot.fake.bot_texts(MINH)[-1].endswith(f"Lý do người dân nêu: {reason}")
+    assert await bot.rows("SELECT details FROM audit_log WHERE action = 'concern.dispute'") == [
+        (f'{{"text": "{reason}"}}',)]
+    # The 👍 / 👎 buttons are gone; an old press changes nothing.
+    answered = next(m for m in bot.fake.chat(LAN) if m["message_id"] == message_id)
+    assert not (answered.get("reply_markup") or {}).get("inline_keyboard")
+    assert await press_again(bot, LAN, f"vd:ok:{code}", message_id) == [
+        f"Việc này đã làm rồi hoặc không còn thực hiện được: kiến nghị {code} hiện ở tình trạng “Ông/bà chưa đồng ý với kết quả trả lời”. "
+        "Không có gì thay đổi."]
+    assert await status_of(bot, code) == "disputed"
+
+
+async def test_only_the_assigned_officer_may_act_and_forged_buttons_change_nothing(bot):
+    await staff_up(bot)
+    await bot.register(HOA, "Chị Hoa", hamlet="thon-1")
+    code = await concern_on_agenda(bot, LAN, "Cầu tràn bị sạt", announced=today())
+    other = await concern_on_agenda(bot, HOA, "Xin hỗ trợ giống cây", announced=today())
+    await assign(bot, code, MINH)
+
+    await bot.say(TUAN, "/tasks")
+    any_message = bot.fake.last_bot_message(TUAN)["message_id"]
+    for data in (f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}", f"tk:files:{code}"):
+        assert await bot.send(TUAN, bot.fake.press(TUAN, any_message, data)) == [
+            f"Kiến nghị {code} không được giao cho ông/bà, nên ông/bà không thể xử lý. Không có gì thay đổi."]
+    # The assigned officer with another concern's code, an unknown code, and data that is no button of ours.
+    minh_message = bot.fake.last_bot_message(MINH)["message_id"]
+    assert await bot.send(MINH, bot.fake.press(MINH, minh_message, f"tk:res:{other}")) == [
+        f"Kiến nghị {other} không được giao cho ông/bà, nên ông/bà không thể xử lý. Không có gì thay đổi."]
+    assert await bot.send(MINH, bot.fake.press(MINH, minh_message, "tk:note:999-999")) == [
+        "Không có kiến nghị nào mang mã 999-999 trong xã. Xin kiểm tra lại mã."]
+    assert await bot.send(MINH, bot.fake.press(MINH, minh_message, "tk:note:999-999;DROP")) == [
+        "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
+    # Another resident cannot answer someone else's result.
+    hoa_message = bot.fake.last_bot_message(HOA)["message_id"]
+    refusal = await bot.send(HOA, bot.fake.press(HOA, hoa_message, f"vd:ok:{code}"))
+    assert refusal[0].startswith(f"Không tìm thấy kiến nghị mã {code}")
+    assert await status_of(bot, code) == "assigned"
+    assert await bot.rows("SELECT count(*) FROM audit_log WHERE action IN ('concern.note', 'concern.resolve', 'concern.extend')") == [(0,)]
+
+
+async def test_residents_and_strangers_cannot_assign_or_see_tasks(bot):
+    await staff_up(bot)
+    code = await concern_on_agenda(bot, LAN, "Cầu tràn bị sạt", announced=today())
+    assign_refusal = ("Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công) hoặc "
+                      "Văn phòng UBND xã. Không có gì thay đổi.")
+    tasks_refusal = "Xin lỗi, việc này chỉ dành cho Cán bộ chuyên môn. Không có gì thay đổi."
+    assert await bot.say(LAN, f"/assign {code}") == [assign_refusal]
+    assert await bot.say(LAN, "/assign") == [assign_refusal]
+    assert await bot.say(LAN, "/tasks") == [tasks_refusal]
+    assert await bot.say(MINH, f"/assign {code}") == [assign_refusal]
+    assert await bot.say(THU, "/tasks") == [tasks_refusal]
+    bot.fake.add_user(STRANGER, "Người lạ")
+    assert await bot.say(STRANGER, f"/assign {code}") == [assign_refusal]
+    assert await bot.say(STRANGER, "/tasks") == [tasks_refusal]
+    # A forged officer choice pressed by the resident.
+    lan_message = bot.fake.last_bot_message(LAN)["message_id"]
+    grant = await officer_grant(bot, MINH)
+    assert await bot.send(LAN, bot.fake.press(LAN, lan_message, f"tk:as:{code}:{grant}")) == [assign_refusal]
+    assert await bot.rows("SELECT count(*) FROM assignments") == [(0,)]
+    assert await status_of(bot, code) == "accepted"
+    assert await bot.rows("SELECT count(*) FROM audit_log WHERE action = 'refused'") == [(6,)]
+
+
+async def test_assigning_is_refused_when_not_possible_and_reassigning_keeps_the_due_date(bot):
+    await staff_up(bot)
+    await bot.grant(CHAIR, "Ông Chủ tịch", "chair")
+    fresh = CODE.search((await bot.submit_concern(LAN, "Rác thải ven sông"))[0]).group(1)
+    assert await bot.say(THU, f"/assign {fresh}") == [
+        f"Việc này đã làm rồi hoặc không còn thực hiện được: kiến nghị {fresh} hiện ở tình trạng “Đã nhận, đang chờ xem xét”. "
+        "Không có gì thay đổi."]
+    assert await bot.say(THU, "/assign 12") == ["Không có kiến nghị nào mang mã 12 trong xã. Xin kiểm tra lại mã."]
+    assert await bot.say(THU, "/assign") == ["Xin viết mã kiến nghị sau lệnh, ví dụ: /assign 482-913"]
+
+    code = await concern_on_agenda(bot, LAN, "Đường vào thôn 2 bị sạt lở", announced=AUGUST_ANNOUNCEMENT)
+    await assign(bot, code, MINH, by=CHAIR)  # the chair may assign too
+    replies = await assign(bot, code, TUAN)
+    assert replies[0].startswith(f"✅ Đã giao kiến nghị {code} cho Anh Tuấn ({SOCIAL_BODY}).")
+    assert bot.fake.bot_texts(MINH)[-1] == f"Kiến nghị {code} đã được giao cho cán bộ khác. Ông/bà không cần xử lý nữa."
+    assert f"Hạn giải quyết: {AUGUST_DUE}." in bot.fake.bot_texts(TUAN)[-1]
+    rows = await bot.rows("SELECT a.due_date, a.ended_at IS NOT NULL, p.external_id FROM assignments a"
+                          " JOIN people p ON p.id = a.officer_person_id ORDER BY a.id")
+    assert rows == [("2026-09-28", 1, str(MINH)), ("2026-09-28", 0, str(TUAN))]
+    # The same officer again: refused; the old choice button (now stale) likewise.
+    assert await assign(bot, code, TUAN) == [f"Kiến nghị {code} đã được giao cho Anh Tuấn. Không có gì thay đổi."]
+    assert await bot.say(MINH, "/tasks") == ["Ông/bà không có việc nào đang cần giải quyết."]
+    await bot.tap(TUAN, f"tk:res:{code}")
+    await bot.say(TUAN, "Đã gia cố taluy đường bằng rọ đá, đã thông xe.")
+    office_message = bot.fake.last_bot_message(THU)["message_id"]
+    minh = await officer_grant(bot, MINH)
+    assert await bot.send(THU, bot.fake.press(THU, office_message, f"tk:as:{code}:{minh}")) == [
+        f"Việc này đã làm rồi hoặc không còn thực hiện được: kiến nghị {code} hiện ở tình trạng “Đã giải quyết, có văn bản trả lời”. "
+        "Không có gì thay đổi."]
+
+
+async def test_the_officer_can_see_the_photos_the_resident_sent(bot):
+    await staff_up(bot)
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    await bot.send(LAN, bot.fake.send_photo(LAN, caption="Cầu tràn thôn 2 bị sạt lở"))
+    confirm = next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:"))
+    code = CODE.search((await bot.tap(LAN, confirm))[0]).group(1)
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'accepted' WHERE code = ?", (code,))
+    await assign(bot, code, MINH)
+    assert "Tệp đính kèm: 1" in bot.fake.bot_texts(MINH)[-1]
+    assert f"tk:files:{code}" in bot.buttons(MINH)
+    before = len(bot.fake.calls_of("sendPhoto", chat_id=MINH))
+    assert await bot.tap(MINH, f"tk:files:{code}") == [f"Kiến nghị {code}"]
+    assert len(bot.fake.calls_of("sendPhoto", chat_id=MINH)) == before + 1
