@@ -1,9 +1,774 @@
-"""(stub: to be written)"""
+"""The office's casework over Telegram: /inbox screening, /enter for a resident without a phone,
+/concern CODE, /close CODE (and reopening a disputed answer), /overdue."""
 
 from __future__ import annotations
 
-from handlers.flows import Flow, Menus
+import uuid
+from datetime import date
+from types import SimpleNamespace
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+
+from bot.domain import HISTORY_LABELS, STATUS_LABELS
+from bot.errors import DomainError, NotAllowed, StaleAction, describe
+from bot.i18n import N_, Translator
+from bot.services.casework import CaseFile, InboxCard, OverdueItem, TooEarlyToClose
+from handlers.context import BotContext, answer, drop_buttons
+from handlers.flows import NEW_MESSAGES, Flow, Menus
+from handlers.keyboards import choices, flow_menu, inline
+from handlers.menus import OFFICIAL_COMMANDS
+from handlers.presenters import body_text, category_name
+from handlers.states import END
+
+# This module's states of the one conversation (range 300-349).
+(
+    CW_MERGE_CODE,
+    CW_REJECT_REASON,
+    CW_CLOSE_NOTE,
+    CW_CONCERN_CODE,
+    CW_CLOSE_CODE,
+    CW_ENTER_HAMLET,
+    CW_ENTER_NAME,
+    CW_ENTER_PHONE,
+    CW_ENTER_TOPIC,
+    CW_ENTER_TEXT,
+    CW_ENTER_CONFIRM,
+) = range(300, 311)
+
+CODE = r"\d{3}-\d{3}"
+MAX_MESSAGE = 3900  # under Telegram's 4096 characters, with room for the last line
+MAX_HISTORY = 20
+
+ACTION_LABELS = {
+    "accept": N_("✅ Accept onto the agenda"),
+    "merge": N_("🔗 Merge into an earlier concern"),
+    "out_of_scope": N_("📮 Out of scope (petition)"),
+    "reject": N_("❌ Reject with a reason"),
+    "close": N_("🔒 Close with a note"),
+    "reopen": N_("↩️ Reopen: back to the officer"),
+}
+ACTION_DATA = {"accept": "acc", "merge": "mrg", "out_of_scope": "oos", "reject": "rej", "close": "cls", "reopen": "reo"}
+
+CONCLUSION_LABELS = {
+    "answered": N_("Answered at the dialogue"),
+    "assigned": N_("To be resolved by an officer"),
+    "not_accepted": N_("Not accepted at the dialogue"),
+}
+
+# The resident's history lines speak to the resident ("You sent…"); officials read them about the resident.
+OFFICIAL_HISTORY_LABELS = {
+    **HISTORY_LABELS,
+    "concern.submitted": N_("The resident sent this concern"),
+    "concern.entered": N_("Entered by an official for a resident without a phone"),
+    "speaker.registered": N_("The resident registered to speak about it"),
+    "speaker.withdrawn": N_("The resident withdrew the registration to speak"),
+    "concern.satisfied": N_("The resident was satisfied with the answer"),
+    "concern.dispute": N_("The resident was not satisfied with the answer"),
+}
+
+
+def _menu_label(command: str) -> str:
+    return next(c.label for c in OFFICIAL_COMMANDS if c.command == command)
+
+
+def explain(error: DomainError, t: Translator) -> str:
+    """A refusal in the reader's language, with its dates and statuses in words."""
+    params = dict(error.params)
+    for key, value in error.params.items():
+        if isinstance(value, date):
+            params[key] = t.date(value)
+    status_label = STATUS_LABELS.get(params.get("status"))
+    if status_label:
+        params["status"] = t(status_label)
+    return describe(SimpleNamespace(message=error.message, params=params), t)
+
+
+async def _refuse(update: Update, t: Translator, error: DomainError, **kwargs) -> None:
+    await answer(update, explain(error, t), **kwargs)
+
+
+async def _begin(update: Update, context: BotContext) -> Translator:
+    """A button press is answered once, here; the pending casework of an earlier step is forgotten."""
+    if update.callback_query is not None:
+        await update.callback_query.answer()
+    context.user_data.pop("casework", None)
+    return await context.translator(update)
+
+
+def _code_argument(context: BotContext) -> str | None:
+    return " ".join(context.args) if context.args else None
+
+
+def _chunks(lines: list[str]) -> list[str]:
+    """Lines joined into messages short enough for Telegram."""
+    messages, current = [], ""
+    for line in lines:
+        line = line[:MAX_MESSAGE]
+        if current and len(current) + 1 + len(line) > MAX_MESSAGE:
+            messages.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current:
+        messages.append(current)
+    return messages
+
+
+# --- /inbox: screening ------------------------------------------------------------------------
+
+def _card_text(commune, card: InboxCard, t: Translator) -> str:
+    concern = card.concern
+    hamlet = commune.hamlet(concern.hamlet_id)
+    lines = [
+        t("📥 New concern %(position)d of %(total)d", position=card.position, total=card.total),
+        t("Concern %(code)s · %(topic)s", code=concern.code, topic=category_name(commune, concern.category, t)),
+        t("Sent on %(date)s · %(hamlet)s", date=t.short_date(t.local_date(concern.submitted_at)),
+          hamlet=hamlet.name(t.locale) if hamlet else concern.hamlet_id),
+        t("Times raised: %(count)d", count=concern.raised_count),
+    ]
+    if concern.attachments:
+        lines.append(t("Attachments: %(count)d", count=len(concern.attachments)))
+    lines += ["", body_text(concern.body, t)[:2000]]
+    return "\n".join(lines)
+
+
+def _card_buttons(card: InboxCard, t: Translator):
+    code = card.concern.code
+    rows = [[(t(ACTION_LABELS[action]), f"cw:{ACTION_DATA[action]}:{code}")]
+            for action in ("accept", "merge", "out_of_scope", "reject")]
+    if card.total > 1:
+        rows.append([(t("⏭ Next"), f"cw:nx:{code}")])
+    return inline(rows)
+
+
+async def _show_card(update: Update, context: BotContext, t: Translator, after_code: str | None = None) -> None:
+    """The oldest concern waiting (or the next one after `after_code`), or that none is left."""
+    actor = await context.actor(update)
+    casework = context.services.casework
+    card = await casework.inbox(actor, after_code)
+    if card is None and after_code is not None:
+        card = await casework.inbox(actor)  # wrap round to the oldest still waiting
+    if card is None:
+        await answer(update, t("No new concerns are waiting for screening."), reply_markup=await context.main_menu(update, t))
+        return
+    await answer(update, _card_text(casework.commune(actor), card, t), reply_markup=_card_buttons(card, t))
+
+
+async def inbox(update: Update, context: BotContext) -> int:
+    """/inbox: the oldest concern waiting for screening, with the screening buttons."""
+    t = await _begin(update, context)
+    try:
+        await _show_card(update, context, t)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+    return END
+
+
+async def inbox_next(update: Update, context: BotContext) -> int:
+    """“Next”: the following concern waiting, leaving this one for later."""
+    t = await _begin(update, context)
+    await drop_buttons(update)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        await _show_card(update, context, t, after_code=code)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+    return END
+
+
+async def _and_next(update: Update, context: BotContext, t: Translator, code: str) -> None:
+    """After screening one concern, the next one waiting (only for the office, who screens)."""
+    actor = await context.actor(update)
+    if actor is not None and actor.may("screen"):
+        card = await context.services.casework.inbox(actor, code) or await context.services.casework.inbox(actor)
+        if card is not None:
+            await answer(update, _card_text(context.services.casework.commune(actor), card, t), reply_markup=_card_buttons(card, t))
+
+
+async def accept(update: Update, context: BotContext) -> int:
+    """✅ Accept onto the agenda of the coming dialogue."""
+    t = await _begin(update, context)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        concern, dialogue = await context.services.casework.accept(await context.actor(update), code)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    if dialogue is not None:
+        text = t("✅ Concern %(code)s is accepted onto the agenda of the dialogue on %(date)s. The resident was told.",
+                 code=concern.code, date=t.date(t.local_date(dialogue.meeting_at)))
+    else:
+        text = t("✅ Concern %(code)s is accepted onto the agenda. No dialogue is scheduled yet: it waits for the next one. "
+                 "The resident was told.", code=concern.code)
+    await answer(update, text)
+    await _and_next(update, context, t, concern.code)
+    return END
+
+
+async def merge_ask(update: Update, context: BotContext) -> int:
+    """🔗 Merge: ask for the earlier concern's code."""
+    t = await _begin(update, context)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        concern = await context.services.casework.check_action(await context.actor(update), code, "merge")
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    context.user_data["casework"] = {"code": concern.code}
+    await answer(update, t("Concern %(code)s: send the code of the earlier concern it repeats (6 digits, for example 482-913).",
+                           code=concern.code), reply_markup=flow_menu(t))
+    return CW_MERGE_CODE
+
+
+async def merge_into(update: Update, context: BotContext) -> int:
+    """The earlier concern's code was typed: merge, or say why not and ask again."""
+    t = await context.translator(update)
+    pending = context.user_data.get("casework")
+    if not pending:
+        return END
+    try:
+        concern, earlier = await context.services.casework.merge(await context.actor(update), pending["code"],
+                                                                 update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_MERGE_CODE if not _final(refusal) else END
+    context.user_data.pop("casework", None)
+    await answer(update, t("🔗 Concern %(code)s is merged into %(into)s, which has now been raised %(count)d times. "
+                           "The resident was told to follow %(into)s.", code=concern.code, into=earlier.code,
+                           count=earlier.raised_count), reply_markup=await context.main_menu(update, t))
+    await _and_next(update, context, t, concern.code)
+    return END
+
+
+def _final(refusal: DomainError) -> bool:
+    """Refusals that typing again cannot mend (the concern changed, the role is missing, it is too early)."""
+    return isinstance(refusal, (StaleAction, NotAllowed, TooEarlyToClose))
+
+
+async def out_of_scope_ask(update: Update, context: BotContext) -> int:
+    """📮 Out of scope: one more tap, since the resident is sent elsewhere."""
+    t = await _begin(update, context)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        concern = await context.services.casework.check_action(await context.actor(update), code, "out_of_scope")
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    await answer(update, t("Mark concern %(code)s as out of scope of the dialogue? The resident will be told it needs "
+                           "a petition and where to bring it.", code=concern.code),
+                 reply_markup=inline([[(t("📮 Yes, out of scope"), f"cw:oosy:{concern.code}")],
+                                      [(t("↩️ No, keep it"), f"cw:keep:{concern.code}")]]))
+    return END
+
+
+async def out_of_scope(update: Update, context: BotContext) -> int:
+    """Out of scope confirmed: the resident is told where the petition goes."""
+    t = await _begin(update, context)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        concern = await context.services.casework.out_of_scope(await context.actor(update), code)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    await answer(update, t("📮 Concern %(code)s is out of scope of the dialogue. The resident was told where to bring "
+                           "the petition.", code=concern.code))
+    await _and_next(update, context, t, concern.code)
+    return END
+
+
+async def keep(update: Update, context: BotContext) -> int:
+    """“No, keep it”: nothing changes."""
+    t = await _begin(update, context)
+    await drop_buttons(update)
+    await answer(update, t("Nothing was changed."), reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def reject_ask(update: Update, context: BotContext) -> int:
+    """❌ Reject: ask for the reason the resident will read."""
+    t = await _begin(update, context)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        concern = await context.services.casework.check_action(await context.actor(update), code, "reject")
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    context.user_data["casework"] = {"code": concern.code}
+    await answer(update, t("Concern %(code)s: write the reason for not accepting it. The reason is sent to the resident.",
+                           code=concern.code), reply_markup=flow_menu(t))
+    return CW_REJECT_REASON
+
+
+async def reject(update: Update, context: BotContext) -> int:
+    """The reason was typed: the concern is not accepted and the resident receives the reason."""
+    t = await context.translator(update)
+    pending = context.user_data.get("casework")
+    if not pending:
+        return END
+    try:
+        concern = await context.services.casework.reject(await context.actor(update), pending["code"],
+                                                          update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_REJECT_REASON if not _final(refusal) else END
+    context.user_data.pop("casework", None)
+    await answer(update, t("❌ Concern %(code)s is not accepted. The resident received the reason.", code=concern.code),
+                 reply_markup=await context.main_menu(update, t))
+    await _and_next(update, context, t, concern.code)
+    return END
+
+
+# --- /concern CODE ----------------------------------------------------------------------------
+
+def _history_line(entry, t: Translator) -> str:
+    label = OFFICIAL_HISTORY_LABELS.get(entry.action)
+    line = t("• %(when)s: %(what)s", when=t.moment(entry.at), what=t(label) if label else entry.action)
+    text = entry.details.get("text")
+    return f"{line}\n   “{text[:300]}”" if text else line
+
+
+def _case_text(commune, case: CaseFile, t: Translator) -> str:
+    concern = case.concern
+    hamlet = commune.hamlet(concern.hamlet_id)
+    lines = [
+        t("Concern %(code)s", code=concern.code),
+        t("Topic: %(topic)s", topic=category_name(commune, concern.category, t)),
+        t("Status: %(status)s", status=t(STATUS_LABELS[concern.status])),
+        t("Sent on: %(date)s", date=t.date(t.local_date(concern.submitted_at))),
+        t("Hamlet: %(hamlet)s", hamlet=hamlet.name(t.locale) if hamlet else concern.hamlet_id),
+    ]
+    if case.identity is None:
+        lines.append(t("Resident: (hidden)"))
+    elif case.identity.forgotten:
+        lines.append(t("Resident: (identity erased at the resident's request)"))
+    else:
+        lines.append(t("Resident: %(name)s", name=case.identity.name or "—"))
+        lines.append(t("Phone: %(phone)s", phone=case.identity.phone or t("not given")))
+    if case.entered_by_name:
+        lines.append(t("Entered by: %(name)s", name=case.entered_by_name))
+    lines.append(t("Times raised: %(count)d", count=concern.raised_count))
+    if case.duplicate_of_code:
+        lines.append(t("Merged into: %(code)s", code=case.duplicate_of_code))
+    if concern.attachments:
+        lines.append(t("Attachments: %(count)d", count=len(concern.attachments)))
+    if concern.conclusion in CONCLUSION_LABELS:
+        lines.append(t("Conclusion: %(what)s", what=t(CONCLUSION_LABELS[concern.conclusion])))
+        if concern.conclusion_text:
+            lines.append(f"   “{concern.conclusion_text[:500]}”")
+    if case.assignment is not None:
+        lines.append(t("Assigned to: %(officer)s (%(body)s)", officer=case.officer_name or "—", body=case.assignment.body))
+        if case.assignment.effective_due:
+            due = t.date(date.fromisoformat(case.assignment.effective_due))
+            lines.append(t("Due date (extended): %(date)s", date=due) if case.assignment.extended_to
+                         else t("Due date: %(date)s", date=due))
+    lines += ["", t("Content: %(body)s", body=body_text(concern.body, t)[:1500]), "", t("History:")]
+    history = case.history[-MAX_HISTORY:]
+    if len(case.history) > len(history):
+        lines.append(t("… %(count)d earlier entries", count=len(case.history) - len(history)))
+    lines += [_history_line(entry, t) for entry in history]
+    text = "\n".join(lines)
+    return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
+
+
+async def _show_case(update: Update, context: BotContext, t: Translator, code_text: str) -> bool:
+    actor = await context.actor(update)
+    try:
+        case = await context.services.casework.case(actor, code_text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return False
+    buttons = [(t(ACTION_LABELS[action]), f"cw:{ACTION_DATA[action]}:{case.concern.code}") for action in case.actions]
+    commune = context.services.casework.commune(actor)
+    await answer(update, _case_text(commune, case, t), reply_markup=choices(buttons) if buttons else None)
+    return True
+
+
+async def concern_file(update: Update, context: BotContext) -> int:
+    """/concern CODE: a concern's file and the actions the caller's role allows; without a code, ask for it."""
+    t = await _begin(update, context)
+    code_text = _code_argument(context)
+    if code_text is None:
+        try:
+            await context.services.staff.require(await context.actor(update), "view_concern")
+        except DomainError as refusal:
+            await _refuse(update, t, refusal)
+            return END
+        await answer(update, t("Which concern? Send its code (6 digits, for example 482-913)."), reply_markup=flow_menu(t))
+        return CW_CONCERN_CODE
+    await _show_case(update, context, t, code_text)
+    return END
+
+
+async def concern_code(update: Update, context: BotContext) -> int:
+    """The code typed after /concern."""
+    t = await context.translator(update)
+    if await _show_case(update, context, t, update.effective_message.text):
+        await answer(update, t("Done."), reply_markup=await context.main_menu(update, t))
+        return END
+    return CW_CONCERN_CODE
+
+
+# --- /close CODE and reopening ----------------------------------------------------------------
+
+async def _ask_close_note(update: Update, context: BotContext, t: Translator, code_text: str) -> int | None:
+    """Checks the concern may be closed now, then asks for the note; None if it may not."""
+    try:
+        concern = await context.services.casework.check_action(await context.actor(update), code_text, "close")
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return None
+    context.user_data["casework"] = {"code": concern.code}
+    await answer(update, t("Concern %(code)s: write a short closing note. It is sent to the resident.", code=concern.code),
+                 reply_markup=flow_menu(t))
+    return CW_CLOSE_NOTE
+
+
+async def close_command(update: Update, context: BotContext) -> int:
+    """/close CODE: ask for the closing note; without a code, ask for the code first."""
+    t = await _begin(update, context)
+    code_text = _code_argument(context)
+    if code_text is None:
+        try:
+            await context.services.staff.require(await context.actor(update), "close")
+        except DomainError as refusal:
+            await _refuse(update, t, refusal)
+            return END
+        await answer(update, t("Which concern do you want to close? Send its code (6 digits, for example 482-913)."),
+                     reply_markup=flow_menu(t))
+        return CW_CLOSE_CODE
+    return await _ask_close_note(update, context, t, code_text) or END
+
+
+async def close_code(update: Update, context: BotContext) -> int:
+    """The code typed after /close."""
+    t = await context.translator(update)
+    state = await _ask_close_note(update, context, t, update.effective_message.text)
+    if state is None:
+        await answer(update, t("Nothing was changed."), reply_markup=await context.main_menu(update, t))
+        return END
+    return state
+
+
+async def close_button(update: Update, context: BotContext) -> int:
+    """🔒 Close, from a concern's file."""
+    t = await _begin(update, context)
+    state = await _ask_close_note(update, context, t, update.callback_query.data.split(":", 2)[2])
+    if state is not None:
+        await drop_buttons(update)
+    return state or END
+
+
+async def close_note(update: Update, context: BotContext) -> int:
+    """The closing note was typed: the concern is closed and the resident receives the note."""
+    t = await context.translator(update)
+    pending = context.user_data.get("casework")
+    if not pending:
+        return END
+    try:
+        concern = await context.services.casework.close(await context.actor(update), pending["code"],
+                                                        update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_CLOSE_NOTE if not _final(refusal) else END
+    context.user_data.pop("casework", None)
+    await answer(update, t("🔒 Concern %(code)s is closed. The resident received your note.", code=concern.code),
+                 reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def reopen(update: Update, context: BotContext) -> int:
+    """↩️ Reopen a disputed answer: back to the officer, who is told why."""
+    t = await _begin(update, context)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        concern, officer = await context.services.casework.reopen(await context.actor(update), code)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    if officer:
+        text = t("↩️ Concern %(code)s is reopened and sent back to %(officer)s. The resident and the officer were told.",
+                 code=concern.code, officer=officer)
+    else:
+        text = t("↩️ Concern %(code)s is reopened. The resident was told.", code=concern.code)
+    await answer(update, text, reply_markup=await context.main_menu(update, t))
+    return END
+
+
+# --- /overdue ---------------------------------------------------------------------------------
+
+def _overdue_lines(items: list[OverdueItem], t: Translator) -> list[str]:
+    lines = [t("⏰ Assignments past their due date: %(count)d", count=len(items))]
+    body = None
+    for item in items:
+        if item.body != body:
+            body = item.body
+            lines += ["", f"🏢 {body}"]
+        lines.append(t("• %(code)s · %(officer)s · due %(date)s · %(days)d working days late",
+                       code=item.code, officer=item.officer_name or "—", date=t.short_date(item.due), days=item.days_late))
+    return lines
+
+
+async def overdue(update: Update, context: BotContext) -> int:
+    """/overdue: every open assignment past its due date, by body, with the working days late."""
+    t = await _begin(update, context)
+    try:
+        items = await context.services.casework.overdue(await context.actor(update))
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    if not items:
+        await answer(update, t("Nothing is overdue: every open assignment is within its due date."))
+        return END
+    for message in _chunks(_overdue_lines(items, t)):
+        await answer(update, message)
+    return END
+
+
+# --- /enter: a concern for a resident without a phone -----------------------------------------
+
+async def enter(update: Update, context: BotContext) -> int:
+    """/enter: the hamlet (a hamlet head skips it: their own), then the resident's name."""
+    t = await _begin(update, context)
+    context.user_data.pop("entry", None)
+    actor = await context.actor(update)
+    try:
+        hamlets = await context.services.casework.entry_hamlets(actor)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    if not hamlets:
+        await answer(update, t("Your hamlet is not in the commune's list any more. Please ask the administrator."))
+        return END
+    context.user_data["entry"] = {"id": uuid.uuid4().hex[:16]}
+    await answer(update, t("You are entering a concern for a resident without a phone. Nothing is saved until you confirm."),
+                 reply_markup=flow_menu(t))
+    if len(hamlets) == 1:
+        context.user_data["entry"]["hamlet"] = hamlets[0].id
+        await answer(update, t("Resident of %(hamlet)s. What is the resident's full name?", hamlet=hamlets[0].name(t.locale)))
+        return CW_ENTER_NAME
+    await answer(update, t("Which hamlet does the resident live in?"),
+                 reply_markup=choices([(h.name(t.locale), f"cw:eh:{h.id}") for h in hamlets], per_row=2))
+    return CW_ENTER_HAMLET
+
+
+def _entry(context: BotContext) -> dict | None:
+    return context.user_data.get("entry")
+
+
+async def enter_hamlet(update: Update, context: BotContext) -> int:
+    """A hamlet was chosen (checked again by the service: a hamlet head only for their own)."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None:
+        return END
+    try:
+        hamlet = await context.services.casework.check_hamlet(await context.actor(update), query.data.split(":", 2)[2])
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_ENTER_HAMLET
+    await drop_buttons(update)
+    entry["hamlet"] = hamlet.id
+    await answer(update, t("Resident of %(hamlet)s. What is the resident's full name?", hamlet=hamlet.name(t.locale)))
+    return CW_ENTER_NAME
+
+
+async def enter_name(update: Update, context: BotContext) -> int:
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None:
+        return END
+    try:
+        entry["name"] = context.services.casework.check_name(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_ENTER_NAME
+    await answer(update, t("The resident's phone number, if they have one, so that the officer can call them. "
+                           "Otherwise tap “Skip”."), reply_markup=inline([[(t("⏭ Skip"), "cw:ep:skip")]]))
+    return CW_ENTER_PHONE
+
+
+async def _ask_topic(update: Update, context: BotContext, t: Translator) -> int:
+    actor = await context.actor(update)
+    commune = context.services.casework.commune(actor)
+    await answer(update, t("What is the concern about? Choose a topic."),
+                 reply_markup=choices([(c.name(t.locale), f"cw:et:{c.key}") for c in commune.categories]))
+    return CW_ENTER_TOPIC
+
+
+async def enter_phone(update: Update, context: BotContext) -> int:
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None:
+        return END
+    try:
+        entry["phone"] = context.services.casework.check_phone(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_ENTER_PHONE
+    return await _ask_topic(update, context, t)
+
+
+async def enter_no_phone(update: Update, context: BotContext) -> int:
+    """“Skip”: no phone number."""
+    await update.callback_query.answer()
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None:
+        return END
+    await drop_buttons(update)
+    entry["phone"] = None
+    return await _ask_topic(update, context, t)
+
+
+async def enter_topic(update: Update, context: BotContext) -> int:
+    """A topic: a petition topic is refused with where the resident should bring it; another may be chosen."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None:
+        return END
+    key = query.data.split(":", 2)[2]
+    try:
+        context.services.casework.check_topic(await context.actor(update), key)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        await answer(update, t("If the resident has another concern for the dialogue, choose its topic above; "
+                               "otherwise send /cancel."))
+        return CW_ENTER_TOPIC
+    await drop_buttons(update)
+    entry["category"] = key
+    await answer(update, t("Write the concern in the resident's words, in a few sentences."))
+    return CW_ENTER_TEXT
+
+
+async def enter_text(update: Update, context: BotContext) -> int:
+    """The text: shown back with everything else for confirmation."""
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None or "category" not in entry:
+        return END
+    try:
+        entry["body"] = context.services.casework.check_body(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CW_ENTER_TEXT
+    commune = context.services.casework.commune(await context.actor(update))
+    hamlet = commune.hamlet(entry["hamlet"])
+    summary = "\n".join([
+        t("Please check before saving:"),
+        "",
+        t("Resident: %(name)s", name=entry["name"]),
+        t("Phone: %(phone)s", phone=entry.get("phone") or t("not given")),
+        t("Hamlet: %(hamlet)s", hamlet=hamlet.name(t.locale) if hamlet else entry["hamlet"]),
+        t("Topic: %(topic)s", topic=category_name(commune, entry["category"], t)),
+        t("Content: %(body)s", body=entry["body"]),
+        "",
+        t("You may type the text again to replace it."),
+    ])
+    await answer(update, summary, reply_markup=inline([[(t("✅ Save the concern"), f"cw:eok:{entry['id']}")],
+                                                       [(t("❌ Do not save"), f"cw:eno:{entry['id']}")]]))
+    return CW_ENTER_CONFIRM
+
+
+async def enter_confirm(update: Update, context: BotContext) -> int:
+    """Saved: the tracking code to read out to the resident."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    entry = _entry(context)
+    if entry is None or query.data != f"cw:eok:{entry['id']}" or "body" not in entry:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    try:
+        concern = await context.services.casework.enter_for_resident(
+            await context.actor(update), hamlet_id=entry["hamlet"], name=entry["name"], phone=entry.get("phone"),
+            category=entry["category"], body=entry["body"], submission_key=entry["id"])
+    except DomainError as refusal:
+        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
+        context.user_data.pop("entry", None)
+        return END
+    context.user_data.pop("entry", None)
+    await drop_buttons(update)
+    await answer(update, t("✅ The concern is saved.\n\nTracking code: %(code)s\n\nPlease read the code out to the resident "
+                           "and write it down for them: with it the commune can tell them where their concern stands.",
+                           code=concern.code), reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def enter_discard(update: Update, context: BotContext) -> int:
+    """“Do not save”: the draft is dropped."""
+    await update.callback_query.answer()
+    t = await context.translator(update)
+    context.user_data.pop("entry", None)
+    await drop_buttons(update)
+    await answer(update, t("The concern was not saved. Nothing was stored."), reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def expect_button(update: Update, context: BotContext) -> None:
+    """Typed text while a button choice is awaited."""
+    t = await context.translator(update)
+    await answer(update, t("Please choose one of the buttons above (or send /cancel to stop)."))
+
+
+async def expect_text(update: Update, context: BotContext) -> None:
+    """A sticker, photo or file where typed text is awaited."""
+    t = await context.translator(update)
+    await answer(update, t("Please type it as text (or send /cancel to stop)."))
 
 
 def flow(menus: Menus) -> Flow:
-    return Flow()
+    """Every casework command and card button starts (or restarts) a step of the one conversation."""
+    typed = MessageHandler(menus.free_text, expect_button)
+    not_text = MessageHandler(NEW_MESSAGES & ~filters.TEXT & ~filters.COMMAND, expect_text)
+
+    def awaiting_text(callback) -> list:
+        return [MessageHandler(menus.free_text, callback), not_text]
+
+    return Flow(
+        entry_points=[
+            CommandHandler("inbox", inbox, filters=NEW_MESSAGES),
+            MessageHandler(menus.label(_menu_label("inbox")), inbox),
+            CommandHandler("enter", enter, filters=NEW_MESSAGES),
+            MessageHandler(menus.label(_menu_label("enter")), enter),
+            CommandHandler("overdue", overdue, filters=NEW_MESSAGES),
+            MessageHandler(menus.label(_menu_label("overdue")), overdue),
+            CommandHandler("concern", concern_file, filters=NEW_MESSAGES),
+            CommandHandler("close", close_command, filters=NEW_MESSAGES),
+            CallbackQueryHandler(inbox_next, pattern=rf"^cw:nx:{CODE}$"),
+            CallbackQueryHandler(accept, pattern=rf"^cw:acc:{CODE}$"),
+            CallbackQueryHandler(merge_ask, pattern=rf"^cw:mrg:{CODE}$"),
+            CallbackQueryHandler(out_of_scope_ask, pattern=rf"^cw:oos:{CODE}$"),
+            CallbackQueryHandler(out_of_scope, pattern=rf"^cw:oosy:{CODE}$"),
+            CallbackQueryHandler(keep, pattern=rf"^cw:keep:{CODE}$"),
+            CallbackQueryHandler(reject_ask, pattern=rf"^cw:rej:{CODE}$"),
+            CallbackQueryHandler(close_button, pattern=rf"^cw:cls:{CODE}$"),
+            CallbackQueryHandler(reopen, pattern=rf"^cw:reo:{CODE}$"),
+        ],
+        states={
+            CW_MERGE_CODE: awaiting_text(merge_into),
+            CW_REJECT_REASON: awaiting_text(reject),
+            CW_CLOSE_NOTE: awaiting_text(close_note),
+            CW_CONCERN_CODE: awaiting_text(concern_code),
+            CW_CLOSE_CODE: awaiting_text(close_code),
+            CW_ENTER_HAMLET: [CallbackQueryHandler(enter_hamlet, pattern=r"^cw:eh:[^:]{1,32}$"), typed],
+            CW_ENTER_NAME: awaiting_text(enter_name),
+            CW_ENTER_PHONE: [CallbackQueryHandler(enter_no_phone, pattern=r"^cw:ep:skip$"), *awaiting_text(enter_phone)],
+            CW_ENTER_TOPIC: [CallbackQueryHandler(enter_topic, pattern=r"^cw:et:[^:]{1,32}$"), typed],
+            CW_ENTER_TEXT: awaiting_text(enter_text),
+            CW_ENTER_CONFIRM: [CallbackQueryHandler(enter_confirm, pattern=r"^cw:eok:[0-9a-f]{16}$"),
+                               CallbackQueryHandler(enter_discard, pattern=r"^cw:eno:[0-9a-f]{16}$"),
+                               *awaiting_text(enter_text)],
+        },
+    )

@@ -1,12 +1,119 @@
-"""(stub: to be written)"""
+"""The office's casework: screening new concerns, entering concerns for residents without a phone,
+a concern's file as officials see it, closing, reopening a disputed answer, and what is overdue."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
 from bot.calendar import WorkingCalendar
-from bot.communes import Communes
+from bot.communes import Commune, Communes, Hamlet
 from bot.deadlines import DeadlineRules
+from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, clean_text, new_tracking_code, normalize_code
+from bot.errors import DomainError, PetitionNotInDialogue, TextEmpty, UnknownChoice
+from bot.i18n import N_, Translator
+from bot.lifecycle import TRANSITIONS, next_status
+from bot.notices import Rendered, renders
+from bot.roles import OFFICE, Actor
+from bot.services import lifecycle
+from bot.services.residents import ResidentService
 from bot.services.staff import StaffService
-from storage.database import Database
+from storage import assignments, audit, casework, concerns, outbox, speakers
+from storage.assignments import Assignment
+from storage.casework import Identity
+from storage.database import Database, utc_now
+from storage.records import Concern, Dialogue, HistoryEntry
+
+MAX_NOTE_LENGTH = 1000
+# A resolved concern the resident has not answered may be closed by the office this many working days
+# after the result was sent (issue 3: "no answer from the resident in 10 working days").
+ANSWER_WAIT_DAYS = 10
+PHONE_DIGITS = range(9, 12)
+_PHONE_SEPARATORS = str.maketrans("", "", " .-()")
+
+# Which permission (bot/roles.py PERMISSIONS) each casework action of bot/lifecycle.py needs.
+CASE_ACTIONS = {
+    "accept": "screen",
+    "merge": "screen",
+    "out_of_scope": "screen",
+    "reject": "screen",
+    "reopen": "close",
+    "close": "close",
+}
+
+
+class CaseNotFound(DomainError):
+    message = N_("There is no concern with the code %(code)s in your commune. Please check the code.")
+
+
+class CodeUnreadable(DomainError):
+    message = N_("“%(text)s” is not a tracking code. A code has 6 digits, for example 482-913.")
+
+
+class MergeIntoItself(DomainError):
+    message = N_("A concern cannot be merged into itself. Please send the code of the earlier concern it repeats.")
+
+
+class MergeIntoLater(DomainError):
+    message = N_("Concern %(code)s was sent after this one. Please send the code of an earlier concern.")
+
+
+class MergeIntoMerged(DomainError):
+    message = N_("Concern %(code)s was itself merged into %(into)s. Please send %(into)s instead.")
+
+
+class ReasonRequired(DomainError):
+    message = N_("Please write the reason in a few words: it is sent to the resident.")
+
+
+class NoteRequired(DomainError):
+    message = N_("Please write a short note in a few words: it is sent to the resident.")
+
+
+class NotYourHamlet(DomainError):
+    message = N_("A hamlet head can enter concerns only for residents of their own hamlet. Nothing was changed.")
+
+
+class PhoneInvalid(DomainError):
+    message = N_("Please send a phone number of 9 to 11 digits (spaces and dots are fine), or tap “Skip”.")
+
+
+class TooEarlyToClose(DomainError):
+    message = N_(
+        "Concern %(code)s was resolved on %(resolved)s and the resident has not answered yet. "
+        "The office may close it without an answer from %(earliest)s (%(days)d working days later). Nothing was changed."
+    )
+
+
+@dataclass(frozen=True)
+class InboxCard:
+    concern: Concern
+    position: int  # 1 = the oldest waiting
+    total: int
+
+
+@dataclass(frozen=True)
+class CaseFile:
+    """A concern as an official sees it; `identity` is None when this official may not see who sent it."""
+
+    concern: Concern
+    history: list[HistoryEntry]
+    identity: Identity | None
+    assignment: Assignment | None
+    officer_name: str | None
+    duplicate_of_code: str | None
+    entered_by_name: str | None
+    actions: list[str]
+
+
+@dataclass(frozen=True)
+class OverdueItem:
+    code: str
+    body: str
+    officer_name: str | None
+    due: date
+    days_late: int  # working days after the due date, up to today
 
 
 class CaseworkService:
@@ -17,3 +124,318 @@ class CaseworkService:
         self._staff = staff
         self._calendar = calendar
         self._rules = rules
+        timezone = options.get("timezone")
+        self._timezone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo("Asia/Ho_Chi_Minh")
+
+    # --- shared -------------------------------------------------------------------------------
+
+    def commune(self, actor: Actor) -> Commune:
+        commune = self._communes.get(actor.commune_id)
+        if commune is None:
+            raise UnknownChoice()
+        return commune
+
+    def _today(self) -> date:
+        return datetime.now(self._timezone).date()
+
+    def _local_date(self, utc_iso: str) -> date:
+        return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
+
+    @staticmethod
+    def _code(code_text: str | None) -> str:
+        code = normalize_code(code_text or "")
+        if code is None:
+            raise CodeUnreadable(text=(code_text or "").strip()[:20])
+        return code
+
+    async def _concern(self, db, actor: Actor, code: str) -> Concern:
+        # A code of another commune answers exactly like an unknown one.
+        concern = await concerns.in_commune(db, actor.commune_id, code)
+        if concern is None:
+            raise CaseNotFound(code=code)
+        return concern
+
+    @staticmethod
+    def actions_for(actor: Actor, concern: Concern) -> list[str]:
+        """The casework actions this official may take on the concern in its current status."""
+        return [action for action, permission in CASE_ACTIONS.items()
+                if actor.may(permission) and concern.status in TRANSITIONS[action][0]]
+
+    async def check_action(self, actor: Actor | None, code_text: str, action: str) -> Concern:
+        """Before asking for a reason or a code: may this official take `action` on the concern now?"""
+        actor = await self._staff.require(actor, CASE_ACTIONS[action])
+        code = self._code(code_text)
+        async with self._database.read() as db:
+            concern = await self._concern(db, actor, code)
+            next_status(action, concern.status, concern.code)
+            if action == "close":
+                await self._check_answer_wait(db, concern)
+        return concern
+
+    # --- screening (plan II.3.1) --------------------------------------------------------------
+
+    async def inbox(self, actor: Actor | None, after_code: str | None = None) -> InboxCard | None:
+        """The oldest concern waiting for screening, or the next one after `after_code`; None when none is left."""
+        actor = await self._staff.require(actor, "screen")
+        async with self._database.read() as db:
+            after = await concerns.in_commune(db, actor.commune_id, self._code(after_code)) if after_code else None
+            found = await casework.next_submitted(db, actor.commune_id, after)
+            total = await casework.count_submitted(db, actor.commune_id)
+        return InboxCard(found[0], found[1], total) if found else None
+
+    async def accept(self, actor: Actor | None, code_text: str) -> tuple[Concern, Dialogue | None]:
+        """Onto the agenda of the coming dialogue (or of the next one to be scheduled)."""
+        actor = await self._staff.require(actor, "screen")
+        code = self._code(code_text)
+        async with self._database.transaction() as db:
+            concern = await self._concern(db, actor, code)
+            dialogue = await speakers.upcoming_dialogue(db, actor.commune_id, utc_now())
+            details = {"dialogue_date": self._local_date(dialogue.meeting_at).isoformat()} if dialogue else {}
+            await lifecycle.change(db, concern, "accept", actor_person_id=actor.person_id, details=details,
+                                   dialogue_id=dialogue.id if dialogue else None)
+            return await lifecycle.reload(db, concern), dialogue
+
+    async def merge(self, actor: Actor | None, code_text: str, into_text: str) -> tuple[Concern, Concern]:
+        """Merge into an earlier identical concern: the resident follows that one, which counts one more raising."""
+        actor = await self._staff.require(actor, "screen")
+        code = self._code(code_text)
+        into = self._code(into_text)
+        async with self._database.transaction() as db:
+            concern = await self._concern(db, actor, code)
+            next_status("merge", concern.status, concern.code)
+            earlier = await self._concern(db, actor, into)
+            if earlier.id == concern.id:
+                raise MergeIntoItself()
+            if (earlier.submitted_at, earlier.id) >= (concern.submitted_at, concern.id):
+                raise MergeIntoLater(code=earlier.code)
+            if earlier.status == "merged":
+                raise MergeIntoMerged(code=earlier.code, into=await casework.code_of(db, earlier.duplicate_of) or "?")
+            await lifecycle.change(db, concern, "merge", actor_person_id=actor.person_id,
+                                   details={"into_code": earlier.code}, duplicate_of=earlier.id)
+            await concerns.raise_again(db, earlier.id)
+            return await lifecycle.reload(db, concern), await lifecycle.reload(db, earlier)
+
+    async def out_of_scope(self, actor: Actor | None, code_text: str) -> Concern:
+        """A complaint or denunciation needing a petition (plan I.2): the resident is told where to bring it."""
+        actor = await self._staff.require(actor, "screen")
+        code = self._code(code_text)
+        async with self._database.transaction() as db:
+            concern = await self._concern(db, actor, code)
+            # The resident's notice names the citizen reception in the resident's own language: our renderer.
+            await lifecycle.change(db, concern, "out_of_scope", actor_person_id=actor.person_id, notify_resident=False)
+            await outbox.enqueue(db, concern.resident_id, "concern_out_of_scope", code=concern.code,
+                                 commune_id=concern.commune_id)
+            return await lifecycle.reload(db, concern)
+
+    async def reject(self, actor: Actor | None, code_text: str, reason: str | None) -> Concern:
+        """Not accepted (e.g. unlawful or defamatory content, plan I.2), with the reason sent to the resident."""
+        actor = await self._staff.require(actor, "screen")
+        code = self._code(code_text)
+        reason = _required(reason, ReasonRequired)
+        async with self._database.transaction() as db:
+            concern = await self._concern(db, actor, code)
+            await lifecycle.change(db, concern, "reject", actor_person_id=actor.person_id, text=reason,
+                                   screening_note=reason)
+            return await lifecycle.reload(db, concern)
+
+    # --- entering a concern for a resident without a phone ------------------------------------
+
+    async def entry_hamlets(self, actor: Actor | None) -> list[Hamlet]:
+        """The hamlets this official may enter concerns for: all for the office, their own for a hamlet head."""
+        actor = await self._staff.require(actor, "enter_for_resident")
+        commune = self.commune(actor)
+        if OFFICE in actor.roles:
+            return list(commune.hamlets)
+        own = commune.hamlet(actor.hamlet_id)
+        return [own] if own else []
+
+    async def check_hamlet(self, actor: Actor | None, hamlet_id: str) -> Hamlet:
+        actor = await self._staff.require(actor, "enter_for_resident")
+        hamlet = self.commune(actor).hamlet(hamlet_id)
+        if hamlet is None:
+            raise UnknownChoice()
+        if OFFICE not in actor.roles and actor.hamlet_id != hamlet_id:
+            async with self._database.transaction() as db:
+                await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="refused",
+                                   subject_type="action", subject_id=None,
+                                   details={"action": "enter_for_resident", "hamlet": hamlet_id, "own_hamlet": actor.hamlet_id})
+            raise NotYourHamlet()
+        return hamlet
+
+    def check_topic(self, actor: Actor, key: str) -> None:
+        """A topic of the commune; a petition topic is refused with where the resident should take it."""
+        commune = self.commune(actor)
+        category = commune.category(key)
+        if category is None:
+            raise UnknownChoice()
+        if category.petition:
+            raise PetitionNotInDialogue(reception=commune.citizen_reception(actor.locale))
+
+    @staticmethod
+    def check_name(name: str | None) -> str:
+        return ResidentService.clean_name(name)
+
+    @staticmethod
+    def check_phone(text: str | None) -> str:
+        """A Vietnamese phone number: 9 to 11 digits, optionally after '+', spaces, dots and dashes allowed."""
+        cleaned = (text or "").strip().translate(_PHONE_SEPARATORS)
+        digits = cleaned[1:] if cleaned.startswith("+") else cleaned
+        if not digits.isascii() or not digits.isdigit() or len(digits) not in PHONE_DIGITS:
+            raise PhoneInvalid()
+        return cleaned
+
+    @staticmethod
+    def check_body(body: str | None) -> str:
+        return clean_text(body, MAX_CONCERN_LENGTH)
+
+    async def enter_for_resident(self, actor: Actor | None, *, hamlet_id: str, name: str, phone: str | None,
+                                 category: str, body: str, submission_key: str) -> Concern:
+        """Store a concern for a resident without a phone; the official reads the tracking code out to them.
+        The same draft confirmed twice is stored once."""
+        actor = await self._staff.require(actor, "enter_for_resident")
+        await self.check_hamlet(actor, hamlet_id)
+        self.check_topic(actor, category)
+        name = self.check_name(name)
+        phone = self.check_phone(phone) if phone else None
+        text = self.check_body(body)
+        if not submission_key:
+            raise UnknownChoice()
+        async with self._database.transaction() as db:
+            existing = await concerns.by_submission_key(db, submission_key)
+            if existing is not None:
+                if existing.entered_by != actor.person_id:
+                    raise UnknownChoice()
+                return existing
+            resident_id = await casework.insert_offline_resident(db, commune_id=actor.commune_id, hamlet_id=hamlet_id,
+                                                                  name=name, phone=phone)
+            code = new_tracking_code()
+            while await concerns.code_exists(db, code):
+                code = new_tracking_code()
+            concern = await concerns.insert(db, commune_id=actor.commune_id, code=code, resident_id=resident_id,
+                                            hamlet_id=hamlet_id, category=category, body=text, status="submitted",
+                                            submission_key=submission_key, attachments=())
+            await casework.set_entered_by(db, concern.id, actor.person_id)
+            await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="concern.entered",
+                               subject_type="concern", subject_id=concern.id,
+                               details={"code": code, "category": category, "hamlet": hamlet_id})
+            return await lifecycle.reload(db, concern)
+
+    # --- a concern's file ---------------------------------------------------------------------
+
+    async def case(self, actor: Actor | None, code_text: str) -> CaseFile:
+        """Details, history and the actions the official may take; the resident's identity only for those allowed."""
+        actor = await self._staff.require(actor, "view_concern")
+        code = self._code(code_text)
+        async with self._database.read() as db:
+            concern = await self._concern(db, actor, code)
+            history = await audit.history(db, "concern", concern.id)
+            assignment = await assignments.live_for(db, concern.id)
+            sees = actor.sees_identity_of(hamlet_id=concern.hamlet_id,
+                                          assigned_officer_id=assignment.officer_person_id if assignment else None)
+            identity = await casework.identity(db, concern.resident_id) if sees else None
+            officer_name = await casework.person_name(db, assignment.officer_person_id) if assignment else None
+            duplicate_of_code = await casework.code_of(db, concern.duplicate_of)
+            entered_by_name = await casework.person_name(db, concern.entered_by)
+        return CaseFile(concern, history, identity, assignment, officer_name, duplicate_of_code, entered_by_name,
+                        self.actions_for(actor, concern))
+
+    # --- closing and reopening ----------------------------------------------------------------
+
+    async def _check_answer_wait(self, db, concern: Concern) -> None:
+        """A resolved concern waits for the resident's answer, or for ANSWER_WAIT_DAYS working days."""
+        if concern.status != "resolved":
+            return
+        history = await audit.history(db, "concern", concern.id)
+        resolves = [i for i, entry in enumerate(history) if entry.action == "concern.resolve"]
+        since = history[resolves[-1] + 1:] if resolves else history
+        if any(entry.action in ("concern.satisfied", "concern.dispute") for entry in since):
+            return
+        assignment = await assignments.live_for(db, concern.id)
+        resolved_at = (assignment.resolved_at if assignment and assignment.resolved_at
+                       else history[resolves[-1]].at if resolves else None)
+        if resolved_at is None:
+            return
+        resolved = self._local_date(resolved_at)
+        if self._calendar.working_days_between(resolved, self._today()) < ANSWER_WAIT_DAYS:
+            raise TooEarlyToClose(code=concern.code, resolved=resolved, days=ANSWER_WAIT_DAYS,
+                                  earliest=self._calendar.working_days_after(resolved, ANSWER_WAIT_DAYS))
+
+    async def close(self, actor: Actor | None, code_text: str, note: str | None) -> Concern:
+        """Close with a note to the resident: an answered, resolved (answered or waited for) or disputed concern."""
+        actor = await self._staff.require(actor, "close")
+        code = self._code(code_text)
+        note = _required(note, NoteRequired)
+        async with self._database.transaction() as db:
+            concern = await self._concern(db, actor, code)
+            next_status("close", concern.status, concern.code)
+            await self._check_answer_wait(db, concern)
+            await lifecycle.change(db, concern, "close", actor_person_id=actor.person_id, text=note)
+            return await lifecycle.reload(db, concern)
+
+    async def reopen(self, actor: Actor | None, code_text: str) -> tuple[Concern, str | None]:
+        """A disputed answer goes back to the officer, who is told why the resident was not satisfied."""
+        actor = await self._staff.require(actor, "close")
+        code = self._code(code_text)
+        async with self._database.transaction() as db:
+            concern = await self._concern(db, actor, code)
+            await lifecycle.change(db, concern, "reopen", actor_person_id=actor.person_id)
+            assignment = await assignments.live_for(db, concern.id)
+            officer_name = None
+            if assignment is not None:
+                disputes = [e for e in await audit.history(db, "concern", concern.id) if e.action == "concern.dispute"]
+                reason = disputes[-1].details.get("text") if disputes else None
+                await outbox.enqueue(db, assignment.officer_person_id, "concern_reopened", code=concern.code,
+                                     reason=reason, due_date=assignment.effective_due)
+                officer_name = await casework.person_name(db, assignment.officer_person_id)
+            return await lifecycle.reload(db, concern), officer_name
+
+    # --- overdue (derived from the due dates, never stored) -----------------------------------
+
+    async def overdue(self, actor: Actor | None) -> list[OverdueItem]:
+        actor = await self._staff.require(actor, "view_overdue")
+        today = self._today()
+        async with self._database.read() as db:
+            rows = await casework.overdue(db, actor.commune_id, today.isoformat())
+        items = []
+        for row in rows:
+            due = date.fromisoformat(row.effective_due)
+            items.append(OverdueItem(row.code, row.body, row.officer_name, due,
+                                     self._calendar.working_days_between(due, today)))
+        return items
+
+
+def _required(text: str | None, refusal: type[DomainError]) -> str:
+    try:
+        return clean_text(text, MAX_NOTE_LENGTH)
+    except TextEmpty:
+        raise refusal() from None
+
+
+# --- notices of this module (rendered in the reader's language) -------------------------------
+
+@renders("concern_out_of_scope")
+def _out_of_scope(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """The resident is told kindly that a petition is needed, and where it goes (plan I.2)."""
+    commune = communes.get(payload.get("commune_id"))
+    lines = [t("Concern %(code)s is a complaint or denunciation that needs a petition, so it is not taken "
+               "into the dialogue.", code=payload["code"])]
+    if commune is not None:
+        lines.append(t("Please bring your petition to: %(reception)s. They will receive it and answer you by law.",
+                       reception=commune.citizen_reception(t.locale)))
+    status = STATUS_LABELS["out_of_scope"]
+    lines += ["", t("Status: %(status)s", status=t(status))]
+    return Rendered("\n".join(lines))
+
+
+@renders("concern_reopened")
+def _reopened(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """The assigned officer learns that the resident disputed the answer and the office sent it back."""
+    lines = [t("↩️ Concern %(code)s was reopened by the commune office: the resident was not satisfied with the answer.",
+               code=payload["code"])]
+    if payload.get("reason"):
+        lines.append(t("The resident's reason: %(reason)s", reason=payload["reason"]))
+    if payload.get("due_date"):
+        lines.append(t("Due date: %(date)s", date=t.date(date.fromisoformat(payload["due_date"]))))
+    lines.append(t("Please resolve it again and send the written result (see /tasks)."))
+    return Rendered("\n".join(lines))
+
