@@ -2,33 +2,58 @@
 
 from __future__ import annotations
 
+from babel.lists import format_list
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError
 from bot.i18n import LOCALES, N_
+from bot.notices import role_name
+from bot.roles import ROLES, Actor
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, inline, language_choice
+from handlers.menus import set_chat_commands
 from handlers.states import END, ONBOARD_COMMUNE, ONBOARD_HAMLET, ONBOARD_LANGUAGE, ONBOARD_NAME
 
 GREETING = N_("Hello! This is the channel for the direct dialogue between the commune's leaders and its residents. Please choose a language.")
 
 
 async def start(update: Update, context: BotContext) -> int:
-    """/start: greet a registered resident with the menu, or begin registration."""
+    """/start: greet a registered resident or an official with the menu, or begin registration."""
     context.user_data.pop("draft", None)
     resident = await context.resident(update)
+    actor = await context.actor(update)
+    official = actor if actor is not None and actor.is_official else None
     if resident is not None:
         t = context.i18n.for_locale(resident.locale)
         context.user_data["locale"] = resident.locale
         await answer(update, t("Hello %(name)s! What would you like to do?", name=resident.display_name), reply_markup=await context.main_menu(update, t))
+        if official is not None:
+            await set_chat_commands(context.bot, update.effective_chat.id, t, official)
         return END
+    if official is not None:
+        # An official need not live in the commune: their menu, not a resident's registration.
+        return await _greet_official(update, context, official)
     context.user_data["onboarding"] = {}
     # Before a choice the greeting is shown in both languages, Vietnamese first.
     greeting = "\n\n".join(context.i18n.for_locale(locale)(GREETING) for locale in LOCALES)
     await answer(update, greeting, reply_markup=language_choice("ob:lang"))
     return ONBOARD_LANGUAGE
+
+
+async def _greet_official(update: Update, context: BotContext, official: Actor) -> int:
+    t = await context.translator(update)
+    user = update.effective_user
+    await context.services.staff.remember_name(CHANNEL, str(user.id), user.full_name)
+    communes = context.services.communes
+    roles = format_list([role_name({"role": role, "body": official.body, "hamlet": official.hamlet_id}, t, communes,
+                                   official.commune_id) for role in ROLES if role in official.roles], locale=t.locale)
+    await answer(update, t("Hello %(name)s! You are here as: %(roles)s. Choose a button below, or a command from the menu.",
+                           name=official.display_name or user.full_name, roles=roles),
+                 reply_markup=await context.main_menu(update, t))
+    await set_chat_commands(context.bot, update.effective_chat.id, t, official)
+    return END
 
 
 async def choose_language(update: Update, context: BotContext) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import aiosqlite
 
 from storage.database import utc_now
-from storage.records import RoleGrant
+from storage.records import Person, RoleGrant
 
 _GRANT = (
     "SELECT r.id, r.commune_id, r.person_id, r.role, r.body, r.hamlet_id, p.display_name"
@@ -98,3 +98,15 @@ async def open_invitations(db: aiosqlite.Connection, commune_id: str, now: str) 
         )
     ).fetchall()
     return [dict(r) for r in rows]
+
+
+async def person(db: aiosqlite.Connection, person_id: int) -> Person | None:
+    row = await (await db.execute("SELECT id, channel, external_id, locale FROM people WHERE id = ?", (person_id,))).fetchone()
+    return Person(*row) if row else None
+
+
+async def name_if_unknown(db: aiosqlite.Connection, channel: str, external_id: str, display_name: str) -> None:
+    await db.execute(
+        "UPDATE people SET display_name = ? WHERE channel = ? AND external_id = ? AND display_name IS NULL",
+        (display_name, channel, external_id),
+    )

@@ -5,14 +5,20 @@ from __future__ import annotations
 import secrets
 from datetime import datetime, timedelta, timezone
 
-from bot.communes import Communes
-from bot.errors import InvitationInvalid, NotAllowed, UnknownChoice
+from bot.communes import Commune, Communes
+from bot.errors import DomainError, InvitationInvalid, NotAllowed, UnknownChoice
+from bot.i18n import N_
 from bot.roles import ADMIN, HAMLET_HEAD, OFFICER, PERMISSIONS, ROLES, Actor, RoleGrant
 from storage import audit, outbox, people, staff
 from storage.database import Database, utc_now
+from storage.records import Person
 
 INVITATION_LIFETIME = timedelta(hours=72)
 MAX_BODY_LENGTH = 60
+
+
+class BodyNameInvalid(DomainError):
+    message = N_("Please type the name of the body in 2 to %(limit)d characters, for example “Địa chính - Xây dựng”.")
 
 
 class StaffService:
@@ -57,11 +63,13 @@ class StaffService:
         allowed = PERMISSIONS[action]
         if actor is not None and actor.may(action):
             return actor
-        if actor is not None:
-            async with self._database.transaction() as db:
-                await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id,
-                                   action="refused", subject_type="action", subject_id=None,
-                                   details={"action": action, "roles": sorted(actor.roles)})
+        async with self._database.transaction() as db:
+            # Someone the bot never met is audited too, without an identity to attach.
+            await audit.record(db, commune_id=actor.commune_id if actor else None,
+                               actor_person_id=actor.person_id if actor else None,
+                               action="refused", subject_type="action", subject_id=None,
+                               details={"action": action, "roles": sorted(actor.roles) if actor else [],
+                                        "stranger": actor is None})
         raise NotAllowed(roles=tuple(r for r in ROLES if r in allowed))
 
     # --- granting ---------------------------------------------------------------------------
@@ -139,7 +147,7 @@ class StaffService:
                 raise UnknownChoice()
             await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="role.revoked",
                                subject_type="role", subject_id=grant_id, details={"role": grant.role})
-            await outbox.enqueue(db, grant.person_id, "role_revoked", role=grant.role)
+            await outbox.enqueue(db, grant.person_id, "role_revoked", role=grant.role, body=grant.body, hamlet=grant.hamlet_id)
         return grant
 
     async def revoke_invitation(self, actor: Actor, token: str) -> None:
@@ -160,3 +168,36 @@ class StaffService:
         """People holding a role (to choose an officer or a chair from); not a secret among officials."""
         async with self._database.read() as db:
             return await staff.holders(db, commune_id, role)
+
+    # --- for the administrator's screens ---------------------------------------------------------
+
+    async def grant_options(self, actor: Actor | None) -> tuple[tuple[str, ...], Commune]:
+        """The roles an admin may grant and the commune whose hamlets a hamlet head may head."""
+        actor = await self.require(actor, "grant")
+        commune = self._communes.get(actor.commune_id)
+        assert commune is not None
+        return ROLES, commune
+
+    @staticmethod
+    def body_name(text: str | None) -> str:
+        """The officer's body as typed, tidied; refused when empty or too long."""
+        body = " ".join((text or "").split())
+        if not 2 <= len(body) <= MAX_BODY_LENGTH:
+            raise BodyNameInvalid(limit=MAX_BODY_LENGTH)
+        return body
+
+    async def revocable(self, actor: Actor | None) -> tuple[list[RoleGrant], list[dict]]:
+        """What an admin may withdraw in their commune: the roles held and the links not used yet."""
+        actor = await self.require(actor, "revoke")
+        async with self._database.read() as db:
+            return await staff.holders(db, actor.commune_id), await staff.open_invitations(db, actor.commune_id, utc_now())
+
+    async def person(self, person_id: int) -> Person | None:
+        """Where to reach someone (channel, id, language), e.g. to reset their menu after a revoke."""
+        async with self._database.read() as db:
+            return await staff.person(db, person_id)
+
+    async def remember_name(self, channel: str, external_id: str, display_name: str) -> None:
+        """An official granted on the server gets a name for the staff list the first time they write."""
+        async with self._database.transaction() as db:
+            await staff.name_if_unknown(db, channel, external_id, display_name[:80])
