@@ -83,12 +83,22 @@ class StaleAction(DomainError):
 
 
 def describe(error: DomainError, t) -> str:
-    """The refusal in the reader's language; a tuple of role keys reads as a list of role names."""
+    """The refusal in the reader's language: role keys read as a list of role names, a status
+    key as its label, a date in the reader's words."""
+    from datetime import date
+
     from babel.lists import format_list
 
+    from bot.domain import STATUS_LABELS
     from bot.roles import ROLE_LABELS
 
     params = dict(error.params)
     if isinstance(params.get("roles"), tuple):
         params["roles"] = format_list([t(ROLE_LABELS[r]) for r in params["roles"]], style="or", locale=t.locale)
+    status = params.get("status")
+    if isinstance(status, str) and status in STATUS_LABELS:
+        params["status"] = t(STATUS_LABELS[status])
+    for name, value in params.items():
+        if isinstance(value, date):
+            params[name] = t.date(value)
     return t(error.message, **params)

@@ -74,11 +74,13 @@ async def set_language(update: Update, context: BotContext) -> None:
 async def cancel(update: Update, context: BotContext) -> int:
     """/cancel inside a flow: leave it; nothing of the draft is kept."""
     t = await context.translator(update)
-    for key in ("draft", "speak", "onboarding"):
-        context.user_data.pop(key, None)
-    registered = await context.resident(update) is not None
-    await answer(update, t("Stopped. Nothing was sent.") if registered else t("Stopped. Tap /start when you are ready."),
-                 reply_markup=(await context.main_menu(update, t)) if registered else None)
+    # Every flow keeps its draft in user_data; only the language outlives a cancel.
+    for key in [key for key in context.user_data if key != "locale"]:
+        del context.user_data[key]
+    actor = await context.actor(update)
+    known = await context.resident(update) is not None or (actor is not None and actor.is_official)
+    await answer(update, t("Stopped. Nothing was sent.") if known else t("Stopped. Tap /start when you are ready."),
+                 reply_markup=(await context.main_menu(update, t)) if known else None)
     return END
 
 

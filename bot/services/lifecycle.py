@@ -32,8 +32,12 @@ async def change(
     await audit.record(db, commune_id=concern.commune_id, actor_person_id=actor_person_id, action=f"concern.{action}",
                        subject_type="concern", subject_id=concern.id, details=recorded)
     if notify_resident:
-        await outbox.enqueue(db, concern.resident_id, "concern_update", code=concern.code, action=action,
-                             status=status, text=text, **{k: v for k, v in (details or {}).items() if k in NOTICE_DETAILS})
+        payload = dict(code=concern.code, action=action, status=status, text=text,
+                       **{k: v for k, v in (details or {}).items() if k in NOTICE_DETAILS})
+        await outbox.enqueue(db, concern.resident_id, "concern_update", **payload)
+        if concern.entered_by is not None and concern.entered_by != actor_person_id:
+            # A resident without a phone hears it from the official who entered the concern for them.
+            await outbox.enqueue(db, concern.entered_by, "concern_update", on_behalf=True, **payload)
     return status
 
 
