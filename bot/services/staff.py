@@ -68,8 +68,8 @@ class StaffService:
             await audit.record(db, commune_id=actor.commune_id if actor else None,
                                actor_person_id=actor.person_id if actor else None,
                                action="refused", subject_type="action", subject_id=None,
-                               details={"action": action, "roles": sorted(actor.roles) if actor else [],
-                                        "stranger": actor is None})
+                               details={"action": action, "roles": sorted(actor.roles)} if actor
+                               else {"action": action, "stranger": True})
         raise NotAllowed(roles=tuple(r for r in ROLES if r in allowed))
 
     # --- granting ---------------------------------------------------------------------------
