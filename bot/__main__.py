@@ -23,6 +23,8 @@ def main(argv: list[str] | None = None) -> int:
     sandbox = sub.add_parser("sandbox", help="run the local fake Telegram with a chat page")
     sandbox.add_argument("--port", type=int, default=None, help="default $SANDBOX_PORT or 8080")
     sandbox.add_argument("--host", default="127.0.0.1")
+    sandbox.add_argument("--demo", action="store_true",
+                         help="load a demo commune mid-cycle (into a fresh temporary database unless DATABASE_PATH is set)")
     sub.add_parser("migrate", help="apply database migrations and exit")
     sub.add_parser("deadlines", help="the plan's deadlines for a meeting: deadlines --meeting YYYY-MM-DD [--announced YYYY-MM-DD]")
     args = parser.parse_args(argv)
@@ -41,15 +43,31 @@ def main(argv: list[str] | None = None) -> int:
         return asyncio.run(_migrate(settings))
     if args.command == "sandbox" and settings.token:
         settings = _without_token(settings)
+    demo = bool(getattr(args, "demo", False))
+    if demo:
+        settings = demo_settings(settings)
+    from bot.sandbox.demo import DemoRefused
+
     try:
         port = getattr(args, "port", None) or int(os.environ.get("SANDBOX_PORT", "") or 8080)
-        asyncio.run(serve(settings, sandbox_port=port, sandbox_host=getattr(args, "host", "127.0.0.1")))
-    except CatalogMissing as error:
+        asyncio.run(serve(settings, sandbox_port=port, sandbox_host=getattr(args, "host", "127.0.0.1"), demo=demo))
+    except (CatalogMissing, DemoRefused) as error:
         print(f"doithoai: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
         pass
     return 0
+
+
+def demo_settings(settings):
+    """The demo goes into a fresh temporary database, never the real one, unless DATABASE_PATH names one."""
+    import tempfile
+    from dataclasses import replace
+    from pathlib import Path
+
+    if settings.env.get("DATABASE_PATH", "").strip():
+        return settings
+    return replace(settings, database_path=Path(tempfile.mkdtemp(prefix="doithoai-demo-")) / "demo.sqlite3")
 
 
 def _without_token(settings):

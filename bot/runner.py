@@ -3,24 +3,36 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 import signal
+from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
+from typing import Any
 
 from bot.app import build_application
 from bot.config import Settings
 from bot.i18n import I18n
+from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER
+from bot.sandbox.demo import DEMO_PERSONAS, Persona, ensure_personas, load_demo
 from bot.services import Services
 from storage.database import Database
 
 log = logging.getLogger(__name__)
 
-# People a sandbox visitor can talk as from the start (more can be added on the page).
+# People a sandbox visitor can talk as from the start (more can be added on the page): residents,
+# who register themselves (unless --demo), and officials holding each role in the first commune.
 SANDBOX_PERSONAS = (
-    (1001, "Bà Lan", "vi"),
-    (1002, "Ông Tư", "vi"),
-    (1003, "Anh Minh", "vi"),
-    (1004, "Jane", "en"),
+    Persona(1001, "Bà Lan"),
+    Persona(1002, "Ông Tư"),
+    Persona(1003, "Anh Minh"),
+    Persona(1004, "Jane", language="en"),
+    Persona(2001, "Anh Dũng", role=HAMLET_HEAD, hamlet_id="thon-1", label="Trưởng thôn 1"),
+    Persona(2002, "Anh Khoa", role=OFFICER, body="Địa chính - Xây dựng", label="Địa chính - Xây dựng"),
+    Persona(2003, "Chị Hoa", role=OFFICE, label="Văn phòng"),
+    Persona(2004, "Ông Thành", role=CHAIR, label="Chủ tịch"),
+    Persona(2005, "Bà Mai", role=MTTQ, label="MTTQ"),
+    Persona(2006, "Anh Quân", role=ADMIN, label="Quản trị"),
 )
 
 
@@ -49,9 +61,15 @@ def configure_logging(secrets: list[str]) -> None:
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbox_port: int = 8080,
-                sandbox_host: str = "127.0.0.1", announce=print) -> None:
-    """Run until `stop` is set (or SIGINT/SIGTERM)."""
+                sandbox_host: str = "127.0.0.1", announce=print, demo: bool = False,
+                on_ready: Callable[[Any, Any], Awaitable[None] | None] | None = None) -> None:
+    """Run until `stop` is set (or SIGINT/SIGTERM).
+
+    In the sandbox, `demo` first loads the demo commune (into an empty database only: DemoRefused
+    otherwise), and `on_ready(fake_bot_api, application)` is called once the bot is polling (tests
+    drive the sandbox through it); outside the sandbox it receives None for the fake server."""
     stop = stop or _stop_on_signals()
+    fake = None
     async with AsyncExitStack() as stack:
         database = await Database.open(settings.database_path)
         stack.push_async_callback(database.close)
@@ -61,11 +79,15 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi
 
+            personas = SANDBOX_PERSONAS + (DEMO_PERSONAS if demo else ())
+            if demo:
+                await load_demo(services, SANDBOX_PERSONAS, tz=settings.timezone)
+            await ensure_personas(services, SANDBOX_PERSONAS, settings.communes.items[0].id)
             fake = FakeBotApi(host=sandbox_host, port=sandbox_port)
             await fake.start()
             stack.push_async_callback(fake.stop)
-            for user_id, name, language in SANDBOX_PERSONAS:
-                fake.add_user(user_id, name, language_code=language)
+            for persona in personas:
+                fake.add_user(persona.user_id, persona.page_name, language_code=persona.language)
             token, base_url, base_file_url, rate = fake.token, fake.base_url, fake.base_file_url, 0
         else:
             assert settings.token is not None
@@ -77,9 +99,14 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             await application.updater.start_polling(drop_pending_updates=False)
             await application.start()
             if settings.sandbox:
-                announce(f"Sandbox ready: open {fake.page_url} in a browser (Ctrl+C to stop).")
+                loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
+                announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
             else:
                 announce(f"doithoai is running as @{application.bot.username} (Ctrl+C to stop).")
+            if on_ready is not None:
+                ready = on_ready(fake, application)
+                if inspect.isawaitable(ready):
+                    await ready
             await stop.wait()
             await application.updater.stop()
             await application.stop()
