@@ -16,6 +16,10 @@ def main(argv: list[str] | None = None) -> int:
         from bot.deadlines import deadlines_command
 
         return deadlines_command(argv[1:])
+    if argv and argv[0] == "grant":
+        from bot.cli_grant import grant_command
+
+        return grant_command(argv[1:])
 
     parser = argparse.ArgumentParser(prog="python -m bot", description="doithoai: the commune dialogue bot")
     sub = parser.add_subparsers(dest="command")
@@ -26,6 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--demo", action="store_true",
                          help="load a demo commune mid-cycle (into a fresh temporary database unless DATABASE_PATH is set)")
     sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("grant", help="grant a role on the server: grant --role ROLE --telegram-id N [--commune C] [--body B] [--hamlet H]")
     sub.add_parser("deadlines", help="the plan's deadlines for a meeting: deadlines --meeting YYYY-MM-DD [--announced YYYY-MM-DD]")
     args = parser.parse_args(argv)
 
@@ -49,7 +54,9 @@ def main(argv: list[str] | None = None) -> int:
     from bot.sandbox.demo import DemoRefused
 
     try:
-        port = getattr(args, "port", None) or int(os.environ.get("SANDBOX_PORT", "") or 8080)
+        port = getattr(args, "port", None)
+        if port is None:  # 0 is a real choice: any free port
+            port = int(os.environ.get("SANDBOX_PORT", "") or 8080)
         asyncio.run(serve(settings, sandbox_port=port, sandbox_host=getattr(args, "host", "127.0.0.1"), demo=demo))
     except (CatalogMissing, DemoRefused) as error:
         print(f"doithoai: {error}", file=sys.stderr)
