@@ -74,7 +74,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         database = await Database.open(settings.database_path)
         stack.push_async_callback(database.close)
         services = await Services.create(database, settings.communes, settings.admin_ids, calendar=settings.calendar,
-                                         rules=settings.rules, dialogues_per_year=settings.dialogues_per_year)
+                                         rules=settings.rules, dialogues_per_year=settings.dialogues_per_year,
+                                         timezone=settings.timezone)
         i18n = I18n(settings.timezone)
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi

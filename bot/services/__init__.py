@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
 from bot.communes import Communes
@@ -42,6 +43,7 @@ class Services:
     async def create(
         cls, database: Database, communes: Communes, admin_ids: frozenset[int] = frozenset(), *,
         calendar: WorkingCalendar | None = None, rules: DeadlineRules | None = None, dialogues_per_year: int = 1,
+        timezone: ZoneInfo | None = None,
     ) -> "Services":
         async with database.transaction() as db:
             for commune in communes.items:
@@ -49,7 +51,8 @@ class Services:
         calendar = calendar or WorkingCalendar()
         rules = rules or DeadlineRules()
         staff = StaffService(database, communes, admin_ids)
-        shared = dict(database=database, communes=communes, staff=staff, calendar=calendar, rules=rules)
+        shared = dict(database=database, communes=communes, staff=staff, calendar=calendar, rules=rules,
+                      timezone=timezone or ZoneInfo("Asia/Ho_Chi_Minh"))
         return cls(
             database=database,
             communes=communes,
