@@ -1,9 +1,781 @@
-"""(stub: to be written)"""
+"""The dialogue for the office and the chair: schedule it, order the speakers, call them at the
+meeting, record the chair's conclusions and announce them. Every check is in the service."""
 
 from __future__ import annotations
 
-from handlers.flows import Flow, Menus
+import uuid
+from datetime import date, time
+
+from telegram import Update
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.errors import DomainError, TextEmpty, TextTooLong, describe
+from bot.i18n import N_, Translator
+from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
+from handlers.context import BotContext, answer, drop_buttons
+from handlers.flows import NEW_MESSAGES, Flow, Menus
+from handlers.keyboards import choices, flow_menu, inline
+from handlers.menus import OFFICIAL_COMMANDS
+from handlers.presenters import body_text, category_name
+from handlers.resident import expect_button
+from handlers.states import END
+
+# Conversation states of this module (200-299).
+DIALOGUE_DATE, DIALOGUE_TIME, DIALOGUE_PLACE, DIALOGUE_THEME, DIALOGUE_CHAIR, DIALOGUE_CONFIRM = range(200, 206)
+SPEAKER_DECLINE_REASON = 210
+CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT = 220, 221, 222
+
+PLAN = "dialogue_plan"
+CONCLUDING = "concluding"
+MAX_BUTTON_ROWS = 24  # four buttons a row: Telegram allows 100 on a message
+MAX_MESSAGE = 3800
+MAX_POINT_SHOWN = 160
+
+REVIEW_LABELS = {"pending": N_("waiting for review"), "approved": N_("approved")}
+CONCLUSION_LABELS = {
+    "answered": N_("answered at the meeting"),
+    "assigned": N_("assigned to an officer"),
+    "not_accepted": N_("not accepted"),
+}
+
+
+def _menu_label(command: str) -> str:
+    return next(c.label for c in OFFICIAL_COMMANDS if c.command == command)
+
+
+async def _refuse(update: Update, context: BotContext, t: Translator, error: DomainError, *, menu: bool = False) -> None:
+    await answer(update, describe(error, t), reply_markup=(await context.main_menu(update, t)) if menu else None)
+
+
+async def _pressed(update: Update, context: BotContext) -> tuple[Translator, list[str]]:
+    """Answer the button press (once) and split its data."""
+    await update.callback_query.answer()
+    return await context.translator(update), update.callback_query.data.split(":")
+
+
+async def _send(update: Update, lines: list[str], reply_markup=None) -> None:
+    """Long lists go out in several messages; the buttons ride on the last one."""
+    chunks, current = [], ""
+    for line in lines:
+        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
+            chunks.append(current)
+            current = ""
+        current = f"{current}\n{line}" if current else line
+    chunks.append(current)
+    for chunk in chunks[:-1]:
+        await answer(update, chunk)
+    await answer(update, chunks[-1], reply_markup=reply_markup)
+
+
+def _meeting(t: Translator, utc_iso: str) -> tuple[str, str]:
+    return t.date(t.local_date(utc_iso)), t.moment(utc_iso).split(" ")[0]
+
+
+def _short(text: str, limit: int = MAX_POINT_SHOWN) -> str:
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+# --- scheduling ---------------------------------------------------------------------------------
+
+def _plan_lines(context: BotContext, t: Translator, *, commune_id: str, day: date, at: str, place: str,
+                theme: str | None, chair: str) -> list[str]:
+    deadlines = context.services.dialogues.deadlines(day)
+    rules = context.services.rules
+    return [
+        t("Date: %(date)s at %(time)s", date=t.date(day), time=at),
+        t("Place: %(place)s", place=context.services.dialogues.place_name(commune_id, place, t.locale)),
+        t("Theme: %(theme)s", theme=theme) if theme else t("Theme: none"),
+        t("Chair: %(name)s", name=chair),
+        "",
+        t("Invitations must go out by: %(date)s (%(days)d working days before the meeting).",
+          date=t.date(deadlines.invitations_by), days=rules.invitation_days),
+        t("Conclusions must be announced by: %(date)s (%(days)d working days after the meeting).",
+          date=t.date(deadlines.conclusions_by), days=rules.conclusion_days),
+    ]
+
+
+def _view_lines(context: BotContext, t: Translator, view: DialogueView) -> list[str]:
+    dialogue = view.dialogue
+    return _plan_lines(context, t, commune_id=dialogue.commune_id, day=view.deadlines.meeting,
+                       at=_meeting(t, dialogue.meeting_at)[1], place=dialogue.place, theme=dialogue.theme,
+                       chair=view.chair_name or "—")
+
+
+async def show_dialogue(update: Update, context: BotContext) -> int:
+    """/dialogue: the dialogue in progress with its deadlines, or the questions to schedule one."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    try:
+        view = await context.services.dialogues.overview(actor)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    if view is None:
+        return await _start_plan(update, context, t, None)
+    lines = [t("🗓 The dialogue is scheduled:"), "", *_view_lines(context, t, view), "",
+             t("Speakers registered: %(count)d (approved: %(approved)d). Concerns on the agenda waiting for a conclusion: %(agenda)d.",
+               count=view.speakers, approved=view.approved, agenda=view.agenda)]
+    markup = None
+    if view.begun:
+        lines += ["", t("The meeting has begun: record the chair's conclusions with /conclude, then announce them with /announce.")]
+    else:
+        markup = inline([[(t("🔁 Reschedule"), f"dl:re:{view.dialogue.id}")],
+                         [(t("🗑 Cancel the dialogue"), f"dl:cx:{view.dialogue.id}")]])
+    await _send(update, lines, markup)
+    return END
+
+
+async def reschedule(update: Update, context: BotContext) -> int:
+    """“Reschedule”: the same questions again for the dialogue in progress."""
+    t, parts = await _pressed(update, context)
+    return await _start_plan(update, context, t, int(parts[2]))
+
+
+async def _start_plan(update: Update, context: BotContext, t: Translator, dialogue_id: int | None) -> int:
+    actor = await context.actor(update)
+    try:
+        await context.services.dialogues.start_planning(actor, dialogue_id)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    if update.callback_query is not None:
+        await drop_buttons(update)
+    context.user_data[PLAN] = {"id": uuid.uuid4().hex[:16], "dialogue": dialogue_id}
+    earliest = context.services.dialogues.earliest_date()
+    intro = t("Let us schedule the dialogue.") if dialogue_id is None else t("Let us move the dialogue to a new date.")
+    await answer(update, intro, reply_markup=flow_menu(t))
+    await answer(update, t("On which day will it be held? Please type the date as day/month/year, for example %(example)s.\n"
+                           "Invitations need %(days)d working days: the earliest possible day is %(earliest)s.",
+                           example=earliest.strftime("%d/%m/%Y"), days=context.services.rules.invitation_days,
+                           earliest=t.date(earliest)))
+    return DIALOGUE_DATE
+
+
+def _plan(context: BotContext) -> dict | None:
+    return context.user_data.get(PLAN)
+
+
+async def plan_date(update: Update, context: BotContext) -> int:
+    """The day, typed: checked at once (past, too close, unreadable, one a year)."""
+    t = await context.translator(update)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    try:
+        day = await context.services.dialogues.check_date(await context.actor(update), update.effective_message.text,
+                                                          plan["dialogue"])
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return DIALOGUE_DATE
+    plan["day"] = day.isoformat()
+    buttons = choices([(at, "dl:time:" + at.replace(":", "")) for at in MEETING_TIMES], per_row=3)
+    await answer(update, t("At what time does it start? Tap a time, or type another one, for example 09:30."), reply_markup=buttons)
+    return DIALOGUE_TIME
+
+
+async def _ask_place(update: Update, context: BotContext, t: Translator) -> int:
+    actor = await context.actor(update)
+    hall = context.services.dialogues.default_place(actor, t.locale)
+    await answer(update, t("Where will it be held? Tap the hall below, or type another place."),
+                 reply_markup=inline([[(f"🏛 {hall}", "dl:place:hall")]]))
+    return DIALOGUE_PLACE
+
+
+async def plan_time_button(update: Update, context: BotContext) -> int:
+    """A usual start time was tapped."""
+    t, parts = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    await drop_buttons(update)
+    plan["at"] = f"{parts[2][:2]}:{parts[2][2:]}"
+    return await _ask_place(update, context, t)
+
+
+async def plan_time_typed(update: Update, context: BotContext) -> int:
+    """Another start time, typed."""
+    t = await context.translator(update)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    try:
+        at = context.services.dialogues.check_time(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return DIALOGUE_TIME
+    plan["at"] = at.strftime("%H:%M")
+    return await _ask_place(update, context, t)
+
+
+async def _ask_theme(update: Update, t: Translator) -> int:
+    await answer(update, t("Is there a theme (chuyên đề) for this dialogue? Type it, or tap “No theme”."),
+                 reply_markup=inline([[(t("No theme"), "dl:theme:skip")]]))
+    return DIALOGUE_THEME
+
+
+async def plan_place_button(update: Update, context: BotContext) -> int:
+    """The commune's hall was tapped."""
+    t, _ = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    await drop_buttons(update)
+    plan["place"] = context.services.dialogues.default_place(await context.actor(update), "vi")
+    return await _ask_theme(update, t)
+
+
+async def plan_place_typed(update: Update, context: BotContext) -> int:
+    """Another place, typed."""
+    t = await context.translator(update)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    try:
+        plan["place"] = context.services.dialogues.check_place(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return DIALOGUE_PLACE
+    return await _ask_theme(update, t)
+
+
+async def _ask_chair(update: Update, context: BotContext, t: Translator) -> int:
+    try:
+        chairs = await context.services.dialogues.chair_choices(await context.actor(update))
+    except DomainError as refusal:
+        context.user_data.pop(PLAN, None)
+        await _refuse(update, context, t, refusal, menu=True)
+        return END
+    await answer(update, t("Who chairs the dialogue?"),
+                 reply_markup=choices([(c.name or f"#{c.person_id}", f"dl:chair:{c.person_id}") for c in chairs]))
+    return DIALOGUE_CHAIR
+
+
+async def plan_theme_skip(update: Update, context: BotContext) -> int:
+    """No theme."""
+    t, _ = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    await drop_buttons(update)
+    plan["theme"] = None
+    return await _ask_chair(update, context, t)
+
+
+async def plan_theme_typed(update: Update, context: BotContext) -> int:
+    """The theme, typed."""
+    t = await context.translator(update)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    try:
+        plan["theme"] = context.services.dialogues.check_theme(update.effective_message.text)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return DIALOGUE_THEME
+    return await _ask_chair(update, context, t)
+
+
+async def plan_chair(update: Update, context: BotContext) -> int:
+    """The chair was chosen: the summary with the plan's deadlines, to confirm."""
+    t, parts = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None:
+        return END
+    actor = await context.actor(update)
+    try:
+        chair = await context.services.dialogues.check_chair(actor, int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return DIALOGUE_CHAIR
+    await drop_buttons(update)
+    plan["chair"], plan["chair_name"] = chair.person_id, chair.name or f"#{chair.person_id}"
+    lines = [t("Please check the dialogue before saving it:"), "",
+             *_plan_lines(context, t, commune_id=actor.commune_id, day=date.fromisoformat(plan["day"]), at=plan["at"],
+                          place=plan["place"], theme=plan["theme"], chair=plan["chair_name"])]
+    buttons = inline([[(t("✅ Save"), f"dl:ok:{plan['id']}")], [(t("❌ Do not save"), f"dl:no:{plan['id']}")]])
+    await answer(update, "\n".join(lines), reply_markup=buttons)
+    return DIALOGUE_CONFIRM
+
+
+async def plan_confirm(update: Update, context: BotContext) -> int:
+    """Saved: scheduled (or moved), and the residents concerned are told."""
+    t, parts = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None or parts[2] != plan["id"]:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    if parts[1] == "no":
+        context.user_data.pop(PLAN, None)
+        await answer(update, t("Nothing was saved."), reply_markup=await context.main_menu(update, t))
+        return END
+    actor = await context.actor(update)
+    hours, minutes = (int(x) for x in plan["at"].split(":"))
+    answers = DialoguePlan(date.fromisoformat(plan["day"]), time(hours, minutes), plan["place"], plan["theme"], plan["chair"])
+    try:
+        if plan["dialogue"] is None:
+            done = await context.services.dialogues.schedule(actor, answers)
+            head = t("✅ The dialogue is scheduled. %(speakers)d wishes to speak and %(concerns)d accepted concerns joined it; "
+                     "%(residents)d residents were told.", speakers=done.speakers, concerns=done.concerns, residents=done.notified)
+        else:
+            done = await context.services.dialogues.reschedule(actor, plan["dialogue"], answers)
+            head = t("✅ The dialogue was moved. %(residents)d residents registered for it were told the new date.",
+                     residents=done.notified)
+    except DomainError as refusal:
+        context.user_data.pop(PLAN, None)
+        await _refuse(update, context, t, refusal, menu=True)
+        return END
+    context.user_data.pop(PLAN, None)
+    await answer(update, "\n".join([head, "", *_view_lines(context, t, done.view)]), reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def cancel_ask(update: Update, context: BotContext) -> None:
+    """“Cancel the dialogue”: ask once more, it tells everyone registered."""
+    t, parts = await _pressed(update, context)
+    try:
+        dialogue = await context.services.dialogues.check_cancel(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    day, at = _meeting(t, dialogue.meeting_at)
+    await answer(update, t("Cancel the dialogue of %(date)s at %(time)s? Everyone registered for it will be told.", date=day, time=at),
+                 reply_markup=inline([[(t("Yes, cancel it"), f"dl:cxy:{dialogue.id}")], [(t("No, keep it"), "dl:cxn")]]))
+
+
+async def cancel_confirm(update: Update, context: BotContext) -> None:
+    """Cancel confirmed (or not)."""
+    t, parts = await _pressed(update, context)
+    await drop_buttons(update)
+    if parts[1] == "cxn":
+        await answer(update, t("The dialogue is kept as it is."))
+        return
+    try:
+        done = await context.services.dialogues.cancel(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await answer(update, t("The dialogue was cancelled. %(residents)d residents were told; their registrations and concerns "
+                           "are kept on file for the next dialogue.", residents=done.notified))
+
+
+# --- speakers -----------------------------------------------------------------------------------
+
+def _speaker_lines(context: BotContext, t: Translator, listing: SpeakerList, commune_id: str) -> list[str]:
+    commune = context.services.communes.get(commune_id)
+    if listing.dialogue is None:
+        return [t("No dialogue is scheduled. Wishes to speak kept on file: %(count)d. They will join the dialogue "
+                  "when it is scheduled.", count=listing.on_file)]
+    day, _ = _meeting(t, listing.dialogue.meeting_at)
+    if not listing.order and not listing.declined:
+        return [t("Nobody has registered to speak at the dialogue of %(date)s yet.", date=day)]
+    lines = [t("🎙 Speakers at the dialogue of %(date)s, in the order of speaking:", date=day)]
+    for number, slot in enumerate(listing.order, start=1):
+        lines.append(t("%(number)d. %(name)s · %(code)s · %(topic)s · %(review)s\n    “%(point)s”",
+                       number=number, name=slot.resident_name or "—", code=slot.concern_code,
+                       topic=category_name(commune, slot.category, t), review=t(REVIEW_LABELS[slot.review]),
+                       point=_short(slot.point)))
+    if listing.declined:
+        lines += ["", t("Declined:")]
+        for slot in listing.declined:
+            lines.append(t("• %(name)s · %(code)s: %(reason)s", name=slot.resident_name or "—", code=slot.concern_code,
+                           reason=slot.decline_reason or ""))
+    return lines
+
+
+def _speaker_buttons(t: Translator, listing: SpeakerList):
+    rows = []
+    last = len(listing.order)
+    for number, slot in enumerate(listing.order[:MAX_BUTTON_ROWS], start=1):
+        row = []
+        if slot.review != "approved":
+            row.append((t("✅ %(number)d", number=number), f"sk:ok:{slot.id}"))
+        row.append((t("❌ %(number)d", number=number), f"sk:no:{slot.id}"))
+        if number > 1:
+            row.append((f"⬆️ {number}", f"sk:up:{slot.id}:{number}"))
+        if number < last:
+            row.append((f"⬇️ {number}", f"sk:dn:{slot.id}:{number}"))
+        rows.append(row)
+    for slot in listing.declined[: max(0, MAX_BUTTON_ROWS - len(rows))]:
+        rows.append([(t("✅ Approve %(code)s after all", code=slot.concern_code), f"sk:ok:{slot.id}")])
+    return inline(rows) if rows else None
+
+
+async def _show_speakers(update: Update, context: BotContext, t: Translator) -> None:
+    actor = await context.actor(update)
+    try:
+        listing = await context.services.dialogues.speakers(actor)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    # Only the office reviews and orders; the others see the list (the service checks each action anyway).
+    markup = _speaker_buttons(t, listing) if actor.may("review_speakers") and listing.dialogue else None
+    await _send(update, _speaker_lines(context, t, listing, actor.commune_id), markup)
+
+
+async def show_speakers(update: Update, context: BotContext) -> int:
+    """/speakers: the registrations in the order of speaking, with the office's buttons."""
+    await _show_speakers(update, context, await context.translator(update))
+    return END
+
+
+async def approve_speaker(update: Update, context: BotContext) -> None:
+    """✅: the registration is approved and the resident told; the list is shown again."""
+    t, parts = await _pressed(update, context)
+    try:
+        slot = await context.services.dialogues.approve(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    await answer(update, t("✅ Approved: %(name)s, concern %(code)s. The resident was told.",
+                           name=slot.resident_name or "—", code=slot.concern_code))
+    await _show_speakers(update, context, t)
+
+
+async def decline_ask(update: Update, context: BotContext) -> int:
+    """❌: ask for the reason, which the resident will read."""
+    t, parts = await _pressed(update, context)
+    try:
+        slot = await context.services.dialogues.check_declinable(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    await drop_buttons(update)
+    context.user_data["declining"] = slot.id
+    await answer(update, t("Why is the registration about concern %(code)s declined? Please type the reason; "
+                           "the resident will read it.", code=slot.concern_code), reply_markup=flow_menu(t))
+    return SPEAKER_DECLINE_REASON
+
+
+async def decline_reason(update: Update, context: BotContext) -> int:
+    """The reason was typed: declined, the resident told."""
+    t = await context.translator(update)
+    registration_id = context.user_data.get("declining")
+    if registration_id is None:
+        return END
+    try:
+        slot = await context.services.dialogues.decline(await context.actor(update), registration_id,
+                                                        update.effective_message.text)
+    except DomainError as refusal:
+        retry = isinstance(refusal, (TextEmpty, TextTooLong))
+        await _refuse(update, context, t, refusal, menu=not retry)
+        if retry:
+            return SPEAKER_DECLINE_REASON
+        context.user_data.pop("declining", None)
+        return END
+    context.user_data.pop("declining", None)
+    await answer(update, t("Declined: %(name)s, concern %(code)s. The resident was told the reason.",
+                           name=slot.resident_name or "—", code=slot.concern_code),
+                 reply_markup=await context.main_menu(update, t))
+    await _show_speakers(update, context, t)
+    return END
+
+
+async def move_speaker(update: Update, context: BotContext) -> None:
+    """⬆️/⬇️: one place up or down in the order of speaking."""
+    t, parts = await _pressed(update, context)
+    try:
+        await context.services.dialogues.move(await context.actor(update), int(parts[2]), -1 if parts[1] == "up" else 1,
+                                               int(parts[3]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    await _show_speakers(update, context, t)
+
+
+# --- the meeting --------------------------------------------------------------------------------
+
+async def _show_call(update: Update, context: BotContext, t: Translator, call: SpeakerCall) -> None:
+    here = f"{call.dialogue.id}:{call.position}"
+    if call.slot is None:
+        await answer(update, t("Nobody is left on the list of speakers (%(total)d approved).", total=call.total),
+                     reply_markup=inline([[(t("↩️ Back"), f"mt:bk:{here}")]]))
+        return
+    commune = context.services.communes.get(call.dialogue.commune_id)
+    slot = call.slot
+    await answer(update, t("🎤 Speaker %(position)d of %(total)d: %(name)s\nConcern %(code)s · %(topic)s\nPoint: “%(point)s”\n\n"
+                           "They were told they are next.", position=call.position, total=call.total,
+                           name=slot.resident_name or "—", code=slot.concern_code,
+                           topic=category_name(commune, slot.category, t), point=slot.point),
+                 reply_markup=inline([[(t("⏭ Next speaker"), f"mt:nx:{here}")],
+                                      [(t("⏩ Skip: not here"), f"mt:sk:{here}")],
+                                      [(t("↩️ Back"), f"mt:bk:{here}")]]))
+
+
+async def next_speaker(update: Update, context: BotContext) -> int:
+    """/next: call the next approved speaker."""
+    t = await context.translator(update)
+    try:
+        call = await context.services.dialogues.call(await context.actor(update), "next")
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    await _show_call(update, context, t, call)
+    return END
+
+
+async def meeting_button(update: Update, context: BotContext) -> None:
+    """⏭ next, ⏩ skip, ↩️ back: only from where the list stood when the buttons were shown."""
+    t, parts = await _pressed(update, context)
+    move = {"nx": "next", "sk": "skip", "bk": "back"}[parts[1]]
+    try:
+        call = await context.services.dialogues.call(await context.actor(update), move, dialogue_id=int(parts[2]),
+                                                     expected=int(parts[3]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    await _show_call(update, context, t, call)
+
+
+# --- conclusions --------------------------------------------------------------------------------
+
+async def _show_agenda(update: Update, context: BotContext, t: Translator) -> None:
+    actor = await context.actor(update)
+    try:
+        dialogue, items = await context.services.dialogues.agenda(actor)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    if not items:
+        await answer(update, t("Every concern on the agenda has a conclusion. The office can announce them with /announce."))
+        return
+    commune = context.services.communes.get(dialogue.commune_id)
+    lines = [t("🧾 Concerns on the agenda waiting for the chair's conclusion: %(count)d. Choose one.", count=len(items))]
+    shown = items[:MAX_BUTTON_ROWS * 2]
+    if len(items) > len(shown):
+        lines.append(t("(the first %(count)d are shown)", count=len(shown)))
+    buttons = choices([(f"{c.code} · {category_name(commune, c.category, t)}", f"cl:pick:{c.id}") for c in shown])
+    await answer(update, "\n".join(lines), reply_markup=buttons)
+
+
+async def show_agenda(update: Update, context: BotContext) -> int:
+    """/conclude: the agenda items still waiting for a conclusion."""
+    await _show_agenda(update, context, await context.translator(update))
+    return END
+
+
+async def pick_item(update: Update, context: BotContext) -> None:
+    """An agenda item was chosen: what it is about, and the three kinds of conclusion."""
+    t, parts = await _pressed(update, context)
+    try:
+        item = await context.services.dialogues.agenda_item(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    concern = item.concern
+    commune = context.services.communes.get(concern.commune_id)
+    lines = [t("Concern %(code)s · %(topic)s", code=concern.code, topic=category_name(commune, concern.category, t)),
+             t("Content: %(body)s", body=body_text(concern.body, t))]
+    if concern.raised_count > 1:
+        lines.append(t("Raised %(count)d times.", count=concern.raised_count))
+    if item.speaker is not None:
+        lines.append(t("Speaker: %(name)s: “%(point)s”", name=item.speaker.resident_name or "—", point=item.speaker.point))
+    lines += ["", t("What did the chair conclude?")]
+    await answer(update, "\n".join(lines), reply_markup=inline([
+        [(t("💬 Answered at the meeting"), f"cl:ans:{concern.id}")],
+        [(t("🗂 Assigned to an officer"), f"cl:asg:{concern.id}")],
+        [(t("🚫 Not accepted"), f"cl:rej:{concern.id}")],
+    ]))
+
+
+async def ask_conclusion_text(update: Update, context: BotContext) -> int:
+    """“Answered” or “Not accepted”: ask for the answer or the reason."""
+    t, parts = await _pressed(update, context)
+    try:
+        item = await context.services.dialogues.agenda_item(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    await drop_buttons(update)
+    kind = "answered" if parts[1] == "ans" else "not_accepted"
+    context.user_data[CONCLUDING] = {"concern": item.concern.id, "kind": kind}
+    if kind == "answered":
+        await answer(update, t("Please type the answer given at the meeting on concern %(code)s.", code=item.concern.code),
+                     reply_markup=flow_menu(t))
+        return CONCLUDE_ANSWER
+    await answer(update, t("Please type the reason why concern %(code)s is not accepted.", code=item.concern.code),
+                 reply_markup=flow_menu(t))
+    return CONCLUDE_REASON
+
+
+async def ask_officer(update: Update, context: BotContext) -> None:
+    """“Assigned”: choose the officer who will resolve it."""
+    t, parts = await _pressed(update, context)
+    actor = await context.actor(update)
+    try:
+        item = await context.services.dialogues.agenda_item(actor, int(parts[2]))
+        officers = await context.services.dialogues.officers(actor)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    await drop_buttons(update)
+    buttons = choices([(f"{o.display_name or '#' + str(o.person_id)} · {o.body}", f"cl:off:{item.concern.id}:{o.person_id}")
+                       for o in officers[:MAX_BUTTON_ROWS * 2]])
+    await answer(update, t("Which officer will resolve concern %(code)s?", code=item.concern.code), reply_markup=buttons)
+
+
+async def officer_chosen(update: Update, context: BotContext) -> int:
+    """The officer was chosen: the chair's conclusion in a few words, or skip."""
+    t, parts = await _pressed(update, context)
+    actor = await context.actor(update)
+    try:
+        item = await context.services.dialogues.agenda_item(actor, int(parts[2]))
+        officers = await context.services.dialogues.officers(actor)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    officer = next((o for o in officers if o.person_id == int(parts[3])), None)
+    if officer is None:
+        await answer(update, t("That choice is not available any more. Please choose again from the buttons."))
+        return END
+    await drop_buttons(update)
+    context.user_data[CONCLUDING] = {"concern": item.concern.id, "kind": "assigned", "officer": officer.person_id}
+    await answer(update, t("What did the chair conclude %(name)s must do? Type it, or tap “Skip”.",
+                           name=officer.display_name or f"#{officer.person_id}"),
+                 reply_markup=inline([[(t("⏭ Skip"), f"cl:skip:{item.concern.id}")]]))
+    return CONCLUDE_ASSIGN_TEXT
+
+
+async def _record(update: Update, context: BotContext, t: Translator, text: str | None, retry_state: int) -> int:
+    pending = context.user_data.get(CONCLUDING)
+    if pending is None:
+        return END
+    try:
+        concern = await context.services.dialogues.conclude(await context.actor(update), pending["concern"], pending["kind"],
+                                                            text, pending.get("officer"))
+    except DomainError as refusal:
+        retry = isinstance(refusal, (TextEmpty, TextTooLong))
+        await _refuse(update, context, t, refusal, menu=not retry)
+        if retry:
+            return retry_state
+        context.user_data.pop(CONCLUDING, None)
+        return END
+    context.user_data.pop(CONCLUDING, None)
+    await answer(update, t("✅ Conclusion recorded on concern %(code)s: %(conclusion)s. The resident will read it when "
+                           "the conclusions are announced.", code=concern.code,
+                           conclusion=t(CONCLUSION_LABELS[concern.conclusion])),
+                 reply_markup=await context.main_menu(update, t))
+    await _show_agenda(update, context, t)
+    return END
+
+
+async def conclusion_typed(update: Update, context: BotContext) -> int:
+    """The answer, the reason, or the chair's words for the officer, typed."""
+    t = await context.translator(update)
+    state = {"answered": CONCLUDE_ANSWER, "not_accepted": CONCLUDE_REASON}.get(
+        (context.user_data.get(CONCLUDING) or {}).get("kind"), CONCLUDE_ASSIGN_TEXT)
+    return await _record(update, context, t, update.effective_message.text, state)
+
+
+async def conclusion_skip(update: Update, context: BotContext) -> int:
+    """“Skip”: assigned without further words."""
+    t, parts = await _pressed(update, context)
+    pending = context.user_data.get(CONCLUDING)
+    if pending is None or str(pending["concern"]) != parts[2]:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    return await _record(update, context, t, None, CONCLUDE_ASSIGN_TEXT)
+
+
+# --- the announcement ---------------------------------------------------------------------------
+
+async def announce_ask(update: Update, context: BotContext) -> int:
+    """/announce: what will be published, and the lateness if any; then confirm."""
+    t = await context.translator(update)
+    try:
+        preview = await context.services.dialogues.announcement_preview(await context.actor(update))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return END
+    day, _ = _meeting(t, preview.dialogue.meeting_at)
+    lines = [t("📢 Announce the conclusions of the dialogue of %(date)s: %(count)d concerns, %(assigned)d of them assigned "
+               "(due by %(due)s)? Each resident concerned and their hamlet head will be told.",
+               date=day, count=preview.concerns, assigned=preview.assignments, due=t.date(preview.resolution_by))]
+    if preview.late_days:
+        lines += ["", t("⚠️ This is late by %(days)d working days: the plan required it by %(date)s.",
+                        days=preview.late_days, date=t.date(preview.conclusions_by))]
+    await answer(update, "\n".join(lines), reply_markup=inline([
+        [(t("📢 Announce now"), f"an:ok:{preview.dialogue.id}")], [(t("Not now"), "an:no")]]))
+    return END
+
+
+async def announce_confirm(update: Update, context: BotContext) -> None:
+    """Announce confirmed (or not)."""
+    t, parts = await _pressed(update, context)
+    await drop_buttons(update)
+    if parts[1] == "no":
+        await answer(update, t("Nothing was announced."))
+        return
+    try:
+        done = await context.services.dialogues.announce(await context.actor(update), int(parts[2]))
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return
+    day, _ = _meeting(t, done.dialogue.meeting_at)
+    lines = [t("📢 The conclusions of the dialogue of %(date)s were announced today, %(today)s: %(count)d concerns. "
+               "The residents concerned and %(heads)d hamlet heads were told.",
+               date=day, today=t.date(done.announced_on), count=done.concerns, heads=done.hamlet_heads)]
+    if done.assignments:
+        lines.append(t("%(count)d assignments are due by %(date)s (%(days)d working days after today); their officers were told.",
+                       count=done.assignments, date=t.date(done.resolution_by), days=context.services.rules.resolution_days))
+    if done.late_days:
+        lines.append(t("⚠️ The announcement is late by %(days)d working days: the plan required it by %(date)s.",
+                       days=done.late_days, date=t.date(done.conclusions_by)))
+    await answer(update, "\n".join(lines))
 
 
 def flow(menus: Menus) -> Flow:
-    return Flow()
+    """Scheduling, declining a speaker and recording a conclusion run in the conversation; the
+    one-tap actions (approve, move, call the next speaker, cancel, announce) work anywhere."""
+    expect_button_here = MessageHandler(menus.free_text, expect_button)
+
+    def command(name: str, callback) -> list:
+        return [CommandHandler(name, callback, filters=NEW_MESSAGES), MessageHandler(menus.label(_menu_label(name)), callback)]
+
+    return Flow(
+        entry_points=[
+            *command("dialogue", show_dialogue),
+            *command("speakers", show_speakers),
+            *command("next", next_speaker),
+            *command("conclude", show_agenda),
+            *command("announce", announce_ask),
+            CallbackQueryHandler(reschedule, pattern=r"^dl:re:\d{1,12}$"),
+            CallbackQueryHandler(decline_ask, pattern=r"^sk:no:\d{1,12}$"),
+            CallbackQueryHandler(ask_conclusion_text, pattern=r"^cl:(ans|rej):\d{1,12}$"),
+            CallbackQueryHandler(officer_chosen, pattern=r"^cl:off:\d{1,12}:\d{1,12}$"),
+        ],
+        states={
+            DIALOGUE_DATE: [MessageHandler(menus.free_text, plan_date)],
+            DIALOGUE_TIME: [CallbackQueryHandler(plan_time_button, pattern=r"^dl:time:(0730|0800|1400)$"),
+                            MessageHandler(menus.free_text, plan_time_typed)],
+            DIALOGUE_PLACE: [CallbackQueryHandler(plan_place_button, pattern=r"^dl:place:hall$"),
+                             MessageHandler(menus.free_text, plan_place_typed)],
+            DIALOGUE_THEME: [CallbackQueryHandler(plan_theme_skip, pattern=r"^dl:theme:skip$"),
+                             MessageHandler(menus.free_text, plan_theme_typed)],
+            DIALOGUE_CHAIR: [CallbackQueryHandler(plan_chair, pattern=r"^dl:chair:\d{1,12}$"), expect_button_here],
+            DIALOGUE_CONFIRM: [CallbackQueryHandler(plan_confirm, pattern=r"^dl:(ok|no):[0-9a-f]{16}$"), expect_button_here],
+            SPEAKER_DECLINE_REASON: [MessageHandler(menus.free_text, decline_reason)],
+            CONCLUDE_ANSWER: [MessageHandler(menus.free_text, conclusion_typed)],
+            CONCLUDE_REASON: [MessageHandler(menus.free_text, conclusion_typed)],
+            CONCLUDE_ASSIGN_TEXT: [CallbackQueryHandler(conclusion_skip, pattern=r"^cl:skip:\d{1,12}$"),
+                                   MessageHandler(menus.free_text, conclusion_typed)],
+        },
+        anywhere=[
+            CallbackQueryHandler(cancel_ask, pattern=r"^dl:cx:\d{1,12}$"),
+            CallbackQueryHandler(cancel_confirm, pattern=r"^dl:(cxy:\d{1,12}|cxn)$"),
+            CallbackQueryHandler(approve_speaker, pattern=r"^sk:ok:\d{1,12}$"),
+            CallbackQueryHandler(move_speaker, pattern=r"^sk:(up|dn):\d{1,12}:\d{1,4}$"),
+            CallbackQueryHandler(meeting_button, pattern=r"^mt:(nx|sk|bk):\d{1,12}:\d{1,4}$"),
+            CallbackQueryHandler(pick_item, pattern=r"^cl:pick:\d{1,12}$"),
+            CallbackQueryHandler(ask_officer, pattern=r"^cl:asg:\d{1,12}$"),
+            CallbackQueryHandler(announce_confirm, pattern=r"^an:(ok:\d{1,12}|no)$"),
+        ],
+    )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import aiosqlite
 
 from storage.database import utc_now
@@ -67,3 +69,71 @@ async def withdraw(db: aiosqlite.Connection, registration_id: int, resident_id: 
         (utc_now(), registration_id),
     )
     return SpeakerRegistration(*row)
+
+
+# --- the office's side: the speaking order of one dialogue ---------------------------------------
+
+@dataclass(frozen=True)
+class SpeakerSlot:
+    """One live registration as the office sees it: who, about which concern, in which order."""
+
+    id: int
+    dialogue_id: int | None
+    concern_id: int
+    concern_code: str
+    category: str
+    hamlet_id: str
+    resident_id: int
+    resident_name: str | None
+    point: str
+    review: str  # pending | approved | declined
+    decline_reason: str | None
+    position: int | None
+    registered_at: str
+    called_at: str | None
+
+
+_SLOT = (
+    "SELECT s.id, s.dialogue_id, s.concern_id, c.code, c.category, c.hamlet_id, s.resident_id,"
+    " COALESCE(r.display_name, p.display_name), s.point, s.review, s.decline_reason, s.position, s.registered_at, s.called_at"
+    " FROM speaker_registrations s JOIN concerns c ON c.id = s.concern_id JOIN people p ON p.id = s.resident_id"
+    " LEFT JOIN residents r ON r.person_id = s.resident_id"
+)
+# The order of speaking: the office's order first, then the order of registration.
+_SPEAKING_ORDER = " ORDER BY s.position IS NULL, s.position, s.registered_at, s.id"
+
+
+async def speaking_order(db: aiosqlite.Connection, dialogue_id: int) -> list[SpeakerSlot]:
+    rows = await (
+        await db.execute(_SLOT + " WHERE s.dialogue_id = ? AND s.status = 'registered'" + _SPEAKING_ORDER, (dialogue_id,))
+    ).fetchall()
+    return [SpeakerSlot(*r) for r in rows]
+
+
+async def slot(db: aiosqlite.Connection, registration_id: int) -> SpeakerSlot | None:
+    row = await (await db.execute(_SLOT + " WHERE s.id = ? AND s.status = 'registered'", (registration_id,))).fetchone()
+    return SpeakerSlot(*row) if row else None
+
+
+async def on_file(db: aiosqlite.Connection, commune_id: str) -> int:
+    """Wishes to speak kept on file, waiting for the next dialogue to be scheduled."""
+    row = await (
+        await db.execute("SELECT COUNT(*) FROM speaker_registrations WHERE commune_id = ? AND dialogue_id IS NULL"
+                         " AND status = 'registered'", (commune_id,))
+    ).fetchone()
+    return row[0]
+
+
+async def set_review(db: aiosqlite.Connection, registration_id: int, review: str, reason: str | None = None) -> None:
+    await db.execute("UPDATE speaker_registrations SET review = ?, decline_reason = ? WHERE id = ?",
+                     (review, reason, registration_id))
+
+
+async def set_positions(db: aiosqlite.Connection, ordered_ids: list[int]) -> None:
+    """Write the speaking order: the first id speaks first."""
+    await db.executemany("UPDATE speaker_registrations SET position = ? WHERE id = ?",
+                         [(number, registration_id) for number, registration_id in enumerate(ordered_ids, start=1)])
+
+
+async def mark_called(db: aiosqlite.Connection, registration_id: int) -> None:
+    await db.execute("UPDATE speaker_registrations SET called_at = ? WHERE id = ?", (utc_now(), registration_id))
