@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import secrets
+from datetime import date
 
 from bot.errors import TextEmpty, TextTooLong
 from bot.i18n import N_
@@ -81,3 +82,18 @@ def clean_text(text: str | None, limit: int, *, required: bool = True) -> str:
     if required and not cleaned:
         raise TextEmpty()
     return cleaned
+
+
+_TYPED_DAY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\s*$")
+
+
+def parse_day(text: str | None) -> date | None:
+    """A date typed as day/month/year (also with '-' or '.', a two-digit year meaning 20yy); None if not one."""
+    match = _TYPED_DAY.match(text or "")
+    if match is None:
+        return None
+    day, month, year = (int(group) for group in match.groups())
+    try:
+        return date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
+        return None

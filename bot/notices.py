@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.communes import Communes
-from bot.i18n import N_, Translator
+from bot.i18n import Translator
 from bot.roles import ROLE_LABELS
 
 

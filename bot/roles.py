@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from bot.i18n import N_
-from storage.records import RoleGrant
 
 
 

@@ -3,6 +3,7 @@ a concern's file as officials see it, closing, reopening a disputed answer, and 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -18,6 +19,7 @@ from bot.notices import Rendered, renders
 from bot.roles import OFFICE, Actor
 from bot.services import lifecycle
 from bot.services.residents import ResidentService
+from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from storage import assignments, audit, casework, concerns, outbox, speakers
 from storage.assignments import Assignment
@@ -116,16 +118,11 @@ class OverdueItem:
     days_late: int  # working days after the due date, up to today
 
 
-class CaseworkService:
-    def __init__(self, database: Database, communes: Communes, staff: StaffService,
-                 calendar: WorkingCalendar, rules: DeadlineRules, **options: object) -> None:
-        self._database = database
-        self._communes = communes
-        self._staff = staff
-        self._calendar = calendar
-        self._rules = rules
-        timezone = options.get("timezone")
-        self._timezone = timezone if isinstance(timezone, ZoneInfo) else ZoneInfo("Asia/Ho_Chi_Minh")
+class CaseworkService(CommuneService):
+    def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
+                 rules: DeadlineRules, *, timezone: ZoneInfo = COMMUNE_TIMEZONE,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(database, communes, staff, calendar, rules, timezone=timezone, clock=clock)
 
     # --- shared -------------------------------------------------------------------------------
 
@@ -134,12 +131,6 @@ class CaseworkService:
         if commune is None:
             raise UnknownChoice()
         return commune
-
-    def _today(self) -> date:
-        return datetime.now(self._timezone).date()
-
-    def _local_date(self, utc_iso: str) -> date:
-        return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
 
     @staticmethod
     def _code(code_text: str | None) -> str:
@@ -190,7 +181,7 @@ class CaseworkService:
         async with self._database.transaction() as db:
             concern = await self._concern(db, actor, code)
             dialogue = await speakers.upcoming_dialogue(db, actor.commune_id, utc_now())
-            details = {"dialogue_date": self._local_date(dialogue.meeting_at).isoformat()} if dialogue else {}
+            details = {"dialogue_date": self.local_date(dialogue.meeting_at).isoformat()} if dialogue else {}
             await lifecycle.change(db, concern, "accept", actor_person_id=actor.person_id, details=details,
                                    dialogue_id=dialogue.id if dialogue else None)
             return await lifecycle.reload(db, concern), dialogue
@@ -355,8 +346,8 @@ class CaseworkService:
                        else history[resolves[-1]].at if resolves else None)
         if resolved_at is None:
             return
-        resolved = self._local_date(resolved_at)
-        if self._calendar.working_days_between(resolved, self._today()) < ANSWER_WAIT_DAYS:
+        resolved = self.local_date(resolved_at)
+        if self._calendar.working_days_between(resolved, self.today()) < ANSWER_WAIT_DAYS:
             raise TooEarlyToClose(code=concern.code, resolved=resolved, days=ANSWER_WAIT_DAYS,
                                   earliest=self._calendar.working_days_after(resolved, ANSWER_WAIT_DAYS))
 
@@ -393,7 +384,7 @@ class CaseworkService:
 
     async def overdue(self, actor: Actor | None) -> list[OverdueItem]:
         actor = await self._staff.require(actor, "view_overdue")
-        today = self._today()
+        today = self.today()
         async with self._database.read() as db:
             rows = await casework.overdue(db, actor.commune_id, today.isoformat())
         items = []

@@ -12,7 +12,7 @@ from zoneinfo import ZoneInfo
 from bot.calendar import WorkingCalendar
 from bot.communes import Commune, Communes
 from bot.deadlines import DeadlineRules, DialogueDeadlines, dialogue_deadlines, earliest_meeting_date
-from bot.domain import MAX_CONCERN_LENGTH, MAX_POINT_LENGTH, clean_text
+from bot.domain import MAX_CONCERN_LENGTH, MAX_POINT_LENGTH, clean_text, parse_day
 from bot.errors import (
     DateInPast, DateUnreadable, DomainError, RegistrationNotFound, StaleAction, TooLate, UnknownChoice,
 )
@@ -20,6 +20,7 @@ from bot.i18n import N_, Translator
 from bot.notices import Rendered, renders
 from bot.roles import CHAIR, HAMLET_HEAD, OFFICER, Actor
 from bot.services import lifecycle
+from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from storage import assignments, audit, concerns, dialogues, outbox, speakers, staff
 from storage.database import Database
@@ -36,7 +37,6 @@ MAX_THEME_LENGTH = 200
 CONCLUSIONS = ("answered", "assigned", "not_accepted")
 _CONCLUDE_ACTION = {"answered": "conclude_answered", "assigned": "conclude_assigned", "not_accepted": "conclude_not_accepted"}
 
-_DATE = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\s*$")
 _TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hHgG.]\s*(\d{2})?)?\s*$")
 
 
@@ -200,27 +200,14 @@ def assignment_due_date(announced_on: date, calendar: WorkingCalendar, rules: De
     return calendar.working_days_after(announced_on, rules.resolution_days)
 
 
-class DialogueService:
-    def __init__(self, database: Database, communes: Communes, staff: StaffService,
-                 calendar: WorkingCalendar, rules: DeadlineRules, *, per_year: int = 1,
-                 timezone: ZoneInfo = LOCAL_TIMEZONE, clock: Callable[[], datetime] | None = None) -> None:
-        self._database = database
-        self._communes = communes
-        self._staff = staff
-        self._calendar = calendar
-        self._rules = rules
+class DialogueService(CommuneService):
+    def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
+                 rules: DeadlineRules, *, per_year: int = 1, timezone: ZoneInfo = COMMUNE_TIMEZONE,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(database, communes, staff, calendar, rules, timezone=timezone, clock=clock)
         self._per_year = per_year
-        self._timezone = timezone
-        self._clock = clock or (lambda: datetime.now(timezone_utc))
 
     # --- time -----------------------------------------------------------------------------------
-
-    def _now(self) -> datetime:
-        return self._clock().astimezone(timezone_utc)
-
-    def today(self) -> date:
-        """Today in the commune's time zone."""
-        return self._now().astimezone(self._timezone).date()
 
     def meeting_day(self, dialogue: DialogueRecord) -> date:
         return datetime.fromisoformat(dialogue.meeting_at).astimezone(self._timezone).date()
@@ -330,16 +317,10 @@ class DialogueService:
 
     @staticmethod
     def _parse_date(text: str | None) -> date:
-        match = _DATE.match(text or "")
-        if match is None:
+        day = parse_day(text)
+        if day is None:
             raise DateUnreadable()
-        day, month, year = (int(part) for part in match.groups())
-        if year < 100:
-            year += 2000
-        try:
-            return date(year, month, day)
-        except ValueError:
-            raise DateUnreadable() from None
+        return day
 
     async def _check_day(self, actor: Actor, day: date, dialogue_id: int | None) -> None:
         today = self.today()

@@ -6,7 +6,10 @@ The export names nobody else: officials who acted on a concern appear by their r
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
 from bot.communes import Communes
@@ -16,6 +19,7 @@ from bot.errors import DomainError
 from bot.i18n import N_, Translator
 from bot.notices import role_name
 from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER
+from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from storage import audit, privacy
 from storage.database import Database, utc_now
@@ -57,14 +61,11 @@ class ForgetSummary:
     roles: int
 
 
-class PrivacyService:
-    def __init__(self, database: Database, communes: Communes, staff: StaffService,
-                 calendar: WorkingCalendar, rules: DeadlineRules, **options: object) -> None:
-        self._database = database
-        self._communes = communes
-        self._staff = staff
-        self._calendar = calendar
-        self._rules = rules
+class PrivacyService(CommuneService):
+    def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
+                 rules: DeadlineRules, *, timezone: ZoneInfo = COMMUNE_TIMEZONE,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(database, communes, staff, calendar, rules, timezone=timezone, clock=clock)
 
     async def my_data(self, channel: str, external_id: str) -> PersonalData:
         """Everything stored about the person behind a chat identity."""

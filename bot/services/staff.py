@@ -8,9 +8,10 @@ from datetime import datetime, timedelta, timezone
 from bot.communes import Commune, Communes
 from bot.errors import DomainError, InvitationInvalid, NotAllowed, UnknownChoice
 from bot.i18n import N_
-from bot.roles import ADMIN, HAMLET_HEAD, OFFICER, PERMISSIONS, ROLES, Actor, RoleGrant
+from bot.roles import ADMIN, HAMLET_HEAD, OFFICER, PERMISSIONS, ROLES, Actor
 from storage import audit, outbox, people, staff
 from storage.database import Database, utc_now
+from storage.records import RoleGrant
 from storage.records import Person
 
 INVITATION_LIFETIME = timedelta(hours=72)

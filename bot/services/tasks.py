@@ -9,7 +9,7 @@ answer satisfies them; a dispute goes back to the commune office (DOMAIN.md).
 
 from __future__ import annotations
 
-import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -17,13 +17,14 @@ from zoneinfo import ZoneInfo
 from bot.calendar import WorkingCalendar
 from bot.communes import Communes
 from bot.deadlines import DeadlineRules
-from bot.domain import clean_text, normalize_code
+from bot.domain import clean_text, normalize_code, parse_day
 from bot.errors import ConcernNotFound, DomainError, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
 from bot.roles import OFFICE, OFFICER, Actor
 from bot.services.lifecycle import change
+from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from storage import assignments, concerns, outbox, staff, tasks
 from storage.assignments import Assignment
@@ -36,8 +37,6 @@ MAX_REASON_LENGTH = 1000
 # The written reply of an extension must say what, how, when and who: a few words cannot.
 MIN_PLAN_LENGTH = 20
 MAX_PLAN_LENGTH = 2000
-# The communes served are in Vietnam; a deployment may pass another zone as the `timezone` option.
-DEFAULT_TIMEZONE = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
 # --- Refusals ----------------------------------------------------------------------------------
@@ -137,35 +136,11 @@ class ExtensionWindow:
     limit_days: int
 
 
-_DAY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\s*$")
-
-
-def parse_day(text: str | None) -> date | None:
-    """A date typed as day/month/year (also with '-' or '.', a two-digit year meaning 20yy); None if not one."""
-    match = _DAY.match(text or "")
-    if match is None:
-        return None
-    day, month, year = (int(group) for group in match.groups())
-    try:
-        return date(year + 2000 if year < 100 else year, month, day)
-    except ValueError:
-        return None
-
-
-class TaskService:
-    def __init__(self, database: Database, communes: Communes, staff: StaffService,
-                 calendar: WorkingCalendar, rules: DeadlineRules, **options: object) -> None:
-        self._database = database
-        self._communes = communes
-        self._staff = staff
-        self._calendar = calendar
-        self._rules = rules
-        timezone = options.get("timezone")
-        self._timezone = timezone if isinstance(timezone, ZoneInfo) else DEFAULT_TIMEZONE
-
-    def today(self) -> date:
-        """Today in the commune: deadlines fall on local days."""
-        return datetime.now(self._timezone).date()
+class TaskService(CommuneService):
+    def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
+                 rules: DeadlineRules, *, timezone: ZoneInfo = COMMUNE_TIMEZONE,
+                 clock: Callable[[], datetime] | None = None) -> None:
+        super().__init__(database, communes, staff, calendar, rules, timezone=timezone, clock=clock)
 
     def _due(self, day: date | None, today: date) -> DueDate | None:
         if day is None:
