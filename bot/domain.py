@@ -26,7 +26,7 @@ STATUS_LABELS = {
     "in_progress": N_("Being resolved"),
     "extended": N_("Resolution extended"),
     "resolved": N_("Resolved with a written answer"),
-    "disputed": N_("You disputed the answer"),
+    "disputed": N_("The resident disputed the answer"),
     "closed": N_("Closed"),
 }
 

@@ -273,7 +273,7 @@ async def test_a_dissatisfied_resident_says_why_and_every_office_holder_is_told(
     answered = next(m for m in bot.fake.chat(LAN) if m["message_id"] == message_id)
     assert not (answered.get("reply_markup") or {}).get("inline_keyboard")
     assert await press_again(bot, LAN, f"vd:ok:{code}", message_id) == [
-        f"Việc này đã làm rồi hoặc không còn thực hiện được: kiến nghị {code} hiện ở tình trạng “Ông/bà chưa đồng ý với kết quả trả lời”. "
+        f"Việc này đã làm rồi hoặc không còn thực hiện được: kiến nghị {code} hiện ở tình trạng “Người dân chưa đồng ý với kết quả trả lời”. "
         "Không có gì thay đổi."]
     assert await status_of(bot, code) == "disputed"
 
