@@ -13,6 +13,7 @@ import pytest
 from bot.communes import parse_communes
 from bot.services.casework import NotYourHamlet
 from storage import assignments
+from tests.dates import vi_date
 from tests.harness import BotUnderTest
 
 LAN, BINH, CUONG, DUNG = 1001, 1002, 1003, 1004
@@ -70,6 +71,11 @@ def today() -> date:
 
 def vi(bot):
     return bot.application.bot_data["i18n"].for_locale("vi")
+
+
+def due_in_a_month() -> date:
+    """A due date still ahead whatever day the tests run, so nothing about it is overdue."""
+    return today() + timedelta(days=30)
 
 
 # --- screening ------------------------------------------------------------------------------
@@ -297,7 +303,8 @@ async def test_the_residents_name_and_phone_are_shown_only_to_the_officials_who_
     await bot.tap(OFFICE, "cw:et:land")
     await bot.say(OFFICE, "Đường ngập")
     code = CODE.search((await bot.tap(OFFICE, next(b for b in bot.buttons(OFFICE) if b.startswith("cw:eok:"))))[0]).group(1)
-    await assign(bot, code, OFFICER, due_date="2027-01-15")
+    due = due_in_a_month()
+    await assign(bot, code, OFFICER, due_date=due.isoformat())
 
     def sees(text: str) -> bool:
         return "Người gửi: Bà Sáu" in text and "Điện thoại: 0912345678" in text
@@ -315,7 +322,7 @@ async def test_the_residents_name_and_phone_are_shown_only_to_the_officials_who_
                                         f"Ngày gửi: {vi(bot).date(today())}", "Thôn: Thôn 2"]
     assert "Người nhập giúp: Chị Hoa" in details
     assert "Giao cho: Anh Quân (Địa chính - Xây dựng)" in details
-    assert "Hạn giải quyết: Thứ Sáu, 15 tháng 1, 2027" in details
+    assert f"Hạn giải quyết: {vi_date(due)}" in details
     assert details.endswith("Cán bộ nhập giúp người dân không có điện thoại")
 
     # Residents never see it: not another resident, not the resident as a resident.
@@ -381,7 +388,7 @@ async def test_a_resolved_concern_without_an_answer_is_closed_only_after_ten_wor
     await bot.grant(OFFICER, "Anh Quân", "officer", body="Địa chính - Xây dựng")
     code = await send_concern(bot, LAN, "Bà Lan", "Đường ngập")
     now = datetime.now(timezone.utc).replace(microsecond=0)
-    await assign(bot, code, OFFICER, status="resolved", due_date="2027-01-15", resolved_at=now.isoformat())
+    await assign(bot, code, OFFICER, status="resolved", due_date=due_in_a_month().isoformat(), resolved_at=now.isoformat())
     await audit_concern(bot, code, "concern.resolve", now.isoformat(), text="Đã nạo vét mương")
 
     resolved = now.astimezone(TZ).date()
@@ -415,8 +422,9 @@ async def test_a_disputed_answer_is_reopened_back_to_the_officer_or_closed_with_
     reopened = await send_concern(bot, LAN, "Bà Lan", "Đường ngập")
     closed = await send_concern(bot, BINH, "Ông Bình", "Mương tắc")
     now = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
+    due = due_in_a_month()
     for code in (reopened, closed):
-        await assign(bot, code, OFFICER, status="disputed", due_date="2027-01-15", resolved_at=now)
+        await assign(bot, code, OFFICER, status="disputed", due_date=due.isoformat(), resolved_at=now)
         await audit_concern(bot, code, "concern.resolve", now, text="Đã nạo vét")
         await audit_concern(bot, code, "concern.dispute", now, text="Nước vẫn ngập sau mưa")
 
@@ -429,7 +437,7 @@ async def test_a_disputed_answer_is_reopened_back_to_the_officer_or_closed_with_
     assert bot.fake.bot_texts(OFFICER)[-1] == (
         f"↩️ Văn phòng UBND xã đã mở lại kiến nghị {reopened}: người dân chưa hài lòng với kết quả trả lời.\n"
         "Lý do người dân nêu: Nước vẫn ngập sau mưa\n"
-        "Hạn giải quyết: Thứ Sáu, 15 tháng 1, 2027\n"
+        f"Hạn giải quyết: {vi_date(due)}\n"
         "Xin giải quyết tiếp và gửi kết quả bằng văn bản (xem /tasks).")
     assert bot.fake.bot_texts(LAN)[-1].startswith(f"Kiến nghị {reopened}: Văn phòng mở lại để giải quyết tiếp.")
     # Reopening twice: the concern is no longer disputed.
