@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter
+from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
 from bot.notices import render
@@ -20,16 +20,21 @@ async def deliver_notices(application: Application, *, look_anyway: bool = False
     i18n = application.bot_data["i18n"]
     delivered = 0
     while notices := await services.notifications.claim(CHANNEL, look_anyway=look_anyway):
-        for notice in notices:
+        for index, notice in enumerate(notices):
             t = i18n.for_locale(notice.locale)
             try:
                 rendered = render(notice.kind, notice.payload, t, services.communes)
                 markup = inline([[action] for action in rendered.actions]) if rendered.actions else None
                 await application.bot.send_message(int(notice.external_id), rendered.text, reply_markup=markup)
+            except TimedOut:
+                # The request may have reached Telegram: sending it again could deliver it twice.
+                log.warning("notice %s timed out; not sent again", notice.id)
+                await services.notifications.failed(notice, "timed out: may have been delivered")
             except (RetryAfter, NetworkError) as pause:
-                # Telegram is busy or unreachable: the notice goes back to the queue for the next round.
+                # Telegram is busy or unreachable: this notice and the rest of the batch go back to the queue.
                 log.warning("notice %s postponed: %s", notice.id, type(pause).__name__)
-                await services.notifications.retry_later(notice)
+                for waiting in notices[index:]:
+                    await services.notifications.retry_later(waiting)
                 return delivered
             except (Forbidden, BadRequest) as refusal:
                 log.warning("notice %s not delivered: %s", notice.id, refusal)

@@ -82,4 +82,14 @@ async def mark_failed(db: aiosqlite.Connection, notice_id: int, failure: str) ->
 
 async def release(db: aiosqlite.Connection, notice_id: int) -> None:
     """Put a notice back for a later try (Telegram asked to slow down or was unreachable)."""
+    global _queued_since_last_look
+    _queued_since_last_look = True
     await db.execute("UPDATE outbox SET claimed_at = NULL WHERE id = ?", (notice_id,))
+
+
+async def fail_interrupted(db: aiosqlite.Connection) -> int:
+    cursor = await db.execute(
+        "UPDATE outbox SET failure = 'interrupted by a restart: may have been delivered'"
+        " WHERE claimed_at IS NOT NULL AND sent_at IS NULL AND failure IS NULL"
+    )
+    return cursor.rowcount

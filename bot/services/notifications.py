@@ -11,7 +11,7 @@ class NotificationService:
     def __init__(self, database: Database) -> None:
         self._database = database
 
-    async def claim(self, channel: str, limit: int = 50, *, look_anyway: bool = False) -> list[Notice]:
+    async def claim(self, channel: str, limit: int = 10, *, look_anyway: bool = False) -> list[Notice]:
         # Most updates queue nothing: skip the database unless a notice was queued since the
         # last look (or the periodic job asks), and look before taking SQLite's write lock.
         if not (look_anyway or outbox.maybe_pending()):
@@ -37,3 +37,9 @@ class NotificationService:
     async def retry_later(self, notice: Notice) -> None:
         async with self._database.transaction() as db:
             await outbox.release(db, notice.id)
+
+    async def recover_interrupted(self) -> int:
+        """At start: notices claimed but not finished when the process stopped may or may not have
+        gone out. They are marked failed, never sent again (nothing is sent twice)."""
+        async with self._database.transaction() as db:
+            return await outbox.fail_interrupted(db)
