@@ -26,6 +26,9 @@ async def drop_duplicate_update(update: Update, context: BotContext) -> None:
 async def after_update(update: Update, context: BotContext) -> None:
     """Write conversation positions and drafts now, not at the next interval, so a crash loses
     nothing; then deliver the notices the update queued (the scheduler also does so every few seconds)."""
+    # PTB marks the user's data for saving only after every group ran, i.e. after this one.
+    if update.effective_user is not None:
+        context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await context.application.update_persistence()
     await deliver_notices(context.application)
 
