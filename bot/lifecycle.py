@@ -13,7 +13,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "conclude_answered": (frozenset({"accepted"}), "answered"),
     "conclude_assigned": (frozenset({"accepted"}), "assigned"),
     "conclude_not_accepted": (frozenset({"accepted"}), "rejected"),
-    "assign": (frozenset({"accepted", "assigned", "in_progress", "extended", "disputed"}), "assigned"),
+    # A concern on the agenda gets its officer from the chair's conclusion (conclude_assigned), so
+    # that the announcement starts its clock; /assign then (re)assigns.
+    "assign": (frozenset({"assigned", "in_progress", "extended", "disputed"}), "assigned"),
     "note": (frozenset({"assigned", "in_progress", "extended"}), "in_progress"),
     "extend": (frozenset({"assigned", "in_progress"}), "extended"),
     "resolve": (frozenset({"assigned", "in_progress", "extended"}), "resolved"),

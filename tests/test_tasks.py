@@ -49,7 +49,8 @@ async def staff_up(bot) -> None:
 
 
 async def concern_on_agenda(bot, resident: int, text: str, *, announced: date | None) -> str:
-    """A concern accepted onto a dialogue whose conclusions were announced on `announced` (None: not yet)."""
+    """A concern the chair concluded 'to be assigned' at a dialogue whose conclusions were announced
+    on `announced` (None: not yet); the officer is chosen with /assign."""
     code = CODE.search((await bot.submit_concern(resident, text))[0]).group(1)
     async with bot.database.transaction() as db:
         cursor = await db.execute(
@@ -57,7 +58,8 @@ async def concern_on_agenda(bot, resident: int, text: str, *, announced: date | 
             ("bao-lam", "2026-08-10T01:30:00+00:00", "Hội trường UBND xã", "2026-07-01T00:00:00+00:00",
              announced.isoformat() if announced else None),
         )
-        await db.execute("UPDATE concerns SET status = 'accepted', dialogue_id = ? WHERE code = ?", (cursor.lastrowid, code))
+        await db.execute("UPDATE concerns SET status = 'assigned', conclusion = 'assigned', dialogue_id = ? WHERE code = ?",
+                         (cursor.lastrowid, code))
     return code
 
 
@@ -325,7 +327,7 @@ async def test_residents_and_strangers_cannot_assign_or_see_tasks(bot):
     grant = await officer_grant(bot, MINH)
     assert await bot.send(LAN, bot.fake.press(LAN, lan_message, f"tk:as:{code}:{grant}")) == [assign_refusal]
     assert await bot.rows("SELECT count(*) FROM assignments") == [(0,)]
-    assert await status_of(bot, code) == "accepted"
+    assert await status_of(bot, code) == "assigned"
     assert await bot.rows("SELECT count(*) FROM audit_log WHERE action = 'refused' AND actor_person_id IS NOT NULL") == [(6,)]
     # The stranger's two refusals are audited without a person to attach them to.
     assert await bot.rows("SELECT count(*) FROM audit_log WHERE action = 'refused' AND actor_person_id IS NULL") == [(2,)]
@@ -370,10 +372,23 @@ async def test_the_officer_can_see_the_photos_the_resident_sent(bot):
     confirm = next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:"))
     code = CODE.search((await bot.tap(LAN, confirm))[0]).group(1)
     async with bot.database.transaction() as db:
-        await db.execute("UPDATE concerns SET status = 'accepted' WHERE code = ?", (code,))
+        await db.execute("UPDATE concerns SET status = 'assigned', conclusion = 'assigned' WHERE code = ?", (code,))
     await assign(bot, code, MINH)
     assert "Tệp đính kèm: 1" in bot.fake.bot_texts(MINH)[-1]
     assert f"tk:files:{code}" in bot.buttons(MINH)
     before = len(bot.fake.calls_of("sendPhoto", chat_id=MINH))
     assert await bot.tap(MINH, f"tk:files:{code}") == [f"Kiến nghị {code}"]
     assert len(bot.fake.calls_of("sendPhoto", chat_id=MINH)) == before + 1
+
+
+async def test_a_concern_on_the_agenda_is_assigned_by_the_chairs_conclusion_not_by_assign(bot):
+    """Assigning it before the conclusions would leave it off the announcement, with no due date ever."""
+    await staff_up(bot)
+    code = CODE.search((await bot.submit_concern(LAN, "Đường ngập"))[0]).group(1)
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'accepted' WHERE code = ?", (code,))
+    assert await bot.say(THU, f"/assign {code}") == [
+        f"Kiến nghị {code} đang trong nội dung đối thoại: việc giao cán bộ được ghi trong kết luận của chủ trì, "
+        "để thời hạn 20 ngày làm việc tính từ khi thông báo kết luận. Xin dùng /conclude."]
+    assert await bot.rows("SELECT COUNT(*) FROM assignments") == [(0,)]
+    assert await status_of(bot, code) == "accepted"

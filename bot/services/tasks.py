@@ -53,6 +53,11 @@ class NoOfficers(DomainError):
     message = N_("No one holds the officer role in this commune yet. Please ask the administrator to grant it first.")
 
 
+class ConcludeFirst(DomainError):
+    message = N_("Concern %(code)s is on the dialogue agenda: the chair's conclusion assigns it, so that its "
+                 "20 working days start with the announcement. Please use /conclude.")
+
+
 class AlreadyAssigned(DomainError):
     message = N_("Concern %(code)s is already assigned to %(name)s. Nothing was changed.")
 
@@ -156,6 +161,8 @@ class TaskService(CommuneService):
         actor = await self._staff.require(actor, "assign")
         async with self._database.read() as db:
             concern = await _in_commune(db, actor, code)
+            if concern.status == "accepted":
+                raise ConcludeFirst(code=concern.code)
             next_status("assign", concern.status, concern.code)
             officers = await staff.holders(db, actor.commune_id, OFFICER)
         if not officers:
