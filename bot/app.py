@@ -13,6 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.i18n import I18n
 from bot.persistence import SqlitePersistence
 from bot.services import Services
+from bot.services.reminders import DAILY_AT, ReminderService
 from handlers import register
 from handlers.context import CHANNEL, BotContext
 from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
@@ -27,7 +28,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
     chat), and a double tap must see the first tap's result; but one user waiting on
     SQLite or on Telegram should not hold up everybody else in the commune."""
 
-    def __init__(self, max_concurrent_updates: int = 32) -> None:
+    # PTB takes a slot before a user's lock is awaited, so one user's burst holds slots while it
+    # waits its turn: keep plenty, so other users are not stalled behind it.
+    def __init__(self, max_concurrent_updates: int = 256) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
@@ -88,6 +91,15 @@ async def _deliver_notices(context: BotContext) -> None:
     await deliver_notices(context.application, look_anyway=True)
 
 
+async def _queue_reminders(context: BotContext) -> None:
+    """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
+    services = context.services
+    reminders = ReminderService(services.database, services.communes, services.staff, services.calendar, services.rules)
+    queued = await reminders.queue_due_notices()
+    log.info("queued %d reminders and escalations", queued)
+    await deliver_notices(context.application, look_anyway=True)
+
+
 def build_application(
     *, token: str, base_url: str, base_file_url: str, services: Services, i18n: I18n, rate_limit_per_second: int = 30,
     application_class: type[Application] = DoithoaiApplication,
@@ -110,4 +122,7 @@ def build_application(
     register(application, i18n)
     application.job_queue.run_repeating(_deliver_notices, interval=timedelta(seconds=5), first=timedelta(seconds=1))
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
+    # Also shortly after start, so a bot restarted after DAILY_AT still reminds that day (never twice: reminders_sent).
+    application.job_queue.run_daily(_queue_reminders, time=DAILY_AT, name="queue_reminders")
+    application.job_queue.run_once(_queue_reminders, when=30, name="queue_reminders_at_start")
     return application

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
@@ -79,10 +80,14 @@ def _name(table: dict, where: str, prefix: str = "") -> Name:
     return Name(**values)
 
 
+_IDENTIFIER = re.compile(r"^[a-z0-9][a-z0-9-]{0,31}$")
+
+
 def _identifier(table: dict, key: str, where: str) -> str:
+    # Ids travel inside button data (64 bytes at most): plain lowercase ASCII, digits and '-'.
     value = table.get(key)
-    if not isinstance(value, str) or not value.strip() or ":" in value or len(value) > 32:
-        raise CommunesFileError(f"{where}: '{key}' must be a short text without ':'")
+    if not isinstance(value, str) or not _IDENTIFIER.match(value.strip()):
+        raise CommunesFileError(f"{where}: '{key}' must be 1-32 lowercase letters a-z, digits or '-' (e.g. thon-1)")
     return value.strip()
 
 

@@ -10,7 +10,7 @@ from bot.i18n import I18n
 from handlers.keyboards import MENU_CANCEL, MENU_HELP, MENU_LANGUAGE, MENU_MINE, MENU_NEW, MENU_SPEAK, menu_filter
 
 NEW_MESSAGES = filters.UpdateType.MESSAGE
-ATTACHMENTS = filters.PHOTO | filters.VOICE | filters.AUDIO | filters.LOCATION | filters.Document.ALL
+ATTACHMENTS = filters.PHOTO | filters.VOICE | filters.LOCATION | filters.Document.ALL
 
 
 @dataclass

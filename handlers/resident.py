@@ -125,8 +125,8 @@ async def concern_attachment(update: Update, context: BotContext) -> int:
         return CONCERN_CONFIRM if draft.get("body") or _has_voice(draft) else CONCERN_TEXT
     if message.photo:
         attachment = {"kind": "photo", "file_ref": message.photo[-1].file_id}
-    elif message.voice or message.audio:
-        attachment = {"kind": "voice", "file_ref": (message.voice or message.audio).file_id}
+    elif message.voice:
+        attachment = {"kind": "voice", "file_ref": message.voice.file_id}
     elif message.document:
         attachment = {"kind": "document", "file_ref": message.document.file_id}
     else:

@@ -82,9 +82,10 @@ async def use_invitation(db: aiosqlite.Connection, token: str, person_id: int) -
     return cursor.rowcount == 1
 
 
-async def revoke_invitation(db: aiosqlite.Connection, token: str) -> bool:
+async def revoke_invitation(db: aiosqlite.Connection, token: str, commune_id: str) -> bool:
     cursor = await db.execute(
-        "UPDATE role_invitations SET revoked_at = ? WHERE token = ? AND used_at IS NULL AND revoked_at IS NULL", (utc_now(), token)
+        "UPDATE role_invitations SET revoked_at = ? WHERE token = ? AND commune_id = ? AND used_at IS NULL AND revoked_at IS NULL",
+        (utc_now(), token, commune_id),
     )
     return cursor.rowcount == 1
 

@@ -52,6 +52,10 @@ class SpeakingService:
         text = self.check_point(point)
         concern = await self.check_concern(resident, code_text)
         async with self._database.transaction() as db:
+            # Checked again inside the transaction: the office may have screened it meanwhile.
+            current = await concerns.by_id(db, concern.id)
+            if current is None or current.status not in SPEAKABLE_STATUSES:
+                raise NotOpenForSpeaking(code=concern.code)
             if await speakers.live_registration_for(db, concern.id) is not None:
                 raise AlreadyRegisteredToSpeak(code=concern.code)
             dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())

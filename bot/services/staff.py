@@ -154,7 +154,7 @@ class StaffService:
     async def revoke_invitation(self, actor: Actor, token: str) -> None:
         await self.require(actor, "grant")
         async with self._database.transaction() as db:
-            if not await staff.revoke_invitation(db, token):
+            if not await staff.revoke_invitation(db, token, actor.commune_id):
                 raise InvitationInvalid()
             await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="role.invitation_revoked",
                                subject_type="invitation", subject_id=None, details={"token_tail": token[-4:]})
