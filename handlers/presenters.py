@@ -60,10 +60,14 @@ def concern_line(commune: Commune, concern: Concern, t: Translator) -> str:
     )
 
 
-def history_entry_text(entry: HistoryEntry, t: Translator) -> str:
+def history_entry_text(entry: HistoryEntry, t: Translator) -> str | None:
+    """One step in plain words, with the official's own written words (reason, answer, result) under it."""
     label = HISTORY_LABELS.get(entry.action)
-    what = t(label) if label else entry.action
-    return t("• %(when)s: %(what)s", when=t.moment(entry.at), what=what)
+    if label is None:  # internal steps (e.g. the meeting's calls) are not the resident's history
+        return None
+    line = t("• %(when)s: %(what)s", when=t.moment(entry.at), what=t(label))
+    text = entry.details.get("text")
+    return f"{line}\n   “{text}”" if text else line
 
 
 def concern_details(commune: Commune, concern: Concern, history: list[HistoryEntry], t: Translator) -> str:
@@ -76,6 +80,6 @@ def concern_details(commune: Commune, concern: Concern, history: list[HistoryEnt
         *attachment_lines(concern.attachments, t),
         "",
         t("History:"),
-        *(history_entry_text(entry, t) for entry in history),
+        *(line for line in (history_entry_text(entry, t) for entry in history) if line),
     ]
     return "\n".join(lines)

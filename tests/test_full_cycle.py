@@ -132,6 +132,11 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét 300 m mương thôn 2.")
     assert bot.buttons(LAN) == [f"vd:ok:{lan}", f"vd:no:{lan}"]
+    # The result can also be read, and answered, from "My concerns".
+    await bot.say(LAN, "/mine")
+    details = (await bot.tap(LAN, f"mine:show:{lan}"))[0]
+    assert f"   “{plan}”" in details and "   “Đã nạo vét 300 m mương thôn 2.”" in details
+    assert bot.buttons(LAN) == [f"vd:ok:{lan}", f"vd:no:{lan}"]
 
     # Lan disputes: the office is told and reopens; the officer resolves again; Lan disputes again.
     await bot.tap(LAN, f"vd:no:{lan}")
@@ -167,6 +172,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     await bot.say(LAN, "/mine")
     history = (await bot.tap(LAN, f"mine:show:{lan}"))[0]
     assert "Tình trạng: Đã kết thúc" in history
-    assert history.splitlines()[-1].endswith(": Văn phòng đã kết thúc")
+    assert history.splitlines()[-2:] == [history.splitlines()[-2], "   “Đã kiểm tra thực địa: mương thông, nước đọng do mưa lớn. Kết thúc kiến nghị.”"]
+    assert history.splitlines()[-2].endswith(": Văn phòng đã kết thúc")
     # No notice was left unsent and none went out twice.
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
