@@ -13,7 +13,7 @@ from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUp
 from bot.i18n import I18n
 from bot.persistence import SqlitePersistence
 from bot.services import Services
-from bot.services.reminders import DAILY_AT, ReminderService
+from bot.services.reminders import DAILY_AT
 from handlers import register
 from handlers.context import CHANNEL, BotContext
 from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
@@ -93,9 +93,7 @@ async def _deliver_notices(context: BotContext) -> None:
 
 async def _queue_reminders(context: BotContext) -> None:
     """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
-    services = context.services
-    reminders = ReminderService(services.database, services.communes, services.staff, services.calendar, services.rules)
-    queued = await reminders.queue_due_notices()
+    queued = await context.services.reminders.queue_due_notices()
     log.info("queued %d reminders and escalations", queued)
     await deliver_notices(context.application, look_anyway=True)
 
@@ -122,7 +120,9 @@ def build_application(
     register(application, i18n)
     application.job_queue.run_repeating(_deliver_notices, interval=timedelta(seconds=5), first=timedelta(seconds=1))
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
-    # Also shortly after start, so a bot restarted after DAILY_AT still reminds that day (never twice: reminders_sent).
-    application.job_queue.run_daily(_queue_reminders, time=DAILY_AT, name="queue_reminders")
+    # 07:30 in the commune's time zone (BOT_TIMEZONE), every day; the service itself skips days off.
+    at = DAILY_AT.replace(tzinfo=services.reminders.timezone)
+    application.job_queue.run_daily(_queue_reminders, time=at, name="queue_reminders")
+    # Also shortly after start, so a bot restarted after 07:30 still reminds that day (never twice: reminders_sent).
     application.job_queue.run_once(_queue_reminders, when=30, name="queue_reminders_at_start")
     return application

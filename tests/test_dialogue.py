@@ -463,7 +463,9 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
         ("speaker.approved",), ("speaker.declined",), ("speaker.approved",)]
     await bot.say(BINH, "/mine")
     history = (await bot.tap(BINH, f"mine:show:{binh}"))[0]
-    assert history.endswith(": Đăng ký phát biểu của ông/bà không được chấp nhận")
+    # The step, then the office's reason in its own words.
+    assert history.splitlines()[-2].endswith(": Đăng ký phát biểu của ông/bà không được chấp nhận")
+    assert history.splitlines()[-1].startswith("   “")
 
     # MTTQ and the chair see the list with the names, without the office's buttons.
     seen = (await bot.say(MTTQ, "/speakers"))[0]

@@ -14,6 +14,7 @@ from bot.services.dialogues import DialogueService
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
+from bot.services.reminders import ReminderService
 from bot.services.residents import ResidentService
 from bot.services.speaking import SpeakingService
 from bot.services.staff import StaffService
@@ -38,6 +39,7 @@ class Services:
     casework: CaseworkService
     tasks: TaskService
     privacy: PrivacyService
+    reminders: ReminderService
 
     @classmethod
     async def create(
@@ -69,4 +71,5 @@ class Services:
             casework=CaseworkService(**shared),
             tasks=TaskService(**shared),
             privacy=PrivacyService(**shared),
+            reminders=ReminderService(**shared),
         )

@@ -29,6 +29,10 @@ class CommuneService:
         self._timezone = timezone
         self._clock = clock or _utc_now
 
+    @property
+    def timezone(self) -> ZoneInfo:
+        return self._timezone
+
     def _now(self) -> datetime:
         return self._clock().astimezone(timezone.utc)
 
