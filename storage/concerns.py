@@ -117,3 +117,16 @@ async def with_status(db: aiosqlite.Connection, commune_id: str, statuses: tuple
 async def raise_again(db: aiosqlite.Connection, concern_id: int) -> None:
     """An identical concern was merged into this one: it counts one more raising (plan II.3.1)."""
     await db.execute("UPDATE concerns SET raised_count = raised_count + 1, updated_at = ? WHERE id = ?", (utc_now(), concern_id))
+
+
+
+async def followers(db: aiosqlite.Connection, concern_id: int) -> list[int]:
+    """The residents of the concerns merged into this one (each once, not its own resident)."""
+    rows = await (
+        await db.execute(
+            "SELECT DISTINCT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
+            " WHERE m.duplicate_of = ? AND m.status = 'merged' AND m.resident_id != c.resident_id",
+            (concern_id,),
+        )
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -551,3 +551,25 @@ async def test_residents_strangers_and_other_roles_are_refused_politely_and_audi
     # The stranger has no person record; the refusals are audited all the same.
     assert [json.loads(d) for p, d in refused if p is None] == [
         {"action": "screen", "stranger": True}, {"action": "enter_for_resident", "stranger": True}]
+
+
+async def test_a_merged_resident_hears_the_earlier_concerns_news_and_a_finished_one_is_no_target(bot):
+    await bot.grant(OFFICE, "Chị Hoa", "office")
+    first = await send_concern(bot, LAN, "Bà Lan", "Đường thôn 2 ngập")
+    closed = await send_concern(bot, CUONG, "Anh Cường", "Cầu tràn hỏng")
+    repeat = await send_concern(bot, BINH, "Ông Bình", "Đường thôn 2 lại ngập")
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'closed' WHERE code = ?", (closed,))
+    await bot.say(OFFICE, f"/concern {repeat}")
+    await bot.tap(OFFICE, f"cw:mrg:{repeat}")
+    refused = await bot.say(OFFICE, closed)
+    assert refused == [f"Kiến nghị {closed} đã kết thúc (“Đã kết thúc”): gộp vào đó thì người dân này sẽ không nhận được "
+                       "trả lời. Xin tiếp nhận hoặc từ chối riêng kiến nghị này."]
+    assert await bot.rows("SELECT status FROM concerns WHERE code = ?", repeat) == [("submitted",)]
+    await bot.say(OFFICE, first)
+    assert await bot.rows("SELECT status FROM concerns WHERE code = ?", repeat) == [("merged",)]
+    # When the earlier concern moves on, Bình (who was told to follow it) hears it too.
+    await bot.say(OFFICE, f"/concern {first}")
+    await bot.tap(OFFICE, f"cw:acc:{first}")
+    assert bot.fake.bot_texts(BINH)[-1].startswith(f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại.")
+    assert bot.fake.bot_texts(LAN)[-1].startswith(f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại.")

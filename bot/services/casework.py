@@ -118,6 +118,14 @@ class OverdueItem:
     days_late: int  # working days after the due date, up to today
 
 
+class MergeIntoFinished(DomainError):
+    message = N_("Concern %(code)s is already finished (“%(status)s”): merging into it would leave this resident "
+                 "without an answer. Accept or reject this concern on its own instead.")
+
+
+FINISHED_STATUSES = frozenset({"rejected", "out_of_scope", "closed"})
+
+
 class CaseworkService(CommuneService):
     def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
                  rules: DeadlineRules, *, timezone: ZoneInfo = COMMUNE_TIMEZONE,
@@ -201,6 +209,9 @@ class CaseworkService(CommuneService):
                 raise MergeIntoLater(code=earlier.code)
             if earlier.status == "merged":
                 raise MergeIntoMerged(code=earlier.code, into=await casework.code_of(db, earlier.duplicate_of) or "?")
+            if earlier.status in FINISHED_STATUSES:
+                # Following a finished concern would leave this resident with no answer ever.
+                raise MergeIntoFinished(code=earlier.code, status=earlier.status)
             await lifecycle.change(db, concern, "merge", actor_person_id=actor.person_id,
                                    details={"into_code": earlier.code}, duplicate_of=earlier.id)
             await concerns.raise_again(db, earlier.id)

@@ -38,6 +38,9 @@ async def change(
         if concern.entered_by is not None and concern.entered_by != actor_person_id:
             # A resident without a phone hears it from the official who entered the concern for them.
             await outbox.enqueue(db, concern.entered_by, "concern_update", on_behalf=True, **payload)
+        # Residents whose identical concern was merged into this one were told to follow it.
+        for follower in await concerns.followers(db, concern.id):
+            await outbox.enqueue(db, follower, "concern_update", **{**payload, "action": action})
     return status
 
 
