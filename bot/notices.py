@@ -89,3 +89,11 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
     if payload["action"] == "resolve" and not payload.get("on_behalf"):
         actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]
     return Rendered("\n".join(lines), actions)
+
+
+@renders("tasks_orphaned")
+def _tasks_orphaned(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """The office learns which concerns to reassign after an officer's role was withdrawn."""
+    return Rendered(t("The officer role of %(name)s (%(body)s) was withdrawn. These concerns are still open with them "
+                      "and need another officer: %(codes)s. Use /assign CODE for each.",
+                      name=payload["name"], body=payload.get("body") or "—", codes=", ".join(payload["codes"])))

@@ -111,3 +111,16 @@ async def name_if_unknown(db: aiosqlite.Connection, channel: str, external_id: s
         "UPDATE people SET display_name = ? WHERE channel = ? AND external_id = ? AND display_name IS NULL",
         (display_name, channel, external_id),
     )
+
+
+async def open_task_codes(db: aiosqlite.Connection, person_id: int, commune_id: str) -> list[str]:
+    """Codes of the concerns still open with this officer in this commune."""
+    rows = await (
+        await db.execute(
+            "SELECT c.code FROM assignments a JOIN concerns c ON c.id = a.concern_id"
+            " WHERE a.officer_person_id = ? AND c.commune_id = ? AND a.ended_at IS NULL"
+            " AND c.status IN ('assigned', 'in_progress', 'extended', 'disputed') ORDER BY c.code",
+            (person_id, commune_id),
+        )
+    ).fetchall()
+    return [r[0] for r in rows]

@@ -370,3 +370,31 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
     assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại"] in bot.fake.current_reply_keyboard(5553)
     # Their Telegram name now shows in the staff list.
     assert "• Chị Vân: Văn phòng UBND xã" in (await bot.say(ADMIN, "/staff"))[0]
+
+
+async def test_withdrawing_an_officer_tells_the_office_which_concerns_to_reassign(fake_api, tmp_path):
+    from storage import assignments
+
+    bot = BotUnderTest(fake_api, tmp_path / "d.sqlite3", admin_ids=frozenset({ADMIN}))
+    await bot.start()
+    try:
+        await bot.grant(5001, "Chị Hoa", "office")
+        await bot.grant(5002, "Anh Khoa", "officer", body="Địa chính - Xây dựng")
+        await bot.register(5003, "Bà Lan")
+        code = re.search(r"Mã theo dõi: (\d{3}-\d{3})", (await bot.submit_concern(5003, "Đường ngập"))[0]).group(1)
+        officer = (await bot.rows("SELECT id FROM people WHERE external_id = '5002'"))[0][0]
+        async with bot.database.transaction() as db:
+            concern_id = (await (await db.execute("SELECT id FROM concerns WHERE code = ?", (code,))).fetchone())[0]
+            await assignments.assign(db, concern_id=concern_id, officer_person_id=officer, body="Địa chính - Xây dựng",
+                                     assigned_by=None, due_date="2030-01-01")
+            await db.execute("UPDATE concerns SET status = 'in_progress' WHERE id = ?", (concern_id,))
+        grant = (await bot.rows("SELECT id FROM roles WHERE role = 'officer'"))[0][0]
+        bot.fake.add_user(ADMIN, "Quản trị")
+        await bot.say(ADMIN, "/revoke")
+        await bot.tap(ADMIN, f"ad:rv:{grant}")
+        await bot.tap(ADMIN, f"ad:rvy:{grant}")
+        assert bot.fake.bot_texts(5001)[-1] == (
+            "Vai trò cán bộ của Anh Khoa (Địa chính - Xây dựng) đã được thu hồi. Các kiến nghị sau vẫn đang do người này "
+            f"giải quyết và cần giao cho cán bộ khác: {code}. Xin dùng /assign MÃ cho từng kiến nghị.")
+    finally:
+        await bot.stop()

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from bot.communes import Commune, Communes
 from bot.errors import DomainError, InvitationInvalid, NotAllowed, UnknownChoice
 from bot.i18n import N_
-from bot.roles import ADMIN, HAMLET_HEAD, OFFICER, PERMISSIONS, ROLES, Actor
+from bot.roles import ADMIN, HAMLET_HEAD, OFFICE, OFFICER, PERMISSIONS, ROLES, Actor
 from storage import audit, outbox, people, staff
 from storage.database import Database, utc_now
 from storage.records import RoleGrant
@@ -149,7 +149,18 @@ class StaffService:
             await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="role.revoked",
                                subject_type="role", subject_id=grant_id, details={"role": grant.role})
             await outbox.enqueue(db, grant.person_id, "role_revoked", role=grant.role, body=grant.body, hamlet=grant.hamlet_id)
+            if grant.role == OFFICER:
+                await self._report_orphaned_tasks(db, grant)
         return grant
+
+    async def _report_orphaned_tasks(self, db, grant: RoleGrant) -> None:
+        """An officer's open tasks would stay with someone who can no longer act: the office must reassign them."""
+        codes = await staff.open_task_codes(db, grant.person_id, grant.commune_id)
+        if not codes:
+            return
+        for office in await staff.holders(db, grant.commune_id, OFFICE):
+            await outbox.enqueue(db, office.person_id, "tasks_orphaned", name=grant.display_name or "—",
+                                 body=grant.body, codes=codes)
 
     async def revoke_invitation(self, actor: Actor, token: str) -> None:
         await self.require(actor, "grant")
