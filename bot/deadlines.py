@@ -89,13 +89,19 @@ def dialogue_deadlines(
         invitations_by=calendar.working_days_before(meeting, rules.invitation_days),
         conclusions_by=calendar.working_days_after(meeting, rules.conclusion_days),
         announced=announced,
-        resolution_by=(
-            calendar.working_days_after(announced, rules.resolution_days) if announced else None
-        ),
-        extension_by=(
-            calendar.working_days_after(announced, rules.extension_days) if announced else None
-        ),
+        resolution_by=resolution_due(announced, calendar=calendar, rules=rules) if announced else None,
+        extension_by=extension_limit(announced, calendar=calendar, rules=rules) if announced else None,
     )
+
+
+def resolution_due(announced: date, *, calendar: WorkingCalendar, rules: DeadlineRules = DeadlineRules()) -> date:
+    """An assignment is due the 20th working day after the conclusions are announced (plan II.3.3)."""
+    return calendar.working_days_after(announced, rules.resolution_days)
+
+
+def extension_limit(announced: date, *, calendar: WorkingCalendar, rules: DeadlineRules = DeadlineRules()) -> date:
+    """An extension may last at most until the 30th working day after the announcement (plan II.3.3)."""
+    return calendar.working_days_after(announced, rules.extension_days)
 
 
 def earliest_meeting_date(

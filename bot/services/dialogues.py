@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
 from bot.communes import Commune, Communes
-from bot.deadlines import DeadlineRules, DialogueDeadlines, dialogue_deadlines, earliest_meeting_date
+from bot.deadlines import DeadlineRules, DialogueDeadlines, dialogue_deadlines, earliest_meeting_date, resolution_due
 from bot.domain import MAX_CONCERN_LENGTH, MAX_POINT_LENGTH, clean_text, parse_day
 from bot.errors import (
     DateInPast, DateUnreadable, DomainError, RegistrationNotFound, StaleAction, TooLate, UnknownChoice,
@@ -196,8 +196,7 @@ class Announcement:
 
 
 def assignment_due_date(announced_on: date, calendar: WorkingCalendar, rules: DeadlineRules) -> date:
-    """An assignment is due the 20th working day after the conclusions are announced (plan II.3.3)."""
-    return calendar.working_days_after(announced_on, rules.resolution_days)
+    return resolution_due(announced_on, calendar=calendar, rules=rules)
 
 
 class DialogueService(CommuneService):

@@ -16,7 +16,7 @@ from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
 from bot.communes import Communes
-from bot.deadlines import DeadlineRules
+from bot.deadlines import DeadlineRules, extension_limit, resolution_due
 from bot.domain import clean_text, normalize_code, parse_day
 from bot.errors import ConcernNotFound, DomainError, UnknownChoice
 from bot.i18n import N_, Translator
@@ -187,7 +187,7 @@ class TaskService(CommuneService):
             if due_iso is None:
                 announced = await tasks.announced_on(db, concern.dialogue_id)
                 if announced is not None:
-                    due_iso = self._calendar.working_days_after(announced, self._rules.resolution_days).isoformat()
+                    due_iso = resolution_due(announced, calendar=self._calendar, rules=self._rules).isoformat()
             details = {"body": officer.body, "officer_person_id": officer.person_id}
             if due_iso:
                 details["due_date"] = due_iso
@@ -275,7 +275,7 @@ class TaskService(CommuneService):
             raise NotYetAnnounced(code=concern.code)
         due = date.fromisoformat(assignment.due_date)
         days = self._rules.extension_days
-        latest = self._calendar.working_days_after(announced, days)
+        latest = extension_limit(announced, calendar=self._calendar, rules=self._rules)
         if latest <= due or latest < today:
             raise ExtensionImpossible(code=concern.code, latest=latest, days=days)
         return ExtensionWindow(due, latest, days)
