@@ -70,8 +70,6 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
     what = HISTORY_LABELS["concern." + payload["action"]]
     status = STATUS_LABELS[payload["status"]]
     lines = [t("Concern %(code)s: %(what)s.", code=payload["code"], what=t(what))]
-    if payload.get("on_behalf"):
-        lines.insert(0, t("For the resident you entered this concern for (please pass it on):"))
     if payload.get("into_code"):
         lines.append(t("Please follow concern %(code)s from now on.", code=payload["into_code"]))
     if payload.get("extended_to"):
@@ -86,7 +84,7 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
         lines += ["", payload["text"]]
     lines += ["", t("Status: %(status)s", status=t(status))]
     actions = []
-    if payload["action"] == "resolve" and not payload.get("on_behalf"):
+    if payload["action"] == "resolve":
         actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]
     return Rendered("\n".join(lines), actions)
 

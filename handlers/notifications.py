@@ -24,8 +24,14 @@ async def deliver_notices(application: Application, *, look_anyway: bool = False
             t = i18n.for_locale(notice.locale)
             try:
                 rendered = render(notice.kind, notice.payload, t, services.communes)
-                markup = inline([[action] for action in rendered.actions]) if rendered.actions else None
-                await application.bot.send_message(int(notice.external_id), rendered.text, reply_markup=markup)
+                text, actions = rendered.text, rendered.actions
+                if notice.on_behalf_of is not None:
+                    # For a resident without a phone: the official passes it on; the buttons are the resident's.
+                    text = t("For %(name)s, who has no phone (you entered their concern) — please pass this on:",
+                             name=notice.on_behalf_of) + "\n\n" + text
+                    actions = []
+                markup = inline([[action] for action in actions]) if actions else None
+                await application.bot.send_message(int(notice.external_id), text, reply_markup=markup)
             except TimedOut:
                 # The request may have reached Telegram: sending it again could deliver it twice.
                 log.warning("notice %s timed out; not sent again", notice.id)

@@ -19,6 +19,9 @@ class Notice:
     locale: str
     kind: str
     payload: dict
+    # Set when the addressee has no phone: the notice goes to the official who entered their
+    # concern, to pass on; this is the resident's name.
+    on_behalf_of: str | None = None
 
 
 # Set when this process queues a notice; the dispatcher skips the database while it is clear.
@@ -45,31 +48,33 @@ async def enqueue(db: aiosqlite.Connection, person_id: int, kind: str, **payload
     return cursor.lastrowid
 
 
+# Who actually receives a notice: the addressee, or for a resident without a phone ('offline'),
+# the official who entered their latest concern.
+_RECIPIENTS = """
+    SELECT o.id, o.person_id, r.channel, r.external_id, r.locale, o.kind, o.payload,
+           CASE WHEN p.channel = 'offline' THEN res.display_name END
+    FROM outbox o
+    JOIN people p ON p.id = o.person_id
+    LEFT JOIN residents res ON res.person_id = p.id
+    JOIN people r ON r.id = CASE WHEN p.channel = 'offline' THEN (
+        SELECT c.entered_by FROM concerns c WHERE c.resident_id = p.id AND c.entered_by IS NOT NULL
+        ORDER BY c.id DESC LIMIT 1) ELSE p.id END
+    WHERE o.claimed_at IS NULL AND r.channel = ? AND p.forgotten_at IS NULL AND r.forgotten_at IS NULL
+"""
+
+
 async def any_unclaimed(db: aiosqlite.Connection, channel: str) -> bool:
-    row = await (
-        await db.execute(
-            "SELECT 1 FROM outbox o JOIN people p ON p.id = o.person_id"
-            " WHERE o.claimed_at IS NULL AND p.channel = ? AND p.forgotten_at IS NULL LIMIT 1",
-            (channel,),
-        )
-    ).fetchone()
+    row = await (await db.execute(f"SELECT 1 FROM ({_RECIPIENTS}) LIMIT 1", (channel,))).fetchone()
     return row is not None
 
 
 async def claim(db: aiosqlite.Connection, channel: str, limit: int = 50) -> list[Notice]:
     """Claim unsent notices for one channel. Claimed rows are never claimed again, even after a crash."""
-    rows = await (
-        await db.execute(
-            "SELECT o.id, o.person_id, p.channel, p.external_id, p.locale, o.kind, o.payload FROM outbox o"
-            " JOIN people p ON p.id = o.person_id"
-            " WHERE o.claimed_at IS NULL AND p.channel = ? AND p.forgotten_at IS NULL ORDER BY o.id LIMIT ?",
-            (channel, limit),
-        )
-    ).fetchall()
+    rows = await (await db.execute(_RECIPIENTS + " ORDER BY o.id LIMIT ?", (channel, limit))).fetchall()
     if rows:
         now = utc_now()
         await db.executemany("UPDATE outbox SET claimed_at = ? WHERE id = ?", [(now, r[0]) for r in rows])
-    return [Notice(*r[:6], json.loads(r[6])) for r in rows]
+    return [Notice(*r[:6], json.loads(r[6]), r[7]) for r in rows]
 
 
 async def mark_sent(db: aiosqlite.Connection, notice_id: int) -> None:

@@ -573,3 +573,22 @@ async def test_a_merged_resident_hears_the_earlier_concerns_news_and_a_finished_
     await bot.tap(OFFICE, f"cw:acc:{first}")
     assert bot.fake.bot_texts(BINH)[-1].startswith(f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại.")
     assert bot.fake.bot_texts(LAN)[-1].startswith(f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại.")
+
+
+async def test_news_for_a_resident_without_a_phone_goes_to_the_official_who_entered_the_concern(bot):
+    await bot.grant(OFFICE, "Chị Hoa", "office")
+    await bot.grant(HEAD_2, "Ông Tám", "hamlet_head", hamlet="thon-2")
+    await bot.say(HEAD_2, "/enter")
+    await bot.say(HEAD_2, "Bà Sáu")
+    await bot.tap(HEAD_2, "cw:ep:skip")
+    await bot.tap(HEAD_2, "cw:et:land")
+    await bot.say(HEAD_2, "Đường ngập")
+    code = CODE.search((await bot.tap(HEAD_2, next(b for b in bot.buttons(HEAD_2) if b.startswith("cw:eok:"))))[0]).group(1)
+    await bot.say(OFFICE, f"/concern {code}")
+    await bot.tap(OFFICE, f"cw:rej:{code}")
+    await bot.say(OFFICE, "Nội dung đã được giải quyết năm ngoái.")
+    relayed = bot.fake.bot_texts(HEAD_2)[-1]
+    assert relayed.startswith("Gửi Bà Sáu, người không có điện thoại (ông/bà đã nhập kiến nghị giúp) — xin báo lại cho người dân:\n\n"
+                              f"Kiến nghị {code}: Không được tiếp nhận, có nêu lý do.")
+    assert "Nội dung đã được giải quyết năm ngoái." in relayed
+    assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]

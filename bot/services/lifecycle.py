@@ -35,9 +35,6 @@ async def change(
         payload = dict(code=concern.code, action=action, status=status, text=text,
                        **{k: v for k, v in (details or {}).items() if k in NOTICE_DETAILS})
         await outbox.enqueue(db, concern.resident_id, "concern_update", **payload)
-        if concern.entered_by is not None and concern.entered_by != actor_person_id:
-            # A resident without a phone hears it from the official who entered the concern for them.
-            await outbox.enqueue(db, concern.entered_by, "concern_update", on_behalf=True, **payload)
         # Residents whose identical concern was merged into this one were told to follow it.
         for follower in await concerns.followers(db, concern.id):
             await outbox.enqueue(db, follower, "concern_update", **{**payload, "action": action})
