@@ -25,8 +25,8 @@ catalogs: install
 
 # After adding or changing a message in the code: extract, then translate the new entries in both .po files.
 extract: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k t --no-location --sort-output -o locales/messages.pot .
-	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k t --no-location --sort-output --no-wrap -o locales/messages.pot .
+	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 migrate: install
 	$(PY) -m bot migrate
