@@ -29,6 +29,7 @@ CODE = r"\d{3}-\d{3}"
 
 # What typed input may simply be typed again after a refusal.
 RETYPE = (TextEmpty, TextTooLong, *INPUT_REFUSALS)
+DATE_REFUSALS = tuple(refusal for refusal in INPUT_REFUSALS if refusal.__name__.startswith("ExtensionDate"))
 
 
 def _describe(refusal: DomainError, t: Translator) -> str:
@@ -239,7 +240,13 @@ async def extend_plan(update: Update, context: BotContext) -> int:
         if "extended_to" not in pending:
             return TASK_EXTEND_DATE
         day = date.fromisoformat(pending["extended_to"])
-        concern = await context.services.tasks.extend(actor, pending["code"], day, update.effective_message.text)
+        try:
+            concern = await context.services.tasks.extend(actor, pending["code"], day, update.effective_message.text)
+        except DATE_REFUSALS as refusal:
+            # The date became impossible meanwhile (e.g. it is past midnight): ask for a new date, not the plan again.
+            pending.pop("extended_to", None)
+            await _refuse(update, context, t, refusal)
+            return TASK_EXTEND_DATE
         return t("✅ Concern %(code)s is extended to %(date)s. The resident received your written reply.",
                  code=concern.code, date=t.date(day))
     return await _typed(update, context, "extend", TASK_EXTEND_PLAN, work)

@@ -392,3 +392,24 @@ async def test_a_concern_on_the_agenda_is_assigned_by_the_chairs_conclusion_not_
         "để thời hạn 20 ngày làm việc tính từ khi thông báo kết luận. Xin dùng /conclude."]
     assert await bot.rows("SELECT COUNT(*) FROM assignments") == [(0,)]
     assert await status_of(bot, code) == "accepted"
+
+
+async def test_a_date_that_became_impossible_while_the_plan_was_typed_asks_for_a_new_date(bot):
+    await staff_up(bot)
+    code = await concern_on_agenda(bot, LAN, "Cầu tràn bị sạt", announced=today())
+    await assign(bot, code, MINH)
+    calendar = bot.services.calendar
+    chosen, later_due, new_date = (calendar.working_days_after(today(), n) for n in (25, 27, 28))
+    await bot.say(MINH, "/tasks")
+    await bot.tap(MINH, f"tk:ext:{code}")
+    await bot.say(MINH, chosen.strftime("%d/%m/%Y"))
+    async with bot.database.transaction() as db:  # meanwhile the due date moved past the chosen date
+        await db.execute("UPDATE assignments SET due_date = ?", (later_due.isoformat(),))
+    refused = await bot.say(MINH, "Cần đo đạc lại ranh giới với Địa chính; Anh Minh phụ trách.")
+    assert len(refused) == 1 and refused[0].startswith("Ngày mới phải sau hạn hiện tại")
+    assert await status_of(bot, code) != "extended"
+    # The next message is taken as the new date, not as the plan again.
+    asked = await bot.say(MINH, new_date.strftime("%d/%m/%Y"))
+    assert asked[0].startswith("Ngày mới: ")
+    await bot.say(MINH, "Cần đo đạc lại ranh giới với Địa chính; Anh Minh phụ trách.")
+    assert await status_of(bot, code) == "extended"
