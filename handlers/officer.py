@@ -115,8 +115,10 @@ def _task_text(context: BotContext, task: Task, t: Translator) -> str:
 
 def _task_buttons(task: Task, t: Translator):
     code = task.concern.code
-    rows = [[(t("📝 Progress note"), f"tk:note:{code}"), (t("⏳ Ask for an extension"), f"tk:ext:{code}")],
-            [(t("✅ Resolved: write the result"), f"tk:res:{code}")]]
+    first = [(t("📝 Progress note"), f"tk:note:{code}")]
+    if task.assignment.extended_to is None and task.due is not None:  # the plan allows one extension, once due
+        first.append((t("⏳ Ask for an extension"), f"tk:ext:{code}"))
+    rows = [first, [(t("✅ Resolved: write the result"), f"tk:res:{code}")]]
     if task.concern.attachments:
         rows.append([(t("📎 See the attachments"), f"tk:files:{code}")])
     return inline(rows)

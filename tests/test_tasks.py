@@ -129,7 +129,10 @@ async def test_before_the_announcement_the_due_date_waits_for_it(bot):
     assert await bot.rows("SELECT due_date FROM assignments") == [(None,)]
 
     await bot.say(TUAN, "/tasks")
-    assert await bot.tap(TUAN, f"tk:ext:{code}") == [
+    assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:res:{code}"]  # /tasks shows no extension either
+    # An old or forwarded extension button is refused all the same.
+    message_id = bot.fake.last_bot_message(TUAN)["message_id"]
+    assert await bot.send(TUAN, bot.fake.press(TUAN, message_id, f"tk:ext:{code}")) == [
         f"Kiến nghị {code} chưa có hạn giải quyết: hạn được tính từ khi thông báo kết luận. Sau đó mới có thể xin gia hạn."]
 
 
@@ -151,7 +154,7 @@ async def test_my_tasks_come_overdue_first_then_by_due_date_with_working_days_le
     due = CALENDAR.working_days_after(today(), 20)
     assert replies[2].endswith(f"Hạn giải quyết: {vi_date(due)} (còn 20 ngày làm việc).")
     assert replies[3].endswith("Hạn giải quyết sẽ được tính khi thông báo kết luận: 20 ngày làm việc sau ngày thông báo.")
-    assert bot.buttons(MINH) == [f"tk:note:{waiting}", f"tk:ext:{waiting}", f"tk:res:{waiting}"]
+    assert bot.buttons(MINH) == [f"tk:note:{waiting}", f"tk:res:{waiting}"]  # no extension before a due date
     assert (await bot.say(TUAN, "/tasks")) == ["Ông/bà không có việc nào đang cần giải quyết."]
 
 
