@@ -84,7 +84,7 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
         lines += ["", payload["text"]]
     lines += ["", t("Status: %(status)s", status=t(status))]
     actions = []
-    if payload["action"] == "resolve":
+    if payload["action"] == "resolve" and not payload.get("follower"):
         actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]
     return Rendered("\n".join(lines), actions)
 

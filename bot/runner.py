@@ -76,6 +76,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         services = await Services.create(database, settings.communes, settings.admin_ids, calendar=settings.calendar,
                                          rules=settings.rules, dialogues_per_year=settings.dialogues_per_year,
                                          timezone=settings.timezone)
+        # Notices claimed but unfinished when the bot last stopped are marked, never resent.
+        await services.notifications.recover_interrupted()
         i18n = I18n(settings.timezone)
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+import httpx
+
 from telegram.error import BadRequest, Forbidden, NetworkError, RetryAfter, TimedOut
 from telegram.ext import Application
 
@@ -12,6 +14,15 @@ from handlers.context import CHANNEL
 from handlers.keyboards import inline
 
 log = logging.getLogger(__name__)
+
+
+def _never_sent(timeout: TimedOut) -> bool:
+    """A connect or pool timeout means the request never left: safe to send again."""
+    return isinstance(timeout.__cause__, (httpx.ConnectTimeout, httpx.PoolTimeout))
+
+
+def _seconds(retry_after) -> float:
+    return retry_after.total_seconds() if hasattr(retry_after, "total_seconds") else float(retry_after)
 
 
 async def deliver_notices(application: Application, *, look_anyway: bool = False) -> int:
@@ -32,13 +43,17 @@ async def deliver_notices(application: Application, *, look_anyway: bool = False
                     actions = []
                 markup = inline([[action] for action in actions]) if actions else None
                 await application.bot.send_message(int(notice.external_id), text, reply_markup=markup)
-            except TimedOut:
-                # The request may have reached Telegram: sending it again could deliver it twice.
-                log.warning("notice %s timed out; not sent again", notice.id)
-                await services.notifications.failed(notice, "timed out: may have been delivered")
             except (RetryAfter, NetworkError) as pause:
-                # Telegram is busy or unreachable: this notice and the rest of the batch go back to the queue.
+                if isinstance(pause, TimedOut) and not _never_sent(pause):
+                    # The request may have reached Telegram: sending it again could deliver it twice.
+                    log.warning("notice %s timed out; not sent again", notice.id)
+                    await services.notifications.failed(notice, "timed out: may have been delivered")
+                    continue
+                # Telegram is busy or unreachable: this notice and the rest of the batch go back to the queue,
+                # and after a 429 the outbox waits as long as Telegram asked.
                 log.warning("notice %s postponed: %s", notice.id, type(pause).__name__)
+                if isinstance(pause, RetryAfter):
+                    services.notifications.pause(_seconds(pause.retry_after))
                 for waiting in notices[index:]:
                     await services.notifications.retry_later(waiting)
                 return delivered

@@ -130,3 +130,7 @@ async def followers(db: aiosqlite.Connection, concern_id: int) -> list[int]:
         )
     ).fetchall()
     return [r[0] for r in rows]
+
+
+async def repoint_duplicates(db: aiosqlite.Connection, from_id: int, to_id: int) -> None:
+    await db.execute("UPDATE concerns SET duplicate_of = ?, updated_at = ? WHERE duplicate_of = ?", (to_id, utc_now(), from_id))

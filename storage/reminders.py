@@ -34,7 +34,8 @@ async def open_with_due_date(db: aiosqlite.Connection, commune_id: str, statuses
         " COALESCE(p.display_name, r.display_name), a.body, COALESCE(a.extended_to, a.due_date), a.extended_to IS NOT NULL"
         " FROM assignments a JOIN concerns c ON c.id = a.concern_id"
         " JOIN people p ON p.id = a.officer_person_id LEFT JOIN residents r ON r.person_id = p.id"
-        f" WHERE c.commune_id = ? AND a.ended_at IS NULL AND a.resolved_at IS NULL AND c.status IN ({marks})"
+        # Status says whether it is open (a reopened concern keeps its old resolved_at).
+        f" WHERE c.commune_id = ? AND a.ended_at IS NULL AND c.status IN ({marks})"
         " AND COALESCE(a.extended_to, a.due_date) IS NOT NULL ORDER BY a.id",
         (commune_id, *sorted(statuses)),
     )).fetchall()

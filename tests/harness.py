@@ -52,6 +52,7 @@ class BotUnderTest:
         services = await Services.create(self.database, self.communes, self.admin_ids,
                                          dialogues_per_year=self.dialogues_per_year)
         self.services = services
+        await services.notifications.recover_interrupted()  # as bot/runner.serve does at every start
         self.application = build_application(
             token=self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
             services=services, i18n=I18n(TZ), rate_limit_per_second=0, application_class=TrackedApplication,

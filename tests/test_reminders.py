@@ -254,3 +254,30 @@ async def test_the_scheduled_job_queues_and_delivers_todays_reminders(bot):
         assert counts(bot) == before | {MINH: before[MINH] + 1}
     else:  # no reminders on a day off
         assert counts(bot) == before
+
+
+async def test_a_reopened_concern_is_reminded_again(bot):
+    """Reopening after a dispute leaves the old resolved_at on the assignment; the reminders still come."""
+    await staff_up(bot)
+    day = a_working_day(bot)
+    due = bot.services.calendar.working_days_after(day, 1)
+    code = await assigned(bot, due, status="in_progress")
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE assignments SET resolved_at = '2026-01-01T00:00:00+00:00', result = 'cũ'")
+    assert await run_for(bot, day) == 1
+    assert bot.fake.bot_texts(MINH)[-1] == reminder(code, due, 1)
+
+
+async def test_an_officer_whose_role_was_withdrawn_is_not_pinged_but_the_office_is(bot):
+    await staff_up(bot)
+    day = a_working_day(bot)
+    due = bot.services.calendar.working_days_before(day, 1)
+    code = await assigned(bot, due)
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE roles SET revoked_at = '2026-01-01T00:00:00+00:00' WHERE role = 'officer'")
+    before = counts(bot)
+    await run_for(bot, day)
+    after = counts(bot)
+    assert after[MINH] == before[MINH]
+    assert after[THU] == before[THU] + 1 and after[MAI] == before[MAI] + 1
+    assert code in bot.fake.bot_texts(THU)[-1]

@@ -592,3 +592,36 @@ async def test_news_for_a_resident_without_a_phone_goes_to_the_official_who_ente
                               f"Kiến nghị {code}: Không được tiếp nhận, có nêu lý do.")
     assert "Nội dung đã được giải quyết năm ngoái." in relayed
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
+
+
+
+async def test_a_follower_reads_the_news_without_the_other_residents_words_or_buttons(bot):
+    from storage import assignments
+
+    await bot.grant(OFFICE, "Chị Hoa", "office")
+    await bot.grant(OFFICER, "Anh Quân", "officer", body="Địa chính - Xây dựng")
+    first = await send_concern(bot, LAN, "Bà Lan", "Đường thôn 2 ngập")
+    middle = await send_concern(bot, CUONG, "Anh Cường", "Đường thôn 2 ngập nước")
+    repeat = await send_concern(bot, BINH, "Ông Bình", "Đường thôn 2 lại ngập")
+    # Bình's concern is merged into Cường's, which is then merged into Lan's: Bình now follows Lan's.
+    for code, into in ((repeat, middle), (middle, first)):
+        await bot.say(OFFICE, f"/concern {code}")
+        await bot.tap(OFFICE, f"cw:mrg:{code}")
+        await bot.say(OFFICE, into)
+    first_id = (await bot.rows("SELECT id FROM concerns WHERE code = ?", first))[0][0]
+    assert await bot.rows("SELECT code FROM concerns WHERE duplicate_of = ? ORDER BY id", first_id) == [(middle,), (repeat,)]
+    officer = await person_id(bot, OFFICER)
+    async with bot.database.transaction() as db:
+        await assignments.assign(db, concern_id=first_id, officer_person_id=officer, body="Địa chính - Xây dựng",
+                                 assigned_by=None, due_date=due_in_a_month().isoformat())
+        await db.execute("UPDATE concerns SET status = 'assigned', conclusion = 'assigned' WHERE id = ?", (first_id,))
+    await bot.say(OFFICER, "/tasks")
+    await bot.tap(OFFICER, f"tk:res:{first}")
+    await bot.say(OFFICER, "Đã khơi thông cống trước nhà bà Lan.")
+    assert "Đã khơi thông cống trước nhà bà Lan." in bot.fake.bot_texts(LAN)[-1]
+    assert bot.buttons(LAN) == [f"vd:ok:{first}", f"vd:no:{first}"]
+    for follower in (BINH, CUONG):
+        told = bot.fake.bot_texts(follower)[-1]
+        assert told.startswith(f"Kiến nghị {first}: Đã giải quyết, có văn bản trả lời.")
+        assert "bà Lan" not in told
+        assert bot.buttons(follower) == []

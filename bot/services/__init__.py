@@ -52,7 +52,6 @@ class Services:
                 await ensure_commune(db, commune.id, commune.name.vi)
         calendar = calendar or WorkingCalendar()
         rules = rules or DeadlineRules()
-        await NotificationService(database).recover_interrupted()
         staff = StaffService(database, communes, admin_ids)
         shared = dict(database=database, communes=communes, staff=staff, calendar=calendar, rules=rules,
                       timezone=timezone or ZoneInfo("Asia/Ho_Chi_Minh"))

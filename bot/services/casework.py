@@ -123,7 +123,7 @@ class MergeIntoFinished(DomainError):
                  "without an answer. Accept or reject this concern on its own instead.")
 
 
-FINISHED_STATUSES = frozenset({"rejected", "out_of_scope", "closed"})
+FINISHED_STATUSES = frozenset({"rejected", "out_of_scope", "closed", "answered"})
 
 
 class CaseworkService(CommuneService):
@@ -215,6 +215,8 @@ class CaseworkService(CommuneService):
             await lifecycle.change(db, concern, "merge", actor_person_id=actor.person_id,
                                    details={"into_code": earlier.code}, duplicate_of=earlier.id)
             await concerns.raise_again(db, earlier.id)
+            # Concerns merged into this one before now follow the earlier one too.
+            await concerns.repoint_duplicates(db, concern.id, earlier.id)
             return await lifecycle.reload(db, concern), await lifecycle.reload(db, earlier)
 
     async def out_of_scope(self, actor: Actor | None, code_text: str) -> Concern:

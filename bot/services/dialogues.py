@@ -713,6 +713,9 @@ class DialogueService(CommuneService):
                                    details={"dialogue": dialogue.id, "conclusion": concern.conclusion,
                                             **({"due_date": item["due_date"]} if item["due_date"] else {})})
                 await outbox.enqueue(db, concern.resident_id, "conclusion_announced", **item)
+                # Residents whose identical concern was merged into this one read the same public conclusion.
+                for follower in await concerns.followers(db, concern.id):
+                    await outbox.enqueue(db, follower, "conclusion_announced", **item)
                 by_hamlet.setdefault(concern.hamlet_id, []).append(item)
             heads = 0
             for head in await staff.holders(db, actor.commune_id, HAMLET_HEAD):

@@ -35,9 +35,10 @@ async def change(
         payload = dict(code=concern.code, action=action, status=status, text=text,
                        **{k: v for k, v in (details or {}).items() if k in NOTICE_DETAILS})
         await outbox.enqueue(db, concern.resident_id, "concern_update", **payload)
-        # Residents whose identical concern was merged into this one were told to follow it.
+        # Residents whose identical concern was merged into this one were told to follow it. They read
+        # what happened, not the words written to the other resident, and get no buttons of theirs.
         for follower in await concerns.followers(db, concern.id):
-            await outbox.enqueue(db, follower, "concern_update", **{**payload, "action": action})
+            await outbox.enqueue(db, follower, "concern_update", **{**payload, "text": None, "follower": True})
     return status
 
 

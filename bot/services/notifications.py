@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from storage import outbox
 from storage.database import Database
 from storage.outbox import Notice
@@ -10,11 +12,15 @@ from storage.outbox import Notice
 class NotificationService:
     def __init__(self, database: Database) -> None:
         self._database = database
+        self._paused_until = 0.0  # monotonic time before which nothing is claimed (Telegram said 429)
+
+    def pause(self, seconds: float) -> None:
+        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
     async def claim(self, channel: str, limit: int = 10, *, look_anyway: bool = False) -> list[Notice]:
         # Most updates queue nothing: skip the database unless a notice was queued since the
         # last look (or the periodic job asks), and look before taking SQLite's write lock.
-        if not (look_anyway or outbox.maybe_pending()):
+        if time.monotonic() < self._paused_until or not (look_anyway or outbox.maybe_pending()):
             return []
         outbox.looked()
         async with self._database.read() as db:

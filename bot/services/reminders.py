@@ -17,7 +17,7 @@ from bot.communes import Communes
 from bot.i18n import Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES
 from bot.notices import Rendered, renders
-from bot.roles import MTTQ, OFFICE
+from bot.roles import MTTQ, OFFICE, OFFICER
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.tasks import DueDate, due_line
 from storage import outbox, reminders, staff
@@ -66,6 +66,11 @@ class ReminderService(CommuneService):
             notices = [(assignment.officer_person_id, OVERDUE, dict(overdue, text=assignment.text, to_officer=True))]
         queued = 0
         async with self._database.transaction() as db:
+            officer_roles = {grant.role for grant in await staff.live_roles(db, assignment.officer_person_id)
+                             if grant.commune_id == assignment.commune_id}
+            if OFFICER not in officer_roles:
+                # The officer's role was withdrawn: the office (told to reassign) hears about it, not them.
+                notices = [n for n in notices if n[0] != assignment.officer_person_id]
             if today > due_day:
                 overseers = {grant.person_id for role in (OFFICE, MTTQ)
                              for grant in await staff.holders(db, assignment.commune_id, role)}
