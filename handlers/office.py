@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
-from types import SimpleNamespace
 
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
@@ -72,20 +71,8 @@ def _menu_label(command: str) -> str:
     return next(c.label for c in OFFICIAL_COMMANDS if c.command == command)
 
 
-def explain(error: DomainError, t: Translator) -> str:
-    """A refusal in the reader's language, with its dates and statuses in words."""
-    params = dict(error.params)
-    for key, value in error.params.items():
-        if isinstance(value, date):
-            params[key] = t.date(value)
-    status_label = STATUS_LABELS.get(params.get("status"))
-    if status_label:
-        params["status"] = t(status_label)
-    return describe(SimpleNamespace(message=error.message, params=params), t)
-
-
 async def _refuse(update: Update, t: Translator, error: DomainError, **kwargs) -> None:
-    await answer(update, explain(error, t), **kwargs)
+    await answer(update, describe(error, t), **kwargs)
 
 
 async def _begin(update: Update, context: BotContext) -> Translator:
@@ -207,20 +194,28 @@ async def accept(update: Update, context: BotContext) -> int:
     return END
 
 
-async def merge_ask(update: Update, context: BotContext) -> int:
-    """🔗 Merge: ask for the earlier concern's code."""
+MERGE_PROMPT = N_("Concern %(code)s: send the code of the earlier concern it repeats (6 digits, for example 482-913).")
+REJECT_PROMPT = N_("Concern %(code)s: write the reason for not accepting it. The reason is sent to the resident.")
+
+
+async def _ask_text_for(update: Update, context: BotContext, action: str, prompt: str, state: int) -> int:
+    """A screening button that needs typed text next: check the action may be taken now, then ask."""
     t = await _begin(update, context)
     code = update.callback_query.data.split(":", 2)[2]
     try:
-        concern = await context.services.casework.check_action(await context.actor(update), code, "merge")
+        concern = await context.services.casework.check_action(await context.actor(update), code, action)
     except DomainError as refusal:
         await _refuse(update, t, refusal)
         return END
     await drop_buttons(update)
     context.user_data["casework"] = {"code": concern.code}
-    await answer(update, t("Concern %(code)s: send the code of the earlier concern it repeats (6 digits, for example 482-913).",
-                           code=concern.code), reply_markup=flow_menu(t))
-    return CW_MERGE_CODE
+    await answer(update, t(prompt, code=concern.code), reply_markup=flow_menu(t))
+    return state
+
+
+async def merge_ask(update: Update, context: BotContext) -> int:
+    """🔗 Merge: ask for the earlier concern's code."""
+    return await _ask_text_for(update, context, "merge", MERGE_PROMPT, CW_MERGE_CODE)
 
 
 async def merge_into(update: Update, context: BotContext) -> int:
@@ -291,18 +286,7 @@ async def keep(update: Update, context: BotContext) -> int:
 
 async def reject_ask(update: Update, context: BotContext) -> int:
     """❌ Reject: ask for the reason the resident will read."""
-    t = await _begin(update, context)
-    code = update.callback_query.data.split(":", 2)[2]
-    try:
-        concern = await context.services.casework.check_action(await context.actor(update), code, "reject")
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return END
-    await drop_buttons(update)
-    context.user_data["casework"] = {"code": concern.code}
-    await answer(update, t("Concern %(code)s: write the reason for not accepting it. The reason is sent to the resident.",
-                           code=concern.code), reply_markup=flow_menu(t))
-    return CW_REJECT_REASON
+    return await _ask_text_for(update, context, "reject", REJECT_PROMPT, CW_REJECT_REASON)
 
 
 async def reject(update: Update, context: BotContext) -> int:

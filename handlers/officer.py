@@ -32,20 +32,8 @@ RETYPE = (TextEmpty, TextTooLong, *INPUT_REFUSALS)
 DATE_REFUSALS = tuple(refusal for refusal in INPUT_REFUSALS if refusal.__name__.startswith("ExtensionDate"))
 
 
-def _describe(refusal: DomainError, t: Translator) -> str:
-    """A refusal in the reader's words: dates written out, a status by its label."""
-    params = {}
-    for name, value in refusal.params.items():
-        if isinstance(value, date):
-            value = t.date(value)
-        elif name == "status" and value in STATUS_LABELS:
-            value = t(STATUS_LABELS[value])
-        params[name] = value
-    return describe(type(refusal)(**params), t)
-
-
 async def _refuse(update: Update, context: BotContext, t: Translator, refusal: DomainError, *, menu: bool = False) -> None:
-    await answer(update, _describe(refusal, t), reply_markup=(await context.main_menu(update, t)) if menu else None)
+    await answer(update, describe(refusal, t), reply_markup=(await context.main_menu(update, t)) if menu else None)
 
 
 def _excerpt(text: str) -> str:

@@ -6,7 +6,7 @@ from babel.lists import format_list
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
-from bot.errors import DomainError
+from bot.errors import DomainError, describe
 from bot.i18n import LOCALES, N_
 from bot.notices import role_name
 from bot.roles import ROLES, Actor
@@ -132,7 +132,7 @@ async def give_name(update: Update, context: BotContext) -> int:
             commune_id=onboarding.get("commune", ""), hamlet_id=onboarding.get("hamlet", ""), display_name=name,
         )
     except DomainError as refusal:
-        await answer(update, t(refusal.message, **refusal.params))
+        await answer(update, describe(refusal, t))
         return ONBOARD_NAME
     context.user_data.pop("onboarding", None)
     commune = context.services.communes.get(resident.commune_id)

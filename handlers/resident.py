@@ -7,7 +7,7 @@ import uuid
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError, NotRegistered
+from bot.errors import DomainError, NotRegistered, describe
 from bot.i18n import Translator
 from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
@@ -23,7 +23,7 @@ MAX_LISTED = 10
 
 
 async def _refuse(update: Update, t: Translator, refusal: DomainError, **kwargs) -> None:
-    await answer(update, t(refusal.message, **refusal.params), **kwargs)
+    await answer(update, describe(refusal, t), **kwargs)
 
 
 async def _resident_or_refuse(update: Update, context: BotContext) -> Resident | None:
