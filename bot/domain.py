@@ -6,7 +6,6 @@ import re
 import secrets
 from datetime import date
 
-from bot.errors import TextEmpty, TextTooLong
 from bot.i18n import N_
 
 MAX_CONCERN_LENGTH = 2000
@@ -72,16 +71,6 @@ def normalize_code(text: str) -> str | None:
     """Accept '482913', '482 913' or '482-913'; None if it is not a code."""
     digits = _CODE_DIGITS.sub("", text or "")
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 6 else None
-
-
-def clean_text(text: str | None, limit: int, *, required: bool = True) -> str:
-    """Trimmed text within the limit, or a refusal saying why."""
-    cleaned = (text or "").strip()
-    if len(cleaned) > limit:
-        raise TextTooLong(length=len(cleaned), limit=limit)
-    if required and not cleaned:
-        raise TextEmpty()
-    return cleaned
 
 
 _TYPED_DAY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\s*$")

@@ -11,7 +11,8 @@ from zoneinfo import ZoneInfo
 from bot.calendar import WorkingCalendar
 from bot.communes import Commune, Communes, Hamlet
 from bot.deadlines import DeadlineRules
-from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, clean_text, new_tracking_code, normalize_code
+from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, new_tracking_code, normalize_code
+from bot.text import clean, clean_text
 from bot.errors import DomainError, PetitionNotInDialogue, TextEmpty, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.lifecycle import TRANSITIONS, next_status
@@ -282,7 +283,7 @@ class CaseworkService(CommuneService):
     @staticmethod
     def check_phone(text: str | None) -> str:
         """A Vietnamese phone number: 9 to 11 digits, optionally after '+', spaces, dots and dashes allowed."""
-        cleaned = (text or "").strip().translate(_PHONE_SEPARATORS)
+        cleaned = clean(text, single_line=True).translate(_PHONE_SEPARATORS)
         digits = cleaned[1:] if cleaned.startswith("+") else cleaned
         if not digits.isascii() or not digits.isdigit() or len(digits) not in PHONE_DIGITS:
             raise PhoneInvalid()

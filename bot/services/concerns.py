@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from bot.communes import Commune, Communes
-from bot.domain import MAX_ATTACHMENTS, MAX_CONCERN_LENGTH, clean_text, new_tracking_code, normalize_code
+from bot.domain import MAX_ATTACHMENTS, MAX_CONCERN_LENGTH, new_tracking_code, normalize_code
+from bot.text import clean_text
 from bot.errors import ConcernNotFound, PetitionNotInDialogue, UnknownChoice
 from storage import audit, concerns
 from storage.database import Database

@@ -12,7 +12,8 @@ from zoneinfo import ZoneInfo
 from bot.calendar import WorkingCalendar
 from bot.communes import Commune, Communes
 from bot.deadlines import DeadlineRules, DialogueDeadlines, dialogue_deadlines, earliest_meeting_date, resolution_due
-from bot.domain import MAX_CONCERN_LENGTH, MAX_POINT_LENGTH, clean_text, parse_day
+from bot.domain import MAX_CONCERN_LENGTH, MAX_POINT_LENGTH, parse_day
+from bot.text import clean_text
 from bot.errors import (
     DateInPast, DateUnreadable, DomainError, RegistrationNotFound, StaleAction, TooLate, UnknownChoice,
 )
@@ -348,11 +349,11 @@ class DialogueService(CommuneService):
 
     @staticmethod
     def check_place(text: str | None) -> str:
-        return " ".join(clean_text(text, MAX_PLACE_LENGTH).split())
+        return clean_text(text, MAX_PLACE_LENGTH, single_line=True)
 
     @staticmethod
     def check_theme(text: str | None) -> str | None:
-        return " ".join(clean_text(text, MAX_THEME_LENGTH, required=False).split()) or None
+        return clean_text(text, MAX_THEME_LENGTH, required=False, single_line=True) or None
 
     async def check_chair(self, actor: Actor | None, person_id: int) -> ChairChoice:
         actor = await self._staff.require(actor, "schedule_dialogue")

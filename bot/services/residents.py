@@ -6,6 +6,7 @@ from bot.communes import Communes
 from bot.domain import MAX_NAME_LENGTH
 from bot.errors import NameInvalid, UnknownChoice
 from bot.i18n import LOCALES
+from bot.text import clean
 from storage import audit, people
 from storage.database import Database
 from storage.records import Resident
@@ -37,7 +38,7 @@ class ResidentService:
 
     @staticmethod
     def clean_name(name: str | None) -> str:
-        cleaned = " ".join((name or "").split())
+        cleaned = clean(name, single_line=True)
         if not 2 <= len(cleaned) <= MAX_NAME_LENGTH:
             raise NameInvalid(limit=MAX_NAME_LENGTH)
         return cleaned

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from bot.domain import MAX_POINT_LENGTH, SPEAKABLE_STATUSES, clean_text, normalize_code
+from bot.domain import MAX_POINT_LENGTH, SPEAKABLE_STATUSES, normalize_code
+from bot.text import clean_text
 from bot.errors import AlreadyRegisteredToSpeak, ConcernNotFound, NotOpenForSpeaking, RegistrationNotFound
 from storage import audit, concerns, speakers
 from storage.database import Database, utc_now

@@ -9,6 +9,7 @@ from bot.communes import Commune, Communes
 from bot.errors import DomainError, InvitationInvalid, NotAllowed, UnknownChoice
 from bot.i18n import N_
 from bot.roles import ADMIN, HAMLET_HEAD, OFFICE, OFFICER, PERMISSIONS, ROLES, Actor
+from bot.text import clean
 from storage import audit, outbox, people, staff
 from storage.database import Database, utc_now
 from storage.records import RoleGrant
@@ -106,12 +107,13 @@ class StaffService:
 
     async def accept(self, channel: str, external_id: str, token: str, *, display_name: str, locale: str) -> RoleGrant:
         """Use an invitation link: the role is granted once, and its creator is told."""
+        display_name = clean(display_name, single_line=True)[:80] or None
         async with self._database.transaction() as db:
             invitation = await staff.usable_invitation(db, token, utc_now())
             if invitation is None:
                 raise InvitationInvalid()
             person = await people.get_person(db, channel, external_id) or await people.upsert_person(db, channel, external_id, locale)
-            await db.execute("UPDATE people SET display_name = ? WHERE id = ?", (display_name[:80], person.id))
+            await db.execute("UPDATE people SET display_name = ? WHERE id = ?", (display_name, person.id))
             if not await staff.use_invitation(db, token, person.id):
                 raise InvitationInvalid()
             grant_id = await staff.grant(db, commune_id=invitation["commune_id"], person_id=person.id, role=invitation["role"],
@@ -120,7 +122,7 @@ class StaffService:
                                subject_type="role", subject_id=grant_id,
                                details={"role": invitation["role"], "via": "invitation", "by": invitation["created_by"]})
             if invitation["created_by"]:
-                await outbox.enqueue(db, invitation["created_by"], "role_accepted", name=display_name[:80],
+                await outbox.enqueue(db, invitation["created_by"], "role_accepted", name=display_name,
                                      role=invitation["role"], body=invitation["body"], hamlet=invitation["hamlet_id"])
             grant = await staff.grant_by_id(db, grant_id)
         assert grant is not None
@@ -193,7 +195,7 @@ class StaffService:
     @staticmethod
     def body_name(text: str | None) -> str:
         """The officer's body as typed, tidied; refused when empty or too long."""
-        body = " ".join((text or "").split())
+        body = clean(text, single_line=True)
         if not 2 <= len(body) <= MAX_BODY_LENGTH:
             raise BodyNameInvalid(limit=MAX_BODY_LENGTH)
         return body
@@ -212,4 +214,4 @@ class StaffService:
     async def remember_name(self, channel: str, external_id: str, display_name: str) -> None:
         """An official granted on the server gets a name for the staff list the first time they write."""
         async with self._database.transaction() as db:
-            await staff.name_if_unknown(db, channel, external_id, display_name[:80])
+            await staff.name_if_unknown(db, channel, external_id, clean(display_name, single_line=True)[:80] or None)

@@ -17,7 +17,8 @@ from zoneinfo import ZoneInfo
 from bot.calendar import WorkingCalendar
 from bot.communes import Communes
 from bot.deadlines import DeadlineRules, extension_limit, resolution_due
-from bot.domain import clean_text, normalize_code, parse_day
+from bot.domain import normalize_code, parse_day
+from bot.text import clean_text
 from bot.errors import ConcernNotFound, DomainError, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status

@@ -1,0 +1,50 @@
+"""Text typed by people, made safe to store and to show: the one place every user text is cleaned.
+
+Invisible characters (zero-width spaces, the byte-order mark), direction overrides (which can make
+a name read backwards to an official) and control characters (NUL) are removed; what is left is
+Unicode NFC, so "ệ" typed in two ways is stored one way. A text that was only such characters is
+empty, and refused like an empty text.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+
+from bot.errors import TextEmpty, TextTooLong
+
+# Control (Cc) and format (Cf) characters are dropped; in a multi-line text, newline and tab stay.
+_REMOVED_CATEGORIES = frozenset({"Cc", "Cf"})
+_KEPT_IN_TEXTS = frozenset("\n\t")
+# Line and paragraph separators (Zl, Zp) read as a newline in a text, a space in a single line.
+_LINE_BREAKS = frozenset("\u2028\u2029\r")
+# Letters and marks that draw nothing (Hangul fillers, the blank Braille pattern, the grapheme joiner):
+# not format characters for Unicode, but a name made of them is as empty as one made of spaces.
+_BLANK_LOOKING = frozenset("\u115f\u1160\u3164\uffa0\u2800\u034f")
+
+
+def clean(text: str | None, *, single_line: bool = False) -> str:
+    """Text as stored: NFC, no control or format characters, trimmed; a single line has its spaces collapsed."""
+    kept = []
+    for char in unicodedata.normalize("NFC", (text or "").replace("\r\n", "\n")):
+        if char in _LINE_BREAKS:
+            kept.append(" " if single_line else "\n")
+        elif char in _KEPT_IN_TEXTS and not single_line:
+            kept.append(char)
+        elif unicodedata.category(char) in _REMOVED_CATEGORIES or char in _BLANK_LOOKING:
+            kept.append(" " if char in _KEPT_IN_TEXTS else "")
+        else:
+            kept.append(char)
+    cleaned = "".join(kept)
+    if single_line:
+        return " ".join(cleaned.split())
+    return cleaned.strip()
+
+
+def clean_text(text: str | None, limit: int, *, required: bool = True, single_line: bool = False) -> str:
+    """Cleaned text within the limit, or a refusal saying why ("empty after cleaning" is empty)."""
+    cleaned = clean(text, single_line=single_line)
+    if len(cleaned) > limit:
+        raise TextTooLong(length=len(cleaned), limit=limit)
+    if required and not cleaned:
+        raise TextEmpty()
+    return cleaned
