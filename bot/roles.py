@@ -45,6 +45,11 @@ PERMISSIONS: dict[str, frozenset[str]] = {
 # officer and the head of the resident's own hamlet are added case by case.
 IDENTITY_ROLES = frozenset({OFFICE, CHAIR, MTTQ})
 
+# Who may read any concern of the commune by its code (need to know, DOMAIN.md): the office screens
+# them, the chair concludes them, the MTTQ supervises everything, the admin runs the deployment.
+# A hamlet head reads their own hamlet's, an officer those assigned to them (now or before).
+READ_ALL_ROLES = frozenset({OFFICE, CHAIR, MTTQ, ADMIN})
+
 
 @dataclass(frozen=True)
 class Actor:
@@ -64,6 +69,14 @@ class Actor:
     @property
     def is_official(self) -> bool:
         return bool(self.roles)
+
+    def reads_concern(self, *, hamlet_id: str, officer_ids: set[int]) -> bool:
+        """May this official read a concern of this hamlet, assigned (now or before) to these officers?"""
+        return (
+            bool(self.roles & READ_ALL_ROLES)
+            or (HAMLET_HEAD in self.roles and self.hamlet_id == hamlet_id)
+            or (OFFICER in self.roles and self.person_id in officer_ids)
+        )
 
     def sees_identity_of(self, *, hamlet_id: str, assigned_officer_id: int | None) -> bool:
         return (

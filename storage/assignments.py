@@ -80,3 +80,10 @@ async def open_in_commune(db: aiosqlite.Connection, commune_id: str) -> list[Ass
         )
     ).fetchall()
     return [Assignment(*r) for r in rows]
+
+
+async def officers_ever(db: aiosqlite.Connection, concern_id: int) -> set[int]:
+    """Every officer the concern is or was assigned to (a past officer still answers for their part)."""
+    rows = await (await db.execute("SELECT DISTINCT officer_person_id FROM assignments WHERE concern_id = ?",
+                                   (concern_id,))).fetchall()
+    return {row[0] for row in rows}

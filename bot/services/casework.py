@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
@@ -17,12 +17,12 @@ from bot.errors import DomainError, PetitionNotInDialogue, TextEmpty, UnknownCho
 from bot.i18n import N_, Translator
 from bot.lifecycle import TRANSITIONS, next_status
 from bot.notices import Rendered, renders
-from bot.roles import OFFICE, Actor
+from bot.roles import OFFICE, READ_ALL_ROLES, Actor
 from bot.services import lifecycle
 from bot.services.residents import ResidentService
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
-from storage import assignments, audit, casework, concerns, outbox, speakers
+from storage import assignments, audit, casework, concerns, lookups, outbox, speakers
 from storage.assignments import Assignment
 from storage.casework import Identity
 from storage.database import Database, utc_now
@@ -33,6 +33,11 @@ MAX_NOTE_LENGTH = 1000
 # after the result was sent (issue 3: "no answer from the resident in 10 working days").
 ANSWER_WAIT_DAYS = 10
 PHONE_DIGITS = range(9, 12)
+# Trying codes one after another is slowed down: after this many codes that found nothing the official
+# may read, within the window, /concern answers no more lookups until the oldest of them is older
+# than the window. Counted in the database, so a restart does not reset it.
+LOOKUP_FAILURE_LIMIT = 5
+LOOKUP_WINDOW = timedelta(minutes=15)
 _PHONE_SEPARATORS = str.maketrans("", "", " .-()")
 
 # Which permission (bot/roles.py PERMISSIONS) each casework action of bot/lifecycle.py needs.
@@ -48,6 +53,17 @@ CASE_ACTIONS = {
 
 class CaseNotFound(DomainError):
     message = N_("There is no concern with the code %(code)s in your commune. Please check the code.")
+
+
+class NotYoursToRead(DomainError):
+    # The same answer whether the code exists or not: a refusal must not tell which codes are in use.
+    message = N_("There is no concern with the code %(code)s among those you may read: a hamlet head reads the "
+                 "concerns of their own hamlet, an officer those assigned to them. Please check the code.")
+
+
+class LookupsPaused(DomainError):
+    message = N_("Too many codes were not found in a short time. To protect residents' concerns, looking up a "
+                 "concern by its code is paused until %(time)s. Please check the codes meanwhile.")
 
 
 class CodeUnreadable(DomainError):
@@ -327,20 +343,56 @@ class CaseworkService(CommuneService):
 
     # --- a concern's file ---------------------------------------------------------------------
 
+    async def _readable(self, db, actor: Actor, code: str) -> Concern:
+        """The concern, if this official needs to know it (bot/roles.py Actor.reads_concern); else refused."""
+        try:
+            concern = await self._concern(db, actor, code)
+        except CaseNotFound:
+            if actor.roles & READ_ALL_ROLES:
+                raise
+            raise NotYoursToRead(code=code) from None
+        if not actor.reads_concern(hamlet_id=concern.hamlet_id, officer_ids=await assignments.officers_ever(db, concern.id)):
+            raise NotYoursToRead(code=code)
+        return concern
+
+    async def _check_lookups_allowed(self, actor: Actor) -> None:
+        """Refused while the official has had too many failed lookups in the window."""
+        now = self._now()
+        async with self._database.read() as db:
+            failures = await lookups.failures_since(db, actor.person_id, (now - LOOKUP_WINDOW).isoformat())
+        if len(failures) >= LOOKUP_FAILURE_LIMIT:
+            # Open again once enough of the failures are older than the window.
+            reopens = datetime.fromisoformat(failures[-LOOKUP_FAILURE_LIMIT]) + LOOKUP_WINDOW
+            raise LookupsPaused(time=reopens.astimezone(self._timezone).strftime("%H:%M"))
+
+    async def _record_failed_lookup(self, actor: Actor) -> None:
+        now = self._now()
+        async with self._database.transaction() as db:
+            await lookups.forget_before(db, (now - LOOKUP_WINDOW).isoformat())
+            await lookups.record_failure(db, actor.person_id, now.replace(microsecond=0).isoformat())
+
     async def case(self, actor: Actor | None, code_text: str) -> CaseFile:
-        """Details, history and the actions the official may take; the resident's identity only for those allowed."""
+        """Details, history and the actions the official may take; the resident's identity only for those allowed.
+
+        Need to know: a hamlet head reads only their hamlet's concerns, an officer only those assigned to them;
+        codes that find nothing readable are counted, and too many in a short time pause the lookups."""
         actor = await self._staff.require(actor, "view_concern")
         code = self._code(code_text)
-        async with self._database.read() as db:
-            concern = await self._concern(db, actor, code)
-            history = await audit.history(db, "concern", concern.id)
-            assignment = await assignments.live_for(db, concern.id)
-            sees = actor.sees_identity_of(hamlet_id=concern.hamlet_id,
-                                          assigned_officer_id=assignment.officer_person_id if assignment else None)
-            identity = await casework.identity(db, concern.resident_id) if sees else None
-            officer_name = await casework.person_name(db, assignment.officer_person_id) if assignment else None
-            duplicate_of_code = await casework.code_of(db, concern.duplicate_of)
-            entered_by_name = await casework.person_name(db, concern.entered_by)
+        await self._check_lookups_allowed(actor)
+        try:
+            async with self._database.read() as db:
+                concern = await self._readable(db, actor, code)
+                history = await audit.history(db, "concern", concern.id)
+                assignment = await assignments.live_for(db, concern.id)
+                sees = actor.sees_identity_of(hamlet_id=concern.hamlet_id,
+                                              assigned_officer_id=assignment.officer_person_id if assignment else None)
+                identity = await casework.identity(db, concern.resident_id) if sees else None
+                officer_name = await casework.person_name(db, assignment.officer_person_id) if assignment else None
+                duplicate_of_code = await casework.code_of(db, concern.duplicate_of)
+                entered_by_name = await casework.person_name(db, concern.entered_by)
+        except (CaseNotFound, NotYoursToRead):
+            await self._record_failed_lookup(actor)
+            raise
         return CaseFile(concern, history, identity, assignment, officer_name, duplicate_of_code, entered_by_name,
                         self.actions_for(actor, concern))
 
