@@ -8,6 +8,7 @@ empty, and refused like an empty text.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 from bot.errors import TextEmpty, TextTooLong
@@ -48,3 +49,32 @@ def clean_text(text: str | None, limit: int, *, required: bool = True, single_li
     if required and not cleaned:
         raise TextEmpty()
     return cleaned
+
+
+# --- phone numbers in free text (erased with the person who typed them) -----------------------------
+
+_SEPARATOR = r"[ .\-]?"
+_PREFIX = rf"(?<![\w+])(?:\(?\+84\)?|84|0){_SEPARATOR}"
+# Vietnamese numbers as people type them: 0912345678, 0912 345 678, 0912.345.678, 0912-345-678,
+# +84 912 345 678, (+84) 912345678, 84912345678, and landlines such as 0263 3822 123
+# (9 or 10 digits after the 0 or the country code 84).
+PHONE_NUMBER = re.compile(rf"{_PREFIX}(?:\d{_SEPARATOR}){{8,9}}\d(?!\w)")
+
+
+def phone_digits(phone: str) -> str | None:
+    """The digits after the trunk 0 or the country code 84, however the number was typed; None if not a number."""
+    digits = re.sub(r"\D", "", phone or "")
+    if digits.startswith("84") and len(digits) >= 11:
+        digits = digits[2:]
+    elif digits.startswith("0"):
+        digits = digits[1:]
+    return digits if len(digits) >= 8 else None
+
+
+def identity_pattern(names: set[str], phones: set[str]) -> re.Pattern | None:
+    """Some people's names as whole words and their phone numbers however typed; None if there are none."""
+    alternatives = [re.escape(name) for name in sorted(names, key=len, reverse=True)]
+    patterns = [rf"(?<!\w)(?:{'|'.join(alternatives)})(?!\w)"] if alternatives else []
+    for digits in sorted(filter(None, map(phone_digits, phones))):
+        patterns.append(_PREFIX + _SEPARATOR.join(digits) + r"(?!\w)")
+    return re.compile("|".join(patterns)) if patterns else None

@@ -51,14 +51,17 @@ async def ask_forget(update: Update, context: BotContext) -> int:
     await answer(
         update,
         t("Erase your identity?\n\n"
-          "Erased: your name, your phone number and the link to your Telegram account. "
-          "Any role you hold as an official is withdrawn.\n"
-          "Kept for the commune's record, without your name: the content of your concerns (%(concerns)d) "
-          "and what was done about them.\n\n"
+          "Erased: your name, your phone number, the link to your Telegram account, the photos, voice notes, "
+          "files and locations you sent (%(attachments)d), and every phone number written in your concerns. "
+          "Any role you hold as an official is withdrawn.\n\n"
+          "Kept, without your name or phone number: the text of your concerns (%(concerns)d), their topic, "
+          "hamlet and status, and the officials' answers. The commune must keep them as the record of the "
+          "dialogue: what residents raised and how it was answered is reported to the higher level and "
+          "supervised by the Fatherland Front.\n\n"
           "Afterwards the bot no longer knows you and sends you no more news about your concerns. "
           "You may start again with /start as a new user. This cannot be undone. "
           "If you want a copy of your data first, tap /mydata.",
-          concerns=summary.concerns),
+          concerns=summary.concerns, attachments=summary.attachments),
         reply_markup=buttons,
     )
     return FORGET_CONFIRM
@@ -81,7 +84,10 @@ async def confirm_forget(update: Update, context: BotContext) -> int:
     await set_chat_commands(update.get_bot(), update.effective_chat.id, t, None)
     await answer(
         update,
-        t("Your identity has been erased: the bot no longer knows who you are. "
+        t("Your identity has been erased: the bot no longer knows who you are. Your name, phone number and the "
+          "photos, voice notes, files and locations you sent are gone; the commune keeps only the text of your "
+          "concerns, without your name or phone number, with their topic, hamlet, status and the officials' "
+          "answers, as the record of the dialogue.\n\n"
           "Thank you for taking part in the commune's dialogue. To use the bot again, tap /start."),
         reply_markup=ReplyKeyboardRemove(),
     )

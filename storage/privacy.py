@@ -133,19 +133,34 @@ async def notices(db: aiosqlite.Connection, person_id: int) -> list[dict]:
 
 # --- forgetting ---------------------------------------------------------------------------------
 
+# Columns that say nothing about who the person is; every other column of their `people` and
+# `residents` rows is identity (name, phone, and whatever a later migration adds) and is erased.
+KEPT_PERSON_COLUMNS = frozenset({"id", "channel", "external_id", "locale", "created_at", "forgotten_at"})
+KEPT_RESIDENT_COLUMNS = frozenset({"person_id", "commune_id", "hamlet_id", "registered_at"})
 
-def _name_pattern(names: set[str]) -> re.Pattern | None:
-    """The names as whole words (a short name must not eat into other words)."""
-    names = {n for n in names if n and n != NAME_PLACEHOLDER}
-    if not names:
-        return None
-    alternatives = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
+
+async def identity_values(db: aiosqlite.Connection, person_id: int) -> tuple[set[str], set[str]]:
+    """The person's names and phone numbers as stored (in any column whose name says "name" or "phone")."""
+    names: set[str] = set()
+    phones: set[str] = set()
+    for table, key in (("people", "id"), ("residents", "person_id")):
+        row = await (await db.execute(f"SELECT * FROM {table} WHERE {key} = ?", (person_id,))).fetchone()
+        if row is None:
+            continue
+        for column in row.keys():
+            value = row[column]
+            if not isinstance(value, str) or not value or value == NAME_PLACEHOLDER:
+                continue
+            if "phone" in column:
+                phones.add(value)
+            elif column.endswith("name"):
+                names.add(value)
+    return names, phones
 
 
 async def _scrub(db: aiosqlite.Connection, table: str, columns: tuple[str, ...], where: str, params: tuple,
                  pattern: re.Pattern) -> None:
-    """Replace the names in some text columns of some rows, in Python (SQLite has no regular expressions)."""
+    """Replace what the pattern finds in some text columns of some rows, in Python (SQLite has no regular expressions)."""
     rows = await (await db.execute(f"SELECT rowid, {', '.join(columns)} FROM {table} WHERE {where}", params)).fetchall()
     for row in rows:
         changed = {column: pattern.sub(NAME_PLACEHOLDER, row[i + 1]) for i, column in enumerate(columns)
@@ -167,41 +182,66 @@ async def _scrub_json_values(db: aiosqlite.Connection, table: str, column: str, 
         )
 
 
-async def forget(db: aiosqlite.Connection, person_id: int) -> dict:
+async def _erase_columns(db: aiosqlite.Connection, table: str, key: str, person_id: int, kept: frozenset[str],
+                         set_too: dict[str, object]) -> None:
+    """Every column of the person's row not in `kept`: NULL where allowed, else its default, else the placeholder."""
+    values = dict(set_too)
+    defaults: dict[str, str] = {}
+    for _, column, _, not_null, default, _ in await (await db.execute(f"PRAGMA table_info({table})")).fetchall():
+        if column in kept or column in values:
+            continue
+        if not not_null:
+            values[column] = None
+        elif default is not None:
+            defaults[column] = default  # an SQL expression, as the schema wrote it
+        else:
+            values[column] = NAME_PLACEHOLDER
+    sets = [f"{column} = ?" for column in values] + [f"{column} = {default}" for column, default in defaults.items()]
+    if sets:
+        await db.execute(f"UPDATE {table} SET {', '.join(sets)} WHERE {key} = ?", (*values.values(), person_id))
+
+
+async def forget(db: aiosqlite.Connection, person_id: int, *, identity: re.Pattern | None, any_phone: re.Pattern) -> dict:
     """Erase a person's identity inside the caller's transaction; the concerns' content stays, nameless.
 
-    Returns counts for the audit row (never personal data)."""
+    `identity` finds the person's names and own phone numbers anywhere in the records of their concerns
+    (an official's answer may quote them); `any_phone` finds every phone number in what the person wrote
+    and in the notices about their concerns. Returns counts for the audit row (never personal data)."""
     now = utc_now()
-    row = await (await db.execute("SELECT display_name FROM people WHERE id = ?", (person_id,))).fetchone()
-    names = {row[0]} if row and row[0] else set()
-    row = await (await db.execute("SELECT display_name FROM residents WHERE person_id = ?", (person_id,))).fetchone()
-    if row and row[0]:
-        names.add(row[0])
+    mine = "resident_id = ?"
+    my_concerns = "concern_id IN (SELECT id FROM concerns WHERE resident_id = ?)"
+    codes = [row[0] for row in await (await db.execute("SELECT code FROM concerns WHERE resident_id = ?", (person_id,))).fetchall()]
+    about_my_concerns = (f"json_extract(payload, '$.code') IN ({', '.join('?' for _ in codes)})" if codes else "0")
+    names, _ = await identity_values(db, person_id)
 
-    pattern = _name_pattern(names)
-    if pattern is not None:
-        # Their own records may carry their name in free text (a resident signing a concern).
-        mine = "resident_id = ?"
-        await _scrub(db, "concerns", ("body", "conclusion_text", "screening_note"), mine, (person_id,), pattern)
-        await _scrub(db, "speaker_registrations", ("point", "decline_reason"), mine, (person_id,), pattern)
-        await _scrub(db, "assignments", ("result", "extension_reason"),
-                     "concern_id IN (SELECT id FROM concerns WHERE resident_id = ?)", (person_id,), pattern)
+    # Photos, voice notes, documents and locations sent with the concerns: the rows and their file ids.
+    attachments = await db.execute(f"DELETE FROM concern_attachments WHERE {my_concerns}", (person_id,))
+
+    # What the person wrote themselves: no phone number stays, theirs or anyone's.
+    await _scrub(db, "concerns", ("body",), mine, (person_id,), any_phone)
+    await _scrub(db, "speaker_registrations", ("point",), mine, (person_id,), any_phone)
+    await _scrub(db, "audit_log", ("details",), "actor_person_id = ?", (person_id,), any_phone)
+    await _scrub(db, "outbox", ("payload",), f"person_id = ? OR {about_my_concerns}", (person_id, *codes), any_phone)
+
+    if identity is not None:
+        # Their own records may carry their name or number in free text (a resident signing a concern).
+        await _scrub(db, "concerns", ("body", "conclusion_text", "screening_note"), mine, (person_id,), identity)
+        await _scrub(db, "speaker_registrations", ("point", "decline_reason"), mine, (person_id,), identity)
+        await _scrub(db, "assignments", ("result", "extension_reason"), my_concerns, (person_id,), identity)
         await _scrub(db, "audit_log", ("details",),
                      "(subject_type = 'concern' AND subject_id IN (SELECT id FROM concerns WHERE resident_id = ?))"
                      " OR (subject_type = 'person' AND subject_id = ?) OR actor_person_id = ?",
-                     (person_id, person_id, person_id), pattern)
-        await _scrub(db, "outbox", ("payload",), "person_id = ?", (person_id,), pattern)
+                     (person_id, person_id, person_id), identity)
+        await _scrub(db, "outbox", ("payload",), f"person_id = ? OR {about_my_concerns}", (person_id, *codes), identity)
         # Other people's notices and records may name them as a value (a role accepted, a list of speakers).
         await _scrub_json_values(db, "outbox", "payload", names)
         await _scrub_json_values(db, "audit_log", "details", names)
 
-    await db.execute("UPDATE residents SET display_name = ?, phone = NULL WHERE person_id = ?", (NAME_PLACEHOLDER, person_id))
-    await db.execute(
-        "UPDATE people SET external_id = 'forgotten:' || id, display_name = NULL, forgotten_at = ? WHERE id = ?",
-        (now, person_id),
-    )
+    await _erase_columns(db, "residents", "person_id", person_id, KEPT_RESIDENT_COLUMNS, {"display_name": NAME_PLACEHOLDER})
+    await _erase_columns(db, "people", "id", person_id, KEPT_PERSON_COLUMNS,
+                         {"external_id": f"forgotten:{person_id}", "forgotten_at": now})
     revoked = await db.execute(
         "UPDATE roles SET revoked_at = ?, revoked_by = ? WHERE person_id = ? AND revoked_at IS NULL", (now, person_id, person_id)
     )
     kept = await (await db.execute("SELECT COUNT(*) FROM concerns WHERE resident_id = ?", (person_id,))).fetchone()
-    return {"roles_revoked": revoked.rowcount, "concerns_kept": kept[0]}
+    return {"roles_revoked": revoked.rowcount, "concerns_kept": kept[0], "attachments_erased": attachments.rowcount}

@@ -21,6 +21,7 @@ from bot.notices import role_name
 from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
+from bot.text import PHONE_NUMBER, identity_pattern
 from storage import audit, privacy
 from storage.database import Database, utc_now
 
@@ -59,6 +60,7 @@ class PersonalData:
 class ForgetSummary:
     concerns: int
     roles: int
+    attachments: int = 0
 
 
 class PrivacyService(CommuneService):
@@ -95,10 +97,13 @@ class PrivacyService(CommuneService):
     async def forget_summary(self, channel: str, external_id: str) -> ForgetSummary:
         """What /forget would keep (the concerns) and withdraw (the roles), before the person confirms."""
         data = await self.my_data(channel, external_id)
-        return ForgetSummary(concerns=len(data.concerns), roles=sum(1 for r in data.roles if r["revoked_at"] is None))
+        return ForgetSummary(concerns=len(data.concerns), roles=sum(1 for r in data.roles if r["revoked_at"] is None),
+                             attachments=sum(len(c["attachments"]) for c in data.concerns))
 
     async def forget(self, channel: str, external_id: str) -> ForgetSummary:
-        """Erase the person's identity (name, phone, chat id, roles); their concerns stay, nameless.
+        """Erase the person's identity (name, phone, chat id, roles) and the photos, voice notes, documents and
+        locations they sent; phone numbers are scrubbed from what they wrote. Kept, for the commune's record of
+        the dialogue: each concern's text (nameless), topic, hamlet and status, and the officials' answers.
 
         The same chat identity coming back later is a new person."""
         async with self._database.transaction() as db:
@@ -106,10 +111,12 @@ class PrivacyService(CommuneService):
             if person is None:
                 raise NothingStored()
             resident = await privacy.resident(db, person["id"])
-            counts = await privacy.forget(db, person["id"])
+            names, phones = await privacy.identity_values(db, person["id"])
+            counts = await privacy.forget(db, person["id"], identity=identity_pattern(names, phones), any_phone=PHONE_NUMBER)
             await audit.record(db, commune_id=resident["commune_id"] if resident else None, actor_person_id=person["id"],
                                action="person.forgotten", subject_type="person", subject_id=person["id"], details=counts)
-        return ForgetSummary(concerns=counts["concerns_kept"], roles=counts["roles_revoked"])
+        return ForgetSummary(concerns=counts["concerns_kept"], roles=counts["roles_revoked"],
+                             attachments=counts["attachments_erased"])
 
     # --- the document ---------------------------------------------------------------------------
 
