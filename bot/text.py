@@ -78,3 +78,26 @@ def identity_pattern(names: set[str], phones: set[str]) -> re.Pattern | None:
     for digits in sorted(filter(None, map(phone_digits, phones))):
         patterns.append(_PREFIX + _SEPARATOR.join(digits) + r"(?!\w)")
     return re.compile("|".join(patterns)) if patterns else None
+
+
+# --- long texts in one channel's messages -----------------------------------------------------------
+
+def split_message(lines: list[str], limit: int) -> list[str]:
+    """Lines joined into messages of at most `limit` characters, split between lines; a longer line is cut."""
+    messages: list[str] = []
+    current = ""
+    for line in lines:
+        while len(line) > limit:
+            if current:
+                messages.append(current)
+                current = ""
+            messages.append(line[:limit])
+            line = line[limit:]
+        if current and len(current) + 1 + len(line) > limit:
+            messages.append(current)
+            current = line
+        else:
+            current = f"{current}\n{line}" if current else line
+    if current.strip():
+        messages.append(current)
+    return messages

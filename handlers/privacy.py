@@ -1,4 +1,4 @@
-"""A person's own data: /mydata sends everything stored about them as a file; /forget erases their identity."""
+"""A person's own data: /mydata shows a summary in the chat and sends everything as a file; /forget erases their identity."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ from telegram import InputFile, ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError, describe
+from bot.text import split_message
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
 from handlers.flows import Flow, Menus, NEW_MESSAGES
 from handlers.keyboards import inline
@@ -18,21 +19,24 @@ from handlers.states import END
 FORGET_CONFIRM = 400
 
 DATA_FILE_NAME = "doithoai-my-data.json"
+MAX_MESSAGE = 4096  # Telegram's limit for one message
 
 
 async def my_data(update: Update, context: BotContext) -> None:
-    """/mydata: everything stored about the user, as a JSON file."""
+    """/mydata: a summary to read on the phone, then everything stored about the user as a JSON file."""
     t = await context.translator(update)
     try:
         data = await context.services.privacy.my_data(CHANNEL, str(update.effective_user.id))
     except DomainError as refusal:
         await answer(update, describe(refusal, t))
         return
+    for part in split_message(context.services.privacy.summary(data, t), MAX_MESSAGE):
+        await answer(update, part)
     document = context.services.privacy.document(data, t)
     content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
     await update.get_bot().send_document(
         update.effective_chat.id, InputFile(content, filename=DATA_FILE_NAME, attach=True),
-        caption=t("Everything this bot stores about you, in one file. Please keep it private."),
+        caption=t("The same with every detail, in one file (it opens on a computer). Please keep it private."),
     )
 
 

@@ -13,6 +13,11 @@ LAN, MINH, NGOC, HOA, KHOA, STRANGER = 1001, 1002, 777001234, 2003, 2002, 4242
 CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
 
 
+def vi_short_date(bot, utc_iso: str) -> str:
+    t = bot.application.bot_data["i18n"].for_locale("vi")
+    return t.short_date(t.local_date(utc_iso))
+
+
 async def submit(bot, user_id: int, text: str, topic: str = "land") -> str:
     confirmation = await bot.submit_concern(user_id, text, topic)
     return CODE.search(confirmation[0]).group(1)
@@ -87,7 +92,25 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
 
     replies = await bot.say(LAN, "/mydata")
 
-    assert replies == ["Toàn bộ thông tin hệ thống lưu về ông/bà, trong một tệp. Xin giữ kín tệp này."]
+    # First what a resident can read on a phone, then the file with every detail.
+    submitted = (await bot.rows("SELECT submitted_at FROM concerns WHERE code = ?", code))[0][0]
+    sent_on = vi_short_date(bot, submitted)
+    assert replies == [
+        "📄 Thông tin hệ thống lưu về ông/bà\n\n"
+        "Họ tên: Nguyễn Thị Lan\n"
+        "Thôn: Thôn 2, Xã Bảo Lâm\n"
+        "Điện thoại: 0912345678\n"
+        "Ngôn ngữ: Tiếng Việt\n"
+        "Vai trò: không có (người dân)\n\n"
+        "Kiến nghị của ông/bà: 1\n"
+        f"• {code}, Môi trường: Đang giải quyết (gửi ngày {sent_on})\n\n"
+        "Đăng ký phát biểu của ông/bà: 1\n"
+        f"• kiến nghị {code}: đang chờ văn phòng xem xét\n\n"
+        "Toàn bộ chi tiết (diễn biến từng kiến nghị, các câu trả lời, các thông báo đã gửi ông/bà) có trong tệp dưới đây. "
+        "Muốn xóa thông tin cá nhân, xin bấm /forget.",
+        "Toàn bộ thông tin, đầy đủ chi tiết, trong một tệp (mở bằng máy tính). Xin giữ kín tệp này.",
+    ]
+    assert "Trần Văn Minh" not in replies[0] and other_code not in replies[0] and "Chị Hoa" not in replies[0]
     call, data = await received_document(bot)
     assert call["document"]["file_name"] == "doithoai-my-data.json"
     assert call["document"]["mime_type"] == "application/json"
@@ -130,7 +153,11 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
 async def test_an_official_sees_their_roles_in_their_data_in_english(bot):
     await bot.register(MINH, "Minh", language="en")
     await bot.services.staff.grant_on_server("telegram", str(MINH), commune_id="bao-lam", role="hamlet_head", hamlet_id="thon-3")
-    assert await bot.say(MINH, "/mydata") == ["Everything this bot stores about you, in one file. Please keep it private."]
+    summary, caption = await bot.say(MINH, "/mydata")
+    assert summary.splitlines()[:6] == ["📄 What this bot stores about you", "", "Name: Minh", "Hamlet: Hamlet 2, Bảo Lâm commune",
+                                        "Phone: not given", "Language: English"]
+    assert "Roles: Head of Hamlet 3" in summary and "Your concerns: 0" in summary
+    assert caption == "The same with every detail, in one file (it opens on a computer). Please keep it private."
     _, data = await received_document(bot)
     assert data["about"].startswith("Everything the commune dialogue bot stores about you.")
     assert [(r["role"], r["role_name"], r["revoked_at"]) for r in data["roles"]] == [("hamlet_head", "Head of Hamlet 3", None)]
@@ -143,6 +170,31 @@ async def test_someone_the_bot_never_met_is_told_nothing_is_stored(bot):
         "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin bấm /start để bắt đầu."]
     assert bot.fake.calls_of("sendDocument") == []
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+
+
+async def test_a_long_summary_is_split_under_telegrams_limit_and_the_file_still_follows(bot):
+    await bot.register(LAN, "Nguyễn Thị Lan")
+    lan = await person_id(bot, LAN)
+    codes = [f"{100 + n}-{n:03d}" for n in range(150)]
+    async with bot.database.transaction() as db:
+        for n, code in enumerate(codes):
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at) VALUES ('bao-lam', ?, ?, 'thon-2', 'compensation', 'Đền bù', 'submitted', ?,"
+                " '2026-11-02T03:00:00+00:00', '2026-11-02T03:00:00+00:00')", (code, lan, f"k{n}"))
+
+    replies = await bot.say(LAN, "/mydata")
+
+    *summary, caption = replies
+    assert len(summary) >= 3
+    assert all(len(part) <= 4096 for part in summary)
+    text = "\n".join(summary)
+    assert "Kiến nghị của ông/bà: 150" in text
+    found = [line.split(",")[0][2:] for line in text.splitlines() if line.startswith("• ")]
+    assert found == codes
+    assert caption.startswith("Toàn bộ thông tin, đầy đủ chi tiết, trong một tệp")
+    _, data = await received_document(bot)
+    assert len(data["concerns"]) == 150
 
 
 # --- /forget --------------------------------------------------------------------------------

@@ -75,3 +75,13 @@ async def test_a_dialogue_place_of_invisible_characters_is_refused_and_an_overri
     with pytest.raises(TextEmpty):
         bot.services.dialogues.check_place(ZERO_WIDTH)
     assert bot.services.dialogues.check_place(f"Hội trường{RIGHT_TO_LEFT_OVERRIDE} xã") == "Hội trường xã"
+
+
+def test_lines_are_split_into_messages_under_the_limit_between_lines():
+    from bot.text import split_message
+
+    lines = [f"dòng {n:02d} " + "x" * 10 for n in range(10)]  # 18 characters each
+    parts = split_message(lines, 40)
+    assert parts == ["\n".join(lines[i:i + 2]) for i in range(0, 10, 2)]
+    assert split_message(["a" * 95], 40) == ["a" * 40, "a" * 40, "a" * 15]
+    assert split_message([], 40) == []

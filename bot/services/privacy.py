@@ -37,6 +37,18 @@ ACCOUNT_LABELS = {
 }
 
 
+# A language by its own name: the reader recognises it whatever language the bot speaks to them.
+LANGUAGE_NAMES = {"vi": "Tiếng Việt", "en": "English"}
+
+# A registration to speak, in the words of the summary.
+REGISTRATION_LABELS = {
+    "pending": N_("waiting for the office's review"),
+    "approved": N_("approved"),
+    "declined": N_("declined"),
+    "withdrawn": N_("withdrawn by you"),
+}
+
+
 class NothingStored(DomainError):
     message = N_("I have nothing stored about you: you have not used this bot before. Tap /start to begin.")
 
@@ -117,6 +129,48 @@ class PrivacyService(CommuneService):
                                action="person.forgotten", subject_type="person", subject_id=person["id"], details=counts)
         return ForgetSummary(concerns=counts["concerns_kept"], roles=counts["roles_revoked"],
                              attachments=counts["attachments_erased"])
+
+    # --- the summary a person reads in the chat ----------------------------------------------------
+
+    def summary(self, data: PersonalData, t: Translator) -> list[str]:
+        """The main points of the export, as lines to read on a phone (the file has every detail)."""
+        person, resident = data.person, data.resident
+        lines = [t("📄 What this bot stores about you"), ""]
+        name = (resident or {}).get("display_name") or person["display_name"]
+        lines.append(t("Name: %(name)s", name=name) if name else t("Name: not given"))
+        if resident:
+            lines.append(t("Hamlet: %(hamlet)s", hamlet=t("%(hamlet)s, %(commune)s",
+                                                          hamlet=self._hamlet_name(resident["commune_id"], resident["hamlet_id"], t),
+                                                          commune=self._commune_name(resident["commune_id"], t))))
+            lines.append(t("Phone: %(phone)s", phone=resident["phone"]) if resident.get("phone") else t("Phone: not given"))
+        lines.append(t("Language: %(language)s", language=LANGUAGE_NAMES.get(person["locale"], person["locale"])))
+        live_roles = [self._role(grant, t)["role_name"] for grant in data.roles if grant["revoked_at"] is None]
+        lines.append(t("Roles: %(roles)s", roles=", ".join(live_roles)) if live_roles else t("Roles: none (resident)"))
+
+        lines += ["", t("Your concerns: %(count)d", count=len(data.concerns))]
+        for concern in data.concerns:
+            status = STATUS_LABELS.get(concern["status"])
+            lines.append(t("• %(code)s, %(topic)s: %(status)s (sent on %(date)s)", code=concern["code"],
+                           topic=self._topic_name(concern, t), status=t(status) if status else concern["status"],
+                           date=t.short_date(t.local_date(concern["submitted_at"]))))
+        if data.speaker_registrations:
+            lines += ["", t("Your registrations to speak: %(count)d", count=len(data.speaker_registrations))]
+            for registration in data.speaker_registrations:
+                state = "withdrawn" if registration["status"] == "withdrawn" else registration["review"]
+                label = REGISTRATION_LABELS.get(state)
+                words = t("• concern %(code)s: %(state)s", code=registration["concern_code"],
+                          state=t(label) if label else state)
+                if registration["meeting_at"] and registration["status"] != "withdrawn":
+                    words += " " + t("(dialogue on %(date)s)", date=t.short_date(t.local_date(registration["meeting_at"])))
+                lines.append(words)
+        lines += ["", t("Every detail (each concern's history, the answers, the notices sent to you) is in the file below. "
+                        "To erase your identity, tap /forget.")]
+        return lines
+
+    def _topic_name(self, concern: dict, t: Translator) -> str:
+        commune = self._communes.get(concern["commune_id"])
+        category = commune.category(concern["category"]) if commune else None
+        return category.name(t.locale) if category else concern["category"]
 
     # --- the document ---------------------------------------------------------------------------
 
