@@ -182,6 +182,17 @@ async def _scrub_json_values(db: aiosqlite.Connection, table: str, column: str, 
         )
 
 
+async def _drop_identity_keys(db: aiosqlite.Connection, person_id: int) -> None:
+    """Changes to the person themselves may record an earlier name or phone (a name corrected later): dropped."""
+    rows = await (await db.execute(
+        "SELECT id, details FROM audit_log WHERE subject_type = 'person' AND subject_id = ?", (person_id,))).fetchall()
+    for row_id, details in rows:
+        values = json.loads(details)
+        kept = {key: value for key, value in values.items() if "name" not in key and "phone" not in key}
+        if kept != values:
+            await db.execute("UPDATE audit_log SET details = ? WHERE id = ?", (json.dumps(kept, ensure_ascii=False), row_id))
+
+
 async def _erase_columns(db: aiosqlite.Connection, table: str, key: str, person_id: int, kept: frozenset[str],
                          set_too: dict[str, object]) -> None:
     """Every column of the person's row not in `kept`: NULL where allowed, else its default, else the placeholder."""
@@ -237,6 +248,8 @@ async def forget(db: aiosqlite.Connection, person_id: int, *, identity: re.Patte
         await _scrub_json_values(db, "outbox", "payload", names)
         await _scrub_json_values(db, "audit_log", "details", names)
 
+    await _drop_identity_keys(db, person_id)
+    await _scrub(db, "audit_log", ("details",), "subject_type = 'person' AND subject_id = ?", (person_id,), any_phone)
     await _erase_columns(db, "residents", "person_id", person_id, KEPT_RESIDENT_COLUMNS, {"display_name": NAME_PLACEHOLDER})
     await _erase_columns(db, "people", "id", person_id, KEPT_PERSON_COLUMNS,
                          {"external_id": f"forgotten:{person_id}", "forgotten_at": now})

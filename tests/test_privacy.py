@@ -368,6 +368,12 @@ async def test_forget_erases_every_identity_column_a_later_migration_adds(bot):
         await db.execute("UPDATE residents SET mobile_phone = '+84 912 000 111', birth_year = 1961 WHERE person_id = ?", (lan,))
         await db.execute("UPDATE people SET username = 'lan_nguyen' WHERE id = ?", (lan,))
     code = await submit(bot, LAN, "Tôi ở gần cầu, số 0912.000.111, xin sửa cầu")
+    async with bot.database.transaction() as db:
+        # A change of name or number recorded on her account (as a profile edit would record it).
+        await db.execute("INSERT INTO audit_log (at, actor_person_id, action, subject_type, subject_id, details)"
+                         " VALUES ('2026-11-30T01:00:00+00:00', ?, 'resident.changed', 'person', ?,"
+                         " '{\"old_name\": \"Nguyễn T. Lan\", \"phone\": \"0912000111\", \"hamlet\": \"thon-2\","
+                         " \"note\": \"số cũ 0912 000 111\"}')", (lan, lan))
     await bot.say(LAN, "/forget")
     await bot.tap(LAN, "pv:forget:yes")
     assert await bot.rows("SELECT mobile_phone, birth_year, hamlet_id FROM residents WHERE person_id = ?", lan) == [
@@ -375,3 +381,6 @@ async def test_forget_erases_every_identity_column_a_later_migration_adds(bot):
     assert await bot.rows("SELECT username, locale FROM people WHERE id = ?", lan) == [(None, "vi")]
     assert await bot.rows("SELECT body FROM concerns WHERE code = ?", code) == [("Tôi ở gần cầu, số —, xin sửa cầu",)]
     assert await text_columns_containing(bot, "lan_nguyen") == []
+    assert await text_columns_containing(bot, "Nguyễn T. Lan") == []
+    assert await bot.rows("SELECT details FROM audit_log WHERE action = 'resident.changed'") == [
+        ('{"hamlet": "thon-2", "note": "số cũ —"}',)]
