@@ -47,7 +47,7 @@ async def start(update: Update, context: BotContext) -> int:
     context.user_data["onboarding"] = {}
     # Before a choice the greeting is shown in both languages, Vietnamese first.
     greeting = "\n\n".join(context.i18n.for_locale(locale)(GREETING) for locale in LOCALES)
-    await answer(update, greeting, reply_markup=language_choice("ob:lang"))
+    await ask(update, context, greeting, language_choice("ob:lang"))
     return ONBOARD_LANGUAGE
 
 
@@ -100,7 +100,7 @@ async def choose_language(update: Update, context: BotContext) -> int:
 
 async def _ask_consent(update: Update, context: BotContext) -> int:
     t = await context.translator(update)
-    await answer(update, t(PRIVACY_NOTICE), reply_markup=inline([
+    await ask(update, context, t(PRIVACY_NOTICE), inline([
         [(t("✅ I agree"), "ob:consent:yes")], [(t("❌ I do not agree"), "ob:consent:no")]]))
     return ONBOARD_CONSENT
 
@@ -122,7 +122,7 @@ async def give_consent(update: Update, context: BotContext) -> int:
         onboarding["commune"] = single.id
         return await _ask_hamlet(update, context)
     communes = [(c.name(t.locale), f"ob:commune:{c.id}") for c in context.services.communes.items]
-    await answer(update, t("Which commune do you live in?"), reply_markup=choices(communes))
+    await ask(update, context, t("Which commune do you live in?"), choices(communes))
     return ONBOARD_COMMUNE
 
 
@@ -143,8 +143,8 @@ async def _ask_hamlet(update: Update, context: BotContext) -> int:
     t = await context.translator(update)
     commune = context.services.communes.get(context.user_data["onboarding"].get("commune"))
     hamlets = [(h.name(t.locale), f"ob:hamlet:{h.id}") for h in commune.hamlets]
-    await answer(update, t("Which hamlet (thôn) of %(commune)s do you live in?", commune=commune.name(t.locale)),
-                 reply_markup=choices(hamlets, per_row=2))
+    await ask(update, context, t("Which hamlet (thôn) of %(commune)s do you live in?", commune=commune.name(t.locale)),
+              choices(hamlets, per_row=2))
     return ONBOARD_HAMLET
 
 

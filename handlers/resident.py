@@ -313,7 +313,7 @@ async def speak_pick(update: Update, context: BotContext) -> int:
     commune = context.services.concerns.commune_of(resident)
     buttons = choices([(f"{c.code} · {category_name(commune, c.category, t)}", f"sp:pick:{c.code}")
                        for c in overview.eligible[:MAX_LISTED]])
-    await answer(update, t("Which concern do you want to speak about?"), reply_markup=buttons)
+    await ask(update, context, t("Which concern do you want to speak about?"), buttons)
     return SPEAK_PICK
 
 
@@ -351,8 +351,9 @@ async def speak_point(update: Update, context: BotContext) -> int:
         await _refuse(update, t, refusal)
         return SPEAK_POINT
     buttons = inline([[(t("✅ Register"), "sp:ok")], [(t("❌ Do not register"), "sp:no")]])
-    await answer(update, t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
-                           code=pending["code"], point=pending["point"]), reply_markup=buttons)
+    await retire_buttons(context)  # a point typed again: only the newest question can be answered
+    await ask(update, context, t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
+                                 code=pending["code"], point=pending["point"]), buttons)
     return SPEAK_CONFIRM
 
 

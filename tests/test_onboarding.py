@@ -160,6 +160,9 @@ async def test_typing_instead_of_tapping_a_hamlet_is_answered(bot):
     assert await bot.say(LAN, "đồng ý") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
     await bot.tap(LAN, "ob:consent:yes")
     assert await bot.say(LAN, "thôn 2") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin bấm /start."]
+    assert bot.buttons_on(LAN, hamlets) == []  # the step left is not left looking live
 
 
 async def test_a_resident_changes_name_hamlet_and_phone_with_profile(bot):
