@@ -7,7 +7,7 @@ from babel.lists import format_list
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError, describe
+from bot.errors import DomainError, NotRegistered, describe
 from bot.i18n import LOCALES, N_
 from bot.notices import role_name
 from bot.roles import ROLES, Actor
@@ -18,6 +18,7 @@ from handlers.menus import set_chat_commands
 from handlers.states import (
     END, ONBOARD_COMMUNE, ONBOARD_CONSENT, ONBOARD_HAMLET, ONBOARD_LANGUAGE, ONBOARD_NAME, ONBOARD_NAME_CHECK, ONBOARD_PHONE,
 )
+from storage.records import Resident
 
 GREETING = N_("Hello! This is the channel for the direct dialogue between the commune's leaders and its residents. Please choose a language.")
 PRIVACY_NOTICE = N_(
@@ -72,6 +73,19 @@ async def offer_resident_registration(update: Update, context: BotContext) -> No
     await ask(update, context, t("Do you also live in the commune? To send your own concerns or register to speak, "
                                  "register as a resident too."),
               inline([[(t("🏠 Register as a resident"), "ob:resident")]]))
+
+
+async def resident_or_refuse(update: Update, context: BotContext) -> Resident | None:
+    """The user as a resident; if not registered, told how to become one (an official, who would only get
+    their own menu back from /start, is offered the registration itself) and None."""
+    resident = await context.resident(update)
+    if resident is None:
+        actor = await context.actor(update)
+        if actor is not None and actor.is_official:
+            await offer_resident_registration(update, context)
+        else:
+            await answer(update, describe(NotRegistered(), await context.translator(update)))
+    return resident
 
 
 async def register_official_as_resident(update: Update, context: BotContext) -> int:

@@ -5,24 +5,12 @@ from __future__ import annotations
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError, NotRegistered, describe
+from bot.errors import DomainError, describe
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import PHONE_SHARE, PHONE_SKIP, choices, flow_menu, inline, phone_keyboard
-from handlers.onboarding import offer_resident_registration
+from handlers.onboarding import resident_or_refuse
 from handlers.states import END, PROFILE_NAME, PROFILE_PHONE
-from storage.records import Resident
-
-
-async def _resident_or_refuse(update: Update, context: BotContext) -> Resident | None:
-    resident = await context.resident(update)
-    if resident is None:
-        actor = await context.actor(update)
-        if actor is not None and actor.is_official:
-            await offer_resident_registration(update, context)
-        else:
-            await answer(update, describe(NotRegistered(), await context.translator(update)))
-    return resident
 
 
 async def show_profile(update: Update, context: BotContext) -> None:
@@ -30,7 +18,7 @@ async def show_profile(update: Update, context: BotContext) -> None:
     if update.callback_query is not None:
         await update.callback_query.answer()
         await drop_buttons(update)
-    resident = await _resident_or_refuse(update, context)
+    resident = await resident_or_refuse(update, context)
     if resident is None:
         return
     t = context.i18n.for_locale(resident.locale)
@@ -55,7 +43,7 @@ async def show_profile(update: Update, context: BotContext) -> None:
 async def ask_name(update: Update, context: BotContext) -> int:
     """“Change my name”."""
     await update.callback_query.answer()
-    resident = await _resident_or_refuse(update, context)
+    resident = await resident_or_refuse(update, context)
     if resident is None:
         return END
     t = context.i18n.for_locale(resident.locale)
@@ -81,7 +69,7 @@ async def give_name(update: Update, context: BotContext) -> int:
 async def ask_hamlet(update: Update, context: BotContext) -> None:
     """“Change my hamlet”: the hamlets of the resident's commune."""
     await update.callback_query.answer()
-    resident = await _resident_or_refuse(update, context)
+    resident = await resident_or_refuse(update, context)
     if resident is None:
         return
     t = context.i18n.for_locale(resident.locale)
@@ -110,7 +98,7 @@ async def give_hamlet(update: Update, context: BotContext) -> None:
 async def ask_phone(update: Update, context: BotContext) -> int:
     """“Share my phone number”: Telegram's contact button."""
     await update.callback_query.answer()
-    resident = await _resident_or_refuse(update, context)
+    resident = await resident_or_refuse(update, context)
     if resident is None:
         return END
     t = context.i18n.for_locale(resident.locale)

@@ -7,12 +7,12 @@ import uuid
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError, NotRegistered, describe
+from bot.errors import DomainError, describe
 from bot.i18n import Translator
 from handlers.context import BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, choices, flow_menu, inline
-from handlers.onboarding import offer_resident_registration
+from handlers.onboarding import resident_or_refuse
 from handlers.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
 from handlers.states import (
     CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END, SPEAK_CONFIRM, SPEAK_PICK, SPEAK_POINT,
@@ -28,15 +28,9 @@ async def _refuse(update: Update, t: Translator, refusal: DomainError, **kwargs)
 
 
 async def _resident_or_refuse(update: Update, context: BotContext) -> Resident | None:
-    resident = await context.resident(update)
+    resident = await resident_or_refuse(update, context)
     if resident is None:
         context.user_data.pop("draft", None)
-        actor = await context.actor(update)
-        if actor is not None and actor.is_official:
-            # "Tap /start" would only bring an official's menu back: offer the registration itself.
-            await offer_resident_registration(update, context)
-        else:
-            await _refuse(update, await context.translator(update), NotRegistered())
     return resident
 
 
