@@ -27,6 +27,10 @@ class TextEmpty(DomainError):
     message = N_("Please write a few words describing it.")
 
 
+class NotOwnContact(DomainError):
+    message = N_("That is someone else's contact. Only your own number can be shared: tap “Share my phone number”, or “Skip”.")
+
+
 class NameInvalid(DomainError):
     message = N_("Please send a name of 2 to %(limit)d characters.")
 

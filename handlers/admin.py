@@ -19,7 +19,7 @@ from handlers import common, onboarding
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, inline
-from handlers.menus import OFFICIAL_COMMANDS, set_chat_commands
+from handlers.menus import OFFICIAL_COMMANDS, refresh_menus, set_chat_commands
 from handlers.states import END
 from storage.records import RoleGrant
 
@@ -307,13 +307,14 @@ async def revoke_role(update: Update, context: BotContext) -> int | None:
 
 
 async def _reset_commands(context: BotContext, person_id: int) -> None:
-    """The command menu of someone whose roles changed, in their language, for the roles they still hold."""
+    """The command menu and keyboard of someone whose roles changed, in their language, for what they still are."""
     person = await context.services.staff.person(person_id)
     if person is None or person.channel != CHANNEL:
         return
     remaining = await context.services.staff.actor(CHANNEL, person.external_id)
-    await set_chat_commands(context.bot, int(person.external_id), context.i18n.for_locale(person.locale),
-                            remaining if remaining is not None and remaining.is_official else None)
+    resident = await context.services.residents.find(CHANNEL, person.external_id)
+    await refresh_menus(context.bot, int(person.external_id), context.i18n.for_locale(person.locale), remaining,
+                        resident=resident is not None)
 
 
 async def revoke_link(update: Update, context: BotContext) -> int | None:

@@ -8,9 +8,10 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LOCALES
-from handlers.context import CHANNEL, BotContext, answer, drop_buttons
+from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
 from handlers.notifications import deliver_notices
-from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, language_choice
+from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, inline, language_choice
+from handlers.menus import set_chat_commands
 from handlers.states import END
 
 log = logging.getLogger(__name__)
@@ -40,16 +41,23 @@ async def help_text(update: Update, context: BotContext) -> None:
     text = t(
         "This bot lets you take part in the commune's direct dialogue between its leaders and residents.\n\n"
         "%(new)s: write to the leaders about land, environment, compensation, social policies, officials' conduct, "
-        "infrastructure or anything else.\n"
-        "%(mine)s: see each concern's tracking code, status and history.\n"
-        "%(speak)s: ask to speak about your concern at the dialogue meeting.\n\n"
+        "infrastructure or anything else (/new).\n"
+        "%(mine)s: see each concern's tracking code, status and history (/mine).\n"
+        "%(speak)s: ask to speak about your concern at the dialogue meeting, and see your place in the order "
+        "of speaking (/speak).\n"
+        "/profile: change your name, hamlet or phone number.\n"
+        "/mydata: see everything stored about you.\n"
+        "/forget: erase your identity (your concerns stay, without your name).\n\n"
         "Complaints and denunciations that need a petition go to the commune's citizen reception, not to the dialogue.\n"
         "Send /cancel at any time to stop what you are doing, and /language to change the language.",
         new=t(MENU_NEW), mine=t(MENU_MINE), speak=t(MENU_SPEAK),
     )
     if resident is None:
         text += "\n\n" + t("To begin, tap /start.")
-    await answer(update, text, reply_markup=(await context.main_menu(update, t)) if resident else None)
+        await answer(update, text)
+        return
+    # The main menu stays on screen from before; the one thing it lacks, kept off it to keep it short.
+    await answer(update, text, reply_markup=inline([[(t("👤 My details"), "pf:show")]]))
 
 
 async def ask_language(update: Update, context: BotContext) -> None:
@@ -70,13 +78,20 @@ async def set_language(update: Update, context: BotContext) -> None:
     t = context.i18n.for_locale(locale)
     await drop_buttons(update)
     registered = await context.resident(update) is not None
+    actor = await context.actor(update)
+    official = actor if actor is not None and actor.is_official else None
+    known = registered or official is not None
+    # The keyboard and the command menu change together, not at the next /start.
     await answer(update, t("The language is now English.") if locale == "en" else t("The language is now Vietnamese."),
-                 reply_markup=(await context.main_menu(update, t)) if registered else None)
+                 reply_markup=(await context.main_menu(update, t)) if known else None)
+    if known:
+        await set_chat_commands(context.bot, update.effective_chat.id, t, official)
 
 
 async def cancel(update: Update, context: BotContext) -> int:
     """/cancel inside a flow: leave it; nothing of the draft is kept."""
     t = await context.translator(update)
+    await retire_buttons(context)
     # Every flow keeps its draft in user_data; only the language outlives a cancel.
     for key in [key for key in context.user_data if key != "locale"]:
         del context.user_data[key]

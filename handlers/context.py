@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Message, Update
 from telegram.error import BadRequest
 from telegram.ext import Application, CallbackContext, ExtBot
 
@@ -55,19 +55,41 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         from handlers.menus import main_menu
 
         actor = await self.actor(update)
-        return main_menu(t, actor if actor is not None and actor.is_official else None)
+        if actor is None or not actor.is_official:
+            return main_menu(t, None)
+        return main_menu(t, actor, resident=await self.resident(update) is not None)
 
     async def resident(self, update: Update) -> Resident | None:
         user = update.effective_user
         return await self.services.residents.find(CHANNEL, str(user.id)) if user else None
 
 
-async def answer(update: Update, text: str, **kwargs) -> None:
+async def answer(update: Update, text: str, **kwargs) -> Message | None:
     """Reply in the chat the update came from, whether it is a message or a button press.
 
     A button press is answered (once, as Telegram requires) by its own handler."""
     if update.effective_chat is not None:
-        await update.get_bot().send_message(update.effective_chat.id, text, **kwargs)
+        return await update.get_bot().send_message(update.effective_chat.id, text, **kwargs)
+    return None
+
+
+async def ask(update: Update, context: BotContext, text: str, reply_markup) -> None:
+    """Send a step's question with inline buttons, remembered so that `retire_buttons` can take them
+    off when the step ends by something typed instead of a tap."""
+    message = await answer(update, text, reply_markup=reply_markup)
+    if message is not None and context.user_data is not None:
+        context.user_data["live_buttons"] = [message.chat_id, message.message_id]
+
+
+async def retire_buttons(context: BotContext) -> None:
+    """The step of the last question asked is over: its buttons go, so none stays looking live."""
+    live = context.user_data.pop("live_buttons", None) if context.user_data is not None else None
+    if not live:
+        return
+    try:
+        await context.bot.edit_message_reply_markup(chat_id=live[0], message_id=live[1], reply_markup=None)
+    except BadRequest as refusal:
+        log.debug("buttons not removed: %s", refusal)
 
 
 async def drop_buttons(update: Update) -> None:

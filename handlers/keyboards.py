@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from telegram import InlineKeyboardButton, InlineKeyboardMarkup, ReplyKeyboardMarkup
+from telegram import InlineKeyboardButton, InlineKeyboardMarkup, KeyboardButton, ReplyKeyboardMarkup
 from telegram.ext import filters
 
 from bot.i18n import I18n, N_, Translator
@@ -15,6 +15,8 @@ MENU_SPEAK = N_("🎤 Register to speak")
 MENU_HELP = N_("❓ Help")
 MENU_LANGUAGE = N_("🌐 Language")
 MENU_CANCEL = N_("❌ Cancel")
+PHONE_SHARE = N_("📱 Share my phone number")
+PHONE_SKIP = N_("⏭ Skip, no phone number")
 
 LANGUAGE_BUTTONS = (("vi", "🇻🇳 Tiếng Việt"), ("en", "🇬🇧 English"))
 
@@ -22,6 +24,12 @@ LANGUAGE_BUTTONS = (("vi", "🇻🇳 Tiếng Việt"), ("en", "🇬🇧 English"
 def flow_menu(t: Translator) -> ReplyKeyboardMarkup:
     """While filling something in: only the way out."""
     return ReplyKeyboardMarkup([[t(MENU_CANCEL)]], resize_keyboard=True, is_persistent=True)
+
+
+def phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
+    """Telegram's own contact button (it sends the user's number, nothing typed) and a way to skip it."""
+    return ReplyKeyboardMarkup([[KeyboardButton(t(PHONE_SHARE), request_contact=True)], [t(PHONE_SKIP)]],
+                               resize_keyboard=True, one_time_keyboard=True)
 
 
 def menu_filter(i18n: I18n, label: str) -> filters.BaseFilter:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup
+from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, ReplyKeyboardRemove
 from telegram.error import TelegramError
 
 from bot.i18n import N_, Translator
@@ -50,6 +50,7 @@ RESIDENT_COMMANDS = (
     ("new", N_("Send a concern to the commune")),
     ("mine", N_("My concerns and their status")),
     ("speak", N_("Register to speak at the dialogue")),
+    ("profile", N_("My name, hamlet and phone number")),
     ("help", N_("How to use this bot")),
     ("language", N_("Change the language")),
     ("cancel", N_("Stop what you are doing")),
@@ -66,10 +67,12 @@ def official_buttons(t: Translator, actor: Actor | None) -> list[str]:
     return [t(c.label) for c in OFFICIAL_COMMANDS if c.roles & actor.roles]
 
 
-def main_menu(t: Translator, actor: Actor | None = None) -> ReplyKeyboardMarkup:
-    """The resident's buttons, then the official ones the actor's roles allow, two per row."""
+def main_menu(t: Translator, actor: Actor | None = None, *, resident: bool = True) -> ReplyKeyboardMarkup:
+    """The resident's buttons (for a registered resident, or anyone not an official), then the
+    official ones the actor's roles allow, two per row. An official who is not a resident does not
+    get resident buttons that could only answer "register first"."""
     official = official_buttons(t, actor)
-    rows = [[t(MENU_NEW)], [t(MENU_MINE), t(MENU_SPEAK)]]
+    rows = [[t(MENU_NEW)], [t(MENU_MINE), t(MENU_SPEAK)]] if resident or not official else []
     rows += [official[i : i + 2] for i in range(0, len(official), 2)]
     rows.append([t(MENU_HELP), t(MENU_LANGUAGE)])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True,
@@ -91,4 +94,17 @@ async def set_chat_commands(bot, chat_id: int, t: Translator, actor: Actor | Non
         await bot.set_my_commands(commands_for(t, actor), scope=BotCommandScopeChat(chat_id))
     except TelegramError:
         # A command menu is a convenience; the buttons and the service checks still work.
+        pass
+
+
+async def refresh_menus(bot, chat_id: int, t: Translator, actor: Actor | None, *, resident: bool) -> None:
+    """After someone's roles changed without their doing (a revoke): their command menu and their reply
+    keyboard, both at once, for what they still are; no keyboard at all if they are nothing any more."""
+    official = actor if actor is not None and actor.is_official else None
+    await set_chat_commands(bot, chat_id, t, official)
+    keyboard = main_menu(t, official, resident=resident) if official is not None or resident else ReplyKeyboardRemove()
+    try:
+        await bot.send_message(chat_id, t("Your buttons and your command menu were updated."), reply_markup=keyboard)
+    except TelegramError:
+        # They may have blocked the bot; the role_revoked notice reports that delivery on its own.
         pass

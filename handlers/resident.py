@@ -7,11 +7,12 @@ import uuid
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.errors import DomainError, NotRegistered, describe
+from bot.errors import DomainError, describe
 from bot.i18n import Translator
-from handlers.context import BotContext, answer, drop_buttons, replace_message
+from handlers.context import BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, choices, flow_menu, inline
+from handlers.onboarding import resident_or_refuse
 from handlers.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
 from handlers.states import (
     CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END, SPEAK_CONFIRM, SPEAK_PICK, SPEAK_POINT,
@@ -27,10 +28,9 @@ async def _refuse(update: Update, t: Translator, refusal: DomainError, **kwargs)
 
 
 async def _resident_or_refuse(update: Update, context: BotContext) -> Resident | None:
-    resident = await context.resident(update)
+    resident = await resident_or_refuse(update, context)
     if resident is None:
         context.user_data.pop("draft", None)
-        await _refuse(update, await context.translator(update), NotRegistered())
     return resident
 
 
@@ -45,8 +45,8 @@ async def new_concern(update: Update, context: BotContext) -> int:
     commune = context.services.concerns.commune_of(resident)
     context.user_data["draft"] = {"id": uuid.uuid4().hex[:16], "category": None, "body": None, "attachments": []}
     topics = [[(c.name(t.locale), f"cc:cat:{c.key}")] for c in commune.categories]
-    await answer(update, t("What is your concern about? Choose a topic."),
-                 reply_markup=inline([*topics, [(t(MENU_CANCEL), "cc:cancel")]]))
+    await ask(update, context, t("What is your concern about? Choose a topic."),
+              inline([*topics, [(t(MENU_CANCEL), "cc:cancel")]]))
     return CONCERN_TOPIC
 
 
@@ -76,6 +76,8 @@ async def choose_topic(update: Update, context: BotContext) -> int:
             "a photo with a caption, or your location."),
         reply_markup=inline([[(t(MENU_CANCEL), "cc:cancel")]]),
     )
+    # Its “Cancel” goes once the text arrives and the summary (with its own buttons) is shown.
+    context.user_data["live_buttons"] = [query.message.chat_id, query.message.message_id]
     return CONCERN_TEXT
 
 
@@ -91,7 +93,9 @@ async def _show_summary(update: Update, context: BotContext, resident: Resident)
         [(t("✅ Send to the commune"), f"cc:ok:{draft['id']}")],
         [(t("❌ Do not send"), f"cc:no:{draft['id']}")],
     ])
-    await answer(update, draft_summary(commune, draft, _draft_attachments(draft), t), reply_markup=buttons)
+    # A newer summary replaces the one before: only the newest one's buttons stay.
+    await retire_buttons(context)
+    await ask(update, context, draft_summary(commune, draft, _draft_attachments(draft), t), buttons)
     return CONCERN_CONFIRM
 
 
@@ -159,6 +163,7 @@ async def confirm_concern(update: Update, context: BotContext) -> int:
         return END
     t = context.i18n.for_locale(resident.locale)
     if draft is None or query.data != f"cc:ok:{draft['id']}":
+        await drop_buttons(update)
         await answer(update, t("This button is no longer active. Please use the menu below."), reply_markup=await context.main_menu(update, t))
         return END
     try:
@@ -170,6 +175,7 @@ async def confirm_concern(update: Update, context: BotContext) -> int:
         await _refuse(update, t, refusal)
         return CONCERN_CONFIRM
     context.user_data.pop("draft", None)
+    context.user_data.pop("live_buttons", None)
     commune = context.services.concerns.commune_of(resident)
     confirmation = t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
                      "The commune office will review it for the dialogue agenda. You will be told here at every step. "
@@ -186,6 +192,7 @@ async def discard_concern(update: Update, context: BotContext) -> int:
     t = await context.translator(update)
     context.user_data.pop("draft", None)
     await replace_message(update, t("The concern was not sent. Nothing was saved."))
+    await retire_buttons(context)  # the other step's buttons (a summary, or the topic's “Cancel”) too
     return END
 
 
@@ -264,6 +271,7 @@ async def speak_menu(update: Update, context: BotContext) -> int:
         lines += ["", t("You are registered to speak about:")]
         for registration in overview.registrations:
             lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
+            lines.append("  " + _review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
             rows.append([(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}")])
     if overview.eligible:
         rows.insert(0, [(t("🎤 Register to speak about a concern"), "sp:new")])
@@ -271,6 +279,16 @@ async def speak_menu(update: Update, context: BotContext) -> int:
         lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]
     await answer(update, "\n".join(lines), reply_markup=inline(rows) if rows else None)
     return END
+
+
+def _review_line(t: Translator, review: str | None, place: tuple[int, int] | None) -> str:
+    if review == "approved" and place is not None:
+        return t("Approved. Your place in the order of speaking: %(place)d of %(total)d.", place=place[0], total=place[1])
+    if review == "approved":
+        return t("Approved by the commune office.")
+    if review == "declined":
+        return t("Declined by the commune office.")
+    return t("Waiting for the commune office's approval.")
 
 
 async def speak_pick(update: Update, context: BotContext) -> int:
@@ -282,14 +300,14 @@ async def speak_pick(update: Update, context: BotContext) -> int:
         return END
     t = context.i18n.for_locale(resident.locale)
     overview = await context.services.speaking.overview(resident)
+    await drop_buttons(update)
     if not overview.eligible:
         await answer(update, t("None of your concerns can be registered for speaking now."), reply_markup=await context.main_menu(update, t))
         return END
-    await drop_buttons(update)
     commune = context.services.concerns.commune_of(resident)
     buttons = choices([(f"{c.code} · {category_name(commune, c.category, t)}", f"sp:pick:{c.code}")
                        for c in overview.eligible[:MAX_LISTED]])
-    await answer(update, t("Which concern do you want to speak about?"), reply_markup=buttons)
+    await ask(update, context, t("Which concern do you want to speak about?"), buttons)
     return SPEAK_PICK
 
 
@@ -304,6 +322,7 @@ async def speak_chosen(update: Update, context: BotContext) -> int:
     try:
         concern = await context.services.speaking.check_concern(resident, query.data.split(":", 2)[2])
     except DomainError as refusal:
+        await drop_buttons(update)
         await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
         return END
     await drop_buttons(update)
@@ -326,8 +345,9 @@ async def speak_point(update: Update, context: BotContext) -> int:
         await _refuse(update, t, refusal)
         return SPEAK_POINT
     buttons = inline([[(t("✅ Register"), "sp:ok")], [(t("❌ Do not register"), "sp:no")]])
-    await answer(update, t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
-                           code=pending["code"], point=pending["point"]), reply_markup=buttons)
+    await retire_buttons(context)  # a point typed again: only the newest question can be answered
+    await ask(update, context, t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
+                                 code=pending["code"], point=pending["point"]), buttons)
     return SPEAK_CONFIRM
 
 
@@ -366,6 +386,7 @@ async def speak_withdraw_ask(update: Update, context: BotContext) -> None:
     await query.answer()
     t = await context.translator(update)
     registration_id = query.data.split(":", 2)[2]
+    await drop_buttons(update)  # the /speak overview is answered; /speak shows a fresh one
     await answer(update, t("Withdraw this registration to speak?"), reply_markup=inline([
         [(t("Yes, withdraw"), f"sp:wdy:{registration_id}")], [(t("No, keep it"), "sp:wdn")],
     ]))

@@ -16,3 +16,12 @@ END = ConversationHandler.END
     SPEAK_POINT,
     SPEAK_CONFIRM,
 ) = range(10)
+
+# Added later: numbered after the others, so positions persisted before stay meaningful.
+(
+    ONBOARD_CONSENT,
+    ONBOARD_NAME_CHECK,
+    ONBOARD_PHONE,
+    PROFILE_NAME,
+    PROFILE_PHONE,
+) = range(10, 15)

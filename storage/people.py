@@ -29,11 +29,13 @@ async def upsert_person(db: aiosqlite.Connection, channel: str, external_id: str
     return person
 
 
+_RESIDENT = "SELECT r.person_id, r.commune_id, r.hamlet_id, r.display_name, p.locale, r.phone, r.consented_at"
+
+
 async def get_resident(db: aiosqlite.Connection, person_id: int) -> Resident | None:
     row = await (
         await db.execute(
-            "SELECT r.person_id, r.commune_id, r.hamlet_id, r.display_name, p.locale"
-            " FROM residents r JOIN people p ON p.id = r.person_id WHERE r.person_id = ?",
+            _RESIDENT + " FROM residents r JOIN people p ON p.id = r.person_id WHERE r.person_id = ?",
             (person_id,),
         )
     ).fetchone()
@@ -43,8 +45,7 @@ async def get_resident(db: aiosqlite.Connection, person_id: int) -> Resident | N
 async def resident_by_identity(db: aiosqlite.Connection, channel: str, external_id: str) -> Resident | None:
     row = await (
         await db.execute(
-            "SELECT r.person_id, r.commune_id, r.hamlet_id, r.display_name, p.locale"
-            " FROM people p JOIN residents r ON r.person_id = p.id WHERE p.channel = ? AND p.external_id = ?",
+            _RESIDENT + " FROM people p JOIN residents r ON r.person_id = p.id WHERE p.channel = ? AND p.external_id = ?",
             (channel, external_id),
         )
     ).fetchone()
@@ -52,14 +53,24 @@ async def resident_by_identity(db: aiosqlite.Connection, channel: str, external_
 
 
 async def upsert_resident(
-    db: aiosqlite.Connection, person_id: int, commune_id: str, hamlet_id: str, display_name: str
+    db: aiosqlite.Connection, person_id: int, commune_id: str, hamlet_id: str, display_name: str,
+    *, phone: str | None = None, consented_at: str | None = None,
 ) -> None:
     await db.execute(
-        "INSERT INTO residents (person_id, commune_id, hamlet_id, display_name, registered_at) VALUES (?, ?, ?, ?, ?)"
+        "INSERT INTO residents (person_id, commune_id, hamlet_id, display_name, registered_at, phone, consented_at)"
+        " VALUES (?, ?, ?, ?, ?, ?, ?)"
         " ON CONFLICT (person_id) DO UPDATE SET commune_id = excluded.commune_id,"
-        " hamlet_id = excluded.hamlet_id, display_name = excluded.display_name",
-        (person_id, commune_id, hamlet_id, display_name, utc_now()),
+        " hamlet_id = excluded.hamlet_id, display_name = excluded.display_name,"
+        " phone = excluded.phone, consented_at = excluded.consented_at",
+        (person_id, commune_id, hamlet_id, display_name, utc_now(), phone, consented_at),
     )
+
+
+async def update_resident(db: aiosqlite.Connection, person_id: int, *, display_name: str, hamlet_id: str,
+                          phone: str | None) -> None:
+    """The resident's own changes to their name, hamlet or phone (their commune stays)."""
+    await db.execute("UPDATE residents SET display_name = ?, hamlet_id = ?, phone = ? WHERE person_id = ?",
+                     (display_name, hamlet_id, phone, person_id))
 
 
 async def ensure_commune(db: aiosqlite.Connection, commune_id: str, name: str) -> None:

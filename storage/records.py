@@ -20,6 +20,8 @@ class Resident:
     hamlet_id: str
     display_name: str
     locale: str
+    phone: str | None = None
+    consented_at: str | None = None  # UTC; None for residents registered before consent was asked
 
 
 @dataclass(frozen=True)

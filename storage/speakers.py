@@ -110,6 +110,23 @@ async def speaking_order(db: aiosqlite.Connection, dialogue_id: int) -> list[Spe
     return [SpeakerSlot(*r) for r in rows]
 
 
+async def places_in_order(db: aiosqlite.Connection, dialogue_id: int) -> dict[int, tuple[int, int]]:
+    """Each approved speaker's place among the approved ones (registration id -> (place, how many)),
+    in the order /next calls them."""
+    approved = [s.id for s in await speaking_order(db, dialogue_id) if s.review == "approved"]
+    return {registration_id: (place, len(approved)) for place, registration_id in enumerate(approved, start=1)}
+
+
+async def reviews(db: aiosqlite.Connection, registration_ids: list[int]) -> dict[int, str]:
+    """The office's review (pending, approved, declined) of each registration."""
+    if not registration_ids:
+        return {}
+    marks = ", ".join("?" for _ in registration_ids)
+    rows = await (await db.execute(f"SELECT id, review FROM speaker_registrations WHERE id IN ({marks})",
+                                   registration_ids)).fetchall()
+    return {row[0]: row[1] for row in rows}
+
+
 async def slot(db: aiosqlite.Connection, registration_id: int) -> SpeakerSlot | None:
     row = await (await db.execute(_SLOT + " WHERE s.id = ? AND s.status = 'registered'", (registration_id,))).fetchone()
     return SpeakerSlot(*row) if row else None

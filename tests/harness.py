@@ -11,6 +11,7 @@ from bot.communes import Communes, load_communes
 from bot.config import DEFAULT_COMMUNES_FILE
 from bot.i18n import I18n
 from bot.sandbox.fake_bot_api import FakeBotApi
+from handlers.keyboards import PHONE_SHARE, PHONE_SKIP
 from bot.services import Services
 from storage.database import Database
 
@@ -122,6 +123,12 @@ class BotUnderTest:
                     return message["message_id"]
         raise AssertionError(f"no inline button with data {data!r} in chat {user_id}")
 
+    def buttons_on(self, user_id: int, message_id: int) -> list[str]:
+        """Callback data of the inline buttons one message carries now (after any edits)."""
+        message = next(m for m in self.fake.chat(user_id) if m["message_id"] == message_id)
+        rows = (message.get("reply_markup") or {}).get("inline_keyboard", [])
+        return [button["callback_data"] for row in rows for button in row]
+
     def buttons(self, user_id: int) -> list[str]:
         """Callback data of the inline buttons on the bot's newest message."""
         for message in reversed(self.fake.chat(user_id)):
@@ -140,8 +147,18 @@ class BotUnderTest:
         self.fake.add_user(user_id, name, language_code=language)
         await self.say(user_id, "/start")
         await self.tap(user_id, f"ob:lang:{language}")
+        await self.tap(user_id, "ob:consent:yes")
         await self.tap(user_id, f"ob:hamlet:{hamlet}")
-        await self.say(user_id, name)
+        replies = await self.say(user_id, name)
+        if self.buttons(user_id) == ["ob:nameok", "ob:nameagain"]:  # a long name is asked about: it is one
+            await self.tap(user_id, "ob:nameok")
+        assert self.fake.current_reply_keyboard(user_id) == [[self.label(language, PHONE_SHARE)], [self.label(language, PHONE_SKIP)]], replies
+        await self.say(user_id, self.label(language, PHONE_SKIP))
+
+    @staticmethod
+    def label(language: str, msgid: str) -> str:
+        """A button's text as the user sees it in that language."""
+        return I18n(TZ).for_locale(language)(msgid)
 
     async def grant(self, user_id: int, name: str, role: str, *, body: str | None = None, hamlet: str | None = None,
                     language: str = "vi", commune: str = "bao-lam") -> None:

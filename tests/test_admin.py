@@ -38,6 +38,7 @@ async def bot(fake_api, tmp_path):
     fake_api.add_user(ADMIN, "Ông Quản", language_code="vi")
     yield under_test
     await under_test.stop()
+OFFER_RESIDENT = "Ông/bà cũng sống tại xã? Để gửi kiến nghị của chính mình hoặc đăng ký phát biểu, xin đăng ký thêm với tư cách người dân."
 
 
 async def invite(bot: BotUnderTest, role: str, *, body: str | None = None, hamlet: str | None = None) -> tuple[str, str]:
@@ -171,8 +172,10 @@ async def test_a_bad_link_does_not_stop_anyone_registering_as_a_resident(bot):
     assert replies[0] == LINK_INVALID
     assert bot.buttons(LAN) == ["ob:lang:vi", "ob:lang:en"]
     await bot.tap(LAN, "ob:lang:vi")
+    await bot.tap(LAN, "ob:consent:yes")
     await bot.tap(LAN, "ob:hamlet:thon-2")
-    assert (await bot.say(LAN, "Bà Lan"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký ở Thôn 2, Xã Bảo Lâm.")
+    await bot.say(LAN, "Bà Lan")
+    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký ở Thôn 2, Xã Bảo Lâm.")
     # A registered resident with a stale link: the refusal, then the usual greeting.
     assert await bot.say(LAN, "/start " + "A" * 24) == [LINK_INVALID, "Xin chào Bà Lan! Ông/bà muốn làm gì?"]
 
@@ -300,14 +303,14 @@ async def test_a_refused_command_leaves_the_residents_draft_as_it_was(bot):
 async def test_an_env_admin_and_a_stored_admin_see_their_menu_on_start(bot):
     greeting = await bot.say(ADMIN, "/start")
     assert greeting == ["Xin chào Ông Quản! Ông/bà đang dùng bot với vai trò: Quản trị viên. "
-                        "Xin chọn một nút bên dưới, hoặc một lệnh trong menu."]
+                        "Xin chọn một nút bên dưới, hoặc một lệnh trong menu.", OFFER_RESIDENT]
     assert ["👥 Cán bộ", "➕ Cấp vai trò"] in bot.fake.current_reply_keyboard(ADMIN)
     assert chat_commands(bot, ADMIN) == RESIDENT_MENU + ["staff", "grant", "concern", "revoke"]
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]  # not registered as a resident
 
     await bot.grant(8003, "Bà Thu", "admin", language="en")
-    assert await bot.say(8003, "/start") == [
-        "Hello Bà Thu! You are here as: Administrator. Choose a button below, or a command from the menu."]
+    assert (await bot.say(8003, "/start"))[0] == (
+        "Hello Bà Thu! You are here as: Administrator. Choose a button below, or a command from the menu.")
     commands = bot.fake.my_commands({"type": "chat", "chat_id": 8003})
     assert {"command": "grant", "description": "Grant a role by invitation link"} in commands
     assert (await bot.say(8003, "/grant"))[0] == (
@@ -364,7 +367,8 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
     assert code == 0
     bot.fake.add_user(5553, "Chị Vân", language_code="vi")
     assert await bot.say(5553, "/start") == [
-        "Xin chào Chị Vân! Ông/bà đang dùng bot với vai trò: Văn phòng UBND xã. Xin chọn một nút bên dưới, hoặc một lệnh trong menu."]
+        "Xin chào Chị Vân! Ông/bà đang dùng bot với vai trò: Văn phòng UBND xã. Xin chọn một nút bên dưới, hoặc một lệnh trong menu.",
+        OFFER_RESIDENT]
     assert chat_commands(bot, 5553) == RESIDENT_MENU + ["inbox", "dialogue", "speakers", "next", "conclude", "announce",
                                                         "overdue", "enter", "concern", "assign", "close"]
     assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại"] in bot.fake.current_reply_keyboard(5553)

@@ -41,10 +41,15 @@ async def test_a_visitor_registers_and_sends_a_concern_on_the_chat_page(tmp_path
             await type_and_send(page, "/start")
             await expect(bot_bubbles(page).last).to_contain_text("Xin chào!")
             await tap_inline(page, "Tiếng Việt")
+            await expect(bot_bubbles(page).last).to_contain_text("Trước khi đăng ký")
+            await tap_inline(page, "Tôi đồng ý")
             await expect(bot_bubbles(page).last).to_contain_text("Ông/bà sống ở thôn nào của Xã Bảo Lâm?")
             await tap_inline(page, "Thôn 3")
             await expect(bot_bubbles(page).last).to_contain_text("Xin viết họ và tên.")
             await type_and_send(page, "Lê Văn Minh")
+            await expect(bot_bubbles(page).last).to_contain_text("Bước cuối, không bắt buộc")
+            # Telegram's own contact button: the page sends the persona's contact, as the app would.
+            await page.get_by_test_id("reply-btn").filter(has_text="📱 Gửi số điện thoại của tôi").click()
             await expect(bot_bubbles(page).last).to_contain_text("Cảm ơn Lê Văn Minh. Ông/bà đã đăng ký ở Thôn 3")
 
             await page.get_by_test_id("reply-btn").filter(has_text="📝 Gửi kiến nghị").click()
@@ -62,3 +67,4 @@ async def test_a_visitor_registers_and_sends_a_concern_on_the_chat_page(tmp_path
             "SELECT c.code, c.category, c.body, c.status, r.display_name, r.hamlet_id FROM concerns c"
             " JOIN residents r ON r.person_id = c.resident_id") == [
             (code, "development", "Đường bê tông Thôn 3 có nhiều ổ gà, xin xã sửa.", "submitted", "Lê Văn Minh", "thon-3")]
+        assert await sandbox.rows("SELECT phone IS NOT NULL, consented_at IS NOT NULL FROM residents") == [(1, 1)]

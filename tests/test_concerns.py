@@ -182,3 +182,28 @@ async def test_the_flow_survives_a_restart_of_the_bot(bot):
     confirmation = await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
     assert CODE.search(confirmation[0])
     assert [c[2] for c in await stored_concerns(bot)] == ["Viết sau khi bot khởi động lại"]
+
+
+async def test_finished_steps_of_a_concern_lose_their_buttons(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    topics = bot.message_with_button(LAN, "cc:cat:land")
+    await bot.tap(LAN, "cc:cat:land")
+    assert bot.buttons_on(LAN, topics) == ["cc:cancel"]  # the topic question became the text question
+    await bot.say(LAN, "Đường vào thôn bị sạt lở")
+    assert bot.buttons_on(LAN, topics) == []  # its "Cancel" went once the text came
+    first_summary = bot.message_with_button(LAN, next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:")))
+    await bot.say(LAN, "Đường vào thôn 2 bị sạt lở sau mưa")
+    assert bot.buttons_on(LAN, first_summary) == []  # only the newest summary can be sent
+    await bot.tap(LAN, next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:")))
+    assert all(not bot.buttons_on(LAN, m["message_id"]) for m in bot.fake.chat(LAN) if m["from_bot"])
+
+
+async def test_cancel_takes_the_buttons_off_the_step_left(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    await bot.say(LAN, "Đường vào thôn bị sạt lở")
+    summary = bot.message_with_button(LAN, next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:")))
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Chưa gửi gì."]
+    assert bot.buttons_on(LAN, summary) == []

@@ -426,6 +426,7 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
     assert approved[0] == f"✅ Đã duyệt: Bà Lan, kiến nghị {lan}. Người dân đã được báo."
     assert bot.fake.bot_texts(LAN)[-1] == (
         f"✅ Đăng ký phát biểu về kiến nghị {lan} tại buổi đối thoại {meeting} của ông/bà đã được duyệt. "
+        "Thứ tự phát biểu của ông/bà hiện là 1 trên 1 (Văn phòng còn có thể đổi thứ tự; bấm /speak để xem). "
         "Ông/bà sẽ được báo tại đây khi đến lượt.")
     # The same approval again changes nothing and says so.
     assert await bot.send(OFFICE, bot.fake.press(OFFICE, bot.message_with_button(OFFICE, "sk:ok:3"), "sk:ok:1")) == [
@@ -440,6 +441,8 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
         f"Văn phòng UBND xã không chấp thuận đăng ký phát biểu về kiến nghị {binh} tại buổi đối thoại {meeting}."
         "\n\nLý do: Nội dung đã được trả lời bằng văn bản tháng trước\n\nBản thân kiến nghị của ông/bà vẫn được theo dõi như trước.")
     await bot.tap(OFFICE, "sk:ok:3")
+    assert "Thứ tự phát biểu của ông/bà hiện là 2 trên 2" in bot.fake.bot_texts(CUONG)[-1]
+    assert "Đã được duyệt. Thứ tự phát biểu của ông/bà: 1 trên 2." in (await bot.say(LAN, "/speak"))[0]
 
     # Anh Cường speaks first: up from place 2.
     older = bot.message_with_button(OFFICE, "sk:up:3:2")
@@ -456,6 +459,10 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
     assert await bot.send(OFFICE, bot.fake.press(OFFICE, older, "sk:up:3:2")) == [
         "Thứ tự vừa thay đổi, hoặc người này không thể chuyển thêm được. Không có gì thay đổi."]
     assert await bot.rows("SELECT position FROM speaker_registrations ORDER BY id") == [(2,), (None,), (1,)]
+    # Each resident's /speak shows their place as it is now.
+    assert "Đã được duyệt. Thứ tự phát biểu của ông/bà: 2 trên 2." in (await bot.say(LAN, "/speak"))[0]
+    assert "Đã được duyệt. Thứ tự phát biểu của ông/bà: 1 trên 2." in (await bot.say(CUONG, "/speak"))[0]
+    assert "Không được Văn phòng xã duyệt." in (await bot.say(BINH, "/speak"))[0]
 
     # The residents' history shows the review in plain words.
     assert await bot.rows("SELECT action FROM audit_log WHERE subject_type = 'concern' AND action LIKE 'speaker.%' "

@@ -10,6 +10,16 @@ from tests.harness import BotUnderTest
 LAN = 1001
 
 
+SKIP_VI = "⏭ Bỏ qua"
+
+
+async def _to_name_step(bot, user_id: int, language: str = "vi", hamlet: str = "thon-1") -> None:
+    await bot.say(user_id, "/start")
+    await bot.tap(user_id, f"ob:lang:{language}")
+    await bot.tap(user_id, "ob:consent:yes")
+    await bot.tap(user_id, f"ob:hamlet:{hamlet}")
+
+
 async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
     bot.fake.add_user(LAN, "Lan", language_code="vi")
     greeting = await bot.say(LAN, "/start")
@@ -17,8 +27,15 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
     assert "Hello! This is the channel" in greeting[0]  # both languages before a choice
     assert bot.buttons(LAN) == ["ob:lang:vi", "ob:lang:en"]
 
+    # The privacy notice comes first: what is stored, who sees it, how to erase it.
+    notice = await bot.tap(LAN, "ob:lang:vi")
+    assert notice[0].startswith("Trước khi đăng ký: xã lưu họ tên, thôn, tài khoản Telegram")
+    assert "/forget" in notice[0] and "/mydata" in notice[0]
+    assert bot.buttons(LAN) == ["ob:consent:yes", "ob:consent:no"]
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]  # nothing stored before consent
+
     # One commune in the deployment: the commune question is skipped.
-    replies = await bot.tap(LAN, "ob:lang:vi")
+    replies = await bot.tap(LAN, "ob:consent:yes")
     assert replies == ["Ông/bà sống ở thôn nào của Xã Bảo Lâm?"]
     assert "ob:hamlet:thon-3" in bot.buttons(LAN)
 
@@ -26,42 +43,168 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
     assert replies == ["Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên."]
 
     replies = await bot.say(LAN, "  Nguyễn   Thị Lan ")
+    assert replies[0].startswith("Bước cuối, không bắt buộc: cán bộ có thể cần gọi lại")
+    markup = bot.fake.reply_keyboard_markup(LAN)["keyboard"]
+    assert markup[0][0]["request_contact"] is True and markup[1][0] in (SKIP_VI, {"text": SKIP_VI})
+    assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
+
+    replies = await bot.send(LAN, bot.fake.send_contact(LAN, "84912345678"))
     assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký ở Thôn 3, Xã Bảo Lâm.")
     assert bot.fake.current_reply_keyboard(LAN) == [
         ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["❓ Hướng dẫn", "🌐 Ngôn ngữ"],
     ]
-    assert await bot.rows("SELECT r.hamlet_id, r.display_name, p.locale FROM residents r JOIN people p ON p.id = r.person_id") == [
-        ("thon-3", "Nguyễn Thị Lan", "vi")]
+    assert await bot.rows("SELECT r.hamlet_id, r.display_name, r.phone, r.consented_at IS NOT NULL, p.locale"
+                          " FROM residents r JOIN people p ON p.id = r.person_id") == [
+        ("thon-3", "Nguyễn Thị Lan", "+84912345678", 1, "vi")]
 
     # Coming back later: greeted by name, no registration again.
     assert await bot.say(LAN, "/start") == ["Xin chào Nguyễn Thị Lan! Ông/bà muốn làm gì?"]
+
+
+async def test_consent_time_is_stored_in_utc(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    await bot.say(LAN, "Lan Nguyễn")
+    await bot.say(LAN, SKIP_VI)
+    (consented_at,), = await bot.rows("SELECT consented_at FROM residents")
+    assert consented_at.endswith("+00:00")
+
+
+async def test_not_agreeing_stores_nothing_and_says_how_to_come_back(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await bot.say(LAN, "/start")
+    await bot.tap(LAN, "ob:lang:vi")
+    replies = await bot.tap(LAN, "ob:consent:no")
+    assert replies == ["Đã rõ: không có thông tin nào của ông/bà được lưu. Nếu đổi ý, ông/bà có thể bấm /start bất cứ lúc nào."]
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+    assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
+    assert bot.buttons(LAN) == []  # the notice's buttons are gone
+    # Coming back: the notice again.
+    await bot.say(LAN, "/start")
+    assert (await bot.tap(LAN, "ob:lang:vi"))[0].startswith("Trước khi đăng ký")
+
+
+async def test_the_phone_is_optional(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    await bot.say(LAN, "Lan Nguyễn")
+    assert (await bot.say(LAN, "không"))[0] == "Xin bấm “📱 Gửi số điện thoại của tôi” hoặc “⏭ Bỏ qua” bên dưới (hoặc bấm /cancel để dừng)."
+    replies = await bot.say(LAN, SKIP_VI)
+    assert replies[0].startswith("Cảm ơn Lan Nguyễn.")
+    assert await bot.rows("SELECT display_name, phone FROM residents") == [("Lan Nguyễn", None)]
+
+
+async def test_someone_elses_contact_is_refused(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    await bot.say(LAN, "Lan Nguyễn")
+    forwarded = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng", "user_id": 4242}})
+    assert await bot.send(LAN, forwarded) == [
+        "Đây là danh bạ của người khác. Chỉ có thể gửi số điện thoại của chính ông/bà: xin bấm “📱 Gửi số điện thoại của tôi”, hoặc “⏭ Bỏ qua”."]
+    no_owner = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng"}})
+    assert (await bot.send(LAN, no_owner))[0].startswith("Đây là danh bạ của người khác.")
+    assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
+    assert (await bot.send(LAN, bot.fake.send_contact(LAN, "+84 912 345 678")))[0].startswith("Cảm ơn Lan Nguyễn.")
+    assert await bot.rows("SELECT phone FROM residents") == [("+84912345678",)]
+
+
+async def test_a_sentence_typed_as_the_name_is_asked_about(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    replies = await bot.say(LAN, "Tôi muốn phản ánh về đường")
+    assert replies[0].startswith("“Tôi muốn phản ánh về đường”: đây có phải là họ tên để xã gọi ông/bà không?")
+    assert bot.buttons(LAN) == ["ob:nameok", "ob:nameagain"]
+    assert await bot.tap(LAN, "ob:nameagain") == ["Xin viết họ và tên."]
+    assert bot.buttons(LAN) == []
+    # A plain name goes straight on; the "Use the Telegram name" button of the question is gone.
+    assert (await bot.say(LAN, "Trần Văn Hùng"))[0].startswith("Bước cuối")
+    assert all(not (m.get("reply_markup") or {}).get("inline_keyboard") for m in bot.fake.chat(LAN) if m["from_bot"])
+    await bot.say(LAN, SKIP_VI)
+    assert await bot.rows("SELECT display_name FROM residents") == [("Trần Văn Hùng",)]
+
+
+async def test_a_long_name_can_be_confirmed_as_a_name(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    await bot.say(LAN, "Tôn Nữ Thị Hoàng Lan Phương")
+    assert (await bot.tap(LAN, "ob:nameok"))[0].startswith("Bước cuối")
+    await bot.say(LAN, SKIP_VI)
+    assert await bot.rows("SELECT display_name FROM residents") == [("Tôn Nữ Thị Hoàng Lan Phương",)]
 
 
 async def test_a_resident_can_take_the_name_telegram_knows(bot):
     bot.fake.add_user(LAN, "Jane", language_code="en")
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:en")
+    await bot.tap(LAN, "ob:consent:yes")
     await bot.tap(LAN, "ob:hamlet:thon-1")
-    replies = await bot.tap(LAN, "ob:name:telegram")
+    await bot.tap(LAN, "ob:name:telegram")
+    replies = await bot.say(LAN, "⏭ Skip")
     assert replies[0].startswith("Thank you, Jane. You are registered in Hamlet 1, Bảo Lâm commune.")
     assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Send a concern"]
 
 
 async def test_a_name_too_short_is_asked_again_and_nothing_is_stored(bot):
     bot.fake.add_user(LAN, "Lan")
-    await bot.say(LAN, "/start")
-    await bot.tap(LAN, "ob:lang:vi")
-    await bot.tap(LAN, "ob:hamlet:thon-1")
+    await _to_name_step(bot, LAN)
     assert await bot.say(LAN, "L") == ["Xin gửi họ tên dài từ 2 đến 60 ký tự."]
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
-    assert (await bot.say(LAN, "Lan Nguyễn"))[0].startswith("Cảm ơn Lan Nguyễn.")
+    await bot.say(LAN, "Lan Nguyễn")
+    assert (await bot.say(LAN, SKIP_VI))[0].startswith("Cảm ơn Lan Nguyễn.")
 
 
 async def test_typing_instead_of_tapping_a_hamlet_is_answered(bot):
     bot.fake.add_user(LAN, "Lan")
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
+    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    await bot.tap(LAN, "ob:consent:yes")
     assert await bot.say(LAN, "thôn 2") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin bấm /start."]
+    assert bot.buttons_on(LAN, hamlets) == []  # the step left is not left looking live
+
+
+async def test_a_resident_changes_name_hamlet_and_phone_with_profile(bot):
+    await bot.register(LAN, "Bà Lan")
+    shown = await bot.say(LAN, "/profile")
+    assert shown[0].startswith("Thông tin của ông/bà mà xã đang lưu:\nHọ tên: Bà Lan\nThôn: Thôn 2, Xã Bảo Lâm\nĐiện thoại: không có")
+    assert bot.buttons(LAN) == ["pf:name", "pf:hamlet", "pf:phone"]
+
+    assert await bot.tap(LAN, "pf:name") == ["Xin viết họ và tên."]
+    assert bot.buttons(LAN) == []  # the profile's buttons are gone
+    assert await bot.say(LAN, "Nguyễn Thị Lan") == ["Đã lưu. Xã sẽ gọi ông/bà là Nguyễn Thị Lan."]
+
+    await bot.say(LAN, "/profile")
+    await bot.tap(LAN, "pf:hamlet")
+    assert await bot.tap(LAN, "pf:ham:thon-4") == ["Đã lưu. Ông/bà nay đăng ký ở Thôn 4, Xã Bảo Lâm."]
+    assert bot.buttons(LAN) == []
+
+    await bot.say(LAN, "/profile")
+    await bot.tap(LAN, "pf:phone")
+    forwarded = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng", "user_id": 4242}})
+    assert (await bot.send(LAN, forwarded))[0].startswith("Đây là danh bạ của người khác.")
+    assert await bot.send(LAN, bot.fake.send_contact(LAN, "84912000111")) == ["Đã lưu. Số điện thoại của ông/bà là +84912000111."]
+    assert await bot.rows("SELECT display_name, hamlet_id, phone FROM residents") == [("Nguyễn Thị Lan", "thon-4", "+84912000111")]
+
+    await bot.say(LAN, "/profile")
+    assert bot.buttons(LAN) == ["pf:name", "pf:hamlet", "pf:phone", "pf:phonedel"]
+    assert await bot.tap(LAN, "pf:phonedel") == ["Đã xóa số điện thoại của ông/bà."]
+    assert await bot.rows("SELECT phone FROM residents") == [(None,)]
+    # A forged hamlet changes nothing.
+    last_bot_message = [m for m in bot.fake.chat(LAN) if m["from_bot"]][-1]["message_id"]
+    forged = bot.fake.press(LAN, last_bot_message, "pf:ham:thon-9")
+    assert (await bot.send(LAN, forged))[0] == "Lựa chọn này không còn nữa. Xin chọn lại bằng các nút."
+    assert await bot.rows("SELECT hamlet_id FROM residents") == [("thon-4",)]
+
+
+async def test_help_lists_every_resident_command_and_opens_the_profile(bot):
+    await bot.register(LAN, "Bà Lan")
+    text = (await bot.say(LAN, "/help"))[0]
+    for command in ("/new", "/mine", "/speak", "/profile", "/mydata", "/forget", "/cancel", "/language"):
+        assert command in text
+    assert bot.buttons(LAN) == ["pf:show"]
+    assert (await bot.tap(LAN, "pf:show"))[0].startswith("Thông tin của ông/bà mà xã đang lưu:")
 
 
 async def test_with_several_communes_the_resident_picks_one(fake_api, tmp_path):
@@ -77,11 +220,13 @@ async def test_with_several_communes_the_resident_picks_one(fake_api, tmp_path):
     try:
         bot.fake.add_user(LAN, "Lan")
         await bot.say(LAN, "/start")
-        assert await bot.tap(LAN, "ob:lang:vi") == ["Ông/bà sống ở xã nào?"]
+        await bot.tap(LAN, "ob:lang:vi")
+        assert await bot.tap(LAN, "ob:consent:yes") == ["Ông/bà sống ở xã nào?"]
         assert bot.buttons(LAN) == ["ob:commune:an-binh", "ob:commune:phu-my"]
         assert await bot.tap(LAN, "ob:commune:phu-my") == ["Ông/bà sống ở thôn nào của Xã phu-my?"]
         await bot.tap(LAN, "ob:hamlet:t1")
         await bot.say(LAN, "Lan")
+        await bot.say(LAN, SKIP_VI)
         assert await bot.rows("SELECT commune_id FROM residents") == [("phu-my",)]
     finally:
         await bot.stop()
@@ -93,4 +238,4 @@ async def test_command_menus_are_set_in_each_language(bot, language, expected):
     assert calls, "no command menu was set for " + language
     commands = {c["command"]: c["description"] for c in calls[-1].params["commands"]}
     assert commands["start"] == expected
-    assert set(commands) == {"start", "new", "mine", "speak", "help", "language", "cancel", "mydata", "forget"}
+    assert set(commands) == {"start", "new", "mine", "speak", "profile", "help", "language", "cancel", "mydata", "forget"}

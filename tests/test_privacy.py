@@ -140,7 +140,7 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
     assert (registration["concern_code"], registration["point"], registration["status"]) == (
         code, "Xin xã cho xe thu gom hằng tuần", "registered")
     assert data["roles"] == []
-    assert [e["action"] for e in data["account_history"]] == ["person.locale_set", "resident.registered"]
+    assert [e["action"] for e in data["account_history"]] == ["resident.registered"]
     assert {n["kind"] for n in data["notifications"]} == {"concern_update"}
     # Nobody else: not the officials' names or ids, not the other resident or their concern.
     raw = json.dumps(data, ensure_ascii=False)

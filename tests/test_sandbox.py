@@ -112,9 +112,11 @@ async def test_personas_hold_every_role_in_the_first_commune_and_residents_onboa
         # A resident persona registers and sends a concern, as a visitor of the chat page would.
         greeting = await sandbox.said(LAN, "/start", "Xin chào!")
         assert greeting[0].startswith("Xin chào!")
-        await sandbox.tapped(LAN, "ob:lang:vi", "Ông/bà sống ở thôn nào")
+        await sandbox.tapped(LAN, "ob:lang:vi", "Trước khi đăng ký")
+        await sandbox.tapped(LAN, "ob:consent:yes", "Ông/bà sống ở thôn nào")
         await sandbox.tapped(LAN, "ob:hamlet:thon-2", "Xin viết họ và tên")
-        await sandbox.said(LAN, "Nguyễn Thị Lan", "Cảm ơn")
+        await sandbox.said(LAN, "Nguyễn Thị Lan", "Bước cuối")
+        await sandbox.said(LAN, "⏭ Bỏ qua", "Cảm ơn")
         await sandbox.said(LAN, "📝 Gửi kiến nghị", "Xin chọn một mục")
         await sandbox.tapped(LAN, "cc:cat:environment", "Xin viết kiến nghị")
         await sandbox.said(LAN, "Bãi rác đầu thôn 2 bốc mùi", "Xin kiểm tra lại")

@@ -369,9 +369,11 @@ async def test_a_code_from_another_commune_answers_like_an_unknown_one(fake_api,
         bot.fake.add_user(LAN, "Lan")
         await bot.say(LAN, "/start")
         await bot.tap(LAN, "ob:lang:vi")
+        await bot.tap(LAN, "ob:consent:yes")
         await bot.tap(LAN, "ob:commune:phu-my")
         await bot.tap(LAN, "ob:hamlet:t1")
         await bot.say(LAN, "Bà Lan")
+        await bot.say(LAN, "⏭ Bỏ qua")
         code = CODE.search((await bot.submit_concern(LAN, "Đường ngập"))[0]).group(1)
         await bot.grant(OFFICE, "Chị Hoa", "office", commune="an-binh")
         not_found = [f"Không có kiến nghị nào mang mã {code} trong xã. Xin kiểm tra lại mã."]

@@ -47,9 +47,14 @@ async def test_a_registration_joins_the_scheduled_dialogue_and_can_be_withdrawn(
     assert confirmation.startswith(f"✅ Ông/bà đã đăng ký phát biểu về kiến nghị {code} tại buổi đối thoại ngày Thứ ")
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
 
-    await bot.say(LAN, "/speak")
+    overview = (await bot.say(LAN, "/speak"))[0]
+    assert "Đang chờ Văn phòng xã duyệt." in overview
+    overview_id = bot.message_with_button(LAN, "sp:wd:1")
     assert await bot.tap(LAN, "sp:wd:1") == ["Rút đăng ký phát biểu này?"]
+    assert bot.buttons_on(LAN, overview_id) == []  # the overview's buttons are gone
     assert await bot.tap(LAN, "sp:wdn") == ["Đăng ký của ông/bà vẫn được giữ."]
+    assert bot.buttons(LAN) == []
+    await bot.say(LAN, "/speak")
     assert await bot.tap(LAN, "sp:wd:1") == ["Rút đăng ký phát biểu này?"]
     message_id = bot.message_with_button(LAN, "sp:wdy:1")
     assert await bot.tap(LAN, "sp:wdy:1") == [f"Đã rút đăng ký phát biểu về kiến nghị {code}."]

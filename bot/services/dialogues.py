@@ -490,8 +490,11 @@ class DialogueService(CommuneService):
                                subject_type="concern", subject_id=slot.concern_id,
                                details={"registration": registration_id, "dialogue": dialogue.id,
                                         **({"text": reason} if reason else {})})
+            # An approved speaker learns their place in the order of speaking (it may still move).
+            place, total = (await speakers.places_in_order(db, dialogue.id)).get(registration_id, (None, None))
             await outbox.enqueue(db, slot.resident_id, "speaker_reviewed", code=slot.concern_code,
-                                 approved=review == "approved", reason=reason, meeting_at=dialogue.meeting_at)
+                                 approved=review == "approved", reason=reason, meeting_at=dialogue.meeting_at,
+                                 place=place, total=total)
             fresh = await speakers.slot(db, registration_id)
         assert fresh is not None
         return fresh
@@ -799,6 +802,11 @@ def _dialogue_cancelled(payload: dict, t: Translator, communes: Communes) -> Ren
 @renders("speaker_reviewed")
 def _speaker_reviewed(payload: dict, t: Translator, communes: Communes) -> Rendered:
     day, _ = _when(t, payload["meeting_at"])
+    if payload["approved"] and payload.get("place"):
+        return Rendered(t("✅ Your registration to speak about concern %(code)s at the dialogue on %(date)s was approved. "
+                          "Your place in the order of speaking: %(place)d of %(total)d so far (the office may still "
+                          "change the order; /speak shows it). You will be told here when it is your turn.",
+                          code=payload["code"], date=day, place=payload["place"], total=payload["total"]))
     if payload["approved"]:
         return Rendered(t("✅ Your registration to speak about concern %(code)s at the dialogue on %(date)s was approved. "
                           "You will be told here when it is your turn.", code=payload["code"], date=day))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from bot.domain import MAX_POINT_LENGTH, SPEAKABLE_STATUSES, normalize_code
 from bot.text import clean_text
@@ -17,6 +17,8 @@ class SpeakingOverview:
     dialogue: Dialogue | None  # the next scheduled dialogue of the resident's commune, if any
     registrations: list[SpeakerRegistration]
     eligible: list[Concern]  # own concerns one may still register to speak about
+    reviews: dict[int, str] = field(default_factory=dict)  # registration id -> pending | approved | declined
+    places: dict[int, tuple[int, int]] = field(default_factory=dict)  # approved: id -> (place, approved speakers)
 
 
 class SpeakingService:
@@ -28,9 +30,15 @@ class SpeakingService:
             dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
             registrations = await speakers.live_registrations(db, resident.person_id)
             own = await concerns.of_resident(db, resident.person_id)
+            reviews = await speakers.reviews(db, [r.id for r in registrations])
+            places: dict[int, tuple[int, int]] = {}
+            for dialogue_id in {r.dialogue_id for r in registrations if r.dialogue_id is not None}:
+                places.update(await speakers.places_in_order(db, dialogue_id))
         taken = {r.concern_id for r in registrations}
         eligible = [c for c in own if c.status in SPEAKABLE_STATUSES and c.id not in taken]
-        return SpeakingOverview(dialogue, registrations, eligible)
+        mine = {r.id for r in registrations}
+        return SpeakingOverview(dialogue, registrations, eligible, reviews,
+                                {key: place for key, place in places.items() if key in mine})
 
     @staticmethod
     def check_point(point: str | None) -> str:
