@@ -7,6 +7,7 @@ import pytest
 from bot.errors import NameInvalid, TextEmpty, TextTooLong
 from bot.services.residents import ResidentService
 from bot.text import clean, clean_text
+from handlers.keyboards import PHONE_SKIP
 
 ZERO_WIDTH = "\u200b\u200c\u200d\u2060\ufeff"
 RIGHT_TO_LEFT_OVERRIDE = "\u202e"
@@ -55,11 +56,13 @@ async def test_invisible_name_and_concern_text_are_refused_and_a_spoofed_name_is
     bot.fake.add_user(LAN, "Lan")
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
+    await bot.tap(LAN, "ob:consent:yes")
     await bot.tap(LAN, "ob:hamlet:thon-2")
     assert await bot.say(LAN, ZERO_WIDTH * 4) == ["Xin gửi họ tên dài từ 2 đến 60 ký tự."]
     assert await bot.say(LAN, f"\ufeff{RIGHT_TO_LEFT_OVERRIDE}\x00") == ["Xin gửi họ tên dài từ 2 đến 60 ký tự."]
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
     await bot.say(LAN, f"Nguye\u0302\u0303n Thị{RIGHT_TO_LEFT_OVERRIDE} Lan\u200b")
+    await bot.say(LAN, bot.label("vi", PHONE_SKIP))  # the residents' row is written once the phone step is done
     assert await bot.rows("SELECT display_name FROM residents") == [("Nguyễn Thị Lan",)]
 
     await bot.say(LAN, "/new")
