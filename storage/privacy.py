@@ -30,7 +30,7 @@ async def person(db: aiosqlite.Connection, channel: str, external_id: str) -> di
 
 async def resident(db: aiosqlite.Connection, person_id: int) -> dict | None:
     rows = await _dicts(
-        db, "SELECT commune_id, hamlet_id, display_name, phone, registered_at FROM residents WHERE person_id = ?", (person_id,)
+        db, "SELECT commune_id, hamlet_id, display_name, phone, registered_at, consented_at FROM residents WHERE person_id = ?", (person_id,)
     )
     return rows[0] if rows else None
 

@@ -118,6 +118,7 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
     assert data["person"]["first_seen_at"].startswith("20")
     assert {k: data["resident"][k] for k in ("commune", "hamlet", "name", "phone")} == {
         "commune": "Xã Bảo Lâm", "hamlet": "Thôn 2", "name": "Nguyễn Thị Lan", "phone": "0912345678"}
+    assert data["resident"]["consented_at"].endswith("+00:00")  # the consent given at onboarding, in UTC
     [concern] = data["concerns"]
     assert (concern["code"], concern["topic"], concern["text"], concern["status"], concern["status_text"]) == (
         code, "Môi trường", "Bãi rác đầu thôn 2 bốc mùi", "in_progress", "Đang giải quyết")

@@ -219,6 +219,7 @@ class PrivacyService(CommuneService):
             "name": resident["display_name"],
             "phone": resident["phone"],
             "registered_at": resident["registered_at"],
+            "consented_at": resident["consented_at"],
         }
 
     def _concern(self, concern: dict, data: PersonalData, t: Translator) -> dict:
