@@ -16,7 +16,7 @@ from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import body_text, category_name
+from handlers.presenters import attachments_button, body_text, category_name
 from handlers.resident import expect_button
 from handlers.states import END
 
@@ -577,11 +577,15 @@ async def pick_item(update: Update, context: BotContext) -> None:
     if item.speaker is not None:
         lines.append(t("Speaker: %(name)s: “%(point)s”", name=item.speaker.resident_name or "—", point=item.speaker.point))
     lines += ["", t("What did the chair conclude?")]
-    await answer(update, "\n".join(lines), reply_markup=inline([
+    rows = [
         [(t("💬 Answered at the meeting"), f"cl:ans:{concern.id}")],
         [(t("🗂 Assigned to an officer"), f"cl:asg:{concern.id}")],
         [(t("🚫 Not accepted"), f"cl:rej:{concern.id}")],
-    ]))
+    ]
+    if concern.attachments:
+        lines.insert(2, t("Attachments: %(count)d", count=len(concern.attachments)))
+        rows.append([attachments_button(concern, t)])
+    await answer(update, "\n".join(lines), reply_markup=inline(rows))
 
 
 async def ask_conclusion_text(update: Update, context: BotContext) -> int:

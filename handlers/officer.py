@@ -17,7 +17,7 @@ from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import attachment_lines, body_text, category_name
+from handlers.presenters import attachment_lines, attachments_button, body_text, category_name
 from handlers.states import END
 
 TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON = range(350, 355)
@@ -108,7 +108,7 @@ def _task_buttons(task: Task, t: Translator):
         first.append((t("⏳ Ask for an extension"), f"tk:ext:{code}"))
     rows = [first, [(t("✅ Resolved: write the result"), f"tk:res:{code}")]]
     if task.concern.attachments:
-        rows.append([(t("📎 See the attachments"), f"tk:files:{code}")])
+        rows.append([attachments_button(task.concern, t)])
     return inline(rows)
 
 
@@ -250,37 +250,6 @@ async def resolve_text(update: Update, context: BotContext) -> int:
     return await _typed(update, context, "resolve", TASK_RESULT, work)
 
 
-async def show_attachments(update: Update, context: BotContext) -> None:
-    """📎: the photos, voice notes, files and locations the resident sent, in the officer's chat."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    actor = await context.actor(update)
-    code = query.data.split(":", 2)[2]
-    try:
-        attachments = await context.services.tasks.attachments(actor, code)
-    except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return
-    if not attachments:
-        await answer(update, t("Concern %(code)s has no attachments.", code=code))
-        return
-    bot, chat_id = update.get_bot(), update.effective_chat.id
-    caption = t("Concern %(code)s", code=code)
-    for attachment in attachments:
-        try:
-            if attachment.kind == "photo":
-                await bot.send_photo(chat_id, attachment.file_ref, caption=caption)
-            elif attachment.kind == "voice":
-                await bot.send_voice(chat_id, attachment.file_ref, caption=caption)
-            elif attachment.kind == "document":
-                await bot.send_document(chat_id, attachment.file_ref, caption=caption)
-            elif attachment.latitude is not None and attachment.longitude is not None:
-                await bot.send_location(chat_id, attachment.latitude, attachment.longitude)
-        except BadRequest:
-            await answer(update, t("One attachment of concern %(code)s could not be sent (Telegram no longer has it).", code=code))
-
-
 async def expect_typed(update: Update, context: BotContext) -> None:
     """A photo, sticker or the like where typed text is awaited."""
     t = await context.translator(update)
@@ -377,7 +346,6 @@ def flow(menus: Menus) -> Flow:
         },
         anywhere=[
             CallbackQueryHandler(assign_chosen, pattern=rf"^tk:as:{CODE}:\d{{1,12}}$"),
-            CallbackQueryHandler(show_attachments, pattern=rf"^tk:files:{CODE}$"),
             CallbackQueryHandler(verdict_satisfied, pattern=rf"^vd:ok:{CODE}$"),
         ],
     )

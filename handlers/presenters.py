@@ -83,3 +83,11 @@ def concern_details(commune: Commune, concern: Concern, history: list[HistoryEnt
         *(line for line in (history_entry_text(entry, t) for entry in history) if line),
     ]
     return "\n".join(lines)
+
+
+ATTACHMENTS_DATA = "cw:files:"
+
+
+def attachments_button(concern: Concern, t: Translator) -> tuple[str, str]:
+    """📎 Open the attachments: the same button wherever an official reads a concern."""
+    return (t("📎 Open the attachments (%(count)d)", count=len(concern.attachments)), f"{ATTACHMENTS_DATA}{concern.code}")

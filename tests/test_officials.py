@@ -1,0 +1,170 @@
+"""The officials' daily use (issue 6, items 16 and 19-23): opening a concern's attachments, names of
+officials granted on the server, reassignment and the one extension, the dialogue wizard's review,
+previews before residents read anything, and the office's menu."""
+
+from __future__ import annotations
+
+import re
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from bot.calendar import WorkingCalendar
+
+LAN = 1001
+MINH, TUAN = 2001, 2002  # officers
+THU = 3001  # commune office
+CHAIR = 3003
+CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
+LAND_BODY = "Địa chính - Xây dựng"
+SOCIAL_BODY = "Văn hóa - Xã hội"
+CALENDAR = WorkingCalendar()
+
+
+def today() -> date:
+    return datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+
+
+def vi_date(day: date) -> str:
+    weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
+    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+
+
+async def staff_up(bot) -> None:
+    await bot.register(LAN, "Bà Lan")
+    await bot.grant(MINH, "Anh Minh", "officer", body=LAND_BODY)
+    await bot.grant(TUAN, "Anh Tuấn", "officer", body=SOCIAL_BODY)
+    await bot.grant(THU, "Chị Thu", "office")
+    await bot.grant(CHAIR, "Ông Nam", "chair")
+
+
+async def voice_photo_and_location_concern(bot) -> str:
+    """A concern sent as a voice note, a photo and a location, with no typed text."""
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:land")
+    await bot.send(LAN, bot.fake.send_voice(LAN))
+    await bot.send(LAN, bot.fake.send_photo(LAN))
+    await bot.send(LAN, bot.fake.send_location(LAN, 11.52, 107.81))
+    confirm = next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:"))
+    return CODE.search((await bot.tap(LAN, confirm))[0]).group(1)
+
+
+def sent(bot, method: str, chat_id: int) -> int:
+    return len([call for call in bot.fake.calls_of(method, chat_id=chat_id) if call.ok])
+
+
+async def opens_all_three(bot, user_id: int, code: str) -> None:
+    before = {method: sent(bot, method, user_id) for method in ("sendVoice", "sendPhoto", "sendLocation")}
+    await bot.tap(user_id, f"cw:files:{code}")
+    assert {method: sent(bot, method, user_id) - count for method, count in before.items()} == {
+        "sendVoice": 1, "sendPhoto": 1, "sendLocation": 1}
+    location = bot.fake.calls_of("sendLocation", chat_id=user_id)[-1].params
+    assert (float(location["latitude"]), float(location["longitude"])) == (11.52, 107.81)
+
+
+# --- item 16: attachments for every official who may read the concern ------------------------------
+
+async def test_the_office_and_the_chair_open_a_voice_only_concerns_attachments(bot):
+    await staff_up(bot)
+    code = await voice_photo_and_location_concern(bot)
+
+    # The office screening it from /inbox hears and sees it before deciding.
+    await bot.say(THU, "/inbox")
+    assert f"cw:files:{code}" in bot.buttons(THU)
+    await opens_all_three(bot, THU, code)
+    # ... and from the concern's file.
+    await bot.say(THU, f"/concern {code}")
+    assert f"cw:files:{code}" in bot.buttons(THU)
+    await opens_all_three(bot, THU, code)
+
+    # The chair concluding it at the meeting.
+    async with bot.database.transaction() as db:
+        cursor = await db.execute(
+            "INSERT INTO dialogues (commune_id, meeting_at, place, created_at) VALUES (?, ?, ?, ?)",
+            ("bao-lam", (datetime.now(ZoneInfo("UTC")) - timedelta(hours=1)).replace(microsecond=0).isoformat(),
+             "Hội trường", "2026-07-01T00:00:00+00:00"))
+        await db.execute("UPDATE concerns SET status = 'accepted', dialogue_id = ? WHERE code = ?", (cursor.lastrowid, code))
+    concern_id = (await bot.rows("SELECT id FROM concerns WHERE code = ?", code))[0][0]
+    await bot.say(CHAIR, "/conclude")
+    shown = await bot.tap(CHAIR, f"cl:pick:{concern_id}")
+    assert "Tệp đính kèm: 3" in shown[0]
+    assert f"cw:files:{code}" in bot.buttons(CHAIR)
+    await opens_all_three(bot, CHAIR, code)
+
+
+async def test_attachments_follow_the_same_rule_as_reading_the_concern(bot):
+    await staff_up(bot)
+    code = await voice_photo_and_location_concern(bot)
+    # A resident (even the one who sent it, who has their own /mine) and a stranger get the refusal of /concern.
+    refusal = await bot.say(LAN, f"/concern {code}")
+    message_id = bot.fake.last_bot_message(LAN)["message_id"]
+    assert await bot.send(LAN, bot.fake.press(LAN, message_id, f"cw:files:{code}")) == refusal
+    assert sent(bot, "sendVoice", LAN) == 0
+    # An unknown code answers like /concern with it.
+    unknown = await bot.say(THU, "/concern 999-999")
+    office_message = bot.fake.last_bot_message(THU)["message_id"]
+    assert await bot.send(THU, bot.fake.press(THU, office_message, "cw:files:999-999")) == unknown
+
+
+# --- item 20: the one extension belongs to the concern ------------------------------------------------
+
+async def concern_assigned_by_the_conclusions(bot, text: str, *, announced: date) -> str:
+    code = CODE.search((await bot.submit_concern(LAN, text))[0]).group(1)
+    async with bot.database.transaction() as db:
+        cursor = await db.execute(
+            "INSERT INTO dialogues (commune_id, meeting_at, place, created_at, announced_on) VALUES (?, ?, ?, ?, ?)",
+            ("bao-lam", "2026-08-10T01:30:00+00:00", "Hội trường UBND xã", "2026-07-01T00:00:00+00:00", announced.isoformat()))
+        await db.execute("UPDATE concerns SET status = 'assigned', conclusion = 'assigned', dialogue_id = ? WHERE code = ?",
+                         (cursor.lastrowid, code))
+    return code
+
+
+async def officer_grant(bot, user_id: int) -> int:
+    rows = await bot.rows("SELECT r.id FROM roles r JOIN people p ON p.id = r.person_id"
+                          " WHERE p.external_id = ? AND r.role = 'officer' AND r.revoked_at IS NULL", str(user_id))
+    return rows[0][0]
+
+
+async def assign(bot, code: str, officer: int) -> list[str]:
+    await bot.say(THU, f"/assign {code}")
+    return await bot.tap(THU, f"tk:as:{code}:{await officer_grant(bot, officer)}")
+
+
+async def test_a_reassigned_officer_is_not_offered_the_extension_already_used(bot):
+    """DOMAIN.md: "extended (once, within 30 working days ...)" is a step of the concern's life, so the one
+    extension belongs to the concern, whoever holds it; reassigning keeps the extended date."""
+    await staff_up(bot)
+    code = await concern_assigned_by_the_conclusions(bot, "Mương thoát nước bị tắc", announced=today())
+    await assign(bot, code, MINH)
+    due = CALENDAR.working_days_after(today(), 20)
+    latest = CALENDAR.working_days_after(today(), 30)
+    assert f"Hạn trả lời: {vi_date(due)}." in bot.fake.bot_texts(LAN)[-1]
+    await bot.tap(MINH, f"tk:ext:{code}")
+    await bot.say(MINH, f"{latest:%d/%m/%Y}")
+    await bot.say(MINH, "Cần đo đạc lại ranh giới mương với hộ giáp ranh; Anh Minh (Địa chính) chịu trách nhiệm.")
+    assert await bot.rows("SELECT extended_to FROM assignments") == [(latest.isoformat(),)]
+
+    await assign(bot, code, TUAN)
+    notice = bot.fake.bot_texts(TUAN)[-1]
+    assert f"Hạn giải quyết: {vi_date(latest)}" in notice
+    assert "Thời hạn đã được gia hạn một lần (kế hoạch chỉ cho phép gia hạn một lần cho mỗi kiến nghị)." in notice
+    assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:res:{code}"]
+    await bot.say(TUAN, "/tasks")
+    assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:res:{code}"]
+    message_id = bot.fake.last_bot_message(TUAN)["message_id"]
+    assert (await bot.send(TUAN, bot.fake.press(TUAN, message_id, f"tk:ext:{code}")))[0].startswith(
+        f"Thời hạn giải quyết kiến nghị {code} đã được gia hạn một lần")
+
+    # The resident is told the date stays, not that there is a new one.
+    told = bot.fake.bot_texts(LAN)[-1]
+    assert f"Hạn trả lời không thay đổi: {vi_date(latest)}." in told
+    assert "Hạn trả lời mới" not in told
+
+
+async def test_reassigning_before_any_extension_keeps_the_due_date_and_says_so(bot):
+    await staff_up(bot)
+    code = await concern_assigned_by_the_conclusions(bot, "Đèn đường hỏng", announced=today())
+    due = CALENDAR.working_days_after(today(), 20)
+    await assign(bot, code, MINH)
+    await assign(bot, code, TUAN)
+    assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}"]
+    assert f"Hạn trả lời không thay đổi: {vi_date(due)}." in bot.fake.bot_texts(LAN)[-1]
