@@ -52,7 +52,12 @@ def role_name(payload: dict, t: Translator, communes: Communes, commune_id: str 
 
 @renders("role_accepted")
 def _role_accepted(payload: dict, t: Translator, communes: Communes) -> Rendered:
-    return Rendered(t("%(name)s accepted the role: %(role)s.", name=payload["name"], role=role_name(payload, t, communes)))
+    name = payload["name"]
+    if payload.get("username"):
+        name = t("%(name)s (@%(username)s, id %(id)s)", name=name, username=payload["username"], id=payload.get("external_id"))
+    elif payload.get("external_id"):
+        name = t("%(name)s (id %(id)s)", name=name, id=payload["external_id"])
+    return Rendered(t("%(name)s accepted the role: %(role)s.", name=name, role=role_name(payload, t, communes)))
 
 
 @renders("role_revoked")

@@ -16,7 +16,7 @@ from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import attachments_button, body_text, category_name
+from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.resident import expect_button
 from handlers.states import END
 
@@ -246,7 +246,8 @@ async def _ask_chair(update: Update, context: BotContext, t: Translator) -> int:
         await _refuse(update, context, t, refusal, menu=True)
         return END
     await answer(update, t("Who chairs the dialogue?"),
-                 reply_markup=choices([(c.name or f"#{c.person_id}", f"dl:chair:{c.person_id}") for c in chairs]))
+                 reply_markup=choices([(official_name(t, c.name, started=c.started), f"dl:chair:{c.person_id}")
+                                       for c in chairs]))
     return DIALOGUE_CHAIR
 
 
@@ -288,7 +289,7 @@ async def plan_chair(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_CHAIR
     await drop_buttons(update)
-    plan["chair"], plan["chair_name"] = chair.person_id, chair.name or f"#{chair.person_id}"
+    plan["chair"], plan["chair_name"] = chair.person_id, official_name(t, chair.name, started=chair.started)
     lines = [t("Please check the dialogue before saving it:"), "",
              *_plan_lines(context, t, commune_id=actor.commune_id, day=date.fromisoformat(plan["day"]), at=plan["at"],
                           place=plan["place"], theme=plan["theme"], chair=plan["chair_name"])]
@@ -619,8 +620,8 @@ async def ask_officer(update: Update, context: BotContext) -> None:
         await _refuse(update, context, t, refusal)
         return
     await drop_buttons(update)
-    buttons = choices([(f"{o.display_name or '#' + str(o.person_id)} · {o.body}", f"cl:off:{item.concern.id}:{o.person_id}")
-                       for o in officers[:MAX_BUTTON_ROWS * 2]])
+    buttons = choices([(f"{official_name(t, o.display_name, started=o.started)} · {o.body}",
+                        f"cl:off:{item.concern.id}:{o.person_id}") for o in officers[:MAX_BUTTON_ROWS * 2]])
     await answer(update, t("Which officer will resolve concern %(code)s?", code=item.concern.code), reply_markup=buttons)
 
 
@@ -640,8 +641,10 @@ async def officer_chosen(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     context.user_data[CONCLUDING] = {"concern": item.concern.id, "kind": "assigned", "officer": officer.person_id}
+    if not officer.started:
+        await answer(update, not_started_warning(t, officer.display_name))
     await answer(update, t("What did the chair conclude %(name)s must do? Type it, or tap “Skip”.",
-                           name=officer.display_name or f"#{officer.person_id}"),
+                           name=official_name(t, officer.display_name)),
                  reply_markup=inline([[(t("⏭ Skip"), f"cl:skip:{item.concern.id}")]]))
     return CONCLUDE_ASSIGN_TEXT
 

@@ -17,7 +17,9 @@ from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import attachment_lines, attachments_button, body_text, category_name
+from handlers.presenters import (
+    attachment_lines, attachments_button, body_text, category_name, not_started_warning, official_name,
+)
 from handlers.states import END
 
 TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON = range(350, 355)
@@ -57,8 +59,8 @@ async def assign_command(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return END
     commune = context.services.communes.get(concern.commune_id)
-    buttons = choices([(f"{officer.display_name or '—'} · {officer.body}", f"tk:as:{concern.code}:{officer.id}")
-                       for officer in officers])
+    buttons = choices([(f"{official_name(t, officer.display_name, started=officer.started)} · {officer.body}",
+                        f"tk:as:{concern.code}:{officer.id}") for officer in officers])
     await answer(update, t("Concern %(code)s · %(topic)s\n%(body)s\n\nWho should resolve it? Choose the officer.",
                            code=concern.code, topic=category_name(commune, concern.category, t),
                            body=_excerpt(body_text(concern.body, t))), reply_markup=buttons)
@@ -83,6 +85,8 @@ async def assign_chosen(update: Update, context: BotContext) -> None:
     lines = [t("✅ Concern %(code)s is assigned to %(name)s (%(body)s). The officer and the resident were told.",
                code=outcome.concern.code, name=outcome.officer.display_name or "—", body=outcome.officer.body),
              due_line(t, outcome.due, context.services.rules.resolution_days)]
+    if not outcome.officer.started:
+        lines.append(not_started_warning(t, outcome.officer.display_name))
     await answer(update, "\n".join(lines))
 
 

@@ -168,3 +168,78 @@ async def test_reassigning_before_any_extension_keeps_the_due_date_and_says_so(b
     await assign(bot, code, TUAN)
     assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}"]
     assert f"Hạn trả lời không thay đổi: {vi_date(due)}." in bot.fake.bot_texts(LAN)[-1]
+
+
+# --- item 19: officials granted on the server -------------------------------------------------------
+
+async def grant_on_the_server(bot, user_id: int, name: str, role: str, **where) -> None:
+    """As `python -m bot grant --name NAME` does; the person has not written to the bot yet."""
+    await bot.services.staff.grant_on_server("telegram", str(user_id), commune_id="bao-lam", role=role,
+                                             display_name=name, **where)
+
+
+async def test_an_official_granted_on_the_server_is_named_and_marked_until_they_open_the_bot(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.grant(THU, "Chị Thu", "office")
+    await grant_on_the_server(bot, MINH, "Anh Minh", "officer", body=LAND_BODY)
+    code = await concern_assigned_by_the_conclusions(bot, "Đèn đường hỏng", announced=today())
+
+    await bot.say(THU, f"/assign {code}")
+    labels = [b["text"] for row in bot.fake.last_bot_message(THU)["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [f"Anh Minh (chưa mở bot) · {LAND_BODY}"]
+    done = await bot.tap(THU, f"tk:as:{code}:{await officer_grant(bot, MINH)}")
+    assert done[0].endswith("⚠️ Anh Minh chưa mở bot nên Telegram không thể chuyển thông báo. "
+                            "Xin báo người này mở bot và gửi /start.")
+
+    # Once they open the bot, the mark goes.
+    bot.fake.add_user(MINH, "Minh Telegram", username="minh_dc")
+    await bot.say(MINH, "/start")
+    await bot.say(THU, f"/assign {code}")
+    labels = [b["text"] for row in bot.fake.last_bot_message(THU)["reply_markup"]["inline_keyboard"] for b in row]
+    assert labels == [f"Anh Minh · {LAND_BODY}"]
+
+
+async def test_the_chair_and_officer_pickers_of_the_dialogue_mark_who_has_not_opened_the_bot(bot):
+    await bot.grant(THU, "Chị Thu", "office")
+    await grant_on_the_server(bot, CHAIR, "Ông Nam", "chair")
+    await grant_on_the_server(bot, MINH, "Anh Minh", "officer", body=LAND_BODY)
+    chair = await bot.services.dialogues.chair_choices(await bot.services.staff.actor("telegram", str(THU)))
+    assert [(c.name, c.started) for c in chair] == [("Ông Nam", False)]
+    officers = await bot.services.dialogues.officers(await bot.services.staff.actor("telegram", str(THU)))
+    assert [(o.display_name, o.started) for o in officers] == [("Anh Minh", False)]
+    # Asking who someone is does not count as them opening the bot; only their own message does.
+    await bot.services.staff.actor("telegram", str(MINH))
+    assert [o.started for o in await bot.services.dialogues.officers(await bot.services.staff.actor("telegram", str(THU)))] == [False]
+
+
+ADMIN = 8001
+
+
+async def test_admin_screens_name_people_by_name_username_and_id(fake_api, tmp_path):
+    from tests.harness import BotUnderTest
+
+    bot = BotUnderTest(fake_api, tmp_path / "d.sqlite3", admin_ids=frozenset({ADMIN}))
+    await bot.start()
+    try:
+        bot.fake.add_user(ADMIN, "Quản trị")
+        await grant_on_the_server(bot, MINH, "Anh Minh", "officer", body=LAND_BODY)
+        await grant_on_the_server(bot, TUAN, "Anh Tuấn", "officer", body=SOCIAL_BODY)
+        bot.fake.add_user(TUAN, "Tuấn", username="tuan_vh")
+        await bot.say(TUAN, "/start")
+        listing = (await bot.say(ADMIN, "/staff"))[0]
+        assert f"• Anh Minh (id {MINH}) (chưa mở bot): Cán bộ {LAND_BODY}" in listing
+        assert f"• Anh Tuấn (@tuan_vh, id {TUAN}): Cán bộ {SOCIAL_BODY}" in listing
+        await bot.say(ADMIN, "/revoke")
+        labels = [b["text"] for row in bot.fake.last_bot_message(ADMIN)["reply_markup"]["inline_keyboard"] for b in row]
+        assert f"Anh Tuấn (@tuan_vh, id {TUAN}) · Cán bộ {SOCIAL_BODY}" in labels
+
+        # The admin who made an invitation learns who took it, by name, @username and id.
+        await bot.say(ADMIN, "/grant")
+        await bot.tap(ADMIN, "ad:role:mttq")
+        token = re.search(r"/start (\S+)", bot.fake.bot_texts(ADMIN)[-1]).group(1)
+        bot.fake.add_user(5005, "Bà Mai", username="mai_mttq")
+        await bot.say(5005, f"/start {token}")
+        await bot.deliver()
+        assert bot.fake.bot_texts(ADMIN)[-1].startswith("Bà Mai (@mai_mttq, id 5005) đã nhận vai trò")
+    finally:
+        await bot.stop()

@@ -139,6 +139,7 @@ class DialoguePlan:
 class ChairChoice:
     person_id: int
     name: str | None
+    started: bool = True  # has opened the bot
 
 
 @dataclass(frozen=True)
@@ -295,7 +296,7 @@ class DialogueService(CommuneService):
         """The chair: whoever holds the chair role (the Chairman or a delegated Vice-chairman)."""
         holders = await self._staff.holders(actor.commune_id, CHAIR)
         if holders:
-            return [ChairChoice(g.person_id, g.display_name) for g in holders]
+            return [ChairChoice(g.person_id, g.display_name, g.started) for g in holders]
         if CHAIR in actor.roles:
             return [ChairChoice(actor.person_id, actor.display_name)]
         raise NoChair()
