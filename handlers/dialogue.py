@@ -11,6 +11,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError, TextEmpty, TextTooLong, describe
 from bot.i18n import N_, Translator
+from bot.notices import render
 from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
@@ -141,9 +142,13 @@ async def _start_plan(update: Update, context: BotContext, t: Translator, dialog
     if update.callback_query is not None:
         await drop_buttons(update)
     context.user_data[PLAN] = {"id": uuid.uuid4().hex[:16], "dialogue": dialogue_id}
-    earliest = context.services.dialogues.earliest_date()
     intro = t("Let us schedule the dialogue.") if dialogue_id is None else t("Let us move the dialogue to a new date.")
     await answer(update, intro, reply_markup=flow_menu(t))
+    return await _ask_date(update, context, t)
+
+
+async def _ask_date(update: Update, context: BotContext, t: Translator) -> int:
+    earliest = context.services.dialogues.earliest_date()
     await answer(update, t("On which day will it be held? Please type the date as day/month/year, for example %(example)s.\n"
                            "Invitations need %(days)d working days: the earliest possible day is %(earliest)s.",
                            example=earliest.strftime("%d/%m/%Y"), days=context.services.rules.invitation_days,
@@ -168,8 +173,15 @@ async def plan_date(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_DATE
     plan["day"] = day.isoformat()
+    if plan.get("review"):
+        return await _review(update, context, t)
+    return await _ask_time(update, t)
+
+
+async def _ask_time(update: Update, t: Translator) -> int:
     buttons = choices([(at, "dl:time:" + at.replace(":", "")) for at in MEETING_TIMES], per_row=3)
-    await answer(update, t("At what time does it start? Tap a time, or type another one, for example 09:30."), reply_markup=buttons)
+    await answer(update, t("At what time does it start? Tap a time, or type another one, for example 09:30 or 7h30."),
+                 reply_markup=buttons)
     return DIALOGUE_TIME
 
 
@@ -189,6 +201,8 @@ async def plan_time_button(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     plan["at"] = f"{parts[2][:2]}:{parts[2][2:]}"
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_place(update, context, t)
 
 
@@ -204,6 +218,8 @@ async def plan_time_typed(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_TIME
     plan["at"] = at.strftime("%H:%M")
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_place(update, context, t)
 
 
@@ -221,6 +237,8 @@ async def plan_place_button(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     plan["place"] = context.services.dialogues.default_place(await context.actor(update), "vi")
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_theme(update, t)
 
 
@@ -235,6 +253,8 @@ async def plan_place_typed(update: Update, context: BotContext) -> int:
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_PLACE
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_theme(update, t)
 
 
@@ -259,6 +279,8 @@ async def plan_theme_skip(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     plan["theme"] = None
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_chair(update, context, t)
 
 
@@ -273,6 +295,8 @@ async def plan_theme_typed(update: Update, context: BotContext) -> int:
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_THEME
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_chair(update, context, t)
 
 
@@ -290,12 +314,53 @@ async def plan_chair(update: Update, context: BotContext) -> int:
         return DIALOGUE_CHAIR
     await drop_buttons(update)
     plan["chair"], plan["chair_name"] = chair.person_id, official_name(t, chair.name, started=chair.started)
+    return await _review(update, context, t)
+
+
+EDIT_LABELS = {
+    "date": N_("✏️ Date"),
+    "time": N_("✏️ Time"),
+    "place": N_("✏️ Place"),
+    "theme": N_("✏️ Theme"),
+    "chair": N_("✏️ Chair"),
+}
+
+
+async def _review(update: Update, context: BotContext, t: Translator) -> int:
+    """Everything answered, with its deadlines: save, drop, or change any one answer and come back here."""
+    plan = _plan(context)
+    plan["review"] = True
+    actor = await context.actor(update)
     lines = [t("Please check the dialogue before saving it:"), "",
              *_plan_lines(context, t, commune_id=actor.commune_id, day=date.fromisoformat(plan["day"]), at=plan["at"],
-                          place=plan["place"], theme=plan["theme"], chair=plan["chair_name"])]
-    buttons = inline([[(t("✅ Save"), f"dl:ok:{plan['id']}")], [(t("❌ Do not save"), f"dl:no:{plan['id']}")]])
+                          place=plan["place"], theme=plan["theme"], chair=plan["chair_name"]),
+             "", t("To change one answer, tap it below.")]
+    edits = [(t(label), f"dl:ed:{field}:{plan['id']}") for field, label in EDIT_LABELS.items()]
+    buttons = inline([[(t("✅ Save"), f"dl:ok:{plan['id']}"), (t("❌ Do not save"), f"dl:no:{plan['id']}")],
+                      edits[:3], edits[3:]])
     await answer(update, "\n".join(lines), reply_markup=buttons)
     return DIALOGUE_CONFIRM
+
+
+async def plan_edit(update: Update, context: BotContext) -> int:
+    """✏️ on the summary: ask that one question again; the answer leads back to the summary."""
+    t, parts = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None or parts[3] != plan["id"]:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    field = parts[2]
+    if field == "date":
+        return await _ask_date(update, context, t)
+    if field == "time":
+        return await _ask_time(update, t)
+    if field == "place":
+        return await _ask_place(update, context, t)
+    if field == "theme":
+        return await _ask_theme(update, t)
+    return await _ask_chair(update, context, t)
 
 
 async def plan_confirm(update: Update, context: BotContext) -> int:
@@ -709,8 +774,12 @@ async def announce_ask(update: Update, context: BotContext) -> int:
     if preview.late_days:
         lines += ["", t("⚠️ This is late by %(days)d working days: the plan required it by %(date)s.",
                         days=preview.late_days, date=t.date(preview.conclusions_by))]
-    await answer(update, "\n".join(lines), reply_markup=inline([
-        [(t("📢 Announce now"), f"an:ok:{preview.dialogue.id}")], [(t("Not now"), "an:no")]]))
+    # What each resident concerned will read, word for word, before anything goes out.
+    lines += ["", t("What the residents concerned will receive:")]
+    for item in preview.items:
+        lines += ["", "———", render("conclusion_announced", item, t, context.services.communes).text]
+    lines += ["", "———", t("Nothing is sent until you tap “Announce now”.")]
+    await _send(update, lines, inline([[(t("📢 Announce now"), f"an:ok:{preview.dialogue.id}")], [(t("Not now"), "an:no")]]))
     return END
 
 
@@ -768,7 +837,9 @@ def flow(menus: Menus) -> Flow:
             DIALOGUE_THEME: [CallbackQueryHandler(plan_theme_skip, pattern=r"^dl:theme:skip$"),
                              MessageHandler(menus.free_text, plan_theme_typed)],
             DIALOGUE_CHAIR: [CallbackQueryHandler(plan_chair, pattern=r"^dl:chair:\d{1,12}$"), expect_button_here],
-            DIALOGUE_CONFIRM: [CallbackQueryHandler(plan_confirm, pattern=r"^dl:(ok|no):[0-9a-f]{16}$"), expect_button_here],
+            DIALOGUE_CONFIRM: [CallbackQueryHandler(plan_confirm, pattern=r"^dl:(ok|no):[0-9a-f]{16}$"),
+                               CallbackQueryHandler(plan_edit, pattern=r"^dl:ed:(date|time|place|theme|chair):[0-9a-f]{16}$"),
+                               expect_button_here],
             SPEAKER_DECLINE_REASON: [MessageHandler(menus.free_text, decline_reason)],
             CONCLUDE_ANSWER: [MessageHandler(menus.free_text, conclusion_typed)],
             CONCLUDE_REASON: [MessageHandler(menus.free_text, conclusion_typed)],

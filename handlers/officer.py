@@ -12,6 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain import STATUS_LABELS
 from bot.errors import DomainError, StaleAction, TextEmpty, TextTooLong, describe
 from bot.i18n import Translator
+from bot.notices import render
 from bot.services.tasks import INPUT_REFUSALS, Task, due_line
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
@@ -22,7 +23,7 @@ from handlers.presenters import (
 )
 from handlers.states import END
 
-TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON = range(350, 355)
+TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON, TASK_RESULT_CONFIRM = range(350, 356)
 
 TASKS_BUTTON = next(command.label for command in OFFICIAL_COMMANDS if command.command == "tasks")
 MAX_LISTED = 10
@@ -247,11 +248,59 @@ async def extend_plan(update: Update, context: BotContext) -> int:
 
 
 async def resolve_text(update: Update, context: BotContext) -> int:
-    """The written result: the concern is resolved and the resident receives it with 👍 / 👎."""
+    """The written result is the commune's official answer: shown as the resident will receive it, to
+    send or write again (typing again replaces it)."""
     async def work(t, actor, pending):
-        concern = await context.services.tasks.resolve(actor, pending["code"], update.effective_message.text)
-        return t("✅ Concern %(code)s is resolved. The resident received your written result.", code=concern.code)
+        concern, result = await context.services.tasks.check_result(actor, pending["code"], update.effective_message.text)
+        pending["result"] = result
+        preview = render("concern_update", {"code": concern.code, "action": "resolve", "status": "resolved", "text": result},
+                         t, context.services.communes)
+        await answer(update, t("The resident will receive this:"))
+        await answer(update, preview.text)
+        await answer(update, t("Send it? Once sent it cannot be changed. You may also type the result again to replace it."),
+                     reply_markup=inline([[(t("✅ Send the result"), f"tk:rok:{concern.code}")],
+                                          [(t("✏️ Write it again"), f"tk:red:{concern.code}")]]))
+        return TASK_RESULT_CONFIRM
     return await _typed(update, context, "resolve", TASK_RESULT, work)
+
+
+async def resolve_send(update: Update, context: BotContext) -> int:
+    """“Send the result”: the concern is resolved and the resident receives it with 👍 / 👎."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    pending = context.user_data.get("task")
+    code = query.data.split(":", 2)[2]
+    if not pending or pending.get("action") != "resolve" or pending.get("code") != code or "result" not in pending:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    context.user_data.pop("task", None)
+    try:
+        concern = await context.services.tasks.resolve(await context.actor(update), code, pending["result"])
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal, menu=True)
+        return END
+    await answer(update, t("✅ Concern %(code)s is resolved. The resident received your written result.", code=concern.code),
+                 reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def resolve_rewrite(update: Update, context: BotContext) -> int:
+    """“Write it again”: nothing was sent; the result is asked again."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    pending = context.user_data.get("task")
+    if not pending or pending.get("action") != "resolve":
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    pending.pop("result", None)
+    await answer(update, t("Nothing was sent. Please write the result for concern %(code)s again.", code=pending["code"]))
+    return TASK_RESULT
 
 
 async def expect_typed(update: Update, context: BotContext) -> None:
@@ -346,6 +395,9 @@ def flow(menus: Menus) -> Flow:
             TASK_EXTEND_DATE: [MessageHandler(menus.free_text, extend_date), not_text],
             TASK_EXTEND_PLAN: [MessageHandler(menus.free_text, extend_plan), not_text],
             TASK_RESULT: [MessageHandler(menus.free_text, resolve_text), not_text],
+            TASK_RESULT_CONFIRM: [CallbackQueryHandler(resolve_send, pattern=rf"^tk:rok:{CODE}$"),
+                                  CallbackQueryHandler(resolve_rewrite, pattern=rf"^tk:red:{CODE}$"),
+                                  MessageHandler(menus.free_text, resolve_text), not_text],
             VERDICT_REASON: [MessageHandler(menus.free_text, verdict_reason), not_text],
         },
         anywhere=[

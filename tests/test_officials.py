@@ -243,3 +243,95 @@ async def test_admin_screens_name_people_by_name_username_and_id(fake_api, tmp_p
         assert bot.fake.bot_texts(ADMIN)[-1].startswith("Bà Mai (@mai_mttq, id 5005) đã nhận vai trò")
     finally:
         await bot.stop()
+
+
+# --- item 21: the dialogue wizard reads dates and times as people type them, and each answer can be changed --
+
+def review_of(bot, user_id: int) -> str:
+    return next(text for text in reversed(bot.fake.bot_texts(user_id)) if text.startswith("Xin kiểm tra lại buổi đối thoại"))
+
+
+async def test_every_answer_of_the_dialogue_can_be_changed_from_the_summary(bot):
+    from tests.dates import future_monday
+
+    await bot.grant(THU, "Chị Thu", "office")
+    await bot.grant(CHAIR, "Ông Nam", "chair")
+    chair = (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(CHAIR)))[0][0]
+    meeting = future_monday(bot.services.calendar)
+    later = meeting + timedelta(days=7)
+    await bot.say(THU, "/dialogue")
+    # Day and month only: the next such day.
+    assert (await bot.say(THU, f"{meeting.day}/{meeting.month}"))[0].startswith("Buổi đối thoại bắt đầu lúc mấy giờ?")
+    assert (await bot.say(THU, "7h30"))[0].startswith("Buổi đối thoại tổ chức ở đâu?")
+    # A time typed one step late is not taken as the place.
+    assert await bot.say(THU, "8:30") == [
+        "“8:30” là giờ, không phải địa điểm. Xin gõ địa điểm, ví dụ “Nhà văn hóa thôn 2”. "
+        "Giờ có thể sửa ở bước kiểm tra trước khi lưu."]
+    await bot.say(THU, "Nhà văn hóa thôn 2")
+    await bot.tap(THU, "dl:theme:skip")
+    await bot.tap(THU, f"dl:chair:{chair}")
+    assert f"Ngày: {vi_date(meeting)}, lúc 07:30" in review_of(bot, THU)
+    assert "Địa điểm: Nhà văn hóa thôn 2" in review_of(bot, THU)
+    plan = next(d for d in bot.buttons(THU) if d.startswith("dl:ok:")).split(":")[2]
+    assert bot.buttons(THU) == [f"dl:ok:{plan}", f"dl:no:{plan}"] + [
+        f"dl:ed:{field}:{plan}" for field in ("date", "time", "place", "theme", "chair")]
+
+    # Change the time: straight back to the summary.
+    await bot.tap(THU, f"dl:ed:time:{plan}")
+    assert await bot.say(THU, "25h") == ["Xin gõ giờ theo dạng giờ:phút, ví dụ 08:00 (gõ 7h30 hay 14h cũng được)."]
+    await bot.say(THU, "14h")
+    assert f"Ngày: {vi_date(meeting)}, lúc 14:00" in review_of(bot, THU)
+    # The date, typed as year-month-day.
+    await bot.tap(THU, f"dl:ed:date:{plan}")
+    await bot.say(THU, later.isoformat())
+    assert f"Ngày: {vi_date(later)}, lúc 14:00" in review_of(bot, THU)
+    # The place and the theme.
+    await bot.tap(THU, f"dl:ed:place:{plan}")
+    await bot.say(THU, "Hội trường thôn 3")
+    await bot.tap(THU, f"dl:ed:theme:{plan}")
+    await bot.say(THU, "Đất đai")
+    shown = review_of(bot, THU)
+    assert "Địa điểm: Hội trường thôn 3" in shown and "Chuyên đề: Đất đai" in shown
+    assert await bot.rows("SELECT COUNT(*) FROM dialogues") == [(0,)]  # nothing saved yet
+
+    await bot.tap(THU, f"dl:ok:{plan}")
+    stored = await bot.rows("SELECT meeting_at, place, theme FROM dialogues")
+    at = datetime.fromisoformat(stored[0][0]).astimezone(ZoneInfo("Asia/Ho_Chi_Minh"))
+    assert (at.date(), at.hour, at.minute, stored[0][1], stored[0][2]) == (later, 14, 0, "Hội trường thôn 3", "Đất đai")
+
+
+def test_a_date_without_a_year_is_the_next_such_day_and_an_iso_date_is_read():
+    from bot.domain import parse_day
+
+    assert parse_day("15/12", date(2026, 12, 1)) == date(2026, 12, 15)
+    assert parse_day("15/12", date(2026, 12, 16)) == date(2027, 12, 15)
+    assert parse_day("1.1", date(2026, 12, 16)) == date(2027, 1, 1)
+    assert parse_day("29/2", date(2026, 12, 1)) == date(2028, 2, 29)
+    assert parse_day("2026-12-15") == date(2026, 12, 15)
+    assert parse_day("15/12") is None  # without a reference day, no guess
+    assert parse_day("32/12", date(2026, 12, 1)) is None and parse_day("2026-02-30") is None
+
+
+# --- item 22: the officer's written result is shown before it goes out -----------------------------------
+
+async def test_the_officers_result_is_previewed_and_can_be_written_again_before_it_is_sent(bot):
+    await staff_up(bot)
+    code = await concern_assigned_by_the_conclusions(bot, "Cầu tràn bị sạt", announced=today())
+    await assign(bot, code, MINH)
+    before = len(bot.fake.bot_texts(LAN))
+    await bot.tap(MINH, f"tk:res:{code}")
+    shown = await bot.say(MINH, "Đã sửa cầu tràn")
+    assert shown[:2] == ["Người dân sẽ nhận được nội dung sau:",
+                         f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\nĐã sửa cầu tràn\n\n"
+                         "Tình trạng: Đã giải quyết, có văn bản trả lời"]
+    assert bot.buttons(MINH) == [f"tk:rok:{code}", f"tk:red:{code}"]
+    assert len(bot.fake.bot_texts(LAN)) == before  # nothing went out
+
+    assert await bot.tap(MINH, f"tk:red:{code}") == [
+        f"Chưa có gì được gửi đi. Xin viết lại kết quả giải quyết kiến nghị {code}."]
+    result = "Đã sửa xong cầu tràn, đã nghiệm thu ngày 15/12; xe tải nhẹ qua lại được."
+    await bot.say(MINH, result)
+    assert await bot.tap(MINH, f"tk:rok:{code}") == [
+        f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
+    assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
+    assert result in bot.fake.bot_texts(LAN)[-1] and "Đã sửa cầu tràn\n" not in bot.fake.bot_texts(LAN)[-1]

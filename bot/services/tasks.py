@@ -296,7 +296,7 @@ class TaskService(CommuneService):
     async def check_extension_date(self, actor: Actor | None, code: str, text: str | None) -> date:
         """The new date typed by the officer, or a refusal naming the latest allowed date."""
         window = await self.extension_window(actor, code)
-        day = parse_day(text)
+        day = parse_day(text, self.today())
         if day is None:
             raise ExtensionDateUnreadable(example=window.latest.strftime("%d/%m/%Y"), latest=window.latest)
         self._check_new_date(window, day, self.today())
@@ -317,6 +317,15 @@ class TaskService(CommuneService):
                          details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat()})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
         return concern
+
+    async def check_result(self, actor: Actor | None, code: str, result: str | None) -> tuple[Concern, str]:
+        """Before the officer confirms: the result as the resident will read it (nothing is written)."""
+        actor = await self._staff.require(actor, "work_on_task")
+        result = clean_text(result, MAX_RESULT_LENGTH)
+        async with self._database.read() as db:
+            concern, _ = await self._own(db, actor, code)
+        next_status("resolve", concern.status, concern.code)
+        return concern, result
 
     async def resolve(self, actor: Actor | None, code: str, result: str | None) -> Concern:
         """The written result: the resident receives it and answers whether it satisfies them."""
