@@ -16,7 +16,7 @@ from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, Sp
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
-from handlers.menus import OFFICIAL_COMMANDS
+from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.resident import expect_button
 from handlers.states import END
@@ -808,6 +808,31 @@ async def announce_confirm(update: Update, context: BotContext) -> None:
     await answer(update, "\n".join(lines))
 
 
+# --- the meeting's menu ---------------------------------------------------------------------------
+
+async def meeting_menu(update: Update, context: BotContext) -> int:
+    """“The meeting…”: speakers, next speaker, conclusions, announce, as inline buttons (what the roles allow)."""
+    t = await context.translator(update)
+    commands = group_commands("meeting", await context.actor(update))
+    if not commands:
+        await answer(update, t("I did not understand. Please choose a button below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await answer(update, t("The meeting: what would you like to do?"),
+                 reply_markup=choices([(t(c.label), f"mn:{c.command}") for c in commands], per_row=2))
+    return END
+
+
+MEETING_COMMANDS = {"speakers": show_speakers, "next": next_speaker, "conclude": show_agenda, "announce": announce_ask}
+
+
+async def meeting_menu_choice(update: Update, context: BotContext) -> int:
+    """A button of the meeting's menu: the same as its command (each checks the roles in the service)."""
+    await update.callback_query.answer()
+    await drop_buttons(update)
+    return await MEETING_COMMANDS[update.callback_query.data.split(":", 1)[1]](update, context)
+
+
 def flow(menus: Menus) -> Flow:
     """Scheduling, declining a speaker and recording a conclusion run in the conversation; the
     one-tap actions (approve, move, call the next speaker, cancel, announce) work anywhere."""
@@ -823,6 +848,8 @@ def flow(menus: Menus) -> Flow:
             *command("next", next_speaker),
             *command("conclude", show_agenda),
             *command("announce", announce_ask),
+            MessageHandler(menus.label(GROUP_LABELS["meeting"]), meeting_menu),
+            CallbackQueryHandler(meeting_menu_choice, pattern=r"^mn:(speakers|next|conclude|announce)$"),
             CallbackQueryHandler(reschedule, pattern=r"^dl:re:\d{1,12}$"),
             CallbackQueryHandler(decline_ask, pattern=r"^sk:no:\d{1,12}$"),
             CallbackQueryHandler(ask_conclusion_text, pattern=r"^cl:(ans|rej):\d{1,12}$"),

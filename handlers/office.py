@@ -60,6 +60,8 @@ CONCLUSION_LABELS = {
 OFFICIAL_HISTORY_LABELS = {
     **HISTORY_LABELS,
     "concern.submitted": N_("The resident sent this concern"),
+    "speaker.approved": N_("The resident's registration to speak was approved"),
+    "speaker.declined": N_("The resident's registration to speak was declined"),
     "concern.entered": N_("Entered by an official for a resident without a phone"),
     "speaker.registered": N_("The resident registered to speak about it"),
     "speaker.withdrawn": N_("The resident withdrew the registration to speak"),

@@ -374,7 +374,7 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
         "Xin chào Chị Vân! Ông/bà đang dùng bot với vai trò: Văn phòng UBND xã. Xin chọn một nút bên dưới, hoặc một lệnh trong menu."]
     assert chat_commands(bot, 5553) == RESIDENT_MENU + ["inbox", "dialogue", "speakers", "next", "conclude", "announce",
                                                         "overdue", "enter", "concern", "assign", "close"]
-    assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại"] in bot.fake.current_reply_keyboard(5553)
+    assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in bot.fake.current_reply_keyboard(5553)
     # Their Telegram name now shows in the staff list.
     assert "• Chị Vân (id 5553): Văn phòng UBND xã" in (await bot.say(ADMIN, "/staff"))[0]
 

@@ -335,3 +335,53 @@ async def test_the_officers_result_is_previewed_and_can_be_written_again_before_
         f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
     assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
     assert result in bot.fake.bot_texts(LAN)[-1] and "Đã sửa cầu tràn\n" not in bot.fake.bot_texts(LAN)[-1]
+
+
+# --- item 23: stale buttons, words and the office's menu ----------------------------------------------
+
+async def test_the_office_menu_groups_the_meeting_commands_under_one_button(bot):
+    await bot.grant(THU, "Chị Thu", "office")
+    await bot.grant(CHAIR, "Ông Nam", "chair")
+    await bot.grant(5003, "Bà Mai", "mttq")
+    await bot.say(THU, "/start")
+    keyboard = bot.fake.current_reply_keyboard(THU)
+    assert sum(len(row) for row in keyboard) <= 10 and len(keyboard) <= 5
+    assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in keyboard
+    assert await bot.say(THU, "🎙 Điều hành đối thoại…") == ["Điều hành buổi đối thoại: ông/bà muốn làm gì?"]
+    assert bot.buttons(THU) == ["mn:speakers", "mn:next", "mn:conclude", "mn:announce"]
+    assert await bot.tap(THU, "mn:conclude") == await bot.say(THU, "/conclude")
+    # The chair's group has no announce; the MTTQ, with one command of the group, gets that command itself.
+    await bot.say(CHAIR, "🎙 Điều hành đối thoại…")
+    assert bot.buttons(CHAIR) == ["mn:speakers", "mn:next", "mn:conclude"]
+    await bot.say(5003, "/start")
+    assert ["🎙 Người phát biểu", "⏰ Quá hạn"] in bot.fake.current_reply_keyboard(5003)
+    # A forged menu button still goes through the service's check.
+    message_id = bot.fake.last_bot_message(5003)["message_id"]
+    assert await bot.send(5003, bot.fake.press(5003, message_id, "mn:announce")) == [
+        "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã. Không có gì thay đổi."]
+
+
+async def test_an_official_typing_outside_a_flow_gets_their_menu_not_a_registration(bot):
+    await bot.grant(THU, "Chị Thu", "office")
+    replies = await bot.say(THU, "xin chào")
+    assert replies == ["Chưa hiểu ý ông/bà. Xin chọn một nút bên dưới, hoặc một lệnh trong menu (/help liệt kê các lệnh)."]
+    assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in bot.fake.current_reply_keyboard(THU)
+    # Someone the bot does not know is still asked to register.
+    bot.fake.add_user(9009, "Người lạ")
+    assert await bot.say(9009, "xin chào") == ["Xin chào! Xin bấm /start để đăng ký trước."]
+
+
+async def test_the_offices_history_speaks_of_the_resident_not_to_them(bot):
+    from storage import audit
+
+    await staff_up(bot)
+    code = CODE.search((await bot.submit_concern(LAN, "Đường ngập"))[0]).group(1)
+    concern_id = (await bot.rows("SELECT id FROM concerns WHERE code = ?", code))[0][0]
+    async with bot.database.transaction() as db:
+        for action in ("speaker.approved", "speaker.declined"):
+            await audit.record(db, commune_id="bao-lam", actor_person_id=None, action=action, subject_type="concern",
+                               subject_id=concern_id, details={})
+    history = (await bot.say(THU, f"/concern {code}"))[0]
+    assert "Đăng ký phát biểu của người dân đã được chấp nhận" in history
+    assert "Đăng ký phát biểu của người dân không được chấp nhận" in history
+    assert "ông/bà" not in history.lower()
