@@ -1,5 +1,7 @@
 """`python -m bot grant`: whoever runs the server grants a role directly (the bootstrap of a commune's officials).
 
+The name is required: until the person opens the bot, it is all the others see of them in pickers and
+lists (marked "has not opened the bot yet", since Telegram delivers nothing to them before).
 The person gets the role's buttons and command menu the next time they send /start.
 """
 
@@ -16,6 +18,7 @@ from bot.roles import HAMLET_HEAD, OFFICER, ROLES
 from bot.services.staff import MAX_BODY_LENGTH, StaffService
 
 PROG = "python -m bot grant"
+MAX_NAME_LENGTH = 80
 
 
 class _UsageError(Exception):
@@ -46,6 +49,7 @@ def _parser(out: TextIO) -> _Parser:
     parser = _Parser(prog=PROG, out=out, description="Grant a role in a commune to a Telegram user, directly on the server.")
     parser.add_argument("--role", required=True, choices=ROLES, help="the role to grant")
     parser.add_argument("--telegram-id", required=True, type=_telegram_id, help="the person's Telegram user id")
+    parser.add_argument("--name", required=True, help="the person's name as colleagues know it, e.g. \"Nguyễn Văn An\"")
     parser.add_argument("--commune", help="commune id from the communes file (needed when it lists several)")
     parser.add_argument("--body", help="for --role officer: the body, e.g. \"Địa chính - Xây dựng\"")
     parser.add_argument("--hamlet", help="for --role hamlet_head: the hamlet id from the communes file, e.g. thon-2")
@@ -63,6 +67,10 @@ def _checked(args: argparse.Namespace, settings: Settings) -> tuple[str, str | N
         commune = communes.get(args.commune)
         if commune is None:
             raise _UsageError(f"unknown commune {args.commune!r}; known: {', '.join(c.id for c in communes.items)}")
+    name = " ".join((args.name or "").split())
+    if not 2 <= len(name) <= MAX_NAME_LENGTH:
+        raise _UsageError(f"--name needs the person's name (2 to {MAX_NAME_LENGTH} characters)")
+    args.name = name
     body = " ".join((args.body or "").split()) or None
     if args.role == OFFICER:
         if body is None or not 2 <= len(body) <= MAX_BODY_LENGTH:
@@ -77,7 +85,7 @@ def _checked(args: argparse.Namespace, settings: Settings) -> tuple[str, str | N
     return commune.id, body, args.hamlet
 
 
-async def _grant(settings: Settings, telegram_id: int, role: str, commune_id: str, body: str | None,
+async def _grant(settings: Settings, telegram_id: int, name: str, role: str, commune_id: str, body: str | None,
                  hamlet_id: str | None) -> int:
     from bot.services import Services
     from storage.database import Database
@@ -89,7 +97,7 @@ async def _grant(settings: Settings, telegram_id: int, role: str, commune_id: st
                                          rules=settings.rules, dialogues_per_year=settings.dialogues_per_year)
         staff: StaffService = services.staff
         grant = await staff.grant_on_server("telegram", str(telegram_id), commune_id=commune_id, role=role,
-                                            body=body, hamlet_id=hamlet_id)
+                                            body=body, hamlet_id=hamlet_id, display_name=name)
     finally:
         await database.close()
     return grant.id
@@ -97,7 +105,8 @@ async def _grant(settings: Settings, telegram_id: int, role: str, commune_id: st
 
 def grant_command(argv: list[str], env: Mapping[str, str] | None = None,
                   out: TextIO | None = None, err: TextIO | None = None) -> int:
-    """`python -m bot grant --role ROLE --telegram-id N [--commune C] [--body B] [--hamlet H]`: 0 when granted, 2 on bad input."""
+    """`python -m bot grant --role ROLE --telegram-id N --name NAME [--commune C] [--body B] [--hamlet H]`:
+    0 when granted, 2 on bad input."""
     out = out if out is not None else sys.stdout
     err = err if err is not None else sys.stderr
     parser = _parser(out)
@@ -114,9 +123,9 @@ def grant_command(argv: list[str], env: Mapping[str, str] | None = None,
     except (ConfigError, _UsageError) as error:
         print(f"{PROG}: error: {error}", file=err)
         return 2
-    grant_id = asyncio.run(_grant(settings, args.telegram_id, args.role, commune_id, body, hamlet_id))
+    grant_id = asyncio.run(_grant(settings, args.telegram_id, args.name, args.role, commune_id, body, hamlet_id))
     what = args.role + (f" of {body}" if body else "") + (f" of {hamlet_id}" if hamlet_id else "")
-    print(f"granted {what} in {commune_id} to Telegram user {args.telegram_id} (role #{grant_id});"
+    print(f"granted {what} in {commune_id} to {args.name}, Telegram user {args.telegram_id} (role #{grant_id});"
           " they get its menu when they next send /start", file=out)
     return 0
 

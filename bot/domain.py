@@ -73,13 +73,42 @@ def normalize_code(text: str) -> str | None:
     return f"{digits[:3]}-{digits[3:]}" if len(digits) == 6 else None
 
 
-_TYPED_DAY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*[/.\-]\s*(\d{4}|\d{2})\s*$")
+_TYPED_DAY = re.compile(r"^\s*(\d{1,2})\s*[/.\-]\s*(\d{1,2})\s*(?:[/.\-]\s*(\d{4}|\d{2})\s*)?$")
+_ISO_DAY = re.compile(r"^\s*(\d{4})-(\d{1,2})-(\d{1,2})\s*$")
 
 
-def parse_day(text: str | None) -> date | None:
-    """A date typed as day/month/year (also with '-' or '.', a two-digit year meaning 20yy); None if not one."""
+def parse_day(text: str | None, today: date | None = None) -> date | None:
+    """A date typed as day/month/year (also with '-' or '.', a two-digit year meaning 20yy) or as
+    2026-12-15; None if not one. Without a year ("15/12"), the next such day from `today` on
+    (only when `today` is given: a deadline is never guessed from a day and month alone)."""
+    iso = _ISO_DAY.match(text or "")
+    if iso is not None:
+        year, month, day = (int(group) for group in iso.groups())
+        try:
+            return date(year, month, day)
+        except ValueError:
+            return None
     match = _TYPED_DAY.match(text or "")
     if match is None:
+        return None
+    day, month = int(match.group(1)), int(match.group(2))
+    if match.group(3) is None:
+        if today is None:
+            return None
+        for year in range(today.year, today.year + 5):  # 29/2 waits for the next leap year
+            try:
+                candidate = date(year, month, day)
+            except ValueError:
+                if not 1 <= month <= 12 or not 1 <= day <= 31:
+                    return None
+                continue
+            if candidate >= today:
+                return candidate
+        return None
+    year = int(match.group(3))
+    try:
+        return date(year + 2000 if year < 100 else year, month, day)
+    except ValueError:
         return None
     day, month, year = (int(group) for group in match.groups())
     try:

@@ -52,7 +52,12 @@ def role_name(payload: dict, t: Translator, communes: Communes, commune_id: str 
 
 @renders("role_accepted")
 def _role_accepted(payload: dict, t: Translator, communes: Communes) -> Rendered:
-    return Rendered(t("%(name)s accepted the role: %(role)s.", name=payload["name"], role=role_name(payload, t, communes)))
+    name = payload["name"]
+    if payload.get("username"):
+        name = t("%(name)s (@%(username)s, id %(id)s)", name=name, username=payload["username"], id=payload.get("external_id"))
+    elif payload.get("external_id"):
+        name = t("%(name)s (id %(id)s)", name=name, id=payload["external_id"])
+    return Rendered(t("%(name)s accepted the role: %(role)s.", name=name, role=role_name(payload, t, communes)))
 
 
 @renders("role_revoked")
@@ -72,14 +77,17 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
     lines = [t("Concern %(code)s: %(what)s.", code=payload["code"], what=t(what))]
     if payload.get("into_code"):
         lines.append(t("Please follow concern %(code)s from now on.", code=payload["into_code"]))
-    if payload.get("extended_to"):
+    in_force = payload.get("extended_to") or payload.get("due_date")
+    if in_force:
         from datetime import date
 
-        lines.append(t("New date for the answer: %(date)s.", date=t.date(date.fromisoformat(payload["extended_to"]))))
-    elif payload.get("due_date"):
-        from datetime import date
-
-        lines.append(t("To be answered by: %(date)s.", date=t.date(date.fromisoformat(payload["due_date"]))))
+        day = t.date(date.fromisoformat(in_force))
+        if payload["action"] == "extend":
+            lines.append(t("New date for the answer: %(date)s.", date=day))
+        elif payload.get("due_unchanged"):
+            lines.append(t("The date for the answer does not change: %(date)s.", date=day))
+        else:
+            lines.append(t("To be answered by: %(date)s.", date=day))
     if payload.get("text"):
         lines += ["", payload["text"]]
     lines += ["", t("Status: %(status)s", status=t(status))]

@@ -20,6 +20,7 @@ from handlers.context import CHANNEL, BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, inline
 from handlers.menus import OFFICIAL_COMMANDS, refresh_menus, set_chat_commands
+from handlers.presenters import official_name, person_label
 from handlers.states import END
 from storage.records import RoleGrant
 
@@ -61,7 +62,9 @@ def _invited_role(invitation: dict, commune_id: str, t: Translator, context: Bot
 
 
 def _holder_name(grant: RoleGrant, t: Translator) -> str:
-    return grant.display_name or t("(name not known yet)")
+    """Name, @username and Telegram id: an administrator must tell two people of the same name apart."""
+    label = person_label(t, grant.display_name, grant.username, grant.external_id)
+    return label if grant.started else official_name(t, label, started=False)
 
 
 # --- Granting by a one-time link --------------------------------------------------------------
@@ -183,7 +186,7 @@ async def accept_invitation(update: Update, context: BotContext) -> int | None:
     try:
         grant = await context.services.staff.accept(
             CHANNEL, str(user.id), context.args[0],
-            display_name=resident.display_name if resident else user.full_name, locale=t.locale,
+            display_name=resident.display_name if resident else user.full_name, locale=t.locale, username=user.username,
         )
     except DomainError as refusal:
         # A used, expired or unknown link: the person may still register as a resident.

@@ -121,6 +121,12 @@ async def unknown_message(update: Update, context: BotContext) -> None:
     """Text, stickers or files outside any flow."""
     t = await context.translator(update)
     if await context.resident(update) is None:
+        actor = await context.actor(update)
+        if actor is not None and actor.is_official:
+            # An official need not be a resident: their menu, not a registration.
+            await answer(update, t("I did not understand. Please choose a button below, or a command from the menu "
+                                   "(/help lists them)."), reply_markup=await context.main_menu(update, t))
+            return
         await answer(update, t("Welcome! Tap /start to register first."))
         return
     await answer(update, t("I did not understand. To write to the commune, tap “%(button)s”.", button=t(MENU_NEW)),

@@ -48,7 +48,7 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         user = update.effective_user
         if user is None:
             return None
-        return await self.services.staff.actor(CHANNEL, str(user.id), user.full_name)
+        return await self.services.staff.actor(CHANNEL, str(user.id), user.full_name, writing=True, username=user.username)
 
     async def main_menu(self, update: Update, t: Translator):
         """The main-menu keyboard for this user's roles."""

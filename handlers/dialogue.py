@@ -11,12 +11,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError, TextEmpty, TextTooLong, describe
 from bot.i18n import N_, Translator
+from bot.notices import render
 from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
-from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import body_text, category_name
+from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
+from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.resident import expect_button
 from handlers.states import END
 
@@ -141,9 +142,13 @@ async def _start_plan(update: Update, context: BotContext, t: Translator, dialog
     if update.callback_query is not None:
         await drop_buttons(update)
     context.user_data[PLAN] = {"id": uuid.uuid4().hex[:16], "dialogue": dialogue_id}
-    earliest = context.services.dialogues.earliest_date()
     intro = t("Let us schedule the dialogue.") if dialogue_id is None else t("Let us move the dialogue to a new date.")
     await answer(update, intro, reply_markup=flow_menu(t))
+    return await _ask_date(update, context, t)
+
+
+async def _ask_date(update: Update, context: BotContext, t: Translator) -> int:
+    earliest = context.services.dialogues.earliest_date()
     await answer(update, t("On which day will it be held? Please type the date as day/month/year, for example %(example)s.\n"
                            "Invitations need %(days)d working days: the earliest possible day is %(earliest)s.",
                            example=earliest.strftime("%d/%m/%Y"), days=context.services.rules.invitation_days,
@@ -168,8 +173,15 @@ async def plan_date(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_DATE
     plan["day"] = day.isoformat()
+    if plan.get("review"):
+        return await _review(update, context, t)
+    return await _ask_time(update, t)
+
+
+async def _ask_time(update: Update, t: Translator) -> int:
     buttons = choices([(at, "dl:time:" + at.replace(":", "")) for at in MEETING_TIMES], per_row=3)
-    await answer(update, t("At what time does it start? Tap a time, or type another one, for example 09:30."), reply_markup=buttons)
+    await answer(update, t("At what time does it start? Tap a time, or type another one, for example 09:30 or 7h30."),
+                 reply_markup=buttons)
     return DIALOGUE_TIME
 
 
@@ -189,6 +201,8 @@ async def plan_time_button(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     plan["at"] = f"{parts[2][:2]}:{parts[2][2:]}"
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_place(update, context, t)
 
 
@@ -204,6 +218,8 @@ async def plan_time_typed(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_TIME
     plan["at"] = at.strftime("%H:%M")
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_place(update, context, t)
 
 
@@ -221,6 +237,8 @@ async def plan_place_button(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     plan["place"] = context.services.dialogues.default_place(await context.actor(update), "vi")
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_theme(update, t)
 
 
@@ -235,6 +253,8 @@ async def plan_place_typed(update: Update, context: BotContext) -> int:
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_PLACE
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_theme(update, t)
 
 
@@ -246,7 +266,8 @@ async def _ask_chair(update: Update, context: BotContext, t: Translator) -> int:
         await _refuse(update, context, t, refusal, menu=True)
         return END
     await answer(update, t("Who chairs the dialogue?"),
-                 reply_markup=choices([(c.name or f"#{c.person_id}", f"dl:chair:{c.person_id}") for c in chairs]))
+                 reply_markup=choices([(official_name(t, c.name, started=c.started), f"dl:chair:{c.person_id}")
+                                       for c in chairs]))
     return DIALOGUE_CHAIR
 
 
@@ -258,6 +279,8 @@ async def plan_theme_skip(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     plan["theme"] = None
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_chair(update, context, t)
 
 
@@ -272,6 +295,8 @@ async def plan_theme_typed(update: Update, context: BotContext) -> int:
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_THEME
+    if plan.get("review"):
+        return await _review(update, context, t)
     return await _ask_chair(update, context, t)
 
 
@@ -288,13 +313,54 @@ async def plan_chair(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_CHAIR
     await drop_buttons(update)
-    plan["chair"], plan["chair_name"] = chair.person_id, chair.name or f"#{chair.person_id}"
+    plan["chair"], plan["chair_name"] = chair.person_id, official_name(t, chair.name, started=chair.started)
+    return await _review(update, context, t)
+
+
+EDIT_LABELS = {
+    "date": N_("✏️ Date"),
+    "time": N_("✏️ Time"),
+    "place": N_("✏️ Place"),
+    "theme": N_("✏️ Theme"),
+    "chair": N_("✏️ Chair"),
+}
+
+
+async def _review(update: Update, context: BotContext, t: Translator) -> int:
+    """Everything answered, with its deadlines: save, drop, or change any one answer and come back here."""
+    plan = _plan(context)
+    plan["review"] = True
+    actor = await context.actor(update)
     lines = [t("Please check the dialogue before saving it:"), "",
              *_plan_lines(context, t, commune_id=actor.commune_id, day=date.fromisoformat(plan["day"]), at=plan["at"],
-                          place=plan["place"], theme=plan["theme"], chair=plan["chair_name"])]
-    buttons = inline([[(t("✅ Save"), f"dl:ok:{plan['id']}")], [(t("❌ Do not save"), f"dl:no:{plan['id']}")]])
+                          place=plan["place"], theme=plan["theme"], chair=plan["chair_name"]),
+             "", t("To change one answer, tap it below.")]
+    edits = [(t(label), f"dl:ed:{field}:{plan['id']}") for field, label in EDIT_LABELS.items()]
+    buttons = inline([[(t("✅ Save"), f"dl:ok:{plan['id']}"), (t("❌ Do not save"), f"dl:no:{plan['id']}")],
+                      edits[:3], edits[3:]])
     await answer(update, "\n".join(lines), reply_markup=buttons)
     return DIALOGUE_CONFIRM
+
+
+async def plan_edit(update: Update, context: BotContext) -> int:
+    """✏️ on the summary: ask that one question again; the answer leads back to the summary."""
+    t, parts = await _pressed(update, context)
+    plan = _plan(context)
+    if plan is None or parts[3] != plan["id"]:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    field = parts[2]
+    if field == "date":
+        return await _ask_date(update, context, t)
+    if field == "time":
+        return await _ask_time(update, t)
+    if field == "place":
+        return await _ask_place(update, context, t)
+    if field == "theme":
+        return await _ask_theme(update, t)
+    return await _ask_chair(update, context, t)
 
 
 async def plan_confirm(update: Update, context: BotContext) -> int:
@@ -577,11 +643,15 @@ async def pick_item(update: Update, context: BotContext) -> None:
     if item.speaker is not None:
         lines.append(t("Speaker: %(name)s: “%(point)s”", name=item.speaker.resident_name or "—", point=item.speaker.point))
     lines += ["", t("What did the chair conclude?")]
-    await answer(update, "\n".join(lines), reply_markup=inline([
+    rows = [
         [(t("💬 Answered at the meeting"), f"cl:ans:{concern.id}")],
         [(t("🗂 Assigned to an officer"), f"cl:asg:{concern.id}")],
         [(t("🚫 Not accepted"), f"cl:rej:{concern.id}")],
-    ]))
+    ]
+    if concern.attachments:
+        lines.insert(2, t("Attachments: %(count)d", count=len(concern.attachments)))
+        rows.append([attachments_button(concern, t)])
+    await answer(update, "\n".join(lines), reply_markup=inline(rows))
 
 
 async def ask_conclusion_text(update: Update, context: BotContext) -> int:
@@ -615,8 +685,8 @@ async def ask_officer(update: Update, context: BotContext) -> None:
         await _refuse(update, context, t, refusal)
         return
     await drop_buttons(update)
-    buttons = choices([(f"{o.display_name or '#' + str(o.person_id)} · {o.body}", f"cl:off:{item.concern.id}:{o.person_id}")
-                       for o in officers[:MAX_BUTTON_ROWS * 2]])
+    buttons = choices([(f"{official_name(t, o.display_name, started=o.started)} · {o.body}",
+                        f"cl:off:{item.concern.id}:{o.person_id}") for o in officers[:MAX_BUTTON_ROWS * 2]])
     await answer(update, t("Which officer will resolve concern %(code)s?", code=item.concern.code), reply_markup=buttons)
 
 
@@ -636,8 +706,10 @@ async def officer_chosen(update: Update, context: BotContext) -> int:
         return END
     await drop_buttons(update)
     context.user_data[CONCLUDING] = {"concern": item.concern.id, "kind": "assigned", "officer": officer.person_id}
+    if not officer.started:
+        await answer(update, not_started_warning(t, officer.display_name))
     await answer(update, t("What did the chair conclude %(name)s must do? Type it, or tap “Skip”.",
-                           name=officer.display_name or f"#{officer.person_id}"),
+                           name=official_name(t, officer.display_name)),
                  reply_markup=inline([[(t("⏭ Skip"), f"cl:skip:{item.concern.id}")]]))
     return CONCLUDE_ASSIGN_TEXT
 
@@ -702,8 +774,12 @@ async def announce_ask(update: Update, context: BotContext) -> int:
     if preview.late_days:
         lines += ["", t("⚠️ This is late by %(days)d working days: the plan required it by %(date)s.",
                         days=preview.late_days, date=t.date(preview.conclusions_by))]
-    await answer(update, "\n".join(lines), reply_markup=inline([
-        [(t("📢 Announce now"), f"an:ok:{preview.dialogue.id}")], [(t("Not now"), "an:no")]]))
+    # What each resident concerned will read, word for word, before anything goes out.
+    lines += ["", t("What the residents concerned will receive:")]
+    for item in preview.items:
+        lines += ["", "———", render("conclusion_announced", item, t, context.services.communes).text]
+    lines += ["", "———", t("Nothing is sent until you tap “Announce now”.")]
+    await _send(update, lines, inline([[(t("📢 Announce now"), f"an:ok:{preview.dialogue.id}")], [(t("Not now"), "an:no")]]))
     return END
 
 
@@ -732,6 +808,31 @@ async def announce_confirm(update: Update, context: BotContext) -> None:
     await answer(update, "\n".join(lines))
 
 
+# --- the meeting's menu ---------------------------------------------------------------------------
+
+async def meeting_menu(update: Update, context: BotContext) -> int:
+    """“The meeting…”: speakers, next speaker, conclusions, announce, as inline buttons (what the roles allow)."""
+    t = await context.translator(update)
+    commands = group_commands("meeting", await context.actor(update))
+    if not commands:
+        await answer(update, t("I did not understand. Please choose a button below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await answer(update, t("The meeting: what would you like to do?"),
+                 reply_markup=choices([(t(c.label), f"mn:{c.command}") for c in commands], per_row=2))
+    return END
+
+
+MEETING_COMMANDS = {"speakers": show_speakers, "next": next_speaker, "conclude": show_agenda, "announce": announce_ask}
+
+
+async def meeting_menu_choice(update: Update, context: BotContext) -> int:
+    """A button of the meeting's menu: the same as its command (each checks the roles in the service)."""
+    await update.callback_query.answer()
+    await drop_buttons(update)
+    return await MEETING_COMMANDS[update.callback_query.data.split(":", 1)[1]](update, context)
+
+
 def flow(menus: Menus) -> Flow:
     """Scheduling, declining a speaker and recording a conclusion run in the conversation; the
     one-tap actions (approve, move, call the next speaker, cancel, announce) work anywhere."""
@@ -747,6 +848,8 @@ def flow(menus: Menus) -> Flow:
             *command("next", next_speaker),
             *command("conclude", show_agenda),
             *command("announce", announce_ask),
+            MessageHandler(menus.label(GROUP_LABELS["meeting"]), meeting_menu),
+            CallbackQueryHandler(meeting_menu_choice, pattern=r"^mn:(speakers|next|conclude|announce)$"),
             CallbackQueryHandler(reschedule, pattern=r"^dl:re:\d{1,12}$"),
             CallbackQueryHandler(decline_ask, pattern=r"^sk:no:\d{1,12}$"),
             CallbackQueryHandler(ask_conclusion_text, pattern=r"^cl:(ans|rej):\d{1,12}$"),
@@ -761,7 +864,9 @@ def flow(menus: Menus) -> Flow:
             DIALOGUE_THEME: [CallbackQueryHandler(plan_theme_skip, pattern=r"^dl:theme:skip$"),
                              MessageHandler(menus.free_text, plan_theme_typed)],
             DIALOGUE_CHAIR: [CallbackQueryHandler(plan_chair, pattern=r"^dl:chair:\d{1,12}$"), expect_button_here],
-            DIALOGUE_CONFIRM: [CallbackQueryHandler(plan_confirm, pattern=r"^dl:(ok|no):[0-9a-f]{16}$"), expect_button_here],
+            DIALOGUE_CONFIRM: [CallbackQueryHandler(plan_confirm, pattern=r"^dl:(ok|no):[0-9a-f]{16}$"),
+                               CallbackQueryHandler(plan_edit, pattern=r"^dl:ed:(date|time|place|theme|chair):[0-9a-f]{16}$"),
+                               expect_button_here],
             SPEAKER_DECLINE_REASON: [MessageHandler(menus.free_text, decline_reason)],
             CONCLUDE_ANSWER: [MessageHandler(menus.free_text, conclusion_typed)],
             CONCLUDE_REASON: [MessageHandler(menus.free_text, conclusion_typed)],

@@ -22,15 +22,16 @@ class OfficialCommand:
     description: str  # msgid
     label: str  # msgid of the main-menu button
     roles: frozenset[str]
+    group: str | None = None  # shown inside a group's inline menu rather than as its own main-menu button
 
 
 OFFICIAL_COMMANDS = (
     OfficialCommand("inbox", N_("New concerns to screen"), N_("📥 Inbox"), frozenset({OFFICE})),
     OfficialCommand("dialogue", N_("Schedule or change the dialogue"), N_("🗓 Dialogue"), frozenset({OFFICE, CHAIR})),
-    OfficialCommand("speakers", N_("Speakers and their order"), N_("🎙 Speakers"), frozenset({OFFICE, MTTQ, CHAIR})),
-    OfficialCommand("next", N_("Call the next speaker"), N_("⏭ Next speaker"), frozenset({OFFICE, CHAIR})),
-    OfficialCommand("conclude", N_("Record the chair's conclusions"), N_("🧾 Conclusions"), frozenset({OFFICE, CHAIR})),
-    OfficialCommand("announce", N_("Announce the conclusions"), N_("📢 Announce"), frozenset({OFFICE})),
+    OfficialCommand("speakers", N_("Speakers and their order"), N_("🎙 Speakers"), frozenset({OFFICE, MTTQ, CHAIR}), "meeting"),
+    OfficialCommand("next", N_("Call the next speaker"), N_("⏭ Next speaker"), frozenset({OFFICE, CHAIR}), "meeting"),
+    OfficialCommand("conclude", N_("Record the chair's conclusions"), N_("🧾 Conclusions"), frozenset({OFFICE, CHAIR}), "meeting"),
+    OfficialCommand("announce", N_("Announce the conclusions"), N_("📢 Announce"), frozenset({OFFICE}), "meeting"),
     OfficialCommand("overdue", N_("Assignments past their due date"), N_("⏰ Overdue"), frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("tasks", N_("My assignments"), N_("🗂 My tasks"), frozenset({OFFICER})),
     OfficialCommand("enter", N_("Enter a concern for a resident without a phone"), N_("✍️ Enter for a resident"),
@@ -61,19 +62,40 @@ PRIVACY_COMMANDS = (
 )
 
 
+# A group's main-menu button opens an inline menu of its commands (the office's 13 buttons took 40% of a
+# phone screen); a group with one command for this person shows that command itself.
+GROUP_LABELS = {"meeting": N_("🎙 The meeting…")}
+OFFICIAL_ROW = 3
+
+
+def group_commands(group: str, actor: Actor | None) -> list[OfficialCommand]:
+    """The commands of a group this person's roles allow, in menu order."""
+    if actor is None:
+        return []
+    return [c for c in OFFICIAL_COMMANDS if c.group == group and c.roles & actor.roles]
+
+
 def official_buttons(t: Translator, actor: Actor | None) -> list[str]:
     if actor is None:
         return []
-    return [t(c.label) for c in OFFICIAL_COMMANDS if c.roles & actor.roles]
+    labels: list[str] = []
+    for command in OFFICIAL_COMMANDS:
+        if not command.roles & actor.roles:
+            continue
+        members = group_commands(command.group, actor) if command.group else [command]
+        label = t(command.label) if len(members) == 1 else t(GROUP_LABELS[command.group])
+        if label not in labels:
+            labels.append(label)
+    return labels
 
 
 def main_menu(t: Translator, actor: Actor | None = None, *, resident: bool = True) -> ReplyKeyboardMarkup:
     """The resident's buttons (for a registered resident, or anyone not an official), then the
-    official ones the actor's roles allow, two per row. An official who is not a resident does not
+    official ones the actor's roles allow, three per row. An official who is not a resident does not
     get resident buttons that could only answer "register first"."""
     official = official_buttons(t, actor)
     rows = [[t(MENU_NEW)], [t(MENU_MINE), t(MENU_SPEAK)]] if resident or not official else []
-    rows += [official[i : i + 2] for i in range(0, len(official), 2)]
+    rows += [official[i : i + OFFICIAL_ROW] for i in range(0, len(official), OFFICIAL_ROW)]
     rows.append([t(MENU_HELP), t(MENU_LANGUAGE)])
     return ReplyKeyboardMarkup(rows, resize_keyboard=True, is_persistent=True,
                                input_field_placeholder=t("Choose a button below"))

@@ -7,6 +7,7 @@ import uuid
 from datetime import date
 
 from telegram import Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import HISTORY_LABELS, STATUS_LABELS
@@ -17,7 +18,7 @@ from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import body_text, category_name
+from handlers.presenters import attachments_button, body_text, category_name
 from handlers.states import END
 
 # This module's states of the one conversation (range 300-349).
@@ -59,6 +60,8 @@ CONCLUSION_LABELS = {
 OFFICIAL_HISTORY_LABELS = {
     **HISTORY_LABELS,
     "concern.submitted": N_("The resident sent this concern"),
+    "speaker.approved": N_("The resident's registration to speak was approved"),
+    "speaker.declined": N_("The resident's registration to speak was declined"),
     "concern.entered": N_("Entered by an official for a resident without a phone"),
     "speaker.registered": N_("The resident registered to speak about it"),
     "speaker.withdrawn": N_("The resident withdrew the registration to speak"),
@@ -124,6 +127,8 @@ def _card_buttons(card: InboxCard, t: Translator):
     code = card.concern.code
     rows = [[(t(ACTION_LABELS[action]), f"cw:{ACTION_DATA[action]}:{code}")]
             for action in ("accept", "merge", "out_of_scope", "reject")]
+    if card.concern.attachments:
+        rows.append([attachments_button(card.concern, t)])
     if card.total > 1:
         rows.append([(t("⏭ Next"), f"cw:nx:{code}")])
     return inline(rows)
@@ -368,6 +373,8 @@ async def _show_case(update: Update, context: BotContext, t: Translator, code_te
         await _refuse(update, t, refusal)
         return False
     buttons = [(t(ACTION_LABELS[action]), f"cw:{ACTION_DATA[action]}:{case.concern.code}") for action in case.actions]
+    if case.concern.attachments:
+        buttons.append(attachments_button(case.concern, t))
     commune = context.services.casework.commune(actor)
     await answer(update, _case_text(commune, case, t), reply_markup=choices(buttons) if buttons else None)
     return True
@@ -396,6 +403,37 @@ async def concern_code(update: Update, context: BotContext) -> int:
         await answer(update, t("Done."), reply_markup=await context.main_menu(update, t))
         return END
     return CW_CONCERN_CODE
+
+
+async def open_attachments(update: Update, context: BotContext) -> None:
+    """📎: the photos, voice notes, files and locations of a concern, sent into this chat, for anyone
+    who may read the concern (the service decides, with the same rule as /concern)."""
+    await update.callback_query.answer()
+    t = await context.translator(update)
+    code = update.callback_query.data.split(":", 2)[2]
+    try:
+        attachments = await context.services.casework.attachments(await context.actor(update), code)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return
+    if not attachments:
+        await answer(update, t("Concern %(code)s has no attachments.", code=code))
+        return
+    bot, chat_id = update.get_bot(), update.effective_chat.id
+    caption = t("Concern %(code)s", code=code)
+    for attachment in attachments:
+        try:
+            if attachment.kind == "photo":
+                await bot.send_photo(chat_id, attachment.file_ref, caption=caption)
+            elif attachment.kind == "voice":
+                await bot.send_voice(chat_id, attachment.file_ref, caption=caption)
+            elif attachment.kind == "document":
+                await bot.send_document(chat_id, attachment.file_ref, caption=caption)
+            elif attachment.latitude is not None and attachment.longitude is not None:
+                await bot.send_location(chat_id, attachment.latitude, attachment.longitude)
+        except BadRequest:
+            await answer(update, t("One attachment of concern %(code)s could not be sent (Telegram no longer has it).",
+                                   code=code))
 
 
 # --- /close CODE and reopening ----------------------------------------------------------------
@@ -755,4 +793,9 @@ def flow(menus: Menus) -> Flow:
                                CallbackQueryHandler(enter_discard, pattern=r"^cw:eno:[0-9a-f]{16}$"),
                                *awaiting_text(enter_text)],
         },
+        anywhere=[
+            # Opening the attachments leaves whatever step the official is in as it was
+            # (tk:files: is the officers' older button, kept working).
+            CallbackQueryHandler(open_attachments, pattern=rf"^(cw|tk):files:{CODE}$"),
+        ],
     )

@@ -12,15 +12,18 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain import STATUS_LABELS
 from bot.errors import DomainError, StaleAction, TextEmpty, TextTooLong, describe
 from bot.i18n import Translator
+from bot.notices import render
 from bot.services.tasks import INPUT_REFUSALS, Task, due_line
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
-from handlers.presenters import attachment_lines, body_text, category_name
+from handlers.presenters import (
+    attachment_lines, attachments_button, body_text, category_name, not_started_warning, official_name,
+)
 from handlers.states import END
 
-TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON = range(350, 355)
+TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON, TASK_RESULT_CONFIRM = range(350, 356)
 
 TASKS_BUTTON = next(command.label for command in OFFICIAL_COMMANDS if command.command == "tasks")
 MAX_LISTED = 10
@@ -57,8 +60,8 @@ async def assign_command(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return END
     commune = context.services.communes.get(concern.commune_id)
-    buttons = choices([(f"{officer.display_name or '—'} · {officer.body}", f"tk:as:{concern.code}:{officer.id}")
-                       for officer in officers])
+    buttons = choices([(f"{official_name(t, officer.display_name, started=officer.started)} · {officer.body}",
+                        f"tk:as:{concern.code}:{officer.id}") for officer in officers])
     await answer(update, t("Concern %(code)s · %(topic)s\n%(body)s\n\nWho should resolve it? Choose the officer.",
                            code=concern.code, topic=category_name(commune, concern.category, t),
                            body=_excerpt(body_text(concern.body, t))), reply_markup=buttons)
@@ -83,6 +86,8 @@ async def assign_chosen(update: Update, context: BotContext) -> None:
     lines = [t("✅ Concern %(code)s is assigned to %(name)s (%(body)s). The officer and the resident were told.",
                code=outcome.concern.code, name=outcome.officer.display_name or "—", body=outcome.officer.body),
              due_line(t, outcome.due, context.services.rules.resolution_days)]
+    if not outcome.officer.started:
+        lines.append(not_started_warning(t, outcome.officer.display_name))
     await answer(update, "\n".join(lines))
 
 
@@ -108,7 +113,7 @@ def _task_buttons(task: Task, t: Translator):
         first.append((t("⏳ Ask for an extension"), f"tk:ext:{code}"))
     rows = [first, [(t("✅ Resolved: write the result"), f"tk:res:{code}")]]
     if task.concern.attachments:
-        rows.append([(t("📎 See the attachments"), f"tk:files:{code}")])
+        rows.append([attachments_button(task.concern, t)])
     return inline(rows)
 
 
@@ -243,42 +248,59 @@ async def extend_plan(update: Update, context: BotContext) -> int:
 
 
 async def resolve_text(update: Update, context: BotContext) -> int:
-    """The written result: the concern is resolved and the resident receives it with 👍 / 👎."""
+    """The written result is the commune's official answer: shown as the resident will receive it, to
+    send or write again (typing again replaces it)."""
     async def work(t, actor, pending):
-        concern = await context.services.tasks.resolve(actor, pending["code"], update.effective_message.text)
-        return t("✅ Concern %(code)s is resolved. The resident received your written result.", code=concern.code)
+        concern, result = await context.services.tasks.check_result(actor, pending["code"], update.effective_message.text)
+        pending["result"] = result
+        preview = render("concern_update", {"code": concern.code, "action": "resolve", "status": "resolved", "text": result},
+                         t, context.services.communes)
+        await answer(update, t("The resident will receive this:"))
+        await answer(update, preview.text)
+        await answer(update, t("Send it? Once sent it cannot be changed. You may also type the result again to replace it."),
+                     reply_markup=inline([[(t("✅ Send the result"), f"tk:rok:{concern.code}")],
+                                          [(t("✏️ Write it again"), f"tk:red:{concern.code}")]]))
+        return TASK_RESULT_CONFIRM
     return await _typed(update, context, "resolve", TASK_RESULT, work)
 
 
-async def show_attachments(update: Update, context: BotContext) -> None:
-    """📎: the photos, voice notes, files and locations the resident sent, in the officer's chat."""
+async def resolve_send(update: Update, context: BotContext) -> int:
+    """“Send the result”: the concern is resolved and the resident receives it with 👍 / 👎."""
     query = update.callback_query
     await query.answer()
     t = await context.translator(update)
-    actor = await context.actor(update)
+    pending = context.user_data.get("task")
     code = query.data.split(":", 2)[2]
+    if not pending or pending.get("action") != "resolve" or pending.get("code") != code or "result" not in pending:
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    context.user_data.pop("task", None)
     try:
-        attachments = await context.services.tasks.attachments(actor, code)
+        concern = await context.services.tasks.resolve(await context.actor(update), code, pending["result"])
     except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return
-    if not attachments:
-        await answer(update, t("Concern %(code)s has no attachments.", code=code))
-        return
-    bot, chat_id = update.get_bot(), update.effective_chat.id
-    caption = t("Concern %(code)s", code=code)
-    for attachment in attachments:
-        try:
-            if attachment.kind == "photo":
-                await bot.send_photo(chat_id, attachment.file_ref, caption=caption)
-            elif attachment.kind == "voice":
-                await bot.send_voice(chat_id, attachment.file_ref, caption=caption)
-            elif attachment.kind == "document":
-                await bot.send_document(chat_id, attachment.file_ref, caption=caption)
-            elif attachment.latitude is not None and attachment.longitude is not None:
-                await bot.send_location(chat_id, attachment.latitude, attachment.longitude)
-        except BadRequest:
-            await answer(update, t("One attachment of concern %(code)s could not be sent (Telegram no longer has it).", code=code))
+        await _refuse(update, context, t, refusal, menu=True)
+        return END
+    await answer(update, t("✅ Concern %(code)s is resolved. The resident received your written result.", code=concern.code),
+                 reply_markup=await context.main_menu(update, t))
+    return END
+
+
+async def resolve_rewrite(update: Update, context: BotContext) -> int:
+    """“Write it again”: nothing was sent; the result is asked again."""
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    pending = context.user_data.get("task")
+    if not pending or pending.get("action") != "resolve":
+        await answer(update, t("This button is no longer active. Please use the menu below."),
+                     reply_markup=await context.main_menu(update, t))
+        return END
+    await drop_buttons(update)
+    pending.pop("result", None)
+    await answer(update, t("Nothing was sent. Please write the result for concern %(code)s again.", code=pending["code"]))
+    return TASK_RESULT
 
 
 async def expect_typed(update: Update, context: BotContext) -> None:
@@ -373,11 +395,13 @@ def flow(menus: Menus) -> Flow:
             TASK_EXTEND_DATE: [MessageHandler(menus.free_text, extend_date), not_text],
             TASK_EXTEND_PLAN: [MessageHandler(menus.free_text, extend_plan), not_text],
             TASK_RESULT: [MessageHandler(menus.free_text, resolve_text), not_text],
+            TASK_RESULT_CONFIRM: [CallbackQueryHandler(resolve_send, pattern=rf"^tk:rok:{CODE}$"),
+                                  CallbackQueryHandler(resolve_rewrite, pattern=rf"^tk:red:{CODE}$"),
+                                  MessageHandler(menus.free_text, resolve_text), not_text],
             VERDICT_REASON: [MessageHandler(menus.free_text, verdict_reason), not_text],
         },
         anywhere=[
             CallbackQueryHandler(assign_chosen, pattern=rf"^tk:as:{CODE}:\d{{1,12}}$"),
-            CallbackQueryHandler(show_attachments, pattern=rf"^tk:files:{CODE}$"),
             CallbackQueryHandler(verdict_satisfied, pattern=rf"^vd:ok:{CODE}$"),
         ],
     )

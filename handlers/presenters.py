@@ -83,3 +83,31 @@ def concern_details(commune: Commune, concern: Concern, history: list[HistoryEnt
         *(line for line in (history_entry_text(entry, t) for entry in history) if line),
     ]
     return "\n".join(lines)
+
+
+ATTACHMENTS_DATA = "cw:files:"
+
+
+def attachments_button(concern: Concern, t: Translator) -> tuple[str, str]:
+    """📎 Open the attachments: the same button wherever an official reads a concern."""
+    return (t("📎 Open the attachments (%(count)d)", count=len(concern.attachments)), f"{ATTACHMENTS_DATA}{concern.code}")
+
+
+def official_name(t: Translator, name: str | None, *, started: bool = True) -> str:
+    """An official as others pick them: the name, marked when they have not opened the bot (Telegram
+    delivers nothing to them until they do)."""
+    shown = name or t("(name not known yet)")
+    return shown if started else t("%(name)s (has not opened the bot yet)", name=shown)
+
+
+def person_label(t: Translator, name: str | None, username: str | None, external_id: str | None) -> str:
+    """Someone as an administrator must tell them apart: name, @username and Telegram id."""
+    shown = name or t("(name not known yet)")
+    if username:
+        return t("%(name)s (@%(username)s, id %(id)s)", name=shown, username=username, id=external_id or "?")
+    return t("%(name)s (id %(id)s)", name=shown, id=external_id or "?")
+
+
+def not_started_warning(t: Translator, name: str | None) -> str:
+    return t("⚠️ %(name)s has not opened the bot yet, so Telegram cannot deliver the notice. Please tell them to open "
+             "the bot and send /start.", name=name or t("(name not known yet)"))

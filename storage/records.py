@@ -90,3 +90,6 @@ class RoleGrant:
     body: str | None
     hamlet_id: str | None
     display_name: str | None = None
+    started: bool = True  # has written to the bot (Telegram delivers nothing before)
+    username: str | None = None
+    external_id: str | None = None

@@ -8,7 +8,8 @@ from storage.database import utc_now
 from storage.records import Person, RoleGrant
 
 _GRANT = (
-    "SELECT r.id, r.commune_id, r.person_id, r.role, r.body, r.hamlet_id, p.display_name"
+    "SELECT r.id, r.commune_id, r.person_id, r.role, r.body, r.hamlet_id, p.display_name,"
+    " p.started_at IS NOT NULL, p.username, p.external_id"
     " FROM roles r JOIN people p ON p.id = r.person_id"
 )
 
@@ -124,3 +125,19 @@ async def open_task_codes(db: aiosqlite.Connection, person_id: int, commune_id: 
         )
     ).fetchall()
     return [r[0] for r in rows]
+
+
+async def seen(db: aiosqlite.Connection, person_id: int) -> tuple[str | None, str | None]:
+    """(started_at, username) of a person."""
+    row = await (await db.execute("SELECT started_at, username FROM people WHERE id = ?", (person_id,))).fetchone()
+    return (row[0], row[1]) if row else (None, None)
+
+
+async def mark_started(db: aiosqlite.Connection, person_id: int, username: str | None) -> None:
+    """The person wrote to the bot: from now on messages reach them."""
+    await db.execute("UPDATE people SET started_at = COALESCE(started_at, ?), username = ? WHERE id = ?",
+                     (utc_now(), username, person_id))
+
+
+async def set_name(db: aiosqlite.Connection, person_id: int, display_name: str) -> None:
+    await db.execute("UPDATE people SET display_name = ? WHERE id = ?", (display_name, person_id))

@@ -167,8 +167,9 @@ class BotUnderTest:
         await self.services.staff.grant_on_server("telegram", str(user_id), commune_id=commune, role=role,
                                                   body=body, hamlet_id=hamlet)
         async with self.database.transaction() as db:
-            await db.execute("UPDATE people SET display_name = ?, locale = ? WHERE channel = 'telegram' AND external_id = ?",
-                             (name, language, str(user_id)))
+            # The officials of these tests have opened the bot (a test of one who has not grants on its own).
+            await db.execute("UPDATE people SET display_name = ?, locale = ?, started_at = created_at"
+                             " WHERE channel = 'telegram' AND external_id = ?", (name, language, str(user_id)))
 
     async def deliver(self) -> None:
         """Send what the outbox holds now (as the scheduler would within seconds)."""

@@ -101,7 +101,7 @@ async def test_admin_invites_an_officer_who_accepts_once_and_the_admin_is_told(b
     assert [c["command"] for c in commands] == RESIDENT_MENU + ["tasks", "concern"]
     assert {"command": "tasks", "description": "Việc được giao cho tôi"} in commands
     # The admin who made the link is told, in the same update.
-    assert bot.fake.bot_texts(ADMIN)[-1] == f"Chị Hoa đã nhận vai trò: {OFFICER_ROLE}."
+    assert bot.fake.bot_texts(ADMIN)[-1] == f"Chị Hoa (id 7001) đã nhận vai trò: {OFFICER_ROLE}."
     assert await bot.rows("SELECT action FROM audit_log WHERE action LIKE 'role.%' ORDER BY id") == [
         ("role.invited",), ("role.granted",)]
 
@@ -138,7 +138,7 @@ async def test_a_hamlet_head_is_invited_for_thon_2_and_a_resident_may_take_the_r
     assert chat_commands(bot, LAN) == RESIDENT_MENU + ["enter", "concern"]
     assert await bot.rows("SELECT role, hamlet_id FROM roles") == [("hamlet_head", "thon-2")]
     assert await bot.rows("SELECT hamlet_id, display_name FROM residents") == [("thon-3", "Bà Lan")]  # still a resident
-    assert bot.fake.bot_texts(ADMIN)[-1] == "Bà Lan đã nhận vai trò: Trưởng Thôn 2."
+    assert bot.fake.bot_texts(ADMIN)[-1] == "Bà Lan (id 1001) đã nhận vai trò: Trưởng Thôn 2."
 
 
 async def test_an_expired_link_and_a_withdrawn_link_are_refused(bot):
@@ -201,8 +201,8 @@ async def test_admin_withdraws_a_role_the_person_is_told_and_their_menu_shrinks(
     assert await bot.say(ADMIN, "/revoke") == ["Ông/bà muốn thu hồi vai trò hoặc đường dẫn mời nào?"]
     assert bot.buttons(ADMIN) == [f"ad:rv:{nam_role}", f"ad:rv:{hoa_role}"]
     labels = [row[0]["text"] for row in bot.fake.last_bot_message(ADMIN)["reply_markup"]["inline_keyboard"]]
-    assert labels == ["Anh Nam · Trưởng Thôn 2", f"Chị Hoa · {OFFICER_ROLE}"]
-    assert await bot.tap(ADMIN, f"ad:rv:{hoa_role}") == [f"Thu hồi vai trò “{OFFICER_ROLE}” của Chị Hoa?"]
+    assert labels == ["Anh Nam (id 7002) · Trưởng Thôn 2", f"Chị Hoa (id 7001) · {OFFICER_ROLE}"]
+    assert await bot.tap(ADMIN, f"ad:rv:{hoa_role}") == [f"Thu hồi vai trò “{OFFICER_ROLE}” của Chị Hoa (id 7001)?"]
     assert bot.buttons(ADMIN) == [f"ad:rvy:{hoa_role}", "ad:rvn"]
     assert await bot.tap(ADMIN, "ad:rvn") == ["Không thu hồi gì cả."]
     assert await bot.rows("SELECT COUNT(*) FROM roles WHERE revoked_at IS NULL") == [(2,)]
@@ -211,7 +211,7 @@ async def test_admin_withdraws_a_role_the_person_is_told_and_their_menu_shrinks(
     await bot.tap(ADMIN, f"ad:rv:{hoa_role}")
     message_id = bot.message_with_button(ADMIN, f"ad:rvy:{hoa_role}")
     assert await bot.tap(ADMIN, f"ad:rvy:{hoa_role}") == [
-        f"Đã thu hồi vai trò “{OFFICER_ROLE}” của Chị Hoa. Người này đã được báo tin."]
+        f"Đã thu hồi vai trò “{OFFICER_ROLE}” của Chị Hoa (id 7001). Người này đã được báo tin."]
     assert await bot.rows("SELECT role FROM roles WHERE revoked_at IS NULL") == [("hamlet_head",)]
     assert bot.fake.bot_texts(HOA)[-1] == f"Vai trò “{OFFICER_ROLE}” của ông/bà đã được quản trị viên thu hồi."
     assert chat_commands(bot, HOA) == RESIDENT_MENU
@@ -252,10 +252,10 @@ async def test_staff_lists_role_holders_and_open_links_in_local_time(bot):
 
     assert await bot.say(ADMIN, "👥 Cán bộ") == [
         "Vai trò tại Xã Bảo Lâm:\n"
-        "• Ông Tâm: Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công)\n"
-        "• Anh Nam: Trưởng Thôn 2\n"
-        "• Bà Mai: Ủy ban MTTQ xã\n"
-        f"• Chị Hoa: {OFFICER_ROLE}\n\n"
+        "• Ông Tâm (id 8001): Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công)\n"
+        "• Anh Nam (id 7002): Trưởng Thôn 2\n"
+        "• Bà Mai (id 8002): Ủy ban MTTQ xã\n"
+        f"• Chị Hoa (id 7001): {OFFICER_ROLE}\n\n"
         "Đường dẫn mời chưa được dùng:\n"
         f"• Văn phòng UBND xã, còn hiệu lực đến {until}"]
     assert bot.buttons(ADMIN) == ["ad:grant", "ad:revoke"]
@@ -327,12 +327,14 @@ def run_grant(argv: list[str], env: dict) -> tuple[int, str, str]:
 
 def test_the_server_grant_command_grants_and_prints_one_line(tmp_path):
     env = {"DATABASE_PATH": str(tmp_path / "d.sqlite3")}
-    code, out, err = run_grant(["--role", "officer", "--telegram-id", "5551", "--body", " Địa chính -  Xây dựng"], env)
+    code, out, err = run_grant(["--role", "officer", "--telegram-id", "5551", "--name", " Anh  Khoa", "--body",
+                                " Địa chính -  Xây dựng"], env)
     assert (code, err) == (0, "")
-    assert out == ("granted officer of Địa chính - Xây dựng in bao-lam to Telegram user 5551 (role #1);"
+    assert out == ("granted officer of Địa chính - Xây dựng in bao-lam to Anh Khoa, Telegram user 5551 (role #1);"
                    " they get its menu when they next send /start\n")
-    code, out, _ = run_grant(["--role", "hamlet_head", "--telegram-id", "5552", "--hamlet", "thon-2", "--commune", "bao-lam"], env)
-    assert code == 0 and out.startswith("granted hamlet_head of thon-2 in bao-lam to Telegram user 5552 (role #2)")
+    code, out, _ = run_grant(["--role", "hamlet_head", "--telegram-id", "5552", "--name", "Ông Hải", "--hamlet", "thon-2",
+                              "--commune", "bao-lam"], env)
+    assert code == 0 and out.startswith("granted hamlet_head of thon-2 in bao-lam to Ông Hải, Telegram user 5552 (role #2)")
     with sqlite3.connect(tmp_path / "d.sqlite3") as db:
         rows = db.execute("SELECT p.external_id, r.commune_id, r.role, r.body, r.hamlet_id FROM roles r"
                           " JOIN people p ON p.id = r.person_id ORDER BY r.id").fetchall()
@@ -342,15 +344,20 @@ def test_the_server_grant_command_grants_and_prints_one_line(tmp_path):
                      ("role.granted", '{"role": "hamlet_head", "via": "server"}')]
 
 
+NAMED = ["--name", "Ông Nam"]
+
+
 @pytest.mark.parametrize(("argv", "env", "message"), [
-    (["--role", "boss", "--telegram-id", "5551"], {}, "argument --role: invalid choice: 'boss'"),
-    (["--role", "chair"], {}, "the following arguments are required: --telegram-id"),
-    (["--role", "chair", "--telegram-id", "abc"], {}, "'abc' is not a Telegram user id"),
-    (["--role", "officer", "--telegram-id", "5551"], {}, "--role officer needs --body"),
-    (["--role", "hamlet_head", "--telegram-id", "5551", "--hamlet", "thon-9"], {}, "--role hamlet_head needs --hamlet, one of: thon-1,"),
-    (["--role", "chair", "--telegram-id", "5551", "--body", "Địa chính"], {}, "--body is only for --role officer"),
-    (["--role", "chair", "--telegram-id", "5551", "--commune", "xyz"], {}, "unknown commune 'xyz'; known: bao-lam"),
-    (["--role", "chair", "--telegram-id", "5551"], {"ADMIN_TELEGRAM_IDS": "me"}, "ADMIN_TELEGRAM_IDS must be"),
+    (["--role", "boss", "--telegram-id", "5551", *NAMED], {}, "argument --role: invalid choice: 'boss'"),
+    (["--role", "chair", *NAMED], {}, "the following arguments are required: --telegram-id"),
+    (["--role", "chair", "--telegram-id", "5551"], {}, "the following arguments are required: --name"),
+    (["--role", "chair", "--telegram-id", "5551", "--name", " "], {}, "--name needs the person's name"),
+    (["--role", "chair", "--telegram-id", "abc", *NAMED], {}, "'abc' is not a Telegram user id"),
+    (["--role", "officer", "--telegram-id", "5551", *NAMED], {}, "--role officer needs --body"),
+    (["--role", "hamlet_head", "--telegram-id", "5551", *NAMED, "--hamlet", "thon-9"], {}, "--role hamlet_head needs --hamlet, one of: thon-1,"),
+    (["--role", "chair", "--telegram-id", "5551", *NAMED, "--body", "Địa chính"], {}, "--body is only for --role officer"),
+    (["--role", "chair", "--telegram-id", "5551", *NAMED, "--commune", "xyz"], {}, "unknown commune 'xyz'; known: bao-lam"),
+    (["--role", "chair", "--telegram-id", "5551", *NAMED], {"ADMIN_TELEGRAM_IDS": "me"}, "ADMIN_TELEGRAM_IDS must be"),
 ])
 def test_the_server_grant_command_refuses_bad_input_in_one_line(tmp_path, argv, env, message):
     database = tmp_path / "d.sqlite3"
@@ -363,7 +370,7 @@ def test_the_server_grant_command_refuses_bad_input_in_one_line(tmp_path, argv, 
 
 async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
     env = {"DATABASE_PATH": str(bot.database_path)}
-    code, _, _ = await asyncio.to_thread(run_grant, ["--role", "office", "--telegram-id", "5553"], env)
+    code, _, _ = await asyncio.to_thread(run_grant, ["--role", "office", "--telegram-id", "5553", "--name", "Chị Vân"], env)
     assert code == 0
     bot.fake.add_user(5553, "Chị Vân", language_code="vi")
     assert await bot.say(5553, "/start") == [
@@ -371,9 +378,9 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
         OFFER_RESIDENT]
     assert chat_commands(bot, 5553) == RESIDENT_MENU + ["inbox", "dialogue", "speakers", "next", "conclude", "announce",
                                                         "overdue", "enter", "concern", "assign", "close"]
-    assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại"] in bot.fake.current_reply_keyboard(5553)
+    assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in bot.fake.current_reply_keyboard(5553)
     # Their Telegram name now shows in the staff list.
-    assert "• Chị Vân: Văn phòng UBND xã" in (await bot.say(ADMIN, "/staff"))[0]
+    assert "• Chị Vân (id 5553): Văn phòng UBND xã" in (await bot.say(ADMIN, "/staff"))[0]
 
 
 async def test_withdrawing_an_officer_tells_the_office_which_concerns_to_reassign(fake_api, tmp_path):

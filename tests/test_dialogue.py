@@ -109,9 +109,9 @@ async def test_scheduling_shows_the_plans_deadlines_at_once(bot):
     assert asked[0] == "Mời lên lịch buổi đối thoại."
     assert asked[1].endswith(f"Giấy mời cần gửi trước 7 ngày làm việc: ngày sớm nhất có thể là {vi_date(earliest)}.")
     assert await bot.say(OFFICE, typed(meeting)) == [
-        "Buổi đối thoại bắt đầu lúc mấy giờ? Xin bấm chọn giờ, hoặc gõ giờ khác, ví dụ 09:30."]
+        "Buổi đối thoại bắt đầu lúc mấy giờ? Xin bấm chọn giờ, hoặc gõ giờ khác, ví dụ 09:30 hoặc 7h30."]
     assert bot.buttons(OFFICE) == ["dl:time:0730", "dl:time:0800", "dl:time:1400"]
-    assert await bot.say(OFFICE, "25:00") == ["Xin gõ giờ theo dạng giờ:phút, ví dụ 08:00."]
+    assert await bot.say(OFFICE, "25:00") == ["Xin gõ giờ theo dạng giờ:phút, ví dụ 08:00 (gõ 7h30 hay 14h cũng được)."]
     await bot.say(OFFICE, "8h")
     assert bot.buttons(OFFICE) == ["dl:place:hall"]
     assert bot.fake.last_bot_message(OFFICE)["reply_markup"]["inline_keyboard"][0][0]["text"] == f"🏛 {HALL}"
@@ -133,6 +133,8 @@ async def test_scheduling_shows_the_plans_deadlines_at_once(bot):
         "",
         f"Hạn gửi giấy mời: {vi_date(deadlines.invitations_by)} (7 ngày làm việc trước buổi đối thoại).",
         f"Hạn thông báo kết luận: {vi_date(deadlines.conclusions_by)} (10 ngày làm việc sau buổi đối thoại).",
+        "",
+        "Muốn sửa mục nào, xin bấm vào mục đó bên dưới.",
     ])
     assert await bot.rows("SELECT COUNT(*) FROM dialogues") == [(0,)]
     plan = next(d for d in bot.buttons(OFFICE) if d.startswith("dl:ok:"))
@@ -599,7 +601,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     preview = (await bot.say(OFFICE, "/announce"))[0]
     assert preview.startswith("📢 Thông báo kết luận buổi đối thoại ")
     assert f"3 kiến nghị, trong đó 1 kiến nghị giao giải quyết (hạn {vi_date(due)})" in preview
-    assert "chậm" not in preview
+    assert "⚠️" not in preview
     assert bot.buttons(OFFICE) == ["an:ok:1", "an:no"]
     confirm = bot.message_with_button(OFFICE, "an:ok:1")
     done = (await bot.tap(OFFICE, "an:ok:1"))[0]
@@ -619,6 +621,10 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert bot.fake.bot_texts(CUONG)[-1] == (
         f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {cuong} không được tiếp nhận tại buổi đối thoại.\n\n"
         "Lý do: Thuộc thẩm quyền của công ty môi trường huyện")
+    # The office saw each of these, word for word, before confirming (issue 6, item 22).
+    for resident in (LAN, BINH, CUONG):
+        assert bot.fake.bot_texts(resident)[-1] in "\n".join(bot.fake.bot_texts(OFFICE)[-6:])
+    assert "Chưa có gì được gửi đi cho đến khi ông/bà bấm “Thông báo ngay”." in preview
     meeting_day = (await bot.rows("SELECT meeting_at FROM dialogues"))[0][0]
     meeting_day = datetime.fromisoformat(meeting_day).astimezone(TZ).date()
     assert bot.fake.bot_texts(HEAD2)[-1] == "\n".join([
@@ -640,6 +646,9 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert await bot.say(OFFICE, "/announce") == [again]
     assert await bot.send(OFFICE, bot.fake.press(OFFICE, confirm, "an:ok:1")) == [again]
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'conclusion_announced'") == [(3,)]
+    # An old /conclude button, or /conclude itself, says the conclusions were announced (issue 6, item 23).
+    assert await forge(bot, CHAIR, f"cl:pick:{ids[lan]}") == [again]
+    assert await bot.say(CHAIR, "/conclude") == [again]
 
 
 def test_due_date_is_the_20th_working_day_after_the_announcement():
@@ -658,7 +667,7 @@ async def test_a_late_announcement_is_allowed_and_shown_as_late(bot):
     late = calendar.working_days_between(limit, today_local())
     assert late > 0
     preview = (await bot.say(OFFICE, "/announce"))[0]
-    assert preview.endswith(f"⚠️ Đã chậm {late} ngày làm việc: theo kế hoạch phải thông báo chậm nhất {vi_date(limit)}.")
+    assert (f"⚠️ Đã chậm {late} ngày làm việc: theo kế hoạch phải thông báo chậm nhất {vi_date(limit)}.") in preview
     done = (await bot.tap(OFFICE, "an:ok:1"))[0]
     assert done.endswith(f"⚠️ Việc thông báo chậm {late} ngày làm việc: theo kế hoạch phải thông báo chậm nhất {vi_date(limit)}.")
     assert await bot.rows("SELECT json_extract(details, '$.late_days') FROM audit_log WHERE action = 'dialogue.announced'") == [(late,)]

@@ -131,6 +131,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
         f"Kiến nghị {lan}: Đã gia hạn thời gian giải quyết, có văn bản trả lời.", f"Hạn trả lời mới: {vi(later)}.", "", plan]
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét 300 m mương thôn 2.")
+    await bot.tap(OFFICER, f"tk:rok:{lan}")  # sent after the officer saw it as the resident will
     assert bot.buttons(LAN) == [f"vd:ok:{lan}", f"vd:no:{lan}"]
     # The result can also be read, and answered, from "My concerns".
     await bot.say(LAN, "/mine")
@@ -149,6 +150,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     await bot.say(OFFICER, "/tasks")
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét nốt đoạn còn lại.")
+    await bot.tap(OFFICER, f"tk:rok:{lan}")
     await bot.tap(LAN, f"vd:no:{lan}")
     await bot.say(LAN, "Vẫn còn đọng nước.")
     assert await status(bot, lan) == "disputed"

@@ -362,12 +362,12 @@ async def test_forget_erases_every_identity_column_a_later_migration_adds(bot):
     async with bot.database.transaction() as db:
         await db.execute("ALTER TABLE residents ADD COLUMN mobile_phone TEXT")
         await db.execute("ALTER TABLE residents ADD COLUMN birth_year INTEGER NOT NULL DEFAULT 0")
-        await db.execute("ALTER TABLE people ADD COLUMN username TEXT")
+        await db.execute("ALTER TABLE people ADD COLUMN nickname TEXT")
     await bot.register(LAN, "Nguyễn Thị Lan")
     lan = await person_id(bot, LAN)
     async with bot.database.transaction() as db:
         await db.execute("UPDATE residents SET mobile_phone = '+84 912 000 111', birth_year = 1961 WHERE person_id = ?", (lan,))
-        await db.execute("UPDATE people SET username = 'lan_nguyen' WHERE id = ?", (lan,))
+        await db.execute("UPDATE people SET username = 'lan_nguyen', nickname = 'Lan cầu' WHERE id = ?", (lan,))
     code = await submit(bot, LAN, "Tôi ở gần cầu, số 0912.000.111, xin sửa cầu")
     async with bot.database.transaction() as db:
         # A change of name or number recorded on her account (as a profile edit would record it).
@@ -379,7 +379,7 @@ async def test_forget_erases_every_identity_column_a_later_migration_adds(bot):
     await bot.tap(LAN, "pv:forget:yes")
     assert await bot.rows("SELECT mobile_phone, birth_year, hamlet_id FROM residents WHERE person_id = ?", lan) == [
         (None, 0, "thon-2")]
-    assert await bot.rows("SELECT username, locale FROM people WHERE id = ?", lan) == [(None, "vi")]
+    assert await bot.rows("SELECT username, nickname, locale FROM people WHERE id = ?", lan) == [(None, None, "vi")]
     assert await bot.rows("SELECT body FROM concerns WHERE code = ?", code) == [("Tôi ở gần cầu, số —, xin sửa cầu",)]
     assert await text_columns_containing(bot, "lan_nguyen") == []
     assert await text_columns_containing(bot, "Nguyễn T. Lan") == []

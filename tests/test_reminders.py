@@ -189,7 +189,8 @@ async def test_a_resolved_assignment_is_not_reminded(bot):
 
     # The officer resolves it from the reminder's own button.
     await bot.tap(MINH, f"tk:res:{code}")
-    assert await bot.say(MINH, "Đã đắp lại taluy và đổ bê tông đoạn sạt lở.") == [
+    await bot.say(MINH, "Đã đắp lại taluy và đổ bê tông đoạn sạt lở.")
+    assert await bot.tap(MINH, f"tk:rok:{code}") == [
         f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
     before = counts(bot)
     assert await run_for(bot, calendar.working_days_before(due, 1)) == 0

@@ -623,6 +623,7 @@ async def test_a_follower_reads_the_news_without_the_other_residents_words_or_bu
     await bot.say(OFFICER, "/tasks")
     await bot.tap(OFFICER, f"tk:res:{first}")
     await bot.say(OFFICER, "Đã khơi thông cống trước nhà bà Lan.")
+    await bot.tap(OFFICER, f"tk:rok:{first}")
     assert "Đã khơi thông cống trước nhà bà Lan." in bot.fake.bot_texts(LAN)[-1]
     assert bot.buttons(LAN) == [f"vd:ok:{first}", f"vd:no:{first}"]
     for follower in (BINH, CUONG):

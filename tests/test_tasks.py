@@ -222,7 +222,11 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
         "Người dân sẽ nhận văn bản này và cho biết có đồng ý hay không."]
     assert await bot.say(MINH, "   ") == ["Xin viết vài dòng mô tả."]
     result = "Đã nạo vét mương thoát nước dài 120 m ngày 20/12; nước đã chảy thông."
-    assert await bot.say(MINH, result) == [
+    shown = await bot.say(MINH, result)
+    assert shown[1] == (f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\n{result}\n\n"
+                        "Tình trạng: Đã giải quyết, có văn bản trả lời")
+    assert await status_of(bot, code) != "resolved"  # nothing is sent before the officer confirms
+    assert await bot.tap(MINH, f"tk:rok:{code}") == [
         f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
     assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
     assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\n{result}\n\n"
@@ -249,6 +253,7 @@ async def resolved(bot, code: str, officer: int = MINH) -> None:
     await assign(bot, code, officer)
     await bot.tap(officer, f"tk:res:{code}")
     await bot.say(officer, "Đã sửa xong cầu tràn, đã nghiệm thu ngày 15/12.")
+    await bot.tap(officer, f"tk:rok:{code}")
 
 
 async def test_a_dissatisfied_resident_says_why_and_every_office_holder_is_told(bot):
@@ -292,7 +297,7 @@ async def test_only_the_assigned_officer_may_act_and_forged_buttons_change_nothi
 
     await bot.say(TUAN, "/tasks")
     any_message = bot.fake.last_bot_message(TUAN)["message_id"]
-    for data in (f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}", f"tk:files:{code}"):
+    for data in (f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}"):
         assert await bot.send(TUAN, bot.fake.press(TUAN, any_message, data)) == [
             f"Kiến nghị {code} không được giao cho ông/bà, nên ông/bà không thể xử lý. Không có gì thay đổi."]
     # The assigned officer with another concern's code, an unknown code, and data that is no button of ours.
@@ -360,6 +365,7 @@ async def test_assigning_is_refused_when_not_possible_and_reassigning_keeps_the_
     assert await bot.say(MINH, "/tasks") == ["Ông/bà không có việc nào đang cần giải quyết."]
     await bot.tap(TUAN, f"tk:res:{code}")
     await bot.say(TUAN, "Đã gia cố taluy đường bằng rọ đá, đã thông xe.")
+    await bot.tap(TUAN, f"tk:rok:{code}")
     office_message = bot.fake.last_bot_message(THU)["message_id"]
     minh = await officer_grant(bot, MINH)
     assert await bot.send(THU, bot.fake.press(THU, office_message, f"tk:as:{code}:{minh}")) == [
@@ -378,9 +384,9 @@ async def test_the_officer_can_see_the_photos_the_resident_sent(bot):
         await db.execute("UPDATE concerns SET status = 'assigned', conclusion = 'assigned' WHERE code = ?", (code,))
     await assign(bot, code, MINH)
     assert "Tệp đính kèm: 1" in bot.fake.bot_texts(MINH)[-1]
-    assert f"tk:files:{code}" in bot.buttons(MINH)
+    assert f"cw:files:{code}" in bot.buttons(MINH)
     before = len(bot.fake.calls_of("sendPhoto", chat_id=MINH))
-    assert await bot.tap(MINH, f"tk:files:{code}") == [f"Kiến nghị {code}"]
+    assert await bot.tap(MINH, f"cw:files:{code}") == [f"Kiến nghị {code}"]
     assert len(bot.fake.calls_of("sendPhoto", chat_id=MINH)) == before + 1
 
 

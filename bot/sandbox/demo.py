@@ -73,9 +73,11 @@ async def ensure_personas(services: Services, personas: tuple[Persona, ...], com
         if not held:
             await services.staff.grant_on_server("telegram", str(persona.user_id), commune_id=commune_id, role=persona.role,
                                                  body=persona.body, hamlet_id=hamlet_id if persona.hamlet_id else None)
+        # The chat page reaches every persona, so none is shown as "has not opened the bot yet".
         async with services.database.transaction() as db:
             await db.execute(
-                "UPDATE people SET display_name = COALESCE(display_name, ?), locale = ? WHERE channel = 'telegram' AND external_id = ?",
+                "UPDATE people SET display_name = COALESCE(display_name, ?), locale = ?, started_at = COALESCE(started_at, created_at)"
+                " WHERE channel = 'telegram' AND external_id = ?",
                 (persona.name, persona.language, str(persona.user_id)))
 
 

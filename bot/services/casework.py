@@ -26,7 +26,7 @@ from storage import assignments, audit, casework, concerns, lookups, outbox, spe
 from storage.assignments import Assignment
 from storage.casework import Identity
 from storage.database import Database, utc_now
-from storage.records import Concern, Dialogue, HistoryEntry
+from storage.records import Attachment, Concern, Dialogue, HistoryEntry
 
 MAX_NOTE_LENGTH = 1000
 # A resolved concern the resident has not answered may be closed by the office this many working days
@@ -395,6 +395,11 @@ class CaseworkService(CommuneService):
             raise
         return CaseFile(concern, history, identity, assignment, officer_name, duplicate_of_code, entered_by_name,
                         self.actions_for(actor, concern))
+
+    async def attachments(self, actor: Actor | None, code_text: str) -> tuple[Attachment, ...]:
+        """The photos, voice notes, files and locations sent with a concern. Whoever may read the
+        concern's file may open them: the same check as `case`, by going through it."""
+        return (await self.case(actor, code_text)).concern.attachments
 
     # --- closing and reopening ----------------------------------------------------------------
 

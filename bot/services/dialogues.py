@@ -38,7 +38,8 @@ MAX_THEME_LENGTH = 200
 CONCLUSIONS = ("answered", "assigned", "not_accepted")
 _CONCLUDE_ACTION = {"answered": "conclude_answered", "assigned": "conclude_assigned", "not_accepted": "conclude_not_accepted"}
 
-_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:[:hHgG.]\s*(\d{2})?)?\s*$")
+# 08:00, 8:00, 7h30, 7g30, 14h, 14 giờ, 7 giờ 30 (phút)
+_TIME = re.compile(r"^\s*(\d{1,2})\s*(?:(?:[:hHgG.]|giờ)\s*(?:(\d{2})\s*(?:phút|p)?)?)?\s*$", re.IGNORECASE)
 
 
 # --- refusals ---------------------------------------------------------------------------------
@@ -48,7 +49,12 @@ class DateTooFar(DomainError):
 
 
 class TimeUnreadable(DomainError):
-    message = N_("Please write the time as hours:minutes, for example 08:00.")
+    message = N_("Please write the time as hours:minutes, for example 08:00 (7h30 and 14h are fine too).")
+
+
+class PlaceLooksLikeTime(DomainError):
+    message = N_("“%(text)s” reads as a time, not a place. Please type the place, for example “Nhà văn hóa thôn 2”. "
+                 "The time can be changed on the summary before saving.")
 
 
 class NoChair(DomainError):
@@ -140,6 +146,7 @@ class DialoguePlan:
 class ChairChoice:
     person_id: int
     name: str | None
+    started: bool = True  # has opened the bot
 
 
 @dataclass(frozen=True)
@@ -194,6 +201,7 @@ class Announcement:
     conclusions_by: date
     late_days: int  # working days after the plan's limit; 0 when in time
     hamlet_heads: int
+    items: tuple[dict, ...] = ()  # what each resident concerned receives (the "conclusion_announced" notices)
 
 
 def assignment_due_date(announced_on: date, calendar: WorkingCalendar, rules: DeadlineRules) -> date:
@@ -296,7 +304,7 @@ class DialogueService(CommuneService):
         """The chair: whoever holds the chair role (the Chairman or a delegated Vice-chairman)."""
         holders = await self._staff.holders(actor.commune_id, CHAIR)
         if holders:
-            return [ChairChoice(g.person_id, g.display_name) for g in holders]
+            return [ChairChoice(g.person_id, g.display_name, g.started) for g in holders]
         if CHAIR in actor.roles:
             return [ChairChoice(actor.person_id, actor.display_name)]
         raise NoChair()
@@ -315,9 +323,8 @@ class DialogueService(CommuneService):
         await self._check_day(actor, day, dialogue_id)
         return day
 
-    @staticmethod
-    def _parse_date(text: str | None) -> date:
-        day = parse_day(text)
+    def _parse_date(self, text: str | None) -> date:
+        day = parse_day(text, self.today())
         if day is None:
             raise DateUnreadable()
         return day
@@ -349,7 +356,11 @@ class DialogueService(CommuneService):
 
     @staticmethod
     def check_place(text: str | None) -> str:
-        return clean_text(text, MAX_PLACE_LENGTH, single_line=True)
+        place = clean_text(text, MAX_PLACE_LENGTH, single_line=True)
+        if _TIME.match(place):
+            # A time typed one step late (the office correcting the time) must not become the place.
+            raise PlaceLooksLikeTime(text=place)
+        return place
 
     @staticmethod
     def check_theme(text: str | None) -> str | None:
@@ -582,6 +593,7 @@ class DialogueService(CommuneService):
     async def _meeting_in_progress(self, db, actor: Actor) -> DialogueRecord:
         dialogue = await dialogues.current(db, actor.commune_id)
         if dialogue is None:
+            await self._check_not_announced(db, actor)
             raise NoDialogue()
         self._check_meeting_day(dialogue)
         return dialogue
@@ -658,9 +670,7 @@ class DialogueService(CommuneService):
         """The dialogue whose conclusions may be announced now, and its concluded concerns."""
         dialogue = await dialogues.current(db, actor.commune_id)
         if dialogue is None:
-            last = await dialogues.last_held(db, actor.commune_id)
-            if last is not None and last.announced_on:
-                raise AlreadyAnnounced(date=date.fromisoformat(last.announced_on))
+            await self._check_not_announced(db, actor)
             raise NoDialogue()
         if not self._begun(dialogue):
             raise AnnouncementTooEarly(date=self.meeting_day(dialogue))
@@ -671,6 +681,14 @@ class DialogueService(CommuneService):
         ids = await dialogues.agenda_ids(db, dialogue, concluded=True)
         return dialogue, [c for c in [await concerns.by_id(db, i) for i in ids] if c is not None]
 
+    @staticmethod
+    async def _check_not_announced(db, actor: Actor) -> None:
+        """With no dialogue in progress: if the last one's conclusions were announced, say so (an old
+        /conclude or /announce button is not about a dialogue that was never scheduled)."""
+        last = await dialogues.last_held(db, actor.commune_id)
+        if last is not None and last.announced_on:
+            raise AlreadyAnnounced(date=date.fromisoformat(last.announced_on))
+
     def _late_days(self, dialogue: DialogueRecord, today: date) -> tuple[date, int]:
         limit = self.deadlines(self.meeting_day(dialogue)).conclusions_by
         return limit, max(0, self._calendar.working_days_between(limit, today))
@@ -679,11 +697,22 @@ class DialogueService(CommuneService):
         """What /announce would publish today, before the office confirms (nothing is written)."""
         actor = await self._staff.require(actor, "announce")
         today = self.today()
+        due = self.due_date(today)
         async with self._database.read() as db:
             dialogue, concluded = await self._announceable(db, actor)
+            items = [await self._announced_item(db, concern, due) for concern in concluded]
         limit, late = self._late_days(dialogue, today)
         return Announcement(dialogue, today, len(concluded), sum(1 for c in concluded if c.conclusion == "assigned"),
-                            self.due_date(today), limit, late, 0)
+                            due, limit, late, 0, tuple(item for item, _ in items))
+
+    @staticmethod
+    async def _announced_item(db, concern: Concern, due: date) -> tuple[dict, assignments.Assignment | None]:
+        """One concern's public conclusion, as its resident (and followers) read it, and its assignment."""
+        assignment = await assignments.live_for(db, concern.id) if concern.conclusion == "assigned" else None
+        item = {"code": concern.code, "conclusion": concern.conclusion, "text": concern.conclusion_text,
+                "body": assignment.body if assignment else None,
+                "due_date": (assignment.due_date or due.isoformat()) if assignment else None}
+        return item, assignment
 
     async def announce(self, actor: Actor | None, dialogue_id: int | None = None) -> Announcement:
         """Publish the conclusions to the residents concerned and their hamlet heads, and start every
@@ -700,10 +729,7 @@ class DialogueService(CommuneService):
             by_hamlet: dict[str, list[dict]] = {}
             assigned = 0
             for concern in concluded:
-                assignment = await assignments.live_for(db, concern.id) if concern.conclusion == "assigned" else None
-                item = {"code": concern.code, "conclusion": concern.conclusion, "text": concern.conclusion_text,
-                        "body": assignment.body if assignment else None,
-                        "due_date": (assignment.due_date or due.isoformat()) if assignment else None}
+                item, assignment = await self._announced_item(db, concern, due)
                 if assignment is not None:
                     if assignment.due_date is None:
                         await assignments.set_due_date(db, assignment.id, due.isoformat())

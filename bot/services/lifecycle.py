@@ -43,7 +43,7 @@ async def change(
 
 
 # Details a resident may read in a notice (never another person's identity).
-NOTICE_DETAILS = frozenset({"due_date", "extended_to", "into_code", "body", "dialogue_date"})
+NOTICE_DETAILS = frozenset({"due_date", "extended_to", "due_unchanged", "into_code", "body", "dialogue_date"})
 
 
 async def reload(db: aiosqlite.Connection, concern: Concern) -> Concern:

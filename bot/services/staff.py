@@ -31,8 +31,12 @@ class StaffService:
 
     # --- who is acting ----------------------------------------------------------------------
 
-    async def actor(self, channel: str, external_id: str, display_name: str | None = None) -> Actor | None:
-        """The person with the roles they hold in their commune; None for someone the bot never met."""
+    async def actor(self, channel: str, external_id: str, display_name: str | None = None, *,
+                    writing: bool = False, username: str | None = None) -> Actor | None:
+        """The person with the roles they hold in their commune; None for someone the bot never met.
+
+        `writing`: the person is the one writing now, so messages reach them from now on (officials
+        granted on the server are marked "has not opened the bot" until then)."""
         async with self._database.read() as db:
             person = await people.get_person(db, channel, external_id)
             if person is None:
@@ -40,9 +44,13 @@ class StaffService:
                     return None
             grants = await staff.live_roles(db, person.id) if person else []
             resident = await people.get_resident(db, person.id) if person else None
+            started, known_username = await staff.seen(db, person.id) if person else (None, None)
         if person is None:
             async with self._database.transaction() as db:
                 person = await people.upsert_person(db, channel, external_id, "vi")
+        if writing and (started is None or known_username != username):
+            async with self._database.transaction() as db:
+                await staff.mark_started(db, person.id, username)
         commune_id = (
             grants[0].commune_id if grants
             else resident.commune_id if resident
@@ -105,7 +113,8 @@ class StaffService:
                                details={"role": role, "body": body, "hamlet": hamlet_id, "token_tail": token[-4:]})
         return token
 
-    async def accept(self, channel: str, external_id: str, token: str, *, display_name: str, locale: str) -> RoleGrant:
+    async def accept(self, channel: str, external_id: str, token: str, *, display_name: str, locale: str,
+                     username: str | None = None) -> RoleGrant:
         """Use an invitation link: the role is granted once, and its creator is told."""
         display_name = clean(display_name, single_line=True)[:80] or None
         async with self._database.transaction() as db:
@@ -113,7 +122,8 @@ class StaffService:
             if invitation is None:
                 raise InvitationInvalid()
             person = await people.get_person(db, channel, external_id) or await people.upsert_person(db, channel, external_id, locale)
-            await db.execute("UPDATE people SET display_name = ? WHERE id = ?", (display_name, person.id))
+            await staff.set_name(db, person.id, display_name)
+            await staff.mark_started(db, person.id, username)
             if not await staff.use_invitation(db, token, person.id):
                 raise InvitationInvalid()
             grant_id = await staff.grant(db, commune_id=invitation["commune_id"], person_id=person.id, role=invitation["role"],
@@ -123,17 +133,23 @@ class StaffService:
                                details={"role": invitation["role"], "via": "invitation", "by": invitation["created_by"]})
             if invitation["created_by"]:
                 await outbox.enqueue(db, invitation["created_by"], "role_accepted", name=display_name,
+                                     username=username, external_id=external_id,
                                      role=invitation["role"], body=invitation["body"], hamlet=invitation["hamlet_id"])
             grant = await staff.grant_by_id(db, grant_id)
         assert grant is not None
         return grant
 
     async def grant_on_server(self, channel: str, external_id: str, *, commune_id: str, role: str,
-                              body: str | None = None, hamlet_id: str | None = None) -> RoleGrant:
-        """`python -m bot grant`: whoever runs the server may grant directly."""
+                              body: str | None = None, hamlet_id: str | None = None,
+                              display_name: str | None = None) -> RoleGrant:
+        """`python -m bot grant`: whoever runs the server may grant directly. The name is the one the
+        commune knows the person by (shown in pickers before they ever open the bot)."""
         body, hamlet_id = self._check_grant(commune_id, role, body, hamlet_id)
+        name = " ".join((display_name or "").split())[:80]
         async with self._database.transaction() as db:
             person = await people.get_person(db, channel, external_id) or await people.upsert_person(db, channel, external_id, "vi")
+            if name:
+                await staff.set_name(db, person.id, name)
             grant_id = await staff.grant(db, commune_id=commune_id, person_id=person.id, role=role, body=body,
                                          hamlet_id=hamlet_id, granted_by=None)
             await audit.record(db, commune_id=commune_id, actor_person_id=None, action="role.granted",

@@ -30,7 +30,7 @@ from bot.services.staff import StaffService
 from storage import assignments, concerns, outbox, staff, tasks
 from storage.assignments import Assignment
 from storage.database import Database
-from storage.records import Attachment, Concern, RoleGrant
+from storage.records import Concern, RoleGrant
 
 MAX_NOTE_LENGTH = 1000
 MAX_RESULT_LENGTH = 2000
@@ -184,6 +184,7 @@ class TaskService(CommuneService):
             if (previous is not None and previous.officer_person_id == officer.person_id
                     and concern.status in OPEN_ASSIGNMENT_STATUSES):
                 raise AlreadyAssigned(code=concern.code, name=officer.display_name or officer.body)
+            due_before = previous.effective_due if previous is not None else None
             due_iso = previous.due_date if previous is not None else None
             if due_iso is None:
                 announced = await tasks.announced_on(db, concern.dialogue_id)
@@ -194,6 +195,9 @@ class TaskService(CommuneService):
                 details["due_date"] = due_iso
             if previous is not None and previous.extended_to:
                 details["extended_to"] = previous.extended_to  # the one extension stays with the concern
+            if due_before is not None:
+                # A reassignment keeps the date in force: the resident is told it stays, not that it is new.
+                details["due_unchanged"] = True
             await change(db, concern, "assign", actor_person_id=actor.person_id, details=details)
             await assignments.assign(db, concern_id=concern.id, officer_person_id=officer.person_id, body=officer.body or "",
                                      assigned_by=actor.person_id, due_date=due_iso)
@@ -207,7 +211,7 @@ class TaskService(CommuneService):
                 db, officer.person_id, "task_assigned", code=concern.code, commune_id=concern.commune_id,
                 category=concern.category, text=concern.body, attachments=len(concern.attachments),
                 conclusion=concern.conclusion_text, resolution_days=self._rules.resolution_days,
-                **(due.as_payload() if due else {}),
+                extended=live.extended_to is not None, **(due.as_payload() if due else {}),
             )
         return Assigned(concern, officer, due)
 
@@ -249,13 +253,6 @@ class TaskService(CommuneService):
             concern, assignment = await self._own(db, actor, code)
         next_status(action, concern.status, concern.code)
         return self._task(concern, assignment, self.today())
-
-    async def attachments(self, actor: Actor | None, code: str) -> tuple[Attachment, ...]:
-        """The photos, voice notes, files and locations sent with a concern, for the officer assigned."""
-        actor = await self._staff.require(actor, "work_on_task")
-        async with self._database.read() as db:
-            concern, _ = await self._own(db, actor, code)
-        return concern.attachments
 
     async def note(self, actor: Actor | None, code: str, text: str | None) -> Concern:
         """A progress note: the concern is in progress (an extended one stays extended); the resident reads it."""
@@ -300,7 +297,7 @@ class TaskService(CommuneService):
     async def check_extension_date(self, actor: Actor | None, code: str, text: str | None) -> date:
         """The new date typed by the officer, or a refusal naming the latest allowed date."""
         window = await self.extension_window(actor, code)
-        day = parse_day(text)
+        day = parse_day(text, self.today())
         if day is None:
             raise ExtensionDateUnreadable(example=window.latest.strftime("%d/%m/%Y"), latest=window.latest)
         self._check_new_date(window, day, self.today())
@@ -321,6 +318,15 @@ class TaskService(CommuneService):
                          details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat()})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
         return concern
+
+    async def check_result(self, actor: Actor | None, code: str, result: str | None) -> tuple[Concern, str]:
+        """Before the officer confirms: the result as the resident will read it (nothing is written)."""
+        actor = await self._staff.require(actor, "work_on_task")
+        result = clean_text(result, MAX_RESULT_LENGTH)
+        async with self._database.read() as db:
+            concern, _ = await self._own(db, actor, code)
+        next_status("resolve", concern.status, concern.code)
+        return concern, result
 
     async def resolve(self, actor: Actor | None, code: str, result: str | None) -> Concern:
         """The written result: the resident receives it and answers whether it satisfies them."""
@@ -421,12 +427,14 @@ def _task_assigned(payload: dict, t: Translator, communes: Communes) -> Rendered
         due = DueDate(date.fromisoformat(payload["due_date"]), payload["days_left"], payload["days_late"], payload["overdue"])
     lines += ["", due_line(t, due, payload.get("resolution_days", 20)), "",
               t("Post your progress, ask for an extension or report the result with the buttons below, or later with /tasks.")]
+    if payload.get("extended"):
+        lines.insert(-2, t("The time was already extended once (the plan allows one extension per concern)."))
     actions = [(t("📝 Progress note"), f"tk:note:{code}")]
-    if due is not None:
+    if due is not None and not payload.get("extended"):
         actions.append((t("⏳ Ask for an extension"), f"tk:ext:{code}"))
     actions.append((t("✅ Resolved: write the result"), f"tk:res:{code}"))
     if payload.get("attachments"):
-        actions.append((t("📎 See the attachments"), f"tk:files:{code}"))
+        actions.append((t("📎 Open the attachments (%(count)d)", count=payload["attachments"]), f"cw:files:{code}"))
     return Rendered("\n".join(lines), actions)
 
 
