@@ -215,7 +215,11 @@ class Database:
 
     @contextlib.asynccontextmanager
     async def read(self) -> AsyncIterator[aiosqlite.Connection]:
-        """A query-only connection that sees the last committed state and never waits for a writer."""
+        """A query-only connection that sees the last committed state and never waits for a writer.
+
+        Each statement sees the state committed when it starts (autocommit: an explicit snapshot
+        would triple the cost of a read); a read that needs several statements to agree with each
+        other while others write can BEGIN on the connection, and it is ended when the block ends."""
         if not self._readers:
             async with self._lock:
                 yield self._connection
