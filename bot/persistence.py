@@ -3,6 +3,12 @@
 Only conversation positions and per-user data (drafts, language) are kept; the
 application flushes them after every update (see handlers.register), so a
 restart mid-flow resumes where the user was.
+
+Per-user data is not loaded at start (a commune's tens of thousands of residents
+would all sit in memory): PTB asks `get_user_data` once, at initialize, and gets
+nothing; before it handles a user's update it calls `refresh_user_data`, which
+loads that one user's row the first time the user is seen. Conversation
+positions are loaded at start: a row exists only while a user is inside a flow.
 """
 
 from __future__ import annotations
@@ -22,14 +28,18 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
             update_interval=update_interval,
         )
         self._database = database
-        # What was last written per user, to skip rewriting the same data after every update.
+        # What is stored per user, for the users loaded so far: to skip rewriting the same data
+        # after every update, and to load each user's row once.
         self._written: dict[int, str] = {}
 
+    @property
+    def loaded_users(self) -> frozenset[int]:
+        """The users whose stored data was read since start."""
+        return frozenset(self._written)
+
     async def get_user_data(self) -> dict[int, dict]:
-        async with self._database.read() as db:
-            data = await bot_state.load_user_data(db)
-        self._written = {user_id: bot_state.encode(value) for user_id, value in data.items()}
-        return data
+        """Nothing at start: each user's data is loaded by refresh_user_data when they write."""
+        return {}
 
     async def get_chat_data(self) -> dict[int, dict]:
         return {}
@@ -56,7 +66,7 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
 
     async def drop_user_data(self, user_id: int) -> None:
         await self._database.execute_alone(*bot_state.save_user_data_statement(user_id, ""))
-        self._written.pop(user_id, None)
+        self._written[user_id] = ""
 
     async def update_chat_data(self, chat_id: int, data: dict) -> None:
         """Chat data is not kept."""
@@ -71,7 +81,18 @@ class SqlitePersistence(BasePersistence[dict, dict, dict]):
         """Chat data is not kept."""
 
     async def refresh_user_data(self, user_id: int, user_data: dict) -> None:
-        """The database is only written by this process; nothing to refresh."""
+        """Before a user's update: the first time the user is seen, load their stored data.
+
+        A key this process set before the load (nothing does today) wins over the stored one.
+        Afterwards the database is only written by this process, so there is nothing to refresh."""
+        if user_id in self._written:
+            return
+        async with self._database.read() as db:
+            stored = await bot_state.load_user_data_of(db, user_id)
+        self._written[user_id] = bot_state.encode(stored) if stored else ""
+        if stored:
+            for key, value in stored.items():
+                user_data.setdefault(key, value)
 
     async def refresh_chat_data(self, chat_id: int, chat_data: dict) -> None:
         """Chat data is not kept."""

@@ -8,6 +8,7 @@ from telegram import Update
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LOCALES
+from storage.database import DatabaseBusy
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
 from handlers.notifications import deliver_notices
 from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, inline, language_choice
@@ -18,20 +19,33 @@ log = logging.getLogger(__name__)
 
 
 async def drop_duplicate_update(update: Update, context: BotContext) -> None:
-    """An update Telegram delivers again (after a restart or a retry) is handled once only."""
-    if not await context.services.ledger.first_time(CHANNEL, update.update_id):
+    """An update Telegram delivers again (after a restart or a retry) is handled once only.
+
+    Only a read here: the update is recorded in after_update, once it was handled to the end."""
+    if await context.services.ledger.already_handled(CHANNEL, update.update_id):
         log.info("update %s was already handled; ignored", update.update_id)
         raise ApplicationHandlerStop
+    context.services.ledger.begin()
 
 
 async def after_update(update: Update, context: BotContext) -> None:
     """Write conversation positions and drafts now, not at the next interval, so a crash loses
-    nothing; then deliver the notices the update queued (the scheduler also does so every few seconds)."""
+    nothing; record the update as handled (if it changed anything); then deliver the notices it
+    queued (the scheduler also does so every few seconds)."""
     # PTB marks the user's data for saving only after every group ran, i.e. after this one.
     if update.effective_user is not None:
         context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await context.application.update_persistence()
-    await deliver_notices(context.application)
+    try:
+        await context.services.ledger.finished(CHANNEL, update.update_id)
+    except DatabaseBusy:
+        # The answer is given and the change is kept; only a re-delivery after a crash would be handled again.
+        log.warning("update %s: the database was busy; not recorded as handled", update.update_id)
+        return
+    try:
+        await deliver_notices(context.application)
+    except DatabaseBusy:
+        log.warning("the database was busy; notices are delivered by the next run of the scheduler")
 
 
 async def help_text(update: Update, context: BotContext) -> None:
@@ -152,16 +166,27 @@ async def edited_message(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure (never the token) and tell the user plainly; the bot goes on with the next update."""
-    log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
+    """Log the failure (never the token) and tell the user plainly; the bot goes on with the next update.
+
+    A write that could not get the database in time (DatabaseBusy) was rolled back: the user is
+    asked to try again, and the update's remaining handlers (saving, recording it) are skipped."""
+    busy = isinstance(context.error, DatabaseBusy)
+    if busy:
+        log.warning("update %s: the database was busy; the user is asked to try again", getattr(update, "update_id", None))
+    else:
+        log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
     if isinstance(update, Update) and update.effective_chat is not None:
         try:
             t = await context.translator(update)
             await update.get_bot().send_message(
                 update.effective_chat.id,
+                t("Sorry, the commune's system is busy right now and nothing was saved. Please try again in a moment.")
+                if busy else
                 t("Sorry, something went wrong on our side. Whatever you had already sent is safe. Please try again."),
             )
         except Exception:  # noqa: BLE001 - reporting the error must never raise another one
             log.exception("could not tell the user about the failure")
+    if busy and isinstance(update, Update):
+        raise ApplicationHandlerStop
 
 

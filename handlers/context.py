@@ -37,10 +37,11 @@ class BotContext(CallbackContext[ExtBot, dict, dict, dict]):
         locale = self.user_data.get("locale") if self.user_data is not None else None
         if locale is None and user is not None:
             locale = await self.services.residents.locale_of(CHANNEL, str(user.id))
-            if locale is None:
-                locale = normalize_locale(user.language_code)
-            if self.user_data is not None:
+            if locale is not None and self.user_data is not None:
                 self.user_data["locale"] = locale
+            # A guess from the Telegram app is not kept: user_data is saved to SQLite, and a stranger's
+            # /help must not need a write (it would wait behind any write lock).
+            locale = locale or normalize_locale(user.language_code)
         return self.i18n.for_locale(locale)
 
     async def actor(self, update: Update) -> Actor | None:

@@ -12,8 +12,15 @@ from storage.database import utc_now
 MARK_HANDLED = "INSERT INTO handled_updates (channel, update_id, handled_at) VALUES (?, ?, ?) ON CONFLICT DO NOTHING"
 
 
+async def was_handled(db: aiosqlite.Connection, channel: str, update_id: int) -> bool:
+    row = await (
+        await db.execute("SELECT 1 FROM handled_updates WHERE channel = ? AND update_id = ?", (channel, update_id))
+    ).fetchone()
+    return row is not None
+
+
 def mark_handled_params(channel: str, update_id: int) -> tuple:
-    """For MARK_HANDLED, run as one statement: it inserts 1 row the first time, 0 on a re-delivery."""
+    """For MARK_HANDLED, run as one statement once the update was handled (0 rows if it already was)."""
     return (channel, update_id, utc_now())
 
 
@@ -43,9 +50,10 @@ def save_conversation_statement(name: str, key: tuple, state: object | None) -> 
     )
 
 
-async def load_user_data(db: aiosqlite.Connection) -> dict[int, dict]:
-    rows = await (await db.execute("SELECT user_id, data FROM bot_user_data")).fetchall()
-    return {user_id: json.loads(data) for user_id, data in rows}
+async def load_user_data_of(db: aiosqlite.Connection, user_id: int) -> dict | None:
+    """One user's stored data (by the primary key), or None."""
+    row = await (await db.execute("SELECT data FROM bot_user_data WHERE user_id = ?", (user_id,))).fetchone()
+    return json.loads(row[0]) if row else None
 
 
 def encode(data: dict) -> str:

@@ -39,17 +39,20 @@ class BotUnderTest:
     """The bot as deployed (database, services, handlers, persistence), polling the fake server."""
 
     def __init__(self, fake: FakeBotApi, database_path: Path, communes: Communes | None = None, *,
-                 admin_ids: frozenset[int] = frozenset(), dialogues_per_year: int = 1) -> None:
+                 admin_ids: frozenset[int] = frozenset(), dialogues_per_year: int = 1,
+                 write_timeout: float | None = None) -> None:
         self.fake = fake
         self.admin_ids = admin_ids
         self.dialogues_per_year = dialogues_per_year
         self.database_path = database_path
+        self.write_timeout = write_timeout
         self.communes = communes or load_communes(DEFAULT_COMMUNES_FILE)
         self.application: TrackedApplication | None = None
         self.database: Database | None = None
 
     async def start(self) -> None:
-        self.database = await Database.open(self.database_path)
+        timeout = {} if self.write_timeout is None else {"write_timeout": self.write_timeout}
+        self.database = await Database.open(self.database_path, **timeout)
         services = await Services.create(self.database, self.communes, self.admin_ids,
                                          dialogues_per_year=self.dialogues_per_year)
         self.services = services
