@@ -51,16 +51,21 @@ class Database:
         if str(path) != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         connection = await aiosqlite.connect(str(path), isolation_level=None)
-        connection.row_factory = aiosqlite.Row
-        await connection.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable in WAL mode against a process crash (the case that matters here);
-        # only a power cut may lose the last transactions.
-        await connection.execute("PRAGMA synchronous=NORMAL")
-        await connection.execute("PRAGMA foreign_keys=ON")
-        await connection.execute("PRAGMA busy_timeout=5000")
-        database = cls(connection)
-        if migrate:
-            await database.migrate(up_to=up_to)
+        try:
+            connection.row_factory = aiosqlite.Row
+            await connection.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable in WAL mode against a process crash (the case that matters here);
+            # only a power cut may lose the last transactions.
+            await connection.execute("PRAGMA synchronous=NORMAL")
+            await connection.execute("PRAGMA foreign_keys=ON")
+            await connection.execute("PRAGMA busy_timeout=5000")
+            database = cls(connection)
+            if migrate:
+                await database.migrate(up_to=up_to)
+        except BaseException:
+            # aiosqlite's thread is not a daemon: left open, it keeps the process alive after the error.
+            await connection.close()
+            raise
         return database
 
     async def close(self) -> None:
