@@ -7,6 +7,7 @@ import asyncio
 import ctypes
 import os
 import resource
+import signal
 import socket
 import stat
 import subprocess
@@ -73,6 +74,22 @@ async def test_a_token_revoked_while_running_stops_the_process_with_an_error(tmp
     assert stderr.splitlines()[-1] == ("doithoai: Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked?): polling stopped, "
                                        "exiting so that the bot is restarted with a valid token")
     assert TOKEN not in stderr
+
+
+async def test_a_running_bot_stops_cleanly_on_sigterm(tmp_path):
+    async with FakeBotApi(token=TOKEN) as fake:
+        process = await asyncio.create_subprocess_exec(
+            sys.executable, "-m", "bot", cwd=ROOT, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE, env=environment(TELEGRAM_BASE_URL=fake.base_url, DATABASE_PATH=str(tmp_path / "db.sqlite3")))
+        try:
+            await fake.wait_until(lambda: fake.calls_of("getUpdates"), timeout=GUARD)
+            process.send_signal(signal.SIGTERM)
+            _, stderr = await asyncio.wait_for(process.communicate(), GUARD)
+        finally:
+            if process.returncode is None:
+                process.kill()
+                await process.wait()
+    assert (process.returncode, stderr.decode()) == (0, "")
 
 
 async def test_an_unreachable_telegram_is_one_line(tmp_path):
