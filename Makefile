@@ -1,5 +1,7 @@
 # Two commands on a fresh machine with Python 3.11: `make run` and `make test`.
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
+# One test drives the chat page in Debian's Chromium, never a browser downloaded by Playwright.
+CHROMIUM ?= /usr/bin/chromium
 VENV := .venv
 PY := $(VENV)/bin/python
 INSTALLED := $(VENV)/.installed
@@ -9,8 +11,20 @@ INSTALLED := $(VENV)/.installed
 run: install catalogs migrate
 	$(PY) -m bot
 
-test: install catalogs
+test: install catalogs $(CHROMIUM)
 	$(PY) -m pytest -q
+
+# Installed from Debian when missing: by apt-get as root (CI, containers), otherwise say what to run.
+$(CHROMIUM):
+	@if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		echo "Installing Debian's chromium (the chat page test runs in it)..."; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium >/dev/null; \
+	else \
+		echo "make test needs Debian's chromium at $(CHROMIUM): run 'sudo apt-get install chromium', then make test again." >&2; \
+		exit 1; \
+	fi
+	@test -x $(CHROMIUM) || { echo "chromium was installed but $(CHROMIUM) is missing" >&2; exit 1; }
 
 install: $(INSTALLED)
 

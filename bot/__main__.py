@@ -41,9 +41,9 @@ def main(argv: list[str] | None = None) -> int:
         return 2
 
     from bot.i18n import CatalogMissing
-    from bot.runner import configure_logging, serve
+    from bot.runner import StartupError, TokenRejected, configure_logging, serve
 
-    configure_logging([settings.token or ""])
+    configure_logging([settings.token or ""], settings.log_level)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command == "sandbox" and settings.token:
@@ -58,7 +58,10 @@ def main(argv: list[str] | None = None) -> int:
         if port is None:  # 0 is a real choice: any free port
             port = int(os.environ.get("SANDBOX_PORT", "") or 8080)
         asyncio.run(serve(settings, sandbox_port=port, sandbox_host=getattr(args, "host", "127.0.0.1"), demo=demo))
-    except (CatalogMissing, DemoRefused) as error:
+    except TokenRejected as error:
+        print(f"doithoai: {error}", file=sys.stderr)
+        return 3
+    except (CatalogMissing, DemoRefused, StartupError) as error:
         print(f"doithoai: {error}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
@@ -86,12 +89,20 @@ def _without_token(settings):
 async def _migrate(settings) -> int:
     from storage.database import Database
 
-    database = await Database.open(settings.database_path, migrate=False)
+    import sqlite3
+
+    from bot.runner import describe_os_error
+
     try:
-        applied = await database.migrate()
-        print(f"database {settings.database_path}: applied {len(applied)} migration(s), now at version {await database.schema_version()}")
-    finally:
-        await database.close()
+        database = await Database.open(settings.database_path, migrate=False)
+        try:
+            applied = await database.migrate()
+            print(f"database {settings.database_path}: applied {len(applied)} migration(s), now at version {await database.schema_version()}")
+        finally:
+            await database.close()
+    except (sqlite3.Error, OSError) as error:
+        print(f"doithoai: cannot use the database {settings.database_path}: {describe_os_error(error)}", file=sys.stderr)
+        return 2
     return 0
 
 

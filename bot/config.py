@@ -16,6 +16,7 @@ from bot.deadlines import DeadlineRules, calendar_from_env, rules_from_env
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_COMMUNES_FILE = PROJECT_ROOT / "config" / "communes.toml"
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 
 
@@ -40,6 +41,8 @@ class Settings:
     rules: DeadlineRules = field(default_factory=DeadlineRules)
     # The plan holds one dialogue a year (II.4); the 2025 Law on Local Government allows more.
     dialogues_per_year: int = 1
+    # doithoai's own log lines from this level up; libraries log warnings and errors only.
+    log_level: str = "INFO"
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
@@ -99,6 +102,10 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not per_year.isdigit() or int(per_year) < 1:
         raise ConfigError("DIALOGUES_PER_YEAR must be a whole number of at least 1")
 
+    log_level = env.get("LOG_LEVEL", "").strip().upper() or "INFO"
+    if log_level not in LOG_LEVELS:
+        raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
+
     return Settings(
         token=token,
         base_url=base_url,
@@ -112,5 +119,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         calendar=calendar,
         rules=rules,
         dialogues_per_year=int(per_year),
+        log_level=log_level,
         env=env,
     )

@@ -6,9 +6,13 @@ import asyncio
 import inspect
 import logging
 import signal
+import sqlite3
 from collections.abc import Awaitable, Callable
 from contextlib import AsyncExitStack
 from typing import Any
+from urllib.parse import urlsplit
+
+from telegram.error import InvalidToken, TelegramError
 
 from bot.app import build_application
 from bot.config import Settings
@@ -36,6 +40,14 @@ SANDBOX_PERSONAS = (
 )
 
 
+class StartupError(Exception):
+    """The bot cannot start (or must stop): its message is one line, without any secret."""
+
+
+class TokenRejected(StartupError):
+    """Telegram no longer accepts the token (revoked while running): the process must exit non-zero."""
+
+
 class SecretFilter(logging.Filter):
     """Blanks secrets out of every log line, whatever logged them (httpx logs request URLs)."""
 
@@ -52,12 +64,25 @@ class SecretFilter(logging.Filter):
         return True
 
 
-def configure_logging(secrets: list[str]) -> None:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
-    # httpx logs every request URL at INFO, and a Bot API URL contains the token.
-    logging.getLogger("httpx").setLevel(logging.WARNING)
+# Libraries whose INFO is chatter (APScheduler: a line per job run, every 5 seconds; httpx: every
+# request URL, which holds the token) and whose DEBUG carries personal data (python-telegram-bot
+# logs every update in full): they log warnings and errors only, whatever LOG_LEVEL says.
+LIBRARY_LOGGERS = ("apscheduler", "httpx", "httpcore", "telegram", "tornado", "aiosqlite", "asyncio")
+
+
+def configure_logging(secrets: list[str], level: str = "INFO") -> None:
+    logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    for name in LIBRARY_LOGGERS:
+        logging.getLogger(name).setLevel(max(logging.WARNING, logging.getLevelName(level)))
     for handler in logging.getLogger().handlers:
         handler.addFilter(SecretFilter(secrets))
+
+
+def describe_os_error(error: BaseException) -> str:
+    """An OS or SQLite error in a few words (no traceback)."""
+    if isinstance(error, OSError) and error.strerror:
+        return f"{error.filename}: {error.strerror}" if error.filename else error.strerror
+    return str(error).splitlines()[0] if str(error) else type(error).__name__
 
 
 async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbox_port: int = 8080,
@@ -69,15 +94,25 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
     otherwise), and `on_ready(fake_bot_api, application)` is called once the bot is polling (tests
     drive the sandbox through it); outside the sandbox it receives None for the fake server."""
     stop = stop or _stop_on_signals()
+    token_rejected = asyncio.Event()
+
+    def on_token_rejected() -> None:
+        token_rejected.set()
+        stop.set()
+
     fake = None
     async with AsyncExitStack() as stack:
-        database = await Database.open(settings.database_path)
-        stack.push_async_callback(database.close)
-        services = await Services.create(database, settings.communes, settings.admin_ids, calendar=settings.calendar,
-                                         rules=settings.rules, dialogues_per_year=settings.dialogues_per_year,
-                                         timezone=settings.timezone)
-        # Notices claimed but unfinished when the bot last stopped are marked, never resent.
-        await services.notifications.recover_interrupted()
+        try:
+            database = await Database.open(settings.database_path)
+            stack.push_async_callback(database.close)
+            services = await Services.create(database, settings.communes, settings.admin_ids, calendar=settings.calendar,
+                                             rules=settings.rules, dialogues_per_year=settings.dialogues_per_year,
+                                             timezone=settings.timezone)
+            # Notices claimed but unfinished when the bot last stopped are marked, never resent.
+            await services.notifications.recover_interrupted()
+        except (sqlite3.Error, OSError) as error:
+            # A read-only file, a full disk, a folder that cannot be created: say which, in one line.
+            raise StartupError(f"cannot use the database {settings.database_path}: {describe_os_error(error)}") from None
         i18n = I18n(settings.timezone)
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi
@@ -97,22 +132,40 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             token, base_url, base_file_url = settings.token, settings.base_url, settings.base_file_url
             rate = settings.rate_limit_per_second
         application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
-                                        services=services, i18n=i18n, rate_limit_per_second=rate)
-        async with application:
+                                        services=services, i18n=i18n, rate_limit_per_second=rate,
+                                        on_token_rejected=on_token_rejected)
+        try:
+            await stack.enter_async_context(application)
             await application.updater.start_polling(drop_pending_updates=False)
-            await application.start()
-            if settings.sandbox:
-                loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
-                announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
-            else:
-                announce(f"doithoai is running as @{application.bot.username} (Ctrl+C to stop).")
-            if on_ready is not None:
-                ready = on_ready(fake, application)
-                if inspect.isawaitable(ready):
-                    await ready
-            await stop.wait()
+        except InvalidToken:
+            # PTB's own message quotes the token in full: never show it.
+            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather "
+                               "(it is wrong, or was revoked)") from None
+        except TelegramError as error:
+            host = urlsplit(base_url).netloc
+            reason = str(error).replace(token, "***").splitlines()[0]
+            raise StartupError(f"the Telegram Bot API at {host} cannot be used: {reason}") from None
+        await application.start()
+        if settings.sandbox:
+            loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
+            announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
+        else:
+            announce(f"doithoai is running as @{application.bot.username} (Ctrl+C to stop).")
+        if on_ready is not None:
+            ready = on_ready(fake, application)
+            if inspect.isawaitable(ready):
+                await ready
+        await stop.wait()
+        try:
             await application.updater.stop()
-            await application.stop()
+        except TelegramError:
+            # Polling already ended on a rejected token, and its last "confirm" call fails the same way.
+            if not token_rejected.is_set():
+                raise
+        await application.stop()
+    if token_rejected.is_set():
+        raise TokenRejected("Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked?): polling stopped, "
+                            "exiting so that the bot is restarted with a valid token")
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -45,7 +45,10 @@ def register(application: Application, i18n: I18n) -> None:
     menus = Menus(i18n)
     flows = [module.flow(menus) for module in FLOW_MODULES]
 
-    # Group -1 runs first: a re-delivered update stops there and changes nothing.
+    # Group -2 runs first: updates from groups and channels stop there, before anything is
+    # recorded or read (the bot works in private chats only).
+    application.add_handler(TypeHandler(Update, common.private_chats_only), group=-2)
+    # Group -1: a re-delivered update stops there and changes nothing.
     application.add_handler(TypeHandler(Update, common.drop_duplicate_update), group=-1)
 
     # Group 0: the conversation first (it owns text while a flow awaits it), then what works anywhere,

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from telegram import Update
+from telegram import Chat, ChatMember, Update
+from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
-from bot.i18n import LOCALES
+from bot.i18n import LOCALES, normalize_locale
 from storage.database import DatabaseBusy
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
 from handlers.notifications import deliver_notices
@@ -16,6 +17,38 @@ from handlers.menus import set_chat_commands
 from handlers.states import END
 
 log = logging.getLogger(__name__)
+
+
+async def private_chats_only(update: Update, context: BotContext) -> None:
+    """The bot works in private chats only: a group or channel never reaches a handler.
+
+    What is said in a group is read by all its members, so nothing personal may be shown there:
+    a group or supergroup is told once, in a line, to write in private, and the bot leaves it;
+    a channel is left without a word (a post there would be public). An update with neither a
+    chat nor a user (a poll, or an update python-telegram-bot could not read) concerns no one."""
+    chat = update.effective_chat
+    if chat is None:
+        if update.effective_user is None:
+            raise ApplicationHandlerStop
+        return
+    if chat.type == Chat.PRIVATE:
+        return
+    member = update.my_chat_member
+    removed = member is not None and member.new_chat_member.status in (ChatMember.LEFT, ChatMember.BANNED)
+    told: set[int] = context.bot_data.setdefault("groups_told", set())
+    if chat.id not in told and not removed:
+        told.add(chat.id)  # before any await: concurrent updates from the same group say nothing more
+        try:
+            if chat.type != Chat.CHANNEL:
+                user = update.effective_user
+                t = context.i18n.for_locale(normalize_locale(user.language_code if user and not user.is_bot else None))
+                await update.get_bot().send_message(chat.id, t(
+                    "I work only in private chat, so that nobody's details are shown to a group. "
+                    "Please write to me directly: @%(bot)s", bot=update.get_bot().username))
+            await update.get_bot().leave_chat(chat.id)
+        except TelegramError as refusal:  # already removed, or not allowed to write: nothing more to do
+            log.info("could not leave chat %s: %s", chat.id, refusal)
+    raise ApplicationHandlerStop
 
 
 async def drop_duplicate_update(update: Update, context: BotContext) -> None:
@@ -166,7 +199,8 @@ async def edited_message(update: Update, context: BotContext) -> None:
 
 
 async def on_error(update: object, context: BotContext) -> None:
-    """Log the failure (never the token) and tell the user plainly; the bot goes on with the next update.
+    """Log the failure (never the token) and tell the user plainly, in private chats only; the bot goes
+    on with the next update.
 
     A write that could not get the database in time (DatabaseBusy) was rolled back: the user is
     asked to try again, and the update's remaining handlers (saving, recording it) are skipped."""
@@ -175,7 +209,7 @@ async def on_error(update: object, context: BotContext) -> None:
         log.warning("update %s: the database was busy; the user is asked to try again", getattr(update, "update_id", None))
     else:
         log.error("update %s failed", getattr(update, "update_id", None), exc_info=context.error)
-    if isinstance(update, Update) and update.effective_chat is not None:
+    if isinstance(update, Update) and update.effective_chat is not None and update.effective_chat.type == "private":
         try:
             t = await context.translator(update)
             await update.get_bot().send_message(

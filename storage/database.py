@@ -113,12 +113,12 @@ class Database:
         if not in_memory:
             Path(path).parent.mkdir(parents=True, exist_ok=True)
         writer = await _connect(path, busy_timeout=write_timeout)
-        await writer.execute("PRAGMA journal_mode=WAL")
-        # NORMAL is durable in WAL mode against a process crash (the case that matters here);
-        # only a power cut may lose the last transactions.
-        await writer.execute("PRAGMA synchronous=NORMAL")
         database = cls(writer, write_timeout=write_timeout)
         try:
+            await writer.execute("PRAGMA journal_mode=WAL")
+            # NORMAL is durable in WAL mode against a process crash (the case that matters here);
+            # only a power cut may lose the last transactions.
+            await writer.execute("PRAGMA synchronous=NORMAL")
             if migrate:
                 await database.migrate(up_to=up_to)
             if not in_memory:
@@ -128,6 +128,7 @@ class Database:
                     database._readers.append(reader)
                     database._idle_readers.put_nowait(reader)
         except BaseException:
+            # aiosqlite's thread is not a daemon: left open, it keeps the process alive after the error.
             await database.close()
             raise
         return database
@@ -245,9 +246,13 @@ class Database:
 
 async def _connect(path: Path | str, *, busy_timeout: float) -> aiosqlite.Connection:
     connection = await aiosqlite.connect(str(path), isolation_level=None)
-    connection.row_factory = aiosqlite.Row
-    await connection.execute("PRAGMA foreign_keys=ON")
-    await connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    try:
+        connection.row_factory = aiosqlite.Row
+        await connection.execute("PRAGMA foreign_keys=ON")
+        await connection.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+    except BaseException:
+        await connection.close()  # its thread would keep the process alive
+        raise
     return connection
 
 

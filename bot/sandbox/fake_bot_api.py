@@ -26,7 +26,8 @@ keyboard by ``editMessageText`` without ``reply_markup``, getUpdates offset /
 limit / timeout (long poll) / allowed_updates and the 409 conflicts
 (concurrent getUpdates, getUpdates while a webhook is set).
 
-Private chats only: chat id == user id. Message ids are a per-chat counter
+Private chats: chat id == user id; groups, supergroups and channels (add_group, send_group_text,
+channel_post, leaveChat) exist for testing that the bot stays out of them. Message ids are a per-chat counter
 shared by the user's and the bot's messages.
 
 Sandbox (the chat page, ``chat_page.html``, served at ``/``), JSON endpoints:
@@ -116,7 +117,7 @@ sendLocation sendChatAction editMessageText editMessageCaption editMessageReplyM
 deleteMessage deleteMessages answerCallbackQuery getFile getChat
 setMyCommands getMyCommands deleteMyCommands setChatMenuButton getChatMenuButton
 setMyDescription getMyDescription setMyShortDescription getMyShortDescription
-setMyName getMyName""".split()
+setMyName getMyName leaveChat""".split()
 _CANONICAL = {name.lower(): name for name in _IMPLEMENTED}
 
 
@@ -1334,6 +1335,61 @@ class FakeBotApi:
         delivered once more whatever offset the bot already confirmed."""
         return self._queue_update(update)
 
+    # ------------------------------------------------------------------ groups & channels
+
+    # Telegram's placeholder senders: "from" of a message sent on behalf of a chat.
+    CHANNEL_BOT = {"id": 136817688, "is_bot": True, "first_name": "Channel", "username": "Channel_Bot"}
+
+    def add_group(self, chat_id: int, title: str, *, type: str = "group") -> dict:
+        """A group, supergroup or channel (negative ids, as on Telegram) the bot is in."""
+        chat_dict = {"id": int(chat_id), "type": type, "title": title}
+        self._chats[int(chat_id)] = _Chat(user={"id": int(chat_id)}, chat=chat_dict)
+        return chat_dict
+
+    def left_chats(self) -> list[int]:
+        """Chats the bot left with leaveChat, in order."""
+        return [_as_int(c.params.get("chat_id"), "chat_id") for c in self.calls if c.method == "leaveChat" and c.ok]
+
+    def add_bot_to_group(self, chat_id: int, by_user_id: int) -> dict:
+        """Someone adds the bot to a group: a my_chat_member update (left -> member)."""
+        chat = self._chats[int(chat_id)]
+        return self._queue_update({"my_chat_member": {
+            "chat": chat.chat, "from": self._chat_for(by_user_id).user, "date": int(time.time()),
+            "old_chat_member": {"user": self.bot_user, "status": "left"},
+            "new_chat_member": {"user": self.bot_user, "status": "member"},
+        }})
+
+    def send_group_text(self, chat_id: int, text: str, *, user_id: int | None = None,
+                        sender_chat: dict | None = None) -> dict:
+        """A message in a group: from ``user_id``, or on behalf of ``sender_chat`` (then "from" is
+        Telegram's placeholder), or with no sender at all when both are None."""
+        chat = self._chats[int(chat_id)]
+        content: dict[str, Any] = {"text": text}
+        entities = _command_entities(text)
+        if entities:
+            content["entities"] = entities
+        rec = self._new_message(chat, False, content)
+        message = dict(rec.message)
+        message.pop("from", None)
+        if user_id is not None:
+            message["from"] = self._chat_for(user_id).user
+        elif sender_chat is not None:
+            message["from"], message["sender_chat"] = self.CHANNEL_BOT, sender_chat
+        rec.message = message
+        return self._queue_update({"message": message})
+
+    def channel_post(self, chat_id: int, text: str, *, edit_of: int | None = None) -> dict:
+        """A post in a channel (no "from", sender_chat is the channel), or an edit of one."""
+        chat = self._chats[int(chat_id)]
+        if edit_of is not None:
+            message = {**chat.messages[int(edit_of)].message, "text": text, "edit_date": int(time.time())}
+            chat.messages[int(edit_of)].message = message
+            return self._queue_update({"edited_channel_post": message})
+        rec = self._new_message(chat, False, {"text": text, "sender_chat": chat.chat})
+        message = {k: v for k, v in rec.message.items() if k != "from"}
+        rec.message = message
+        return self._queue_update({"channel_post": message})
+
     # ------------------------------------------------------------------ files
 
     def _store_file(
@@ -1662,6 +1718,12 @@ class FakeBotApi:
             "can_connect_to_business": False,
             "has_main_web_app": False,
         }
+
+    def _m_leaveChat(self, params: dict, files: dict) -> bool:
+        chat = self._target_chat(params)
+        if chat.chat.get("type") == "private":
+            raise _bad("chat member status can't be changed in private chats")
+        return True
 
     def _m_logOut(self, params: dict, files: dict) -> bool:
         return True
