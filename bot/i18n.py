@@ -22,6 +22,11 @@ def N_(message: str) -> str:
     return message
 
 
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a count (its singular and plural msgids); translated with Translator.n."""
+    return singular, plural
+
+
 def normalize_locale(code: str | None) -> str:
     """A supported locale for a channel's language code: English for 'en*', Vietnamese otherwise."""
     return "en" if code and code.lower().startswith("en") else DEFAULT_LOCALE
@@ -55,7 +60,9 @@ class Translator:
         text = self._catalog.gettext(message)
         return text % params if params else text
 
-    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+    def n(self, singular: str, plural: str, n: int, **params: object) -> str:
+        """A message with a count, in the form the reader's language uses for n (English: 1 day, 2 days;
+        Vietnamese has one form). The placeholders get `params`, and `n` too."""
         return self._catalog.ngettext(singular, plural, n) % {"n": n, **params}
 
     def date(self, day: date) -> str:

@@ -138,7 +138,7 @@ async def test_scheduling_shows_the_plans_deadlines_at_once(bot):
     plan = next(d for d in bot.buttons(OFFICE) if d.startswith("dl:ok:"))
     summary_message = bot.message_with_button(OFFICE, plan)
     saved = (await bot.tap(OFFICE, plan))[0]
-    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 0 nguyện vọng phát biểu và 0 kiến nghị đã tiếp nhận")
+    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 0 nguyện vọng phát biểu được đưa vào. 0 kiến nghị đã tiếp nhận")
     # 08:00 in Hà Nội is 01:00 UTC.
     assert await bot.rows("SELECT meeting_at, place, theme, status, chair_person_id FROM dialogues") == [
         (f"{meeting.isoformat()}T01:00:00+00:00", HALL, "Đất đai và môi trường", "scheduled", chair)]
@@ -320,8 +320,8 @@ async def test_wishes_on_file_and_accepted_concerns_join_the_dialogue_when_sched
 
     meeting = first_meeting(bot)
     saved = (await schedule(bot, meeting))[0]
-    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu và 1 kiến nghị đã tiếp nhận "
-                            "được đưa vào; 2 người dân đã được báo.")
+    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu được đưa vào. 1 kiến nghị đã tiếp nhận "
+                            "được đưa vào. 2 người dân đã được báo.")
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
     assert await bot.rows("SELECT code, dialogue_id FROM concerns ORDER BY id") == [(lan_code, None), (binh_code, 1)]
     told_lan = bot.fake.bot_texts(LAN)[-1]
@@ -387,7 +387,7 @@ async def test_reschedule_and_cancel_tell_everyone_registered(bot):
 
     # A cancelled dialogue does not count: a new one takes the wishes on file again.
     saved = (await schedule(bot, again))[0]
-    assert "1 nguyện vọng phát biểu và 1 kiến nghị" in saved
+    assert "1 nguyện vọng phát biểu được đưa vào. 1 kiến nghị" in saved
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(2,)]
     assert await bot.rows("SELECT status, meeting_at FROM dialogues WHERE id = 2") == [
         ("scheduled", f"{again.isoformat()}T01:00:00+00:00")]
@@ -597,7 +597,8 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     confirm = bot.message_with_button(OFFICE, "an:ok:1")
     done = (await bot.tap(OFFICE, "an:ok:1"))[0]
     assert f"hôm nay, {vi_date(today)}: 3 kiến nghị. Người dân liên quan và 2 trưởng thôn đã được báo." in done
-    assert f"1 việc được giao phải giải quyết xong trước {vi_date(due)} (20 ngày làm việc kể từ hôm nay)" in done
+    assert (f"1 việc được giao phải giải quyết xong trước {vi_date(due)}; công chức được giao đã được báo. "
+            "Hạn này là 20 ngày làm việc kể từ hôm nay.") in done
     assert "chậm" not in done
     assert await bot.rows("SELECT status, announced_on FROM dialogues") == [("held", today.isoformat())]
     assert await bot.rows("SELECT due_date FROM assignments") == [(due.isoformat(),)]

@@ -74,7 +74,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     assert f"Hạn gửi giấy mời: {vi(invitations_by)}" in summary
     assert f"Hạn thông báo kết luận: {vi(conclusions_by)}" in summary
     saved = (await bot.tap(OFFICE, next(d for d in bot.buttons(OFFICE) if d.startswith("dl:ok:"))))[0]
-    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu và 2 kiến nghị đã tiếp nhận được đưa vào")
+    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu được đưa vào. 2 kiến nghị đã tiếp nhận được đưa vào")
     assert newest(bot, LAN).startswith(f"📅 Buổi đối thoại trực tiếp của xã sẽ được tổ chức vào {vi(meeting)}, lúc 08:00")
 
     # MTTQ sees the speakers but cannot review them; the office approves Lan.

@@ -13,7 +13,7 @@ from bot.communes import Commune, Communes, Hamlet
 from bot.deadlines import DeadlineRules
 from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, clean_text, new_tracking_code, normalize_code
 from bot.errors import DomainError, PetitionNotInDialogue, TextEmpty, UnknownChoice
-from bot.i18n import N_, Translator
+from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import TRANSITIONS, next_status
 from bot.notices import Rendered, renders
 from bot.roles import OFFICE, Actor
@@ -82,10 +82,13 @@ class PhoneInvalid(DomainError):
 
 
 class TooEarlyToClose(DomainError):
-    message = N_(
+    message = N_plural(
         "Concern %(code)s was resolved on %(resolved)s and the resident has not answered yet. "
-        "The office may close it without an answer from %(earliest)s (%(days)d working days later). Nothing was changed."
+        "The office may close it without an answer from %(earliest)s (%(days)d working day later). Nothing was changed.",
+        "Concern %(code)s was resolved on %(resolved)s and the resident has not answered yet. "
+        "The office may close it without an answer from %(earliest)s (%(days)d working days later). Nothing was changed.",
     )
+    count = "days"
 
 
 @dataclass(frozen=True)

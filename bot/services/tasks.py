@@ -19,7 +19,7 @@ from bot.communes import Communes
 from bot.deadlines import DeadlineRules, extension_limit, resolution_due
 from bot.domain import clean_text, normalize_code, parse_day
 from bot.errors import ConcernNotFound, DomainError, UnknownChoice
-from bot.i18n import N_, Translator
+from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
 from bot.roles import OFFICE, OFFICER, Actor
@@ -73,8 +73,11 @@ class NotYetAnnounced(DomainError):
 
 
 class ExtensionImpossible(DomainError):
-    message = N_("No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
-                 "(%(days)d working days after the conclusions were announced).")
+    message = N_plural("No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
+                       "(%(days)d working day after the conclusions were announced).",
+                       "No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
+                       "(%(days)d working days after the conclusions were announced).")
+    count = "days"
 
 
 class ExtensionDateUnreadable(DomainError):
@@ -90,8 +93,11 @@ class ExtensionDateNotLater(DomainError):
 
 
 class ExtensionDateTooLate(DomainError):
-    message = N_("That date is too late: an extension may last at most %(days)d working days after the conclusions "
-                 "were announced. The latest allowed date is %(latest)s.")
+    message = N_plural("That date is too late: an extension may last at most %(days)d working day after the conclusions "
+                       "were announced. The latest allowed date is %(latest)s.",
+                       "That date is too late: an extension may last at most %(days)d working days after the conclusions "
+                       "were announced. The latest allowed date is %(latest)s.")
+    count = "days"
 
 
 class WrittenReplyTooShort(DomainError):
@@ -395,10 +401,13 @@ def _topic(payload: dict, t: Translator, communes: Communes) -> str:
 def due_line(t: Translator, due: DueDate | None, resolution_days: int) -> str:
     """The due date as an officer reads it: working days left, or how late."""
     if due is None:
-        return t("The due date will be set when the conclusions are announced: %(days)d working days after the announcement.",
-                 days=resolution_days)
+        return t.n("The due date will be set when the conclusions are announced: %(days)d working day after the announcement.",
+                   "The due date will be set when the conclusions are announced: %(days)d working days after the announcement.",
+                   resolution_days, days=resolution_days)
     if due.overdue:
-        return t("Due date: %(date)s. It has passed: %(days)d working days late.", date=t.date(due.day), days=due.working_days_late)
+        return t.n("Due date: %(date)s. It has passed: %(days)d working day late.",
+                   "Due date: %(date)s. It has passed: %(days)d working days late.",
+                   due.working_days_late, date=t.date(due.day), days=due.working_days_late)
     return t("Due date: %(date)s (working days left: %(days)d).", date=t.date(due.day), days=due.working_days_left)
 
 
