@@ -16,6 +16,10 @@ DEFAULT_LOCALE = "vi"
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
 
+# Dates in full as each language writes them in official texts: "Thứ Ba, ngày 1 tháng 12 năm 2026"
+# (Nghị định 30/2020/NĐ-CP style) and "Tuesday, 1 December 2026".
+DATE_PATTERNS = {"vi": "EEEE, 'ngày' d 'tháng' M 'năm' y", "en": "EEEE, d MMMM y"}
+
 
 def N_(message: str) -> str:
     """Marks a message for extraction where it is defined; it is translated where it is shown."""
@@ -66,8 +70,9 @@ class Translator:
         return self._catalog.ngettext(singular, plural, n) % {"n": n, **params}
 
     def date(self, day: date) -> str:
-        """E.g. 'Thứ Năm, 30 tháng 4, 2026' / 'Thursday, 30 April 2026'."""
-        return format_date(day, "EEEE, d MMMM, y", locale=self.locale)
+        """E.g. 'Thứ Năm, ngày 30 tháng 4 năm 2026' / 'Thursday, 30 April 2026'; the weekday capitalised."""
+        text = format_date(day, DATE_PATTERNS[self.locale], locale=self.locale)
+        return text[:1].upper() + text[1:]
 
     def short_date(self, day: date) -> str:
         return format_date(day, "dd/MM/yyyy", locale=self.locale)

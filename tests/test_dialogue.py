@@ -244,7 +244,7 @@ def test_deadlines_of_the_worked_example_across_tet():
     # off): 2, 3, 11, 12, 15, 16, 17, 18, 19, 22 February, so Monday 22/2/2027.
     first = dialogue_deadlines(date(2027, 2, 1), calendar=calendar)
     assert [vi_date(day) for day in (first.meeting, first.invitations_by, first.conclusions_by)] == [
-        "Thứ Hai, 1 tháng 2, 2027", "Thứ Năm, 21 tháng 1, 2027", "Thứ Hai, 22 tháng 2, 2027"]
+        "Thứ Hai, ngày 1 tháng 2 năm 2027", "Thứ Năm, ngày 21 tháng 1 năm 2027", "Thứ Hai, ngày 22 tháng 2 năm 2027"]
     # Moved to Monday 22/2/2027: invitations by Thursday 11/2 (19, 18, 17, 16, 15, 12, 11 February,
     # after Tết); conclusions by Monday 8/3 (23, 24, 25, 26 February, 1, 2, 3, 4, 5, 8 March).
     moved = dialogue_deadlines(date(2027, 2, 22), calendar=calendar)
@@ -261,7 +261,7 @@ async def test_the_worked_example_of_28_november_2026(bot):
     assert await refusal(service.check_date(office, "27/11/2026"), t) == (
         "Ngày này đã qua. Xin chọn một ngày từ hôm nay trở đi.")
     assert await refusal(service.check_date(office, "08/12/2026"), t) == (
-        "Quá gần: cần 7 ngày làm việc để gửi giấy mời. Ngày sớm nhất có thể là Thứ Tư, 9 tháng 12, 2026.")
+        "Quá gần: cần 7 ngày làm việc để gửi giấy mời. Ngày sớm nhất có thể là Thứ Tư, ngày 9 tháng 12 năm 2026.")
     assert await service.check_date(office, "09/12/2026") == date(2026, 12, 9)
     # Two years ahead: 730 days reach Monday 27/11/2028 (29/2/2028 is one of them).
     assert await service.check_date(office, "27/11/2028") == date(2028, 11, 27)
@@ -282,7 +282,7 @@ async def test_the_worked_example_of_28_november_2026(bot):
     assert await bot.rows("SELECT meeting_at, place FROM dialogues") == [("2027-02-22T07:30:00+00:00", "Nhà văn hóa thôn 2")]
     # Another one in 2027 is refused, naming it.
     assert await refusal(service.check_date(office, "01/03/2027"), t) == (
-        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, 22 tháng 2, 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
+        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, ngày 22 tháng 2 năm 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
 
 
 async def test_one_dialogue_a_year_worked_example(bot):
@@ -292,7 +292,7 @@ async def test_one_dialogue_a_year_worked_example(bot):
     service = service_on_28_november_2026(bot)
     office = await bot.services.staff.actor("telegram", str(OFFICE))
     assert await refusal(service.check_date(office, "14/06/2027"), vi(bot)) == (
-        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, 15 tháng 3, 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
+        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, ngày 15 tháng 3 năm 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
     assert await service.check_date(office, "13/03/2028") == date(2028, 3, 13)
 
 
@@ -630,7 +630,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert await bot.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'concern.announced' AND subject_type = 'concern'") == [(3,)]
 
     # Announced once only: the command and the same button again are refused.
-    again = f"Kết luận của buổi đối thoại này đã được thông báo ngày {vi_date(today)}. Không có gì thay đổi."
+    again = f"Kết luận của buổi đối thoại này đã được thông báo vào {vi_date(today)}. Không có gì thay đổi."
     assert await bot.say(OFFICE, "/announce") == [again]
     assert await bot.send(OFFICE, bot.fake.press(OFFICE, confirm, "an:ok:1")) == [again]
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'conclusion_announced'") == [(3,)]

@@ -17,7 +17,7 @@ CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
 
 
 def vi(day: date) -> str:
-    return format_date(day, "EEEE, d MMMM, y", locale="vi")
+    return format_date(day, "EEEE, 'ngày' d 'tháng' M 'năm' y", locale="vi")
 
 
 def today() -> date:

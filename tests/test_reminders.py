@@ -29,7 +29,7 @@ TASK_BUTTONS = ["tk:note:{code}", "tk:ext:{code}", "tk:res:{code}"]
 
 def vi_date(day: date) -> str:
     weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
-    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+    return f"{weekday}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 def a_working_day(bot) -> date:

@@ -99,7 +99,7 @@ async def test_office_screens_four_concerns_with_each_outcome_and_each_resident_
 
     # Accept: onto the agenda of the coming dialogue; the next concern waiting is shown at once.
     accepted = await bot.tap(OFFICE, f"cw:acc:{first}")
-    assert accepted[0] == (f"✅ Kiến nghị {first} đã được đưa vào nội dung buổi đối thoại ngày "
+    assert accepted[0] == (f"✅ Kiến nghị {first} đã được đưa vào nội dung buổi đối thoại "
                            f"{vi(bot).date(meeting.astimezone(TZ).date())}. Người dân đã được báo.")
     assert accepted[1].startswith(f"📥 Kiến nghị mới 1/3\nKiến nghị {repeat} ·")
     assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại.\n\n"
@@ -395,7 +395,7 @@ async def test_a_resolved_concern_without_an_answer_is_closed_only_after_ten_wor
     earliest = bot.services.calendar.working_days_after(resolved, 10)
     before = await state_of(bot)
     assert await bot.say(OFFICE, f"/close {code}") == [
-        f"Kiến nghị {code} đã có kết quả giải quyết ngày {vi(bot).date(resolved)} và người dân chưa trả lời. "
+        f"Kiến nghị {code} đã có kết quả giải quyết vào {vi(bot).date(resolved)} và người dân chưa trả lời. "
         f"Văn phòng có thể kết thúc khi chưa có trả lời kể từ {vi(bot).date(earliest)} (sau 10 ngày làm việc). "
         "Không có gì thay đổi."]
     assert await state_of(bot) == before

@@ -26,8 +26,8 @@ SOCIAL_BODY = "Văn hóa - Xã hội"
 # 20th working day after: 27, 28/8, 3, 4, 7-11, 14-18, 21-25/9 are 19 days, so Monday 28/9;
 # 30th: 29, 30/9, 1, 2, 5-9/10 are ten more, so Monday 12/10.
 AUGUST_ANNOUNCEMENT = date(2026, 8, 26)
-AUGUST_DUE = "Thứ Hai, 28 tháng 9, 2026"
-AUGUST_EXTENSION_LIMIT = "Thứ Hai, 12 tháng 10, 2026"
+AUGUST_DUE = "Thứ Hai, ngày 28 tháng 9 năm 2026"
+AUGUST_EXTENSION_LIMIT = "Thứ Hai, ngày 12 tháng 10 năm 2026"
 
 CALENDAR = WorkingCalendar()
 
@@ -38,7 +38,7 @@ def today() -> date:
 
 def vi_date(day: date) -> str:
     weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
-    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+    return f"{weekday}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 async def staff_up(bot) -> None:
