@@ -45,6 +45,15 @@ class PetitionNotInDialogue(DomainError):
     )
 
 
+class PetitionForResident(DomainError):
+    """The same refusal, said to the official entering a concern on a resident's behalf."""
+
+    message = N_(
+        "A complaint or denunciation that needs a petition is not handled in the dialogue, so nothing was recorded. "
+        "Please guide the resident to bring their petition to: %(reception)s. They will receive it and answer by law."
+    )
+
+
 class ConcernNotFound(DomainError):
     message = N_("I cannot find a concern with the code %(code)s among yours. Please check the code in “My concerns”.")
 

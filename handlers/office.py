@@ -540,7 +540,7 @@ async def enter(update: Update, context: BotContext) -> int:
         await answer(update, t("Resident of %(hamlet)s. What is the resident's full name?", hamlet=hamlets[0].name(t.locale)))
         return CW_ENTER_NAME
     await answer(update, t("Which hamlet does the resident live in?"),
-                 reply_markup=choices([(h.name(t.locale), f"cw:eh:{h.id}") for h in hamlets], per_row=2))
+                 reply_markup=choices([(h.name.label(t.locale), f"cw:eh:{h.id}") for h in hamlets], per_row=2))
     return CW_ENTER_HAMLET
 
 

@@ -70,7 +70,7 @@ async def choose_language(update: Update, context: BotContext) -> int:
     if single is not None:
         context.user_data.setdefault("onboarding", {})["commune"] = single.id
         return await _ask_hamlet(update, context)
-    communes = [(c.name(locale), f"ob:commune:{c.id}") for c in context.services.communes.items]
+    communes = [(c.name.label(locale), f"ob:commune:{c.id}") for c in context.services.communes.items]
     await answer(update, t("Which commune do you live in?"), reply_markup=choices(communes))
     return ONBOARD_COMMUNE
 
@@ -91,7 +91,7 @@ async def choose_commune(update: Update, context: BotContext) -> int:
 async def _ask_hamlet(update: Update, context: BotContext) -> int:
     t = await context.translator(update)
     commune = context.services.communes.get(context.user_data["onboarding"].get("commune"))
-    hamlets = [(h.name(t.locale), f"ob:hamlet:{h.id}") for h in commune.hamlets]
+    hamlets = [(h.name.label(t.locale), f"ob:hamlet:{h.id}") for h in commune.hamlets]
     await answer(update, t("Which hamlet (thôn) of %(commune)s do you live in?", commune=commune.name(t.locale)),
                  reply_markup=choices(hamlets, per_row=2))
     return ONBOARD_HAMLET

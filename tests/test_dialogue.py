@@ -29,8 +29,8 @@ OFFICE, CHAIR, MTTQ, OFFICER, HEAD2, HEAD3 = 2001, 2002, 2003, 2004, 2005, 2006
 LAN, BINH, CUONG = 1001, 1002, 1003
 CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
 HALL = "Hội trường UBND xã Bảo Lâm"
-NOT_ALLOWED_MEETING = "Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công) hoặc Văn phòng UBND xã. Không có gì thay đổi."
-NOT_ALLOWED_OFFICE = "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã. Không có gì thay đổi."
+NOT_ALLOWED_MEETING = "Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công) hoặc Văn phòng HĐND và UBND xã. Không có gì thay đổi."
+NOT_ALLOWED_OFFICE = "Xin lỗi, việc này chỉ dành cho Văn phòng HĐND và UBND xã. Không có gì thay đổi."
 
 
 def first_meeting(bot) -> date:
@@ -437,7 +437,7 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
     declined = await bot.say(OFFICE, "Nội dung đã được trả lời bằng văn bản tháng trước")
     assert declined[0] == f"Đã từ chối: Ông Bình, kiến nghị {binh}. Người dân đã được báo lý do."
     assert bot.fake.bot_texts(BINH)[-1] == (
-        f"Văn phòng UBND xã không chấp thuận đăng ký phát biểu về kiến nghị {binh} tại buổi đối thoại {meeting}."
+        f"Văn phòng HĐND và UBND xã không chấp thuận đăng ký phát biểu về kiến nghị {binh} tại buổi đối thoại {meeting}."
         "\n\nLý do: Nội dung đã được trả lời bằng văn bản tháng trước\n\nBản thân kiến nghị của ông/bà vẫn được theo dõi như trước.")
     await bot.tap(OFFICE, "sk:ok:3")
 
@@ -566,7 +566,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
 
     await bot.tap(CHAIR, f"cl:pick:{ids[binh]}")
     officer = await person(bot, OFFICER)
-    assert await bot.tap(CHAIR, f"cl:asg:{ids[binh]}") == [f"Cán bộ nào sẽ giải quyết kiến nghị {binh}?"]
+    assert await bot.tap(CHAIR, f"cl:asg:{ids[binh]}") == [f"Công chức nào sẽ giải quyết kiến nghị {binh}?"]
     assert bot.buttons(CHAIR) == [f"cl:off:{ids[binh]}:{officer}"]
     assert bot.fake.last_bot_message(CHAIR)["reply_markup"]["inline_keyboard"][0][0]["text"] == "Anh Tuấn · Địa chính - Xây dựng"
     await bot.tap(CHAIR, f"cl:off:{ids[binh]}:{officer}")
@@ -616,11 +616,11 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     meeting_day = (await bot.rows("SELECT meeting_at FROM dialogues"))[0][0]
     meeting_day = datetime.fromisoformat(meeting_day).astimezone(TZ).date()
     assert bot.fake.bot_texts(HEAD2)[-1] == "\n".join([
-        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với Thôn 2:",
+        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 2:",
         f"• {lan}: đã trả lời tại buổi đối thoại: Xã sẽ nạo vét mương trước mùa mưa năm 2027.",
         f"• {cuong}: không tiếp nhận: Thuộc thẩm quyền của công ty môi trường huyện"])
     assert bot.fake.bot_texts(HEAD3)[-1] == "\n".join([
-        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với Thôn 3:",
+        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 3:",
         f"• {binh}: giao Địa chính - Xây dựng, trả lời chậm nhất {vi_date(due)}"])
     assert bot.fake.bot_texts(OFFICER)[-1] == "\n".join([
         f"🗂 Việc mới được giao từ buổi đối thoại: kiến nghị {binh} (Quản lý đất đai).", "",

@@ -128,7 +128,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     plan = "Cần đo đạc lại ranh giới mương với Địa chính huyện; Anh Khoa phụ trách, xong trước hạn mới."
     await bot.say(OFFICER, plan)
     assert newest(bot, LAN).splitlines()[:4] == [
-        f"Kiến nghị {lan}: Đã gia hạn thời gian giải quyết, có văn bản trả lời.", f"Hạn trả lời mới: {vi(later)}.", "", plan]
+        f"Kiến nghị {lan}: Địa chính - Xây dựng gia hạn thời gian giải quyết, kèm văn bản trả lời.", f"Hạn trả lời mới: {vi(later)}.", "", plan]
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét 300 m mương thôn 2.")
     assert bot.buttons(LAN) == [f"vd:ok:{lan}", f"vd:no:{lan}"]
@@ -145,7 +145,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     await bot.say(OFFICE, f"/concern {lan}")
     assert bot.buttons(OFFICE) == [f"cw:reo:{lan}", f"cw:cls:{lan}"]
     await bot.tap(OFFICE, f"cw:reo:{lan}")
-    assert newest(bot, OFFICER).startswith(f"↩️ Văn phòng UBND xã đã mở lại kiến nghị {lan}")
+    assert newest(bot, OFFICER).startswith(f"↩️ Văn phòng HĐND và UBND xã đã mở lại kiến nghị {lan}")
     await bot.say(OFFICER, "/tasks")
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét nốt đoạn còn lại.")

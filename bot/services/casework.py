@@ -12,7 +12,7 @@ from bot.calendar import WorkingCalendar
 from bot.communes import Commune, Communes, Hamlet
 from bot.deadlines import DeadlineRules
 from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, clean_text, new_tracking_code, normalize_code
-from bot.errors import DomainError, PetitionNotInDialogue, TextEmpty, UnknownChoice
+from bot.errors import DomainError, PetitionForResident, TextEmpty, UnknownChoice
 from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import TRANSITIONS, next_status
 from bot.notices import Rendered, renders
@@ -276,7 +276,7 @@ class CaseworkService(CommuneService):
         if category is None:
             raise UnknownChoice()
         if category.petition:
-            raise PetitionNotInDialogue(reception=commune.citizen_reception(actor.locale))
+            raise PetitionForResident(reception=commune.citizen_reception(actor.locale))
 
     @staticmethod
     def check_name(name: str | None) -> str:

@@ -267,8 +267,8 @@ class TaskService(CommuneService):
         actor = await self._staff.require(actor, "work_on_task")
         text = clean_text(text, MAX_NOTE_LENGTH)
         async with self._database.transaction() as db:
-            concern, _ = await self._own(db, actor, code)
-            await change(db, concern, "note", actor_person_id=actor.person_id, text=text)
+            concern, assignment = await self._own(db, actor, code)
+            await change(db, concern, "note", actor_person_id=actor.person_id, text=text, details={"body": assignment.body})
         return concern
 
     async def _window(self, db, concern: Concern, assignment: Assignment, today: date) -> ExtensionWindow:
@@ -323,7 +323,8 @@ class TaskService(CommuneService):
             window = await self._window(db, concern, assignment, today)
             self._check_new_date(window, new_date, today)
             await change(db, concern, "extend", actor_person_id=actor.person_id, text=plan,
-                         details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat()})
+                         details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat(),
+                                  "body": assignment.body})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
         return concern
 
@@ -333,7 +334,8 @@ class TaskService(CommuneService):
         result = clean_text(result, MAX_RESULT_LENGTH)
         async with self._database.transaction() as db:
             concern, assignment = await self._own(db, actor, code)
-            await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result)
+            await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result,
+                         details={"body": assignment.body})
             await assignments.resolve(db, assignment.id, result)
         return concern
 
