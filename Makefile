@@ -39,7 +39,7 @@ catalogs: install
 
 # After adding or changing a message in the code: extract, then translate the new entries in both .po files.
 extract: install
-	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k t --no-location --sort-output --no-wrap -o locales/messages.pot .
+	$(VENV)/bin/pybabel extract -F babel.cfg -k N_ -k t -k n:1,2 -k N_plural:1,2 --no-location --sort-output --no-wrap -o locales/messages.pot .
 	$(VENV)/bin/pybabel update -i locales/messages.pot -d locales -D messages --no-fuzzy-matching --ignore-obsolete --no-wrap
 
 migrate: install

@@ -51,7 +51,7 @@ def _parser(out: TextIO) -> _Parser:
     parser.add_argument("--telegram-id", required=True, type=_telegram_id, help="the person's Telegram user id")
     parser.add_argument("--name", required=True, help="the person's name as colleagues know it, e.g. \"Nguyễn Văn An\"")
     parser.add_argument("--commune", help="commune id from the communes file (needed when it lists several)")
-    parser.add_argument("--body", help="for --role officer: the body, e.g. \"Địa chính - Xây dựng\"")
+    parser.add_argument("--body", help="for --role officer: the body, e.g. \"Phòng Kinh tế\" (a key or name from the communes file)")
     parser.add_argument("--hamlet", help="for --role hamlet_head: the hamlet id from the communes file, e.g. thon-2")
     return parser
 

@@ -12,13 +12,34 @@ LANGUAGES = ("vi", "en")
 
 @dataclass(frozen=True)
 class Name:
-    """A user-visible name given in every supported language by the communes file."""
+    """A user-visible name given in every supported language by the communes file.
+
+    Called, it gives the name as written inside a sentence ("xã Bảo Lâm", "thôn 2"); `label` gives
+    it as written on its own, on a button or at the start of a line ("Xã Bảo Lâm", "Thôn 2")."""
 
     vi: str
     en: str
 
     def __call__(self, locale: str) -> str:
         return self.en if locale == "en" else self.vi
+
+    def label(self, locale: str) -> str:
+        text = self(locale)
+        return text[:1].upper() + text[1:]
+
+
+# Vietnamese administrative units are written in lower case inside a sentence ("xã Bảo Lâm",
+# "thôn 2"; Nghị định 30/2020/NĐ-CP): a communes file that writes "Xã Bảo Lâm" is read so.
+_UNITS = ("tổ dân phố", "khu phố", "thị trấn", "đặc khu", "phường", "xã", "thôn", "xóm", "ấp", "bản", "buôn",
+          "làng", "sóc", "khóm", "tổ", "khu")
+
+
+def _in_sentence(name: Name) -> Name:
+    lowered = name.vi.lower()
+    for unit in _UNITS:
+        if lowered.startswith(unit + " "):
+            return Name(vi=unit + name.vi[len(unit):], en=name.en)
+    return name
 
 
 @dataclass(frozen=True)
@@ -36,6 +57,19 @@ class Category:
 
 
 @dataclass(frozen=True)
+class Body:
+    """A specialised unit of the commune (cơ quan chuyên môn, e.g. Phòng Kinh tế): its công chức
+    handle assignments, and the answer a resident receives is the body's."""
+
+    key: str
+    name: Name
+
+
+def _tidy(text: str) -> str:
+    return " ".join(text.split()).casefold()
+
+
+@dataclass(frozen=True)
 class Commune:
     id: str
     name: Name
@@ -43,12 +77,27 @@ class Commune:
     meeting_place: Name
     hamlets: tuple[Hamlet, ...]
     categories: tuple[Category, ...]
+    # The commune's own names for the office, the chair and the MTTQ (since 1 July 2025, Nghị định
+    # 150/2025/NĐ-CP: "Văn phòng HĐND và UBND"); None: the catalog's words for the role.
+    office_name: Name | None = None
+    chair_title: Name | None = None
+    mttq_name: Name | None = None
+    bodies: tuple[Body, ...] = ()
 
     def hamlet(self, hamlet_id: str | None) -> Hamlet | None:
         return next((h for h in self.hamlets if h.id == hamlet_id), None)
 
     def category(self, key: str | None) -> Category | None:
         return next((c for c in self.categories if c.key == key), None)
+
+    def role_title(self, role: str) -> Name | None:
+        """How this commune names a role held by one body or person, when its settings say so."""
+        return {"office": self.office_name, "chair": self.chair_title, "mttq": self.mttq_name}.get(role)
+
+    def body(self, text: str | None) -> Body | None:
+        """The configured body an officer's body text names (its key, or its name in any language)."""
+        wanted = _tidy(text or "")
+        return next((b for b in self.bodies if wanted in (b.key, _tidy(b.name.vi), _tidy(b.name.en))), None)
 
 
 @dataclass(frozen=True)
@@ -64,6 +113,15 @@ class Communes:
     def single(self) -> Commune | None:
         """The commune when the deployment serves only one (the commune choice is then skipped)."""
         return self.items[0] if len(self.items) == 1 else None
+
+    def body_name(self, text: str | None, locale: str, commune_id: str | None = None) -> str:
+        """An officer's body in the reader's language when a commune's settings list it; else as stored."""
+        for commune in self.items:
+            if commune_id is None or commune.id == commune_id:
+                body = commune.body(text)
+                if body is not None:
+                    return body.name(locale)
+        return text or ""
 
 
 class CommunesFileError(ValueError):
@@ -91,6 +149,22 @@ def _identifier(table: dict, key: str, where: str) -> str:
     return value.strip()
 
 
+def _optional_name(table: dict, where: str, prefix: str) -> Name | None:
+    if not any(f"{prefix}{lang}" in table for lang in LANGUAGES):
+        return None
+    return _name(table, where, prefix)
+
+
+def _bodies(table: dict, where: str) -> tuple[Body, ...]:
+    raw = table.get("bodies", [])
+    if not isinstance(raw, list):
+        raise CommunesFileError(f"{where}: 'bodies' must be a list of {{ key, vi, en }}")
+    bodies = tuple(Body(key=_identifier(b, "key", f"{where} body"), name=_name(b, f"{where} body {b.get('key')!r}"))
+                   for b in raw)
+    _unique([b.key for b in bodies], "body", where)
+    return bodies
+
+
 def _unique(ids: list[str], what: str, where: str) -> None:
     seen = {i for i in ids if ids.count(i) > 1}
     if seen:
@@ -107,7 +181,7 @@ def parse_communes(data: dict, source: str) -> Communes:
         commune_id = _identifier(table, "id", where)
         where = f"{source}: commune {commune_id!r}"
         hamlets = tuple(
-            Hamlet(id=_identifier(h, "id", f"{where} hamlet"), name=_name(h, f"{where} hamlet"))
+            Hamlet(id=_identifier(h, "id", f"{where} hamlet"), name=_in_sentence(_name(h, f"{where} hamlet")))
             for h in table.get("hamlets", [])
         )
         categories = tuple(
@@ -127,11 +201,15 @@ def parse_communes(data: dict, source: str) -> Communes:
         communes.append(
             Commune(
                 id=commune_id,
-                name=_name(table, where),
+                name=_in_sentence(_name(table, where)),
                 citizen_reception=_name(table, where, "citizen_reception_"),
                 meeting_place=_name(table, where, "meeting_place_"),
                 hamlets=hamlets,
                 categories=categories,
+                office_name=_optional_name(table, where, "office_"),
+                chair_title=_optional_name(table, where, "chair_"),
+                mttq_name=_optional_name(table, where, "mttq_"),
+                bodies=_bodies(table, where),
             )
         )
     _unique([c.id for c in communes], "commune", source)

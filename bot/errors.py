@@ -2,16 +2,19 @@
 
 from __future__ import annotations
 
-from bot.i18n import N_
+from bot.i18n import N_, N_plural
 
 
 class DomainError(Exception):
-    """A refusal that changes nothing. `message` is a gettext msgid with named placeholders."""
+    """A refusal that changes nothing. `message` is a gettext msgid with named placeholders, or a
+    (singular, plural) pair from N_plural whose form follows the parameter named by `count`."""
 
-    message = N_("Sorry, that cannot be done.")
+    message: str | tuple[str, str] = N_("Sorry, that cannot be done.")
+    count = "count"
 
     def __init__(self, **params: object) -> None:
-        super().__init__(self.message % params if params else self.message)
+        text = self.message[1] if isinstance(self.message, tuple) else self.message
+        super().__init__(text % params if params else text)
         self.params = params
 
 
@@ -43,6 +46,15 @@ class PetitionNotInDialogue(DomainError):
     message = N_(
         "A complaint or denunciation that needs a petition is not handled in the dialogue. "
         "Please bring your petition to: %(reception)s. They will receive it and answer you by law."
+    )
+
+
+class PetitionForResident(DomainError):
+    """The same refusal, said to the official entering a concern on a resident's behalf."""
+
+    message = N_(
+        "A complaint or denunciation that needs a petition is not handled in the dialogue, so nothing was recorded. "
+        "Please guide the resident to bring their petition to: %(reception)s. They will receive it and answer by law."
     )
 
 
@@ -79,7 +91,9 @@ class DateUnreadable(DomainError):
 
 
 class TooLate(DomainError):
-    message = N_("Too close: invitations need %(days)d working days. The earliest possible date is %(earliest)s.")
+    message = N_plural("Too close: invitations need %(days)d working day. The earliest possible date is %(earliest)s.",
+                       "Too close: invitations need %(days)d working days. The earliest possible date is %(earliest)s.")
+    count = "days"
 
 
 class StaleAction(DomainError):
@@ -105,4 +119,6 @@ def describe(error: DomainError, t) -> str:
     for name, value in params.items():
         if isinstance(value, date):
             params[name] = t.date(value)
+    if isinstance(error.message, tuple):
+        return t.n(*error.message, int(error.params[error.count]), **params)
     return t(error.message, **params)

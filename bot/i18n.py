@@ -16,10 +16,19 @@ DEFAULT_LOCALE = "vi"
 LOCALES_DIR = PROJECT_ROOT / "locales"
 DOMAIN = "messages"
 
+# Dates in full as each language writes them in official texts: "Thứ Ba, ngày 1 tháng 12 năm 2026"
+# (Nghị định 30/2020/NĐ-CP style) and "Tuesday, 1 December 2026".
+DATE_PATTERNS = {"vi": "EEEE, 'ngày' d 'tháng' M 'năm' y", "en": "EEEE, d MMMM y"}
+
 
 def N_(message: str) -> str:
     """Marks a message for extraction where it is defined; it is translated where it is shown."""
     return message
+
+
+def N_plural(singular: str, plural: str) -> tuple[str, str]:
+    """Marks a message with a count (its singular and plural msgids); translated with Translator.n."""
+    return singular, plural
 
 
 def normalize_locale(code: str | None) -> str:
@@ -55,12 +64,15 @@ class Translator:
         text = self._catalog.gettext(message)
         return text % params if params else text
 
-    def ngettext(self, singular: str, plural: str, n: int, **params: object) -> str:
+    def n(self, singular: str, plural: str, n: int, **params: object) -> str:
+        """A message with a count, in the form the reader's language uses for n (English: 1 day, 2 days;
+        Vietnamese has one form). The placeholders get `params`, and `n` too."""
         return self._catalog.ngettext(singular, plural, n) % {"n": n, **params}
 
     def date(self, day: date) -> str:
-        """E.g. 'Thứ Năm, 30 tháng 4, 2026' / 'Thursday, 30 April 2026'."""
-        return format_date(day, "EEEE, d MMMM, y", locale=self.locale)
+        """E.g. 'Thứ Năm, ngày 30 tháng 4 năm 2026' / 'Thursday, 30 April 2026'; the weekday capitalised."""
+        text = format_date(day, DATE_PATTERNS[self.locale], locale=self.locale)
+        return text[:1].upper() + text[1:]
 
     def short_date(self, day: date) -> str:
         return format_date(day, "dd/MM/yyyy", locale=self.locale)

@@ -10,8 +10,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from bot.communes import Communes
-from bot.i18n import Translator
-from bot.roles import ROLE_LABELS
+from bot.i18n import N_, Translator
+from bot.roles import role_label
 
 
 @dataclass(frozen=True)
@@ -41,13 +41,14 @@ def role_name(payload: dict, t: Translator, communes: Communes, commune_id: str 
     """A role as people say it: the officer's body, the hamlet head's hamlet."""
     role = payload["role"]
     if role == "officer" and payload.get("body"):
-        return t("Officer of %(body)s", body=payload["body"])
+        return t("Officer of %(body)s", body=communes.body_name(payload["body"], t.locale, commune_id))
     if role == "hamlet_head" and payload.get("hamlet"):
         for commune in communes.items:
             hamlet = commune.hamlet(payload["hamlet"])
             if hamlet is not None and (commune_id is None or commune.id == commune_id):
                 return t("Head of %(hamlet)s", hamlet=hamlet.name(t.locale))
-    return t(ROLE_LABELS[role])
+    commune = communes.get(commune_id) if commune_id else communes.single
+    return role_label(role, t, commune)
 
 
 @renders("role_accepted")
@@ -67,6 +68,15 @@ def _role_revoked(payload: dict, t: Translator, communes: Communes) -> Rendered:
 
 
 
+# What the resident reads when a body's công chức acted on their concern: the body acts.
+BY_BODY = {
+    "assign": N_("Concern %(code)s: assigned to %(body)s to resolve."),
+    "note": N_("Concern %(code)s: %(body)s reported progress."),
+    "extend": N_("Concern %(code)s: %(body)s extended the time to resolve it, with a written reply."),
+    "resolve": N_("Concern %(code)s: %(body)s answered in writing."),
+}
+
+
 @renders("concern_update")
 def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendered:
     """What happened to the resident's concern, in plain words, with the official's own text if any."""
@@ -74,7 +84,12 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
 
     what = HISTORY_LABELS["concern." + payload["action"]]
     status = STATUS_LABELS[payload["status"]]
-    lines = [t("Concern %(code)s: %(what)s.", code=payload["code"], what=t(what))]
+    by_body = BY_BODY.get(payload["action"]) if payload.get("body") else None
+    if by_body is not None:
+        # The answer is the body's (plan II.3.3: "cơ quan được giao"), not the công chức's own.
+        lines = [t(by_body, code=payload["code"], body=communes.body_name(payload["body"], t.locale))]
+    else:
+        lines = [t("Concern %(code)s: %(what)s.", code=payload["code"], what=t(what))]
     if payload.get("into_code"):
         lines.append(t("Please follow concern %(code)s from now on.", code=payload["into_code"]))
     in_force = payload.get("extended_to") or payload.get("due_date")
@@ -90,7 +105,8 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
             lines.append(t("To be answered by: %(date)s.", date=day))
     if payload.get("text"):
         lines += ["", payload["text"]]
-    lines += ["", t("Status: %(status)s", status=t(status))]
+    if t(status) != t(what):  # "Accepted onto the agenda" is not said twice
+        lines += ["", t("Status: %(status)s", status=t(status))]
     actions = []
     if payload["action"] == "resolve" and not payload.get("follower"):
         actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]

@@ -21,6 +21,15 @@ ROLE_LABELS = {
     HAMLET_HEAD: N_("Hamlet head"),
 }
 
+
+
+def role_label(role: str, t, commune=None) -> str:
+    """A role as the commune names it in its settings (since 2025), else in the catalog's words.
+    `t` is the reader's Translator, `commune` a bot.communes.Commune or None."""
+    title = commune.role_title(role) if commune is not None else None
+    return title(t.locale) if title is not None else t(ROLE_LABELS[role])
+
+
 # Every official action and the roles that may take it (DOMAIN.md "Who uses the bot", issue 3).
 PERMISSIONS: dict[str, frozenset[str]] = {
     "grant": frozenset({ADMIN}),

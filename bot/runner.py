@@ -32,7 +32,7 @@ SANDBOX_PERSONAS = (
     Persona(1003, "Anh Minh"),
     Persona(1004, "Jane", language="en"),
     Persona(2001, "Anh Dũng", role=HAMLET_HEAD, hamlet_id="thon-1", label="Trưởng thôn 1"),
-    Persona(2002, "Anh Khoa", role=OFFICER, body="Địa chính - Xây dựng", label="Địa chính - Xây dựng"),
+    Persona(2002, "Anh Khoa", role=OFFICER, body="Phòng Kinh tế", label="Phòng Kinh tế"),
     Persona(2003, "Chị Hoa", role=OFFICE, label="Văn phòng"),
     Persona(2004, "Ông Thành", role=CHAIR, label="Chủ tịch"),
     Persona(2005, "Bà Mai", role=MTTQ, label="MTTQ"),

@@ -13,7 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.errors import DomainError, UnknownChoice, describe
 from bot.i18n import N_, Translator
 from bot.notices import role_name
-from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER, ROLE_LABELS, Actor
+from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER, Actor, role_label
 from bot.services.staff import INVITATION_LIFETIME
 from handlers import common, onboarding
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
@@ -76,13 +76,13 @@ async def grant_start(update: Update, context: BotContext) -> int | None:
         await query.answer()
     t = await context.translator(update)
     try:
-        roles, _ = await context.services.staff.grant_options(await context.actor(update))
+        roles, commune = await context.services.staff.grant_options(await context.actor(update))
     except DomainError as refusal:
         await _refuse(update, t, refusal)
         return None
     if query is not None:
         await drop_buttons(update)
-    buttons = [(t(ROLE_LABELS[role]), f"ad:role:{role}") for role in roles]
+    buttons = [(role_label(role, t, commune), f"ad:role:{role}") for role in roles]
     await answer(update, t("Which role do you want to grant? You will get a one-time link to send to the person."),
                  reply_markup=choices(buttons))
     return GRANT_ROLE
@@ -102,11 +102,13 @@ async def grant_role_chosen(update: Update, context: BotContext) -> int | None:
     await drop_buttons(update)
     role = query.data.rsplit(":", 1)[1]
     if role == OFFICER:
-        await answer(update, t("Please type the name of the officer's body (cơ quan chuyên môn), "
-                               "for example “Địa chính - Xây dựng”."))
+        bodies = ", ".join(f"“{b.name(t.locale)}”" for b in commune.bodies)
+        await answer(update, t("Please type the name of the body (cơ quan chuyên môn) the officer (công chức) works in: %(bodies)s.",
+                               bodies=bodies) if bodies else
+                     t("Please type the name of the officer's body (cơ quan chuyên môn), for example “Phòng Kinh tế”."))
         return GRANT_BODY
     if role == HAMLET_HEAD:
-        hamlets = [(h.name(t.locale), f"ad:hamlet:{h.id}") for h in commune.hamlets]
+        hamlets = [(h.name.label(t.locale), f"ad:hamlet:{h.id}") for h in commune.hamlets]
         await answer(update, t("Head of which hamlet?"), reply_markup=choices(hamlets, per_row=2))
         return GRANT_HAMLET
     return await _invite(update, context, t, actor, role)

@@ -135,16 +135,23 @@ async def set_language(update: Update, context: BotContext) -> None:
         await set_chat_commands(context.bot, update.effective_chat.id, t, official)
 
 
+# The user_data keys of the resident flows that end in sending something (handlers/resident.py).
+RESIDENT_DRAFTS = ("draft", "speak", "verdict")
+
+
 async def cancel(update: Update, context: BotContext) -> int:
     """/cancel inside a flow: leave it; nothing of the draft is kept."""
     t = await context.translator(update)
     await retire_buttons(context)
+    # A resident's concern, wish to speak or answer is a message to the commune; an official's flow saves a record.
+    sending = any(key in context.user_data for key in RESIDENT_DRAFTS)
     # Every flow keeps its draft in user_data; only the language outlives a cancel.
     for key in [key for key in context.user_data if key != "locale"]:
         del context.user_data[key]
     actor = await context.actor(update)
     known = await context.resident(update) is not None or (actor is not None and actor.is_official)
-    await answer(update, t("Stopped. Nothing was sent.") if known else t("Stopped. Tap /start when you are ready."),
+    stopped = t("Stopped. Nothing was sent.") if sending else t("Stopped. Nothing was saved.")
+    await answer(update, stopped if known else t("Stopped. Tap /start when you are ready."),
                  reply_markup=(await context.main_menu(update, t)) if known else None)
     return END
 

@@ -88,10 +88,12 @@ def _plan_lines(context: BotContext, t: Translator, *, commune_id: str, day: dat
         t("Theme: %(theme)s", theme=theme) if theme else t("Theme: none"),
         t("Chair: %(name)s", name=chair),
         "",
-        t("Invitations must go out by: %(date)s (%(days)d working days before the meeting).",
-          date=t.date(deadlines.invitations_by), days=rules.invitation_days),
-        t("Conclusions must be announced by: %(date)s (%(days)d working days after the meeting).",
-          date=t.date(deadlines.conclusions_by), days=rules.conclusion_days),
+        t.n("Invitations must go out by: %(date)s (%(days)d working day before the meeting).",
+            "Invitations must go out by: %(date)s (%(days)d working days before the meeting).", rules.invitation_days,
+            date=t.date(deadlines.invitations_by), days=rules.invitation_days),
+        t.n("Conclusions must be announced by: %(date)s (%(days)d working day after the meeting).",
+            "Conclusions must be announced by: %(date)s (%(days)d working days after the meeting).", rules.conclusion_days,
+            date=t.date(deadlines.conclusions_by), days=rules.conclusion_days),
     ]
 
 
@@ -149,9 +151,11 @@ async def _start_plan(update: Update, context: BotContext, t: Translator, dialog
 
 async def _ask_date(update: Update, context: BotContext, t: Translator) -> int:
     earliest = context.services.dialogues.earliest_date()
-    await answer(update, t("On which day will it be held? Please type the date as day/month/year, for example %(example)s.\n"
-                           "Invitations need %(days)d working days: the earliest possible day is %(earliest)s.",
-                           example=earliest.strftime("%d/%m/%Y"), days=context.services.rules.invitation_days,
+    await answer(update, t.n("On which day will it be held? Please type the date as day/month/year, for example %(example)s.\n"
+                             "Invitations need %(days)d working day: the earliest possible day is %(earliest)s.",
+                             "On which day will it be held? Please type the date as day/month/year, for example %(example)s.\n"
+                             "Invitations need %(days)d working days: the earliest possible day is %(earliest)s.",
+                             context.services.rules.invitation_days, example=earliest.strftime("%d/%m/%Y"), days=context.services.rules.invitation_days,
                            earliest=t.date(earliest)))
     return DIALOGUE_DATE
 
@@ -382,12 +386,17 @@ async def plan_confirm(update: Update, context: BotContext) -> int:
     try:
         if plan["dialogue"] is None:
             done = await context.services.dialogues.schedule(actor, answers)
-            head = t("✅ The dialogue is scheduled. %(speakers)d wishes to speak and %(concerns)d accepted concerns joined it; "
-                     "%(residents)d residents were told.", speakers=done.speakers, concerns=done.concerns, residents=done.notified)
+            head = " ".join([
+                t("✅ The dialogue is scheduled."),
+                t.n("%(count)d wish to speak joined it.", "%(count)d wishes to speak joined it.", done.speakers, count=done.speakers),
+                t.n("%(count)d accepted concern joined it.", "%(count)d accepted concerns joined it.", done.concerns,
+                    count=done.concerns),
+                t.n("%(count)d resident was told.", "%(count)d residents were told.", done.notified, count=done.notified)])
         else:
             done = await context.services.dialogues.reschedule(actor, plan["dialogue"], answers)
-            head = t("✅ The dialogue was moved. %(residents)d residents registered for it were told the new date.",
-                     residents=done.notified)
+            head = t.n("✅ The dialogue was moved. %(residents)d resident registered for it was told the new date.",
+                       "✅ The dialogue was moved. %(residents)d residents registered for it were told the new date.",
+                       done.notified, residents=done.notified)
     except DomainError as refusal:
         context.user_data.pop(PLAN, None)
         await _refuse(update, context, t, refusal, menu=True)
@@ -423,8 +432,10 @@ async def cancel_confirm(update: Update, context: BotContext) -> None:
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return
-    await answer(update, t("The dialogue was cancelled. %(residents)d residents were told; their registrations and concerns "
-                           "are kept on file for the next dialogue.", residents=done.notified))
+    await answer(update, t.n("The dialogue was cancelled. %(residents)d resident was told; their registrations and concerns "
+                             "are kept on file for the next dialogue.",
+                             "The dialogue was cancelled. %(residents)d residents were told; their registrations and concerns "
+                             "are kept on file for the next dialogue.", done.notified, residents=done.notified))
 
 
 # --- speakers -----------------------------------------------------------------------------------
@@ -768,12 +779,17 @@ async def announce_ask(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return END
     day, _ = _meeting(t, preview.dialogue.meeting_at)
-    lines = [t("📢 Announce the conclusions of the dialogue of %(date)s: %(count)d concerns, %(assigned)d of them assigned "
-               "(due by %(due)s)? Each resident concerned and their hamlet head will be told.",
-               date=day, count=preview.concerns, assigned=preview.assignments, due=t.date(preview.resolution_by))]
+    lines = [" ".join([
+        t.n("📢 Announce the conclusions of the dialogue of %(date)s: %(count)d concern,",
+            "📢 Announce the conclusions of the dialogue of %(date)s: %(count)d concerns,", preview.concerns,
+            date=day, count=preview.concerns),
+        t.n("%(assigned)d of them assigned (due by %(due)s)?", "%(assigned)d of them assigned (due by %(due)s)?",
+            preview.assignments, assigned=preview.assignments, due=t.date(preview.resolution_by)),
+        t("Each resident concerned and their hamlet head will be told.")])]
     if preview.late_days:
-        lines += ["", t("⚠️ This is late by %(days)d working days: the plan required it by %(date)s.",
-                        days=preview.late_days, date=t.date(preview.conclusions_by))]
+        lines += ["", t.n("⚠️ This is late by %(days)d working day: the plan required it by %(date)s.",
+                          "⚠️ This is late by %(days)d working days: the plan required it by %(date)s.", preview.late_days,
+                          days=preview.late_days, date=t.date(preview.conclusions_by))]
     # What each resident concerned will read, word for word, before anything goes out.
     lines += ["", t("What the residents concerned will receive:")]
     for item in preview.items:
@@ -796,15 +812,23 @@ async def announce_confirm(update: Update, context: BotContext) -> None:
         await _refuse(update, context, t, refusal)
         return
     day, _ = _meeting(t, done.dialogue.meeting_at)
-    lines = [t("📢 The conclusions of the dialogue of %(date)s were announced today, %(today)s: %(count)d concerns. "
-               "The residents concerned and %(heads)d hamlet heads were told.",
-               date=day, today=t.date(done.announced_on), count=done.concerns, heads=done.hamlet_heads)]
+    lines = [" ".join([
+        t.n("📢 The conclusions of the dialogue of %(date)s were announced today, %(today)s: %(count)d concern.",
+            "📢 The conclusions of the dialogue of %(date)s were announced today, %(today)s: %(count)d concerns.",
+            done.concerns, date=day, today=t.date(done.announced_on), count=done.concerns),
+        t.n("The residents concerned and %(heads)d hamlet head were told.",
+            "The residents concerned and %(heads)d hamlet heads were told.", done.hamlet_heads, heads=done.hamlet_heads)])]
     if done.assignments:
-        lines.append(t("%(count)d assignments are due by %(date)s (%(days)d working days after today); their officers were told.",
-                       count=done.assignments, date=t.date(done.resolution_by), days=context.services.rules.resolution_days))
+        lines.append(" ".join([
+            t.n("%(count)d assignment is due by %(date)s; its officer was told.",
+                "%(count)d assignments are due by %(date)s; their officers were told.", done.assignments,
+                count=done.assignments, date=t.date(done.resolution_by)),
+            t.n("That is %(days)d working day after today.", "That is %(days)d working days after today.",
+                context.services.rules.resolution_days, days=context.services.rules.resolution_days)]))
     if done.late_days:
-        lines.append(t("⚠️ The announcement is late by %(days)d working days: the plan required it by %(date)s.",
-                       days=done.late_days, date=t.date(done.conclusions_by)))
+        lines.append(t.n("⚠️ The announcement is late by %(days)d working day: the plan required it by %(date)s.",
+                         "⚠️ The announcement is late by %(days)d working days: the plan required it by %(date)s.", done.late_days,
+                         days=done.late_days, date=t.date(done.conclusions_by)))
     await answer(update, "\n".join(lines))
 
 

@@ -359,7 +359,8 @@ def _case_text(commune, case: CaseFile, t: Translator) -> str:
     lines += ["", t("Content: %(body)s", body=body_text(concern.body, t)[:1500]), "", t("History:")]
     history = case.history[-MAX_HISTORY:]
     if len(case.history) > len(history):
-        lines.append(t("… %(count)d earlier entries", count=len(case.history) - len(history)))
+        lines.append(t.n("… %(count)d earlier entry", "… %(count)d earlier entries", len(case.history) - len(history),
+                         count=len(case.history) - len(history)))
     lines += [_history_line(entry, t) for entry in history]
     text = "\n".join(lines)
     return text if len(text) <= MAX_MESSAGE else text[:MAX_MESSAGE] + "…"
@@ -532,8 +533,9 @@ def _overdue_lines(items: list[OverdueItem], t: Translator) -> list[str]:
         if item.body != body:
             body = item.body
             lines += ["", f"🏢 {body}"]
-        lines.append(t("• %(code)s · %(officer)s · due %(date)s · %(days)d working days late",
-                       code=item.code, officer=item.officer_name or "—", date=t.short_date(item.due), days=item.days_late))
+        lines.append(t.n("• %(code)s · %(officer)s · due %(date)s · %(days)d working day late",
+                         "• %(code)s · %(officer)s · due %(date)s · %(days)d working days late", item.days_late,
+                         code=item.code, officer=item.officer_name or "—", date=t.short_date(item.due), days=item.days_late))
     return lines
 
 
@@ -576,7 +578,7 @@ async def enter(update: Update, context: BotContext) -> int:
         await answer(update, t("Resident of %(hamlet)s. What is the resident's full name?", hamlet=hamlets[0].name(t.locale)))
         return CW_ENTER_NAME
     await answer(update, t("Which hamlet does the resident live in?"),
-                 reply_markup=choices([(h.name(t.locale), f"cw:eh:{h.id}") for h in hamlets], per_row=2))
+                 reply_markup=choices([(h.name.label(t.locale), f"cw:eh:{h.id}") for h in hamlets], per_row=2))
     return CW_ENTER_HAMLET
 
 

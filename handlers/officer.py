@@ -161,9 +161,11 @@ async def _start_task_input(update: Update, context: BotContext, action: str) ->
         text = t("Write the result for concern %(code)s: what was done and the answer to the resident. "
                  "The resident receives it in writing and says whether it satisfies them.", code=code)
     else:
-        text = t("Concern %(code)s is due on %(due)s. Until which date do you need? Write it as day/month/year. "
-                 "The latest allowed date is %(latest)s (%(days)d working days after the conclusions were announced).",
-                 code=code, due=t.date(window.due), latest=t.date(window.latest), days=window.limit_days)
+        text = t.n("Concern %(code)s is due on %(due)s. Until which date do you need? Write it as day/month/year. "
+                   "The latest allowed date is %(latest)s (%(days)d working day after the conclusions were announced).",
+                   "Concern %(code)s is due on %(due)s. Until which date do you need? Write it as day/month/year. "
+                   "The latest allowed date is %(latest)s (%(days)d working days after the conclusions were announced).",
+                   window.limit_days, code=code, due=t.date(window.due), latest=t.date(window.latest), days=window.limit_days)
     await answer(update, text, reply_markup=flow_menu(t))
     return t, code
 

@@ -135,7 +135,7 @@ async def give_consent(update: Update, context: BotContext) -> int:
     if single is not None:
         onboarding["commune"] = single.id
         return await _ask_hamlet(update, context)
-    communes = [(c.name(t.locale), f"ob:commune:{c.id}") for c in context.services.communes.items]
+    communes = [(c.name.label(t.locale), f"ob:commune:{c.id}") for c in context.services.communes.items]
     await ask(update, context, t("Which commune do you live in?"), choices(communes))
     return ONBOARD_COMMUNE
 
@@ -156,7 +156,7 @@ async def choose_commune(update: Update, context: BotContext) -> int:
 async def _ask_hamlet(update: Update, context: BotContext) -> int:
     t = await context.translator(update)
     commune = context.services.communes.get(context.user_data["onboarding"].get("commune"))
-    hamlets = [(h.name(t.locale), f"ob:hamlet:{h.id}") for h in commune.hamlets]
+    hamlets = [(h.name.label(t.locale), f"ob:hamlet:{h.id}") for h in commune.hamlets]
     await ask(update, context, t("Which hamlet (thôn) of %(commune)s do you live in?", commune=commune.name(t.locale)),
               choices(hamlets, per_row=2))
     return ONBOARD_HAMLET

@@ -224,7 +224,8 @@ async def my_concerns(update: Update, context: BotContext) -> None:
     listed = concerns[:MAX_LISTED]
     lines = [t("Your concerns (newest first):"), *(concern_line(commune, c, t) for c in listed)]
     if len(concerns) > MAX_LISTED:
-        lines.append(t("… and %(count)d older ones.", count=len(concerns) - MAX_LISTED))
+        lines.append(t.n("… and %(count)d older one.", "… and %(count)d older ones.", len(concerns) - MAX_LISTED,
+                         count=len(concerns) - MAX_LISTED))
     lines += ["", t("Tap a code to see its history.")]
     buttons = choices([(f"📄 {c.code}", f"mine:show:{c.code}") for c in listed], per_row=2)
     await answer(update, "\n".join(lines), reply_markup=buttons)

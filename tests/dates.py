@@ -26,8 +26,8 @@ def today_local() -> date:
 
 
 def vi_date(day: date) -> str:
-    """A date in the words the bot uses in Vietnamese, e.g. 'Thứ Hai, 1 tháng 2, 2027'."""
-    return format_date(day, "EEEE, d MMMM, y", locale="vi")
+    """A date in the words the bot uses in Vietnamese, e.g. 'Thứ Hai, ngày 1 tháng 2 năm 2027'."""
+    return format_date(day, "EEEE, 'ngày' d 'tháng' M 'năm' y", locale="vi")
 
 
 def typed(day: date) -> str:

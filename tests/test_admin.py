@@ -27,7 +27,7 @@ LINK_INVALID = ("Đường dẫn mời này không còn hiệu lực (đã dùng
                 "Xin đề nghị quản trị viên gửi đường dẫn mới.")
 CHOICE_GONE = "Lựa chọn này không còn nữa. Xin chọn lại bằng các nút."
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
-OFFICER_ROLE = "Cán bộ Địa chính - Xây dựng"
+OFFICER_ROLE = "Công chức Địa chính - Xây dựng"
 RESIDENT_MENU = [name for name, _ in RESIDENT_COMMANDS + PRIVACY_COMMANDS]
 
 
@@ -67,11 +67,12 @@ async def test_admin_invites_an_officer_who_accepts_once_and_the_admin_is_told(b
         "Ông/bà muốn cấp vai trò nào? Ông/bà sẽ nhận một đường dẫn dùng một lần để gửi cho người được cấp."]
     assert bot.buttons(ADMIN) == [f"ad:role:{role}" for role in ROLES]
     labels = [row[0]["text"] for row in bot.fake.last_bot_message(ADMIN)["reply_markup"]["inline_keyboard"]]
-    assert labels == ["Quản trị viên", "Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công)", "Văn phòng UBND xã",
-                      "Ủy ban MTTQ xã", "Cán bộ chuyên môn", "Trưởng thôn"]
+    # The office, the chair and the MTTQ are named as the commune's settings name them (since 2025).
+    assert labels == ["Quản trị viên", "Chủ tịch UBND xã (hoặc Phó Chủ tịch được phân công)", "Văn phòng HĐND và UBND xã",
+                      "Ủy ban MTTQ Việt Nam xã", "Công chức chuyên môn", "Trưởng thôn"]
     assert await bot.tap(ADMIN, "ad:role:officer") == [
-        "Xin gõ tên cơ quan chuyên môn của cán bộ, ví dụ “Địa chính - Xây dựng”."]
-    assert await bot.say(ADMIN, "x") == ["Xin gõ tên cơ quan, từ 2 đến 60 ký tự, ví dụ “Địa chính - Xây dựng”."]
+        "Xin gõ tên cơ quan chuyên môn nơi công chức làm việc: “Phòng Kinh tế”, “Phòng Văn hóa - Xã hội”, “Văn phòng HĐND và UBND xã”."]
+    assert await bot.say(ADMIN, "x") == ["Xin gõ tên cơ quan từ 2 đến 60 ký tự, ví dụ “Phòng Kinh tế”."]
     assert await bot.rows("SELECT COUNT(*) FROM role_invitations") == [(0,)]
     replies = await bot.say(ADMIN, "  Địa chính -  Xây dựng ")
     token = LINK.search(replies[0]).group(1)
@@ -89,7 +90,7 @@ async def test_admin_invites_an_officer_who_accepts_once_and_the_admin_is_told(b
     bot.fake.add_user(HOA, "Chị Hoa", language_code="vi")
     welcome = await bot.say(HOA, f"/start {token}")
     assert welcome == [
-        f"Chào mừng Chị Hoa! Ông/bà đã nhận vai trò: {OFFICER_ROLE}, tại Xã Bảo Lâm.\n\n"
+        f"Chào mừng Chị Hoa! Ông/bà đã nhận vai trò: {OFFICER_ROLE}, tại xã Bảo Lâm.\n\n"
         "Các kiến nghị được giao cho ông/bà sẽ được gửi tới đây kèm hạn giải quyết; ông/bà xem tại nút “🗂 Việc của tôi”.\n\n"
         "Các nút của ông/bà ở bên dưới, và các lệnh nằm trong menu (nút “/” cạnh ô nhập tin nhắn)."]
     assert ["🗂 Việc của tôi"] in bot.fake.current_reply_keyboard(HOA)
@@ -125,12 +126,12 @@ async def test_a_hamlet_head_is_invited_for_thon_2_and_a_resident_may_take_the_r
     assert await bot.send(ADMIN, forged) == [CHOICE_GONE]
     assert await bot.rows("SELECT COUNT(*) FROM role_invitations") == [(0,)]
     replies = await bot.tap(ADMIN, "ad:hamlet:thon-2")
-    assert replies[0].startswith("Đường dẫn mời nhận vai trò: Trưởng Thôn 2\n\n")
+    assert replies[0].startswith("Đường dẫn mời nhận vai trò: Trưởng thôn 2\n\n")
     token = LINK.search(replies[0]).group(1)
     assert await bot.rows("SELECT role, body, hamlet_id FROM role_invitations") == [("hamlet_head", None, "thon-2")]
 
     welcome = await bot.say(LAN, f"/start {token}")
-    assert welcome[0].startswith("Chào mừng Bà Lan! Ông/bà đã nhận vai trò: Trưởng Thôn 2, tại Xã Bảo Lâm.\n\n"
+    assert welcome[0].startswith("Chào mừng Bà Lan! Ông/bà đã nhận vai trò: Trưởng thôn 2, tại xã Bảo Lâm.\n\n"
                                  "Ông/bà có thể nhập kiến nghị giúp người dân trong thôn không có điện thoại")
     assert bot.fake.current_reply_keyboard(LAN) == [
         ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["✍️ Nhập giúp người dân"],
@@ -138,7 +139,7 @@ async def test_a_hamlet_head_is_invited_for_thon_2_and_a_resident_may_take_the_r
     assert chat_commands(bot, LAN) == RESIDENT_MENU + ["enter", "concern"]
     assert await bot.rows("SELECT role, hamlet_id FROM roles") == [("hamlet_head", "thon-2")]
     assert await bot.rows("SELECT hamlet_id, display_name FROM residents") == [("thon-3", "Bà Lan")]  # still a resident
-    assert bot.fake.bot_texts(ADMIN)[-1] == "Bà Lan (id 1001) đã nhận vai trò: Trưởng Thôn 2."
+    assert bot.fake.bot_texts(ADMIN)[-1] == "Bà Lan (id 1001) đã nhận vai trò: Trưởng thôn 2."
 
 
 async def test_an_expired_link_and_a_withdrawn_link_are_refused(bot):
@@ -152,9 +153,9 @@ async def test_an_expired_link_and_a_withdrawn_link_are_refused(bot):
     [(expires,)] = await bot.rows("SELECT expires_at FROM role_invitations WHERE token = ?", withdrawn)
     until = datetime.fromisoformat(expires).astimezone(TZ).strftime("%H:%M %d/%m/%Y")
     assert await bot.tap(ADMIN, f"ad:ri:{withdrawn}") == [
-        f"Thu hồi đường dẫn mời nhận vai trò “Ủy ban MTTQ xã” (còn hiệu lực đến {until})? Đường dẫn sẽ không dùng được nữa."]
+        f"Thu hồi đường dẫn mời nhận vai trò “Ủy ban MTTQ Việt Nam xã” (còn hiệu lực đến {until})? Đường dẫn sẽ không dùng được nữa."]
     assert await bot.tap(ADMIN, f"ad:riy:{withdrawn}") == [
-        "Đã thu hồi đường dẫn mời nhận vai trò “Ủy ban MTTQ xã”: đường dẫn không còn dùng được."]
+        "Đã thu hồi đường dẫn mời nhận vai trò “Ủy ban MTTQ Việt Nam xã”: đường dẫn không còn dùng được."]
     assert await bot.rows("SELECT revoked_at IS NOT NULL FROM role_invitations WHERE token = ?", withdrawn) == [(1,)]
 
     bot.fake.add_user(HOA, "Chị Hoa", language_code="vi")
@@ -175,7 +176,7 @@ async def test_a_bad_link_does_not_stop_anyone_registering_as_a_resident(bot):
     await bot.tap(LAN, "ob:consent:yes")
     await bot.tap(LAN, "ob:hamlet:thon-2")
     await bot.say(LAN, "Bà Lan")
-    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký ở Thôn 2, Xã Bảo Lâm.")
+    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký ở thôn 2, xã Bảo Lâm.")
     # A registered resident with a stale link: the refusal, then the usual greeting.
     assert await bot.say(LAN, "/start " + "A" * 24) == [LINK_INVALID, "Xin chào Bà Lan! Ông/bà muốn làm gì?"]
 
@@ -201,7 +202,7 @@ async def test_admin_withdraws_a_role_the_person_is_told_and_their_menu_shrinks(
     assert await bot.say(ADMIN, "/revoke") == ["Ông/bà muốn thu hồi vai trò hoặc đường dẫn mời nào?"]
     assert bot.buttons(ADMIN) == [f"ad:rv:{nam_role}", f"ad:rv:{hoa_role}"]
     labels = [row[0]["text"] for row in bot.fake.last_bot_message(ADMIN)["reply_markup"]["inline_keyboard"]]
-    assert labels == ["Anh Nam (id 7002) · Trưởng Thôn 2", f"Chị Hoa (id 7001) · {OFFICER_ROLE}"]
+    assert labels == ["Anh Nam (id 7002) · Trưởng thôn 2", f"Chị Hoa (id 7001) · {OFFICER_ROLE}"]
     assert await bot.tap(ADMIN, f"ad:rv:{hoa_role}") == [f"Thu hồi vai trò “{OFFICER_ROLE}” của Chị Hoa (id 7001)?"]
     assert bot.buttons(ADMIN) == [f"ad:rvy:{hoa_role}", "ad:rvn"]
     assert await bot.tap(ADMIN, "ad:rvn") == ["Không thu hồi gì cả."]
@@ -239,7 +240,7 @@ async def test_forged_admin_buttons_change_nothing(bot):
 
 async def test_staff_lists_role_holders_and_open_links_in_local_time(bot):
     assert (await bot.say(ADMIN, "/staff")) == [
-        "Vai trò tại Xã Bảo Lâm:\nChưa có ai được cấp vai trò.\n\nĐường dẫn mời chưa được dùng:\nKhông có."]
+        "Vai trò tại xã Bảo Lâm:\nChưa có ai được cấp vai trò.\n\nĐường dẫn mời chưa được dùng:\nKhông có."]
     await bot.grant(HOA, "Chị Hoa", "officer", body="Địa chính - Xây dựng")
     await bot.grant(NAM, "Anh Nam", "hamlet_head", hamlet="thon-2")
     await bot.grant(8001, "Ông Tâm", "chair")
@@ -251,13 +252,13 @@ async def test_staff_lists_role_holders_and_open_links_in_local_time(bot):
     until = datetime.fromisoformat(expires).astimezone(TZ).strftime("%H:%M %d/%m/%Y")
 
     assert await bot.say(ADMIN, "👥 Cán bộ") == [
-        "Vai trò tại Xã Bảo Lâm:\n"
-        "• Ông Tâm (id 8001): Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công)\n"
-        "• Anh Nam (id 7002): Trưởng Thôn 2\n"
-        "• Bà Mai (id 8002): Ủy ban MTTQ xã\n"
+        "Vai trò tại xã Bảo Lâm:\n"
+        "• Ông Tâm (id 8001): Chủ tịch UBND xã (hoặc Phó Chủ tịch được phân công)\n"
+        "• Anh Nam (id 7002): Trưởng thôn 2\n"
+        "• Bà Mai (id 8002): Ủy ban MTTQ Việt Nam xã\n"
         f"• Chị Hoa (id 7001): {OFFICER_ROLE}\n\n"
         "Đường dẫn mời chưa được dùng:\n"
-        f"• Văn phòng UBND xã, còn hiệu lực đến {until}"]
+        f"• Văn phòng HĐND và UBND xã, còn hiệu lực đến {until}"]
     assert bot.buttons(ADMIN) == ["ad:grant", "ad:revoke"]
     assert await bot.tap(ADMIN, "ad:grant") == [
         "Ông/bà muốn cấp vai trò nào? Ông/bà sẽ nhận một đường dẫn dùng một lần để gửi cho người được cấp."]
@@ -374,13 +375,13 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
     assert code == 0
     bot.fake.add_user(5553, "Chị Vân", language_code="vi")
     assert await bot.say(5553, "/start") == [
-        "Xin chào Chị Vân! Ông/bà đang dùng bot với vai trò: Văn phòng UBND xã. Xin chọn một nút bên dưới, hoặc một lệnh trong menu.",
+        "Xin chào Chị Vân! Ông/bà đang dùng bot với vai trò: Văn phòng HĐND và UBND xã. Xin chọn một nút bên dưới, hoặc một lệnh trong menu.",
         OFFER_RESIDENT]
     assert chat_commands(bot, 5553) == RESIDENT_MENU + ["inbox", "dialogue", "speakers", "next", "conclude", "announce",
                                                         "overdue", "enter", "concern", "assign", "close"]
     assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in bot.fake.current_reply_keyboard(5553)
     # Their Telegram name now shows in the staff list.
-    assert "• Chị Vân (id 5553): Văn phòng UBND xã" in (await bot.say(ADMIN, "/staff"))[0]
+    assert "• Chị Vân (id 5553): Văn phòng HĐND và UBND xã" in (await bot.say(ADMIN, "/staff"))[0]
 
 
 async def test_withdrawing_an_officer_tells_the_office_which_concerns_to_reassign(fake_api, tmp_path):
@@ -405,7 +406,7 @@ async def test_withdrawing_an_officer_tells_the_office_which_concerns_to_reassig
         await bot.tap(ADMIN, f"ad:rv:{grant}")
         await bot.tap(ADMIN, f"ad:rvy:{grant}")
         assert bot.fake.bot_texts(5001)[-1] == (
-            "Vai trò cán bộ của Anh Khoa (Địa chính - Xây dựng) đã được thu hồi. Các kiến nghị sau vẫn đang do người này "
-            f"giải quyết và cần giao cho cán bộ khác: {code}. Xin dùng /assign MÃ cho từng kiến nghị.")
+            "Vai trò công chức của Anh Khoa (Địa chính - Xây dựng) đã được thu hồi. Các kiến nghị sau vẫn đang do người này "
+            f"giải quyết và cần giao cho công chức khác: {code}. Xin dùng /assign MÃ cho từng kiến nghị.")
     finally:
         await bot.stop()

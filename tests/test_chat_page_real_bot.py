@@ -43,14 +43,14 @@ async def test_a_visitor_registers_and_sends_a_concern_on_the_chat_page(tmp_path
             await tap_inline(page, "Tiếng Việt")
             await expect(bot_bubbles(page).last).to_contain_text("Trước khi đăng ký")
             await tap_inline(page, "Tôi đồng ý")
-            await expect(bot_bubbles(page).last).to_contain_text("Ông/bà sống ở thôn nào của Xã Bảo Lâm?")
+            await expect(bot_bubbles(page).last).to_contain_text("Ông/bà sống ở thôn nào của xã Bảo Lâm?")
             await tap_inline(page, "Thôn 3")
             await expect(bot_bubbles(page).last).to_contain_text("Xin viết họ và tên.")
             await type_and_send(page, "Lê Văn Minh")
             await expect(bot_bubbles(page).last).to_contain_text("Bước cuối, không bắt buộc")
             # Telegram's own contact button: the page sends the persona's contact, as the app would.
             await page.get_by_test_id("reply-btn").filter(has_text="📱 Gửi số điện thoại của tôi").click()
-            await expect(bot_bubbles(page).last).to_contain_text("Cảm ơn Lê Văn Minh. Ông/bà đã đăng ký ở Thôn 3")
+            await expect(bot_bubbles(page).last).to_contain_text("Cảm ơn Lê Văn Minh. Ông/bà đã đăng ký ở thôn 3")
 
             await page.get_by_test_id("reply-btn").filter(has_text="📝 Gửi kiến nghị").click()
             await tap_inline(page, "Kinh tế - xã hội, an ninh, hạ tầng")

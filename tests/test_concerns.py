@@ -116,7 +116,7 @@ async def test_my_concerns_lists_each_with_code_topic_status_and_date_and_histor
     details = (await bot.tap(LAN, f"mine:show:{first}"))[0].splitlines()
     assert details[0] == f"Kiến nghị {first}"
     assert details[2] == "Tình trạng: Đã nhận, đang chờ xem xét"
-    assert re.fullmatch(r"Ngày gửi: Thứ .+, \d{1,2} tháng \d{1,2}, \d{4}", details[3])
+    assert re.fullmatch(r"Ngày gửi: (Thứ \w+|Chủ Nhật), ngày \d{1,2} tháng \d{1,2} năm \d{4}", details[3])
     assert details[-1].endswith(": Ông/bà gửi kiến nghị này")
 
 

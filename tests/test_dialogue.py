@@ -29,8 +29,8 @@ OFFICE, CHAIR, MTTQ, OFFICER, HEAD2, HEAD3 = 2001, 2002, 2003, 2004, 2005, 2006
 LAN, BINH, CUONG = 1001, 1002, 1003
 CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
 HALL = "Hội trường UBND xã Bảo Lâm"
-NOT_ALLOWED_MEETING = "Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công) hoặc Văn phòng UBND xã. Không có gì thay đổi."
-NOT_ALLOWED_OFFICE = "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã. Không có gì thay đổi."
+NOT_ALLOWED_MEETING = "Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công) hoặc Văn phòng HĐND và UBND xã. Không có gì thay đổi."
+NOT_ALLOWED_OFFICE = "Xin lỗi, việc này chỉ dành cho Văn phòng HĐND và UBND xã. Không có gì thay đổi."
 
 
 def first_meeting(bot) -> date:
@@ -140,7 +140,7 @@ async def test_scheduling_shows_the_plans_deadlines_at_once(bot):
     plan = next(d for d in bot.buttons(OFFICE) if d.startswith("dl:ok:"))
     summary_message = bot.message_with_button(OFFICE, plan)
     saved = (await bot.tap(OFFICE, plan))[0]
-    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 0 nguyện vọng phát biểu và 0 kiến nghị đã tiếp nhận")
+    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 0 nguyện vọng phát biểu được đưa vào. 0 kiến nghị đã tiếp nhận")
     # 08:00 in Hà Nội is 01:00 UTC.
     assert await bot.rows("SELECT meeting_at, place, theme, status, chair_person_id FROM dialogues") == [
         (f"{meeting.isoformat()}T01:00:00+00:00", HALL, "Đất đai và môi trường", "scheduled", chair)]
@@ -246,7 +246,7 @@ def test_deadlines_of_the_worked_example_across_tet():
     # off): 2, 3, 11, 12, 15, 16, 17, 18, 19, 22 February, so Monday 22/2/2027.
     first = dialogue_deadlines(date(2027, 2, 1), calendar=calendar)
     assert [vi_date(day) for day in (first.meeting, first.invitations_by, first.conclusions_by)] == [
-        "Thứ Hai, 1 tháng 2, 2027", "Thứ Năm, 21 tháng 1, 2027", "Thứ Hai, 22 tháng 2, 2027"]
+        "Thứ Hai, ngày 1 tháng 2 năm 2027", "Thứ Năm, ngày 21 tháng 1 năm 2027", "Thứ Hai, ngày 22 tháng 2 năm 2027"]
     # Moved to Monday 22/2/2027: invitations by Thursday 11/2 (19, 18, 17, 16, 15, 12, 11 February,
     # after Tết); conclusions by Monday 8/3 (23, 24, 25, 26 February, 1, 2, 3, 4, 5, 8 March).
     moved = dialogue_deadlines(date(2027, 2, 22), calendar=calendar)
@@ -263,7 +263,7 @@ async def test_the_worked_example_of_28_november_2026(bot):
     assert await refusal(service.check_date(office, "27/11/2026"), t) == (
         "Ngày này đã qua. Xin chọn một ngày từ hôm nay trở đi.")
     assert await refusal(service.check_date(office, "08/12/2026"), t) == (
-        "Quá gần: cần 7 ngày làm việc để gửi giấy mời. Ngày sớm nhất có thể là Thứ Tư, 9 tháng 12, 2026.")
+        "Quá gần: cần 7 ngày làm việc để gửi giấy mời. Ngày sớm nhất có thể là Thứ Tư, ngày 9 tháng 12 năm 2026.")
     assert await service.check_date(office, "09/12/2026") == date(2026, 12, 9)
     # Two years ahead: 730 days reach Monday 27/11/2028 (29/2/2028 is one of them).
     assert await service.check_date(office, "27/11/2028") == date(2028, 11, 27)
@@ -284,7 +284,7 @@ async def test_the_worked_example_of_28_november_2026(bot):
     assert await bot.rows("SELECT meeting_at, place FROM dialogues") == [("2027-02-22T07:30:00+00:00", "Nhà văn hóa thôn 2")]
     # Another one in 2027 is refused, naming it.
     assert await refusal(service.check_date(office, "01/03/2027"), t) == (
-        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, 22 tháng 2, 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
+        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, ngày 22 tháng 2 năm 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
 
 
 async def test_one_dialogue_a_year_worked_example(bot):
@@ -294,7 +294,7 @@ async def test_one_dialogue_a_year_worked_example(bot):
     service = service_on_28_november_2026(bot)
     office = await bot.services.staff.actor("telegram", str(OFFICE))
     assert await refusal(service.check_date(office, "14/06/2027"), vi(bot)) == (
-        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, 15 tháng 3, 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
+        "Xã đã có buổi đối thoại năm 2027, vào Thứ Hai, ngày 15 tháng 3 năm 2027 (cấu hình cho phép 1 buổi mỗi năm). Chưa lên lịch gì.")
     assert await service.check_date(office, "13/03/2028") == date(2028, 3, 13)
 
 
@@ -322,8 +322,8 @@ async def test_wishes_on_file_and_accepted_concerns_join_the_dialogue_when_sched
 
     meeting = first_meeting(bot)
     saved = (await schedule(bot, meeting))[0]
-    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu và 1 kiến nghị đã tiếp nhận "
-                            "được đưa vào; 2 người dân đã được báo.")
+    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu được đưa vào. 1 kiến nghị đã tiếp nhận "
+                            "được đưa vào. 2 người dân đã được báo.")
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
     assert await bot.rows("SELECT code, dialogue_id FROM concerns ORDER BY id") == [(lan_code, None), (binh_code, 1)]
     told_lan = bot.fake.bot_texts(LAN)[-1]
@@ -389,7 +389,7 @@ async def test_reschedule_and_cancel_tell_everyone_registered(bot):
 
     # A cancelled dialogue does not count: a new one takes the wishes on file again.
     saved = (await schedule(bot, again))[0]
-    assert "1 nguyện vọng phát biểu và 1 kiến nghị" in saved
+    assert "1 nguyện vọng phát biểu được đưa vào. 1 kiến nghị" in saved
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(2,)]
     assert await bot.rows("SELECT status, meeting_at FROM dialogues WHERE id = 2") == [
         ("scheduled", f"{again.isoformat()}T01:00:00+00:00")]
@@ -440,7 +440,7 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
     declined = await bot.say(OFFICE, "Nội dung đã được trả lời bằng văn bản tháng trước")
     assert declined[0] == f"Đã từ chối: Ông Bình, kiến nghị {binh}. Người dân đã được báo lý do."
     assert bot.fake.bot_texts(BINH)[-1] == (
-        f"Văn phòng UBND xã không chấp thuận đăng ký phát biểu về kiến nghị {binh} tại buổi đối thoại {meeting}."
+        f"Văn phòng HĐND và UBND xã không chấp thuận đăng ký phát biểu về kiến nghị {binh} tại buổi đối thoại {meeting}."
         "\n\nLý do: Nội dung đã được trả lời bằng văn bản tháng trước\n\nBản thân kiến nghị của ông/bà vẫn được theo dõi như trước.")
     await bot.tap(OFFICE, "sk:ok:3")
     assert "Thứ tự phát biểu của ông/bà hiện là 2 trên 2" in bot.fake.bot_texts(CUONG)[-1]
@@ -575,7 +575,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
 
     await bot.tap(CHAIR, f"cl:pick:{ids[binh]}")
     officer = await person(bot, OFFICER)
-    assert await bot.tap(CHAIR, f"cl:asg:{ids[binh]}") == [f"Cán bộ nào sẽ giải quyết kiến nghị {binh}?"]
+    assert await bot.tap(CHAIR, f"cl:asg:{ids[binh]}") == [f"Công chức nào sẽ giải quyết kiến nghị {binh}?"]
     assert bot.buttons(CHAIR) == [f"cl:off:{ids[binh]}:{officer}"]
     assert bot.fake.last_bot_message(CHAIR)["reply_markup"]["inline_keyboard"][0][0]["text"] == "Anh Tuấn · Địa chính - Xây dựng"
     await bot.tap(CHAIR, f"cl:off:{ids[binh]}:{officer}")
@@ -606,7 +606,8 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     confirm = bot.message_with_button(OFFICE, "an:ok:1")
     done = (await bot.tap(OFFICE, "an:ok:1"))[0]
     assert f"hôm nay, {vi_date(today)}: 3 kiến nghị. Người dân liên quan và 2 trưởng thôn đã được báo." in done
-    assert f"1 việc được giao phải giải quyết xong trước {vi_date(due)} (20 ngày làm việc kể từ hôm nay)" in done
+    assert (f"1 việc được giao phải giải quyết xong trước {vi_date(due)}; công chức được giao đã được báo. "
+            "Hạn này là 20 ngày làm việc kể từ hôm nay.") in done
     assert "chậm" not in done
     assert await bot.rows("SELECT status, announced_on FROM dialogues") == [("held", today.isoformat())]
     assert await bot.rows("SELECT due_date FROM assignments") == [(due.isoformat(),)]
@@ -628,11 +629,11 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     meeting_day = (await bot.rows("SELECT meeting_at FROM dialogues"))[0][0]
     meeting_day = datetime.fromisoformat(meeting_day).astimezone(TZ).date()
     assert bot.fake.bot_texts(HEAD2)[-1] == "\n".join([
-        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với Thôn 2:",
+        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 2:",
         f"• {lan}: đã trả lời tại buổi đối thoại: Xã sẽ nạo vét mương trước mùa mưa năm 2027.",
         f"• {cuong}: không tiếp nhận: Thuộc thẩm quyền của công ty môi trường huyện"])
     assert bot.fake.bot_texts(HEAD3)[-1] == "\n".join([
-        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với Thôn 3:",
+        f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 3:",
         f"• {binh}: giao Địa chính - Xây dựng, trả lời chậm nhất {vi_date(due)}"])
     assert bot.fake.bot_texts(OFFICER)[-1] == "\n".join([
         f"🗂 Việc mới được giao từ buổi đối thoại: kiến nghị {binh} (Quản lý đất đai).", "",
@@ -642,7 +643,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert await bot.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'concern.announced' AND subject_type = 'concern'") == [(3,)]
 
     # Announced once only: the command and the same button again are refused.
-    again = f"Kết luận của buổi đối thoại này đã được thông báo ngày {vi_date(today)}. Không có gì thay đổi."
+    again = f"Kết luận của buổi đối thoại này đã được thông báo vào {vi_date(today)}. Không có gì thay đổi."
     assert await bot.say(OFFICE, "/announce") == [again]
     assert await bot.send(OFFICE, bot.fake.press(OFFICE, confirm, "an:ok:1")) == [again]
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'conclusion_announced'") == [(3,)]

@@ -17,7 +17,7 @@ CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
 
 
 def vi(day: date) -> str:
-    return format_date(day, "EEEE, d MMMM, y", locale="vi")
+    return format_date(day, "EEEE, 'ngày' d 'tháng' M 'năm' y", locale="vi")
 
 
 def today() -> date:
@@ -74,7 +74,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     assert f"Hạn gửi giấy mời: {vi(invitations_by)}" in summary
     assert f"Hạn thông báo kết luận: {vi(conclusions_by)}" in summary
     saved = (await bot.tap(OFFICE, next(d for d in bot.buttons(OFFICE) if d.startswith("dl:ok:"))))[0]
-    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu và 2 kiến nghị đã tiếp nhận được đưa vào")
+    assert saved.startswith("✅ Đã lên lịch buổi đối thoại. 1 nguyện vọng phát biểu được đưa vào. 2 kiến nghị đã tiếp nhận được đưa vào")
     assert newest(bot, LAN).startswith(f"📅 Buổi đối thoại trực tiếp của xã sẽ được tổ chức vào {vi(meeting)}, lúc 08:00")
 
     # MTTQ sees the speakers but cannot review them; the office approves Lan.
@@ -128,7 +128,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     plan = "Cần đo đạc lại ranh giới mương với Địa chính huyện; Anh Khoa phụ trách, xong trước hạn mới."
     await bot.say(OFFICER, plan)
     assert newest(bot, LAN).splitlines()[:4] == [
-        f"Kiến nghị {lan}: Đã gia hạn thời gian giải quyết, có văn bản trả lời.", f"Hạn trả lời mới: {vi(later)}.", "", plan]
+        f"Kiến nghị {lan}: Địa chính - Xây dựng gia hạn thời gian giải quyết, kèm văn bản trả lời.", f"Hạn trả lời mới: {vi(later)}.", "", plan]
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét 300 m mương thôn 2.")
     await bot.tap(OFFICER, f"tk:rok:{lan}")  # sent after the officer saw it as the resident will
@@ -146,7 +146,7 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     await bot.say(OFFICE, f"/concern {lan}")
     assert bot.buttons(OFFICE) == [f"cw:reo:{lan}", f"cw:cls:{lan}"]
     await bot.tap(OFFICE, f"cw:reo:{lan}")
-    assert newest(bot, OFFICER).startswith(f"↩️ Văn phòng UBND xã đã mở lại kiến nghị {lan}")
+    assert newest(bot, OFFICER).startswith(f"↩️ Văn phòng HĐND và UBND xã đã mở lại kiến nghị {lan}")
     await bot.say(OFFICER, "/tasks")
     await bot.tap(OFFICER, f"tk:res:{lan}")
     await bot.say(OFFICER, "Đã nạo vét nốt đoạn còn lại.")

@@ -36,7 +36,7 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
 
     # One commune in the deployment: the commune question is skipped.
     replies = await bot.tap(LAN, "ob:consent:yes")
-    assert replies == ["Ông/bà sống ở thôn nào của Xã Bảo Lâm?"]
+    assert replies == ["Ông/bà sống ở thôn nào của xã Bảo Lâm?"]
     assert "ob:hamlet:thon-3" in bot.buttons(LAN)
 
     replies = await bot.tap(LAN, "ob:hamlet:thon-3")
@@ -49,7 +49,7 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
 
     replies = await bot.send(LAN, bot.fake.send_contact(LAN, "84912345678"))
-    assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký ở Thôn 3, Xã Bảo Lâm.")
+    assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký ở thôn 3, xã Bảo Lâm.")
     assert bot.fake.current_reply_keyboard(LAN) == [
         ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["❓ Hướng dẫn", "🌐 Ngôn ngữ"],
     ]
@@ -223,7 +223,7 @@ async def test_with_several_communes_the_resident_picks_one(fake_api, tmp_path):
         await bot.tap(LAN, "ob:lang:vi")
         assert await bot.tap(LAN, "ob:consent:yes") == ["Ông/bà sống ở xã nào?"]
         assert bot.buttons(LAN) == ["ob:commune:an-binh", "ob:commune:phu-my"]
-        assert await bot.tap(LAN, "ob:commune:phu-my") == ["Ông/bà sống ở thôn nào của Xã phu-my?"]
+        assert await bot.tap(LAN, "ob:commune:phu-my") == ["Ông/bà sống ở thôn nào của xã phu-my?"]
         await bot.tap(LAN, "ob:hamlet:t1")
         await bot.say(LAN, "Lan")
         await bot.say(LAN, SKIP_VI)

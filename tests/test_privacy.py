@@ -117,7 +117,7 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
     assert data["person"]["account_id"] == str(LAN) and data["person"]["language"] == "vi"
     assert data["person"]["first_seen_at"].startswith("20")
     assert {k: data["resident"][k] for k in ("commune", "hamlet", "name", "phone")} == {
-        "commune": "Xã Bảo Lâm", "hamlet": "Thôn 2", "name": "Nguyễn Thị Lan", "phone": "0912345678"}
+        "commune": "xã Bảo Lâm", "hamlet": "thôn 2", "name": "Nguyễn Thị Lan", "phone": "0912345678"}
     assert data["resident"]["consented_at"].endswith("+00:00")  # the consent given at onboarding, in UTC
     [concern] = data["concerns"]
     assert (concern["code"], concern["topic"], concern["text"], concern["status"], concern["status_text"]) == (
@@ -130,10 +130,10 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
     assert history == [
         ("concern.submitted", "Ông/bà gửi kiến nghị này", "ông/bà"),
         ("speaker.registered", "Ông/bà đăng ký phát biểu về kiến nghị này", "ông/bà"),
-        ("concern.accept", "Đã đưa vào nội dung đối thoại", "Văn phòng UBND xã"),
-        ("concern.conclude_assigned", "Chủ trì kết luận giao cán bộ chuyên môn giải quyết", "Văn phòng UBND xã"),
-        ("concern.assign", "Đã giao cán bộ giải quyết", "Văn phòng UBND xã"),
-        ("concern.note", "Cán bộ đã báo cáo tiến độ", "Cán bộ Địa chính - Xây dựng"),
+        ("concern.accept", "Đã đưa vào nội dung đối thoại", "Văn phòng HĐND và UBND xã"),
+        ("concern.conclude_assigned", "Chủ trì kết luận giao công chức chuyên môn giải quyết", "Văn phòng HĐND và UBND xã"),
+        ("concern.assign", "Đã giao công chức giải quyết", "Văn phòng HĐND và UBND xã"),
+        ("concern.note", "Công chức đã báo cáo tiến độ", "Công chức Địa chính - Xây dựng"),
     ]
     assert concern["history"][3]["text"] == "Giao Địa chính - Xây dựng kiểm tra, trả lời bằng văn bản."
     assert concern["history"][4]["due_date"] == "2026-12-28"

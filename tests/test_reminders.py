@@ -29,7 +29,7 @@ TASK_BUTTONS = ["tk:note:{code}", "tk:ext:{code}", "tk:res:{code}"]
 
 def vi_date(day: date) -> str:
     weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
-    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+    return f"{weekday}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 def a_working_day(bot) -> date:
@@ -83,7 +83,7 @@ def reminder(code: str, due: date, days_left: int) -> str:
 def overdue_to_officer(code: str, due: date, late: int) -> str:
     return (f"⚠️ Kiến nghị {code} giao ông/bà giải quyết đã quá hạn.\nLĩnh vực: Quản lý đất đai\nNội dung: {TEXT}\n\n"
             f"Hạn giải quyết: {vi_date(due)}. Đã quá hạn {late} ngày làm việc.\n\n"
-            "Văn phòng UBND xã và Ủy ban MTTQ xã đã được thông báo. "
+            "Văn phòng HĐND và UBND xã và Ủy ban MTTQ Việt Nam xã đã được thông báo. "
             "Xin ông/bà báo kết quả, hoặc báo cáo tiến độ, bằng các nút dưới đây.")
 
 

@@ -96,7 +96,7 @@ async def test_personas_hold_every_role_in_the_first_commune_and_residents_onboa
             " JOIN people p ON p.id = r.person_id WHERE r.revoked_at IS NULL ORDER BY p.external_id")
         assert roles == [
             ("2001", "Anh Dũng", "bao-lam", "hamlet_head", None, "thon-1"),
-            ("2002", "Anh Khoa", "bao-lam", "officer", "Địa chính - Xây dựng", None),
+            ("2002", "Anh Khoa", "bao-lam", "officer", "Phòng Kinh tế", None),
             ("2003", "Chị Hoa", "bao-lam", "office", None, None),
             ("2004", "Ông Thành", "bao-lam", "chair", None, None),
             ("2005", "Bà Mai", "bao-lam", "mttq", None, None),
@@ -104,7 +104,7 @@ async def test_personas_hold_every_role_in_the_first_commune_and_residents_onboa
         ]
         page_names = {user["id"]: user["first_name"] for user in sandbox.fake.users}
         assert page_names[OFFICE] == "Chị Hoa (Văn phòng)" and page_names[CHAIR] == "Ông Thành (Chủ tịch)"
-        assert page_names[OFFICER] == "Anh Khoa (Địa chính - Xây dựng)" and page_names[HAMLET_HEAD] == "Anh Dũng (Trưởng thôn 1)"
+        assert page_names[OFFICER] == "Anh Khoa (Phòng Kinh tế)" and page_names[HAMLET_HEAD] == "Anh Dũng (Trưởng thôn 1)"
         assert page_names[LAN] == "Bà Lan" and set(page_names) == {p.user_id for p in SANDBOX_PERSONAS}
         assert await sandbox.rows("SELECT COUNT(*) FROM residents") == [(0,)]
         assert sandbox.announced == [f"Sandbox ready: open {sandbox.fake.page_url} in a browser (Ctrl+C to stop)."]
@@ -168,9 +168,9 @@ async def test_the_demo_loads_a_commune_mid_cycle(tmp_path):
             "SELECT c.status, a.body, a.due_date, a.extended_to, a.resolved_at IS NOT NULL, p.external_id"
             " FROM assignments a JOIN concerns c ON c.id = a.concern_id JOIN people p ON p.id = a.officer_person_id ORDER BY a.id")
         assert assignments == [
-            ("in_progress", "Địa chính - Xây dựng", due.isoformat(), None, 0, str(OFFICER)),
-            ("resolved", "Địa chính - Xây dựng", due.isoformat(), None, 1, str(OFFICER)),
-            ("extended", "Địa chính - Xây dựng", due.isoformat(), calendar.working_days_after(announced, 30).isoformat(), 0,
+            ("in_progress", "Phòng Kinh tế", due.isoformat(), None, 0, str(OFFICER)),
+            ("resolved", "Phòng Kinh tế", due.isoformat(), None, 1, str(OFFICER)),
+            ("extended", "Phòng Kinh tế", due.isoformat(), calendar.working_days_after(announced, 30).isoformat(), 0,
              str(OFFICER)),
         ]
         assert calendar.working_days_after(announced, 30) >= today()  # only the first one is overdue
@@ -193,7 +193,7 @@ async def test_the_demo_loads_a_commune_mid_cycle(tmp_path):
 
         # The office sees the overdue assignment, with the body in charge.
         answer = await sandbox.said(OFFICE, "/overdue", overdue_code)
-        assert any("Địa chính - Xây dựng" in text for text in answer)
+        assert any("Phòng Kinh tế" in text for text in answer)
 
 
 async def test_the_demo_refuses_a_database_that_is_not_empty(tmp_path):

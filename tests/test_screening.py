@@ -21,7 +21,7 @@ OFFICE, OFFICE_2, MTTQ, CHAIR, HEAD_2, HEAD_3, OFFICER, OFFICER_2, ADMIN = 2001,
 STRANGER = 9999
 CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
-ONLY_OFFICE = "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã. Không có gì thay đổi."
+ONLY_OFFICE = "Xin lỗi, việc này chỉ dành cho Văn phòng HĐND và UBND xã. Không có gì thay đổi."
 RECEPTION = "Bộ phận Tiếp công dân, trụ sở UBND xã Bảo Lâm (giờ hành chính các ngày làm việc)"
 
 
@@ -93,17 +93,17 @@ async def test_office_screens_four_concerns_with_each_outcome_and_each_resident_
 
     card = (await bot.say(OFFICE, "📥 Kiến nghị mới"))[0]
     assert card.splitlines() == ["📥 Kiến nghị mới 1/4", f"Kiến nghị {first} · Quản lý đất đai",
-                                 f"Gửi ngày {vi(bot).short_date(today())} · Thôn 2", "Số lần được nêu: 1", "",
+                                 f"Gửi ngày {vi(bot).short_date(today())} · thôn 2", "Số lần được nêu: 1", "",
                                  "Đường liên thôn 2 ngập mỗi khi mưa"]
     assert bot.buttons(OFFICE) == [f"cw:acc:{first}", f"cw:mrg:{first}", f"cw:oos:{first}", f"cw:rej:{first}", f"cw:nx:{first}"]
 
     # Accept: onto the agenda of the coming dialogue; the next concern waiting is shown at once.
     accepted = await bot.tap(OFFICE, f"cw:acc:{first}")
-    assert accepted[0] == (f"✅ Kiến nghị {first} đã được đưa vào nội dung buổi đối thoại ngày "
+    assert accepted[0] == (f"✅ Kiến nghị {first} đã được đưa vào nội dung buổi đối thoại "
                            f"{vi(bot).date(meeting.astimezone(TZ).date())}. Người dân đã được báo.")
     assert accepted[1].startswith(f"📥 Kiến nghị mới 1/3\nKiến nghị {repeat} ·")
-    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại.\n\n"
-                                           "Tình trạng: Đã đưa vào nội dung đối thoại")
+    # The notice does not repeat its status ("Tình trạng: ..." would say the same words again).
+    assert bot.fake.bot_texts(LAN)[-1] == f"Kiến nghị {first}: Đã đưa vào nội dung đối thoại."
 
     # Merge: the earlier concern's code is typed; wrong codes are explained and nothing changes.
     assert await bot.tap(OFFICE, f"cw:mrg:{repeat}") == [
@@ -120,8 +120,7 @@ async def test_office_screens_four_concerns_with_each_outcome_and_each_resident_
     assert merged[0] == (f"🔗 Kiến nghị {repeat} đã được gộp vào {first} (kiến nghị trước này nay đã được nêu 2 lần). "
                          f"Người dân đã được báo theo dõi kiến nghị {first}.")
     assert bot.fake.bot_texts(BINH)[-1] == (f"Kiến nghị {repeat}: Đã gộp vào một kiến nghị giống trước đó.\n"
-                                            f"Từ nay xin theo dõi kiến nghị {first}.\n\n"
-                                            "Tình trạng: Đã gộp vào một kiến nghị giống trước đó")
+                                            f"Từ nay xin theo dõi kiến nghị {first}.")
 
     # Out of scope: one more tap, then the resident is told where the petition goes.
     assert await bot.tap(OFFICE, f"cw:oos:{petition}") == [
@@ -213,12 +212,12 @@ async def test_a_hamlet_head_enters_a_concern_for_a_resident_of_their_hamlet(bot
     await bot.grant(HEAD_2, "Ông Tám", "hamlet_head", hamlet="thon-2")
     assert await bot.say(HEAD_2, "✍️ Nhập giúp người dân") == [
         "Ông/bà đang nhập kiến nghị giúp người dân không có điện thoại. Chưa có gì được lưu cho đến khi ông/bà xác nhận.",
-        "Người dân Thôn 2. Xin cho biết họ tên người dân?"]
+        "Người dân thôn 2. Xin cho biết họ tên người dân?"]
     # A forged hamlet button is not part of a hamlet head's flow: it does nothing.
     assert (await bot.send(HEAD_2, bot.fake.press(HEAD_2, bot.fake.chat(HEAD_2)[-1]["message_id"], "cw:eh:thon-3")))[0] == (
         "Nút này không còn hiệu lực. Xin dùng các nút bên dưới.")
     assert await bot.say(HEAD_2, "Bà Sáu") == [
-        "Số điện thoại của người dân, nếu có, để cán bộ có thể gọi. Nếu không có, xin bấm “Bỏ qua”."]
+        "Số điện thoại của người dân, nếu có, để công chức có thể gọi. Nếu không có, xin bấm “Bỏ qua”."]
     assert bot.buttons(HEAD_2) == ["cw:ep:skip"]
     assert await bot.say(HEAD_2, "09 12 ab") == [
         "Xin gửi số điện thoại gồm 9 đến 11 chữ số (có thể có dấu cách hoặc dấu chấm), hoặc bấm “Bỏ qua”."]
@@ -228,7 +227,7 @@ async def test_a_hamlet_head_enters_a_concern_for_a_resident_of_their_hamlet(bot
     await bot.tap(HEAD_2, "cw:et:social-policy")
     summary = (await bot.say(HEAD_2, "Chưa nhận được tiền trợ cấp người cao tuổi 3 tháng nay"))[0]
     assert summary.splitlines()[:7] == ["Xin kiểm tra trước khi lưu:", "", "Người gửi: Bà Sáu", "Điện thoại: 0912345678",
-                                        "Thôn: Thôn 2", "Lĩnh vực: Chế độ, chính sách",
+                                        "Thôn: thôn 2", "Lĩnh vực: Chế độ, chính sách",
                                         "Nội dung: Chưa nhận được tiền trợ cấp người cao tuổi 3 tháng nay"]
     assert await bot.rows("SELECT COUNT(*) FROM concerns") == [(0,)]  # nothing before the confirmation
     confirm = next(b for b in bot.buttons(HEAD_2) if b.startswith("cw:eok:"))
@@ -258,13 +257,13 @@ async def test_the_office_enters_a_concern_for_any_hamlet_and_the_office_can_scr
     await bot.say(OFFICE, "/enter")
     assert bot.buttons(OFFICE) == [f"cw:eh:thon-{n}" for n in range(1, 6)]
     assert await bot.say(OFFICE, "Thôn 4") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
-    assert await bot.tap(OFFICE, "cw:eh:thon-4") == ["Người dân Thôn 4. Xin cho biết họ tên người dân?"]
+    assert await bot.tap(OFFICE, "cw:eh:thon-4") == ["Người dân thôn 4. Xin cho biết họ tên người dân?"]
     assert await bot.say(OFFICE, "X") == ["Xin gửi họ tên dài từ 2 đến 60 ký tự."]
     await bot.say(OFFICE, "Ông Chín")
     assert await bot.tap(OFFICE, "cw:ep:skip") == ["Kiến nghị về lĩnh vực nào? Xin chọn một lĩnh vực."]
     await bot.tap(OFFICE, "cw:et:environment")
     summary = (await bot.say(OFFICE, "Lò gạch gây khói"))[0]
-    assert "Điện thoại: không có" in summary and "Thôn: Thôn 4" in summary
+    assert "Điện thoại: không có" in summary and "Thôn: thôn 4" in summary
     code = CODE.search((await bot.tap(OFFICE, next(b for b in bot.buttons(OFFICE) if b.startswith("cw:eok:"))))[0]).group(1)
     assert await bot.rows("SELECT c.hamlet_id, r.phone FROM concerns c JOIN residents r ON r.person_id = c.resident_id") == [
         ("thon-4", None)]
@@ -321,8 +320,8 @@ async def test_the_residents_name_and_phone_are_shown_only_to_the_officials_who_
         assert reply.startswith(f"Không có kiến nghị mã {code} trong số kiến nghị ông/bà được xem") and "Đường ngập" not in reply
 
     details = (await bot.say(OFFICE, f"/concern {code}"))[0]
-    assert details.splitlines()[:5] == [f"Kiến nghị {code}", "Lĩnh vực: Quản lý đất đai", "Tình trạng: Đã giao cán bộ giải quyết",
-                                        f"Ngày gửi: {vi(bot).date(today())}", "Thôn: Thôn 2"]
+    assert details.splitlines()[:5] == [f"Kiến nghị {code}", "Lĩnh vực: Quản lý đất đai", "Tình trạng: Đã giao công chức giải quyết",
+                                        f"Ngày gửi: {vi(bot).date(today())}", "Thôn: thôn 2"]
     assert "Người nhập giúp: Chị Hoa" in details
     assert "Giao cho: Anh Quân (Địa chính - Xây dựng)" in details
     assert f"Hạn giải quyết: {vi_date(due)}" in details
@@ -400,7 +399,7 @@ async def test_a_resolved_concern_without_an_answer_is_closed_only_after_ten_wor
     earliest = bot.services.calendar.working_days_after(resolved, 10)
     before = await state_of(bot)
     assert await bot.say(OFFICE, f"/close {code}") == [
-        f"Kiến nghị {code} đã có kết quả giải quyết ngày {vi(bot).date(resolved)} và người dân chưa trả lời. "
+        f"Kiến nghị {code} đã có kết quả giải quyết vào {vi(bot).date(resolved)} và người dân chưa trả lời. "
         f"Văn phòng có thể kết thúc khi chưa có trả lời kể từ {vi(bot).date(earliest)} (sau 10 ngày làm việc). "
         "Không có gì thay đổi."]
     assert await state_of(bot) == before
@@ -438,9 +437,9 @@ async def test_a_disputed_answer_is_reopened_back_to_the_officer_or_closed_with_
     assert bot.buttons(OFFICE) == [f"cw:reo:{reopened}", f"cw:cls:{reopened}"]
     message = bot.message_with_button(OFFICE, f"cw:reo:{reopened}")
     assert await bot.tap(OFFICE, f"cw:reo:{reopened}") == [
-        f"↩️ Kiến nghị {reopened} đã được mở lại và trả về Anh Quân giải quyết tiếp. Người dân và cán bộ đã được báo."]
+        f"↩️ Kiến nghị {reopened} đã được mở lại và trả về Anh Quân giải quyết tiếp. Người dân và công chức đã được báo."]
     assert bot.fake.bot_texts(OFFICER)[-1] == (
-        f"↩️ Văn phòng UBND xã đã mở lại kiến nghị {reopened}: người dân chưa hài lòng với kết quả trả lời.\n"
+        f"↩️ Văn phòng HĐND và UBND xã đã mở lại kiến nghị {reopened}: người dân chưa hài lòng với kết quả trả lời.\n"
         "Lý do người dân nêu: Nước vẫn ngập sau mưa\n"
         f"Hạn giải quyết: {vi_date(due)}\n"
         "Xin giải quyết tiếp và gửi kết quả bằng văn bản (xem /tasks).")
@@ -529,10 +528,10 @@ async def test_residents_strangers_and_other_roles_are_refused_politely_and_audi
     for command in ("/inbox", f"/close {code}", "/close"):
         assert await bot.say(LAN, command) == [ONLY_OFFICE], command
     assert await bot.say(LAN, "/enter") == [
-        "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã hoặc Trưởng thôn. Không có gì thay đổi."]
+        "Xin lỗi, việc này chỉ dành cho Văn phòng HĐND và UBND xã hoặc Trưởng thôn. Không có gì thay đổi."]
     assert (await bot.say(LAN, "/overdue"))[0] == (
-        "Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công), Văn phòng UBND xã "
-        "hoặc Ủy ban MTTQ xã. Không có gì thay đổi.")
+        "Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công), Văn phòng HĐND và UBND xã "
+        "hoặc Ủy ban MTTQ Việt Nam xã. Không có gì thay đổi.")
     message = bot.fake.chat(LAN)[-1]["message_id"]
     for data in (f"cw:acc:{code}", f"cw:mrg:{code}", f"cw:oos:{code}", f"cw:oosy:{code}", f"cw:rej:{code}", f"cw:cls:{code}",
                  f"cw:reo:{code}", f"cw:nx:{code}"):
@@ -544,7 +543,7 @@ async def test_residents_strangers_and_other_roles_are_refused_politely_and_audi
     bot.fake.add_user(STRANGER, "Người lạ")
     assert await bot.say(STRANGER, "/inbox") == [ONLY_OFFICE]
     assert await bot.say(STRANGER, "/enter") == [
-        "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã hoặc Trưởng thôn. Không có gì thay đổi."]
+        "Xin lỗi, việc này chỉ dành cho Văn phòng HĐND và UBND xã hoặc Trưởng thôn. Không có gì thay đổi."]
 
     assert await state_of(bot) == before
     lan = await person_id(bot, LAN)
@@ -628,6 +627,6 @@ async def test_a_follower_reads_the_news_without_the_other_residents_words_or_bu
     assert bot.buttons(LAN) == [f"vd:ok:{first}", f"vd:no:{first}"]
     for follower in (BINH, CUONG):
         told = bot.fake.bot_texts(follower)[-1]
-        assert told.startswith(f"Kiến nghị {first}: Đã giải quyết, có văn bản trả lời.")
+        assert told.startswith(f"Kiến nghị {first}: Địa chính - Xây dựng đã trả lời bằng văn bản.")
         assert "bà Lan" not in told
         assert bot.buttons(follower) == []

@@ -44,7 +44,7 @@ async def test_a_registration_joins_the_scheduled_dialogue_and_can_be_withdrawn(
     await bot.tap(LAN, f"sp:pick:{code}")
     await bot.say(LAN, "Mương thoát nước")
     confirmation = (await bot.tap(LAN, "sp:ok"))[0]
-    assert confirmation.startswith(f"✅ Ông/bà đã đăng ký phát biểu về kiến nghị {code} tại buổi đối thoại ngày Thứ ")
+    assert confirmation.startswith(f"✅ Ông/bà đã đăng ký phát biểu về kiến nghị {code} tại buổi đối thoại Thứ ")
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
 
     overview = (await bot.say(LAN, "/speak"))[0]

@@ -19,15 +19,15 @@ THU, THANH = 3001, 3002  # commune office
 CHAIR = 3003
 STRANGER = 9009
 CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
-LAND_BODY = "Địa chính - Xây dựng"
-SOCIAL_BODY = "Văn hóa - Xã hội"
+LAND_BODY = "Phòng Kinh tế"
+SOCIAL_BODY = "Phòng Văn hóa - Xã hội"
 
 # Worked example (DOMAIN.md): announcement Wednesday 2026-08-26; 31/8 swapped off, 1-2/9 National Day.
 # 20th working day after: 27, 28/8, 3, 4, 7-11, 14-18, 21-25/9 are 19 days, so Monday 28/9;
 # 30th: 29, 30/9, 1, 2, 5-9/10 are ten more, so Monday 12/10.
 AUGUST_ANNOUNCEMENT = date(2026, 8, 26)
-AUGUST_DUE = "Thứ Hai, 28 tháng 9, 2026"
-AUGUST_EXTENSION_LIMIT = "Thứ Hai, 12 tháng 10, 2026"
+AUGUST_DUE = "Thứ Hai, ngày 28 tháng 9 năm 2026"
+AUGUST_EXTENSION_LIMIT = "Thứ Hai, ngày 12 tháng 10 năm 2026"
 
 CALENDAR = WorkingCalendar()
 
@@ -38,7 +38,7 @@ def today() -> date:
 
 def vi_date(day: date) -> str:
     weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
-    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+    return f"{weekday}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 async def staff_up(bot) -> None:
@@ -88,7 +88,7 @@ async def test_the_officer_is_told_the_due_date_twenty_working_days_after_the_an
     code = await concern_on_agenda(bot, LAN, "Đường vào thôn 2 bị sạt lở", announced=AUGUST_ANNOUNCEMENT)
 
     shown = await bot.say(THU, f"/assign {code}")
-    assert shown == [f"Kiến nghị {code} · Quản lý đất đai\nĐường vào thôn 2 bị sạt lở\n\nGiao cho ai giải quyết? Xin chọn cán bộ."]
+    assert shown == [f"Kiến nghị {code} · Quản lý đất đai\nĐường vào thôn 2 bị sạt lở\n\nGiao cho ai giải quyết? Xin chọn công chức."]
     minh, tuan = await officer_grant(bot, MINH), await officer_grant(bot, TUAN)
     assert bot.buttons(THU) == [f"tk:as:{code}:{minh}", f"tk:as:{code}:{tuan}"]
     labels = [b["text"] for row in bot.fake.last_bot_message(THU)["reply_markup"]["inline_keyboard"] for b in row]
@@ -96,7 +96,7 @@ async def test_the_officer_is_told_the_due_date_twenty_working_days_after_the_an
 
     late = CALENDAR.working_days_between(date(2026, 9, 28), today())
     assert await bot.tap(THU, f"tk:as:{code}:{minh}") == [
-        f"✅ Đã giao kiến nghị {code} cho Anh Minh ({LAND_BODY}). Cán bộ và người dân đã được thông báo.\n"
+        f"✅ Đã giao kiến nghị {code} cho Anh Minh ({LAND_BODY}). Công chức và người dân đã được thông báo.\n"
         f"Hạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc."]
     assert await bot.rows("SELECT a.due_date, a.body, c.status FROM assignments a JOIN concerns c ON c.id = a.concern_id") == [
         ("2026-09-28", LAND_BODY, "assigned")]
@@ -107,7 +107,7 @@ async def test_the_officer_is_told_the_due_date_twenty_working_days_after_the_an
                       "Ông/bà báo cáo tiến độ, xin gia hạn hoặc báo kết quả bằng các nút dưới đây, hoặc sau này bằng lệnh /tasks.")
     assert bot.buttons(MINH) == [f"tk:note:{code}", f"tk:ext:{code}", f"tk:res:{code}"]
     told = bot.fake.bot_texts(LAN)[-1]
-    assert told.startswith(f"Kiến nghị {code}: Đã giao cán bộ giải quyết.")
+    assert told.startswith(f"Kiến nghị {code}: đã giao {LAND_BODY} giải quyết.")  # the body, not the person
     assert f"Hạn trả lời: {AUGUST_DUE}." in told
     assert "Anh Minh" not in told  # the officer's identity is not the resident's business
 
@@ -122,7 +122,7 @@ async def test_before_the_announcement_the_due_date_waits_for_it(bot):
     await staff_up(bot)
     code = await concern_on_agenda(bot, LAN, "Xin hỗ trợ hộ nghèo", announced=None)
     replies = await assign(bot, code, TUAN)
-    assert replies == [f"✅ Đã giao kiến nghị {code} cho Anh Tuấn ({SOCIAL_BODY}). Cán bộ và người dân đã được thông báo.\n"
+    assert replies == [f"✅ Đã giao kiến nghị {code} cho Anh Tuấn ({SOCIAL_BODY}). Công chức và người dân đã được thông báo.\n"
                        "Hạn giải quyết sẽ được tính khi thông báo kết luận: 20 ngày làm việc sau ngày thông báo."]
     assert "Hạn giải quyết sẽ được tính khi thông báo kết luận" in bot.fake.bot_texts(TUAN)[-1]
     assert bot.buttons(TUAN) == [f"tk:note:{code}", f"tk:res:{code}"]  # no extension without a due date
@@ -148,7 +148,7 @@ async def test_my_tasks_come_overdue_first_then_by_due_date_with_working_days_le
     assert replies[0] == "Việc đang giải quyết: 3, trong đó quá hạn: 1. Việc quá hạn được xếp lên đầu."
     assert [re.search(r"Kiến nghị (\d{3}-\d{3})", text).group(1) for text in replies[1:]] == [overdue, recent, waiting]
     late = CALENDAR.working_days_between(date(2026, 9, 28), today())
-    assert replies[1] == (f"📌 Kiến nghị {overdue} · Quản lý đất đai\nTình trạng: Đã giao cán bộ giải quyết\n"
+    assert replies[1] == (f"📌 Kiến nghị {overdue} · Quản lý đất đai\nTình trạng: Đã giao công chức giải quyết\n"
                           f"Nội dung: Đường vào thôn 2 bị sạt lở\nHạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc.")
     # Announced today: the due date is 20 working days away, whatever day today is.
     due = CALENDAR.working_days_after(today(), 20)
@@ -172,7 +172,7 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
     assert await bot.say(MINH, "Đã cử người xuống khảo sát mương") == [
         f"✅ Đã lưu báo cáo tiến độ kiến nghị {code} và gửi đến người dân."]
     assert await status_of(bot, code) == "in_progress"
-    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: Cán bộ đã báo cáo tiến độ.\n\nĐã cử người xuống khảo sát mương"
+    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: {LAND_BODY} thông báo tiến độ giải quyết.\n\nĐã cử người xuống khảo sát mương"
                                            "\n\nTình trạng: Đang giải quyết")
 
     # The extension: the new date is checked, each refusal names the latest allowed date.
@@ -205,7 +205,7 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
         (due.isoformat(), latest.isoformat(), plan)]
     assert await status_of(bot, code) == "extended"
     assert bot.fake.bot_texts(LAN)[-1] == (
-        f"Kiến nghị {code}: Đã gia hạn thời gian giải quyết, có văn bản trả lời.\nHạn trả lời mới: {vi_date(latest)}.\n\n"
+        f"Kiến nghị {code}: {LAND_BODY} gia hạn thời gian giải quyết, kèm văn bản trả lời.\nHạn trả lời mới: {vi_date(latest)}.\n\n"
         f"{plan}\n\nTình trạng: Đã gia hạn giải quyết")
 
     # A note keeps it extended; a second extension is refused.
@@ -229,8 +229,8 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
     assert await bot.tap(MINH, f"tk:rok:{code}") == [
         f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
     assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
-    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\n{result}\n\n"
-                                           "Tình trạng: Đã giải quyết, có văn bản trả lời")
+    # The answer is the body's, and the notice does not repeat its status ("Đã giải quyết, có văn bản trả lời").
+    assert bot.fake.bot_texts(LAN)[-1] == f"Kiến nghị {code}: {LAND_BODY} đã trả lời bằng văn bản.\n\n{result}"
     assert bot.buttons(LAN) == [f"vd:ok:{code}", f"vd:no:{code}"]
 
     # 👍 closes it; the officer is told; a second press changes nothing.
@@ -264,12 +264,12 @@ async def test_a_dissatisfied_resident_says_why_and_every_office_holder_is_told(
 
     message_id = bot.message_with_button(LAN, f"vd:no:{code}")
     assert await bot.tap(LAN, f"vd:no:{code}") == [
-        f"Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý với kết quả trả lời kiến nghị {code}. Văn phòng UBND xã sẽ xem xét."]
+        f"Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý với kết quả trả lời kiến nghị {code}. Văn phòng HĐND và UBND xã sẽ xem xét."]
     assert await status_of(bot, code) == "resolved"  # nothing changes before the reason is given
     assert await bot.say(LAN, "  ") == ["Xin viết vài dòng mô tả."]
     reason = "Cầu vẫn còn nứt ở chân móng, mưa to lại sạt."
     assert await bot.say(LAN, reason) == [
-        "Cảm ơn ông/bà. Ý kiến của ông/bà đã được gửi đến Văn phòng UBND xã. "
+        "Cảm ơn ông/bà. Ý kiến của ông/bà đã được gửi đến Văn phòng HĐND và UBND xã. "
         f"Văn phòng sẽ xem xét lại kiến nghị {code} và báo cho ông/bà tại đây."]
     assert await status_of(bot, code) == "disputed"
     for office in (THU, THANH):
@@ -320,8 +320,8 @@ async def test_residents_and_strangers_cannot_assign_or_see_tasks(bot):
     await staff_up(bot)
     code = await concern_on_agenda(bot, LAN, "Cầu tràn bị sạt", announced=today())
     assign_refusal = ("Xin lỗi, việc này chỉ dành cho Chủ trì (Chủ tịch hoặc Phó Chủ tịch được phân công) hoặc "
-                      "Văn phòng UBND xã. Không có gì thay đổi.")
-    tasks_refusal = "Xin lỗi, việc này chỉ dành cho Cán bộ chuyên môn. Không có gì thay đổi."
+                      "Văn phòng HĐND và UBND xã. Không có gì thay đổi.")
+    tasks_refusal = "Xin lỗi, việc này chỉ dành cho Công chức chuyên môn. Không có gì thay đổi."
     assert await bot.say(LAN, f"/assign {code}") == [assign_refusal]
     assert await bot.say(LAN, "/assign") == [assign_refusal]
     assert await bot.say(LAN, "/tasks") == [tasks_refusal]
@@ -355,7 +355,7 @@ async def test_assigning_is_refused_when_not_possible_and_reassigning_keeps_the_
     await assign(bot, code, MINH, by=CHAIR)  # the chair may assign too
     replies = await assign(bot, code, TUAN)
     assert replies[0].startswith(f"✅ Đã giao kiến nghị {code} cho Anh Tuấn ({SOCIAL_BODY}).")
-    assert bot.fake.bot_texts(MINH)[-1] == f"Kiến nghị {code} đã được giao cho cán bộ khác. Ông/bà không cần xử lý nữa."
+    assert bot.fake.bot_texts(MINH)[-1] == f"Kiến nghị {code} đã được giao cho công chức khác. Ông/bà không cần xử lý nữa."
     assert f"Hạn giải quyết: {AUGUST_DUE}." in bot.fake.bot_texts(TUAN)[-1]
     rows = await bot.rows("SELECT a.due_date, a.ended_at IS NOT NULL, p.external_id FROM assignments a"
                           " JOIN people p ON p.id = a.officer_person_id ORDER BY a.id")
@@ -397,7 +397,7 @@ async def test_a_concern_on_the_agenda_is_assigned_by_the_chairs_conclusion_not_
     async with bot.database.transaction() as db:
         await db.execute("UPDATE concerns SET status = 'accepted' WHERE code = ?", (code,))
     assert await bot.say(THU, f"/assign {code}") == [
-        f"Kiến nghị {code} đang trong nội dung đối thoại: việc giao cán bộ được ghi trong kết luận của chủ trì, "
+        f"Kiến nghị {code} đang trong nội dung đối thoại: việc giao công chức được ghi trong kết luận của chủ trì, "
         "để thời hạn 20 ngày làm việc tính từ khi thông báo kết luận. Xin dùng /conclude."]
     assert await bot.rows("SELECT COUNT(*) FROM assignments") == [(0,)]
     assert await status_of(bot, code) == "accepted"

@@ -143,21 +143,21 @@ async def load_demo(services: Services, personas: tuple[Persona, ...], *, tz: Zo
         # key: (resident, topic, text, local day sent)
         "overdue": (1001, "land", "Ranh giới thửa đất nhà tôi với đường liên thôn chưa được cắm mốc, "
                     "xin xã cho đo đạc lại.", calendar.working_days_before(meeting, 12)),
-        "resolved": (1002, "environment", "Bãi rác tự phát cuối Thôn 1 gây ô nhiễm, xin xã bố trí điểm tập kết "
+        "resolved": (1002, "environment", "Bãi rác tự phát cuối thôn 1 gây ô nhiễm, xin xã bố trí điểm tập kết "
                      "và xe thu gom.", calendar.working_days_before(meeting, 11)),
-        "answered": (1003, "development", "Đèn đường trục chính Thôn 3 hỏng đã ba tháng, buổi tối đi lại rất nguy hiểm.",
+        "answered": (1003, "development", "Đèn đường trục chính thôn 3 hỏng đã ba tháng, buổi tối đi lại rất nguy hiểm.",
                      calendar.working_days_before(meeting, 10)),
         "extended": (1005, "compensation", "Tiền bồi thường giải phóng mặt bằng đường tránh của gia đình tôi "
                      "chưa được chi trả đủ phần cây trồng.", calendar.working_days_before(meeting, 9)),
         "not_accepted": (1006, "other", "Xin cho gia đình tôi xây nhà ở trên phần đất trồng lúa.",
                          calendar.working_days_before(meeting, 8)),
-        "inbox": (1001, "environment", "Mương thoát nước trước nhà văn hóa Thôn 2 bị tắc, mưa là ngập đường.",
+        "inbox": (1001, "environment", "Mương thoát nước trước nhà văn hóa thôn 2 bị tắc, mưa là ngập đường.",
                   today - timedelta(days=3)),
-        "on_file": (1003, "development", "Đường bê tông Thôn 3 xuống cấp, nhiều ổ gà, xe máy hay ngã.",
+        "on_file": (1003, "development", "Đường bê tông thôn 3 xuống cấp, nhiều ổ gà, xe máy hay ngã.",
                     today - timedelta(days=5)),
         "next_agenda": (1002, "social-policy", "Xin xã hướng dẫn thủ tục cấp thẻ bảo hiểm y tế cho hộ cận nghèo.",
                         today - timedelta(days=6)),
-        "merged": (1006, "environment", "Mương Thôn 2 tắc, nước tràn vào nhà dân.", today - timedelta(days=2)),
+        "merged": (1006, "environment", "Mương thôn 2 tắc, nước tràn vào nhà dân.", today - timedelta(days=2)),
         "petition": (1005, "land", "Tôi tố cáo hộ bên cạnh lấn chiếm đất và đề nghị xã xử lý.", today - timedelta(days=4)),
     }
     codes: dict[str, str] = {}
@@ -174,7 +174,7 @@ async def load_demo(services: Services, personas: tuple[Persona, ...], *, tz: Zo
         "overdue": "Đề nghị xã cử cán bộ xuống đo đạc, cắm mốc ranh giới.",
         "resolved": "Xin bố trí xe thu gom rác mỗi tuần hai lần.",
         "answered": "Xin sửa đèn đường trước mùa mưa.",
-        "on_file": "Đề nghị đưa đường Thôn 3 vào kế hoạch sửa chữa năm tới.",
+        "on_file": "Đề nghị đưa đường thôn 3 vào kế hoạch sửa chữa năm tới.",
         "next_agenda": "Xin hướng dẫn cụ thể giấy tờ cần nộp.",
     }
     for key, point in speakers.items():
@@ -215,9 +215,9 @@ async def load_demo(services: Services, personas: tuple[Persona, ...], *, tz: Zo
 
         # The chair's conclusions at the meeting.
         assigned = {
-            "overdue": "Giao bộ phận Địa chính - Xây dựng đo đạc, cắm mốc ranh giới và trả lời bằng văn bản.",
-            "resolved": "Giao bộ phận Địa chính - Xây dựng phối hợp thôn bố trí điểm tập kết rác.",
-            "extended": "Giao bộ phận Địa chính - Xây dựng rà soát hồ sơ bồi thường phần cây trồng.",
+            "overdue": "Giao Phòng Kinh tế đo đạc, cắm mốc ranh giới và trả lời bằng văn bản.",
+            "resolved": "Giao Phòng Kinh tế phối hợp thôn bố trí điểm tập kết rác.",
+            "extended": "Giao Phòng Kinh tế rà soát hồ sơ bồi thường phần cây trồng.",
         }
         for key, text in assigned.items():
             concern_id = await story.step(codes[key], "conclude_assigned", clock.at(meeting, 10), chair, text=text,
@@ -227,7 +227,7 @@ async def load_demo(services: Services, personas: tuple[Persona, ...], *, tz: Zo
                 "INSERT INTO assignments (concern_id, officer_person_id, body, assigned_by, assigned_at, due_date)"
                 " VALUES (?, ?, ?, ?, ?, ?)",
                 (concern_id, officer, officer_persona.body, chair, clock.at(meeting, 10), due.isoformat()))
-        answer = "Xã đã thay 12 bóng đèn trục chính Thôn 3 ngay sau hội nghị; điện lực bảo trì hằng quý."
+        answer = "Xã đã thay 12 bóng đèn trục chính thôn 3 ngay sau hội nghị; điện lực bảo trì hằng quý."
         await story.step(codes["answered"], "conclude_answered", clock.at(meeting, 10, 30), chair, text=answer,
                          details={"dialogue": dialogue}, conclusion="answered", conclusion_text=answer, dialogue_id=dialogue)
         reason = ("Đất trồng lúa không được xây nhà ở theo quy hoạch. Ông có thể làm thủ tục chuyển mục đích "
@@ -251,14 +251,14 @@ async def load_demo(services: Services, personas: tuple[Persona, ...], *, tz: Zo
         # After the announcement: progress, an extension, a result.
         await story.step(codes["overdue"], "note", clock.at(calendar.working_days_after(announced, 8), 16), officer,
                          text="Đã xuống hiện trường, đang chờ đơn vị đo đạc của huyện cũ bàn giao bản đồ địa chính.")
-        reply = ("Hồ sơ bồi thường cần đối chiếu với biên bản kiểm đếm năm 2023. Bộ phận Địa chính - Xây dựng "
+        reply = ("Hồ sơ bồi thường cần đối chiếu với biên bản kiểm đếm năm 2023. Phòng Kinh tế "
                  "sẽ làm việc với Ban bồi thường và trả lời bằng văn bản trước ngày gia hạn.")
         await story.step(codes["extended"], "extend", clock.at(calendar.working_days_after(announced, 15), 11), officer,
                          text=reply, details={"extended_to": extended_to.isoformat(), "due_date": due.isoformat()})
         await db.execute("UPDATE assignments SET extended_to = ?, extension_reason = ? WHERE concern_id ="
                          " (SELECT id FROM concerns WHERE code = ?)", (extended_to.isoformat(), reply, codes["extended"]))
         resolved_day = calendar.working_days_after(announced, 18)
-        result = "Đã bố trí điểm tập kết rác tại cuối Thôn 1; xe thu gom chạy thứ Ba và thứ Sáu hằng tuần."
+        result = "Đã bố trí điểm tập kết rác tại cuối thôn 1; xe thu gom chạy thứ Ba và thứ Sáu hằng tuần."
         await story.step(codes["resolved"], "resolve", clock.at(resolved_day, 10), officer, text=result)
         await db.execute("UPDATE assignments SET resolved_at = ?, result = ? WHERE concern_id ="
                          " (SELECT id FROM concerns WHERE code = ?)", (clock.at(resolved_day, 10), result, codes["resolved"]))

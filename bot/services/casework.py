@@ -13,8 +13,8 @@ from bot.communes import Commune, Communes, Hamlet
 from bot.deadlines import DeadlineRules
 from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, new_tracking_code, normalize_code
 from bot.text import clean, clean_text
-from bot.errors import DomainError, PetitionNotInDialogue, TextEmpty, UnknownChoice
-from bot.i18n import N_, Translator
+from bot.errors import DomainError, PetitionForResident, PetitionNotInDialogue, TextEmpty, UnknownChoice
+from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import TRANSITIONS, next_status
 from bot.notices import Rendered, renders
 from bot.roles import OFFICE, READ_ALL_ROLES, Actor
@@ -99,10 +99,13 @@ class PhoneInvalid(DomainError):
 
 
 class TooEarlyToClose(DomainError):
-    message = N_(
+    message = N_plural(
         "Concern %(code)s was resolved on %(resolved)s and the resident has not answered yet. "
-        "The office may close it without an answer from %(earliest)s (%(days)d working days later). Nothing was changed."
+        "The office may close it without an answer from %(earliest)s (%(days)d working day later). Nothing was changed.",
+        "Concern %(code)s was resolved on %(resolved)s and the resident has not answered yet. "
+        "The office may close it without an answer from %(earliest)s (%(days)d working days later). Nothing was changed.",
     )
+    count = "days"
 
 
 @dataclass(frozen=True)
@@ -290,7 +293,7 @@ class CaseworkService(CommuneService):
         if category is None:
             raise UnknownChoice()
         if category.petition:
-            raise PetitionNotInDialogue(reception=commune.citizen_reception(actor.locale))
+            raise PetitionForResident(reception=commune.citizen_reception(actor.locale))
 
     @staticmethod
     def check_name(name: str | None) -> str:

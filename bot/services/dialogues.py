@@ -859,7 +859,8 @@ def _conclusion_announced(payload: dict, t: Translator, communes: Communes) -> R
                   t("Answer: %(text)s", text=payload.get("text") or "")]
     elif payload["conclusion"] == "assigned":
         lines.append(t("Concern %(code)s is assigned to %(body)s, who must resolve it and answer you in writing by %(date)s.",
-                       code=payload["code"], body=payload.get("body") or "", date=_due(t, payload.get("due_date"))))
+                       code=payload["code"], body=communes.body_name(payload.get("body"), t.locale, payload.get("commune")),
+                       date=_due(t, payload.get("due_date"))))
         if payload.get("text"):
             lines += ["", t("The chair's conclusion: %(text)s", text=payload["text"])]
     else:
@@ -880,7 +881,8 @@ def _hamlet_conclusions(payload: dict, t: Translator, communes: Communes) -> Ren
             lines.append(t("• %(code)s: answered at the dialogue: %(text)s", code=item["code"], text=item.get("text") or ""))
         elif item["conclusion"] == "assigned":
             lines.append(t("• %(code)s: assigned to %(body)s, to be answered by %(date)s",
-                           code=item["code"], body=item.get("body") or "", date=_due(t, item.get("due_date"))))
+                           code=item["code"], body=communes.body_name(item.get("body"), t.locale, payload.get("commune")),
+                           date=_due(t, item.get("due_date"))))
         else:
             lines.append(t("• %(code)s: not accepted: %(text)s", code=item["code"], text=item.get("text") or ""))
     return Rendered("\n".join(lines))

@@ -1,7 +1,7 @@
 """A person's own data: everything stored about them (/mydata), and erasing their identity (/forget).
 
 The export names nobody else: officials who acted on a concern appear by their role
-("Commune office", "Officer of Địa chính - Xây dựng"), never by name or id.
+("Commune office", "Officer of Phòng Kinh tế"), never by name or id.
 """
 
 from __future__ import annotations

@@ -140,9 +140,10 @@ def _task_overdue(payload: dict, t: Translator, communes: Communes) -> Rendered:
                    "Please report the result, or your progress, with the buttons below.")]
         return Rendered("\n".join(lines), _task_actions(payload, t))
     if payload.get("officer"):
-        assigned = t("Assigned to: %(officer)s (%(body)s)", officer=payload["officer"], body=payload["body"])
+        assigned = t("Assigned to: %(officer)s (%(body)s)", officer=payload["officer"],
+                     body=communes.body_name(payload["body"], t.locale, payload.get("commune_id")))
     else:
-        assigned = t("Assigned to: %(body)s", body=payload["body"])
+        assigned = t("Assigned to: %(body)s", body=communes.body_name(payload["body"], t.locale, payload.get("commune_id")))
     lines = [t("⚠️ Past due: concern %(code)s has not been resolved in time.", code=code), topic, assigned, "", due, "",
              t("Details: /concern %(code)s · everything past due: /overdue", code=code)]
     return Rendered("\n".join(lines))

@@ -20,7 +20,7 @@ MAX_BODY_LENGTH = 60
 
 
 class BodyNameInvalid(DomainError):
-    message = N_("Please type the name of the body in 2 to %(limit)d characters, for example “Địa chính - Xây dựng”.")
+    message = N_("Please type the name of the body in 2 to %(limit)d characters, for example “Phòng Kinh tế”.")
 
 
 class StaffService:
@@ -92,7 +92,8 @@ class StaffService:
             body = " ".join((body or "").split())
             if not 2 <= len(body) <= MAX_BODY_LENGTH:
                 raise UnknownChoice()
-            return body, None
+            known = commune.body(body)  # a body of the commune's settings is stored by its Vietnamese name
+            return (known.name.vi if known else body), None
         if role == HAMLET_HEAD:
             if commune.hamlet(hamlet_id) is None:
                 raise UnknownChoice()

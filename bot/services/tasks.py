@@ -20,7 +20,7 @@ from bot.deadlines import DeadlineRules, extension_limit, resolution_due
 from bot.domain import normalize_code, parse_day
 from bot.text import clean_text
 from bot.errors import ConcernNotFound, DomainError, UnknownChoice
-from bot.i18n import N_, Translator
+from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
 from bot.roles import OFFICE, OFFICER, Actor
@@ -74,8 +74,11 @@ class NotYetAnnounced(DomainError):
 
 
 class ExtensionImpossible(DomainError):
-    message = N_("No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
-                 "(%(days)d working days after the conclusions were announced).")
+    message = N_plural("No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
+                       "(%(days)d working day after the conclusions were announced).",
+                       "No later date is possible for concern %(code)s: an extension may last at the latest until %(latest)s "
+                       "(%(days)d working days after the conclusions were announced).")
+    count = "days"
 
 
 class ExtensionDateUnreadable(DomainError):
@@ -91,8 +94,11 @@ class ExtensionDateNotLater(DomainError):
 
 
 class ExtensionDateTooLate(DomainError):
-    message = N_("That date is too late: an extension may last at most %(days)d working days after the conclusions "
-                 "were announced. The latest allowed date is %(latest)s.")
+    message = N_plural("That date is too late: an extension may last at most %(days)d working day after the conclusions "
+                       "were announced. The latest allowed date is %(latest)s.",
+                       "That date is too late: an extension may last at most %(days)d working days after the conclusions "
+                       "were announced. The latest allowed date is %(latest)s.")
+    count = "days"
 
 
 class WrittenReplyTooShort(DomainError):
@@ -259,8 +265,8 @@ class TaskService(CommuneService):
         actor = await self._staff.require(actor, "work_on_task")
         text = clean_text(text, MAX_NOTE_LENGTH)
         async with self._database.transaction() as db:
-            concern, _ = await self._own(db, actor, code)
-            await change(db, concern, "note", actor_person_id=actor.person_id, text=text)
+            concern, assignment = await self._own(db, actor, code)
+            await change(db, concern, "note", actor_person_id=actor.person_id, text=text, details={"body": assignment.body})
         return concern
 
     async def _window(self, db, concern: Concern, assignment: Assignment, today: date) -> ExtensionWindow:
@@ -315,7 +321,8 @@ class TaskService(CommuneService):
             window = await self._window(db, concern, assignment, today)
             self._check_new_date(window, new_date, today)
             await change(db, concern, "extend", actor_person_id=actor.person_id, text=plan,
-                         details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat()})
+                         details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat(),
+                                  "body": assignment.body})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
         return concern
 
@@ -334,7 +341,8 @@ class TaskService(CommuneService):
         result = clean_text(result, MAX_RESULT_LENGTH)
         async with self._database.transaction() as db:
             concern, assignment = await self._own(db, actor, code)
-            await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result)
+            await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result,
+                         details={"body": assignment.body})
             await assignments.resolve(db, assignment.id, result)
         return concern
 
@@ -402,10 +410,13 @@ def _topic(payload: dict, t: Translator, communes: Communes) -> str:
 def due_line(t: Translator, due: DueDate | None, resolution_days: int) -> str:
     """The due date as an officer reads it: working days left, or how late."""
     if due is None:
-        return t("The due date will be set when the conclusions are announced: %(days)d working days after the announcement.",
-                 days=resolution_days)
+        return t.n("The due date will be set when the conclusions are announced: %(days)d working day after the announcement.",
+                   "The due date will be set when the conclusions are announced: %(days)d working days after the announcement.",
+                   resolution_days, days=resolution_days)
     if due.overdue:
-        return t("Due date: %(date)s. It has passed: %(days)d working days late.", date=t.date(due.day), days=due.working_days_late)
+        return t.n("Due date: %(date)s. It has passed: %(days)d working day late.",
+                   "Due date: %(date)s. It has passed: %(days)d working days late.",
+                   due.working_days_late, date=t.date(due.day), days=due.working_days_late)
     return t("Due date: %(date)s (working days left: %(days)d).", date=t.date(due.day), days=due.working_days_left)
 
 
