@@ -253,10 +253,9 @@ async def resolve_text(update: Update, context: BotContext) -> int:
     """The written result is the commune's official answer: shown as the resident will receive it, to
     send or write again (typing again replaces it)."""
     async def work(t, actor, pending):
-        concern, result = await context.services.tasks.check_result(actor, pending["code"], update.effective_message.text)
-        pending["result"] = result
-        preview = render("concern_update", {"code": concern.code, "action": "resolve", "status": "resolved", "text": result},
-                         t, context.services.communes)
+        concern, notice = await context.services.tasks.check_result(actor, pending["code"], update.effective_message.text)
+        pending["result"] = notice["text"]
+        preview = render("concern_update", notice, t, context.services.communes)
         await answer(update, t("The resident will receive this:"))
         await answer(update, preview.text)
         await answer(update, t("Send it? Once sent it cannot be changed. You may also type the result again to replace it."),

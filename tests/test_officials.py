@@ -26,7 +26,7 @@ def today() -> date:
 
 def vi_date(day: date) -> str:
     weekday = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ Nhật"][day.weekday()]
-    return f"{weekday}, {day.day} tháng {day.month}, {day.year}"
+    return f"{weekday}, ngày {day.day} tháng {day.month} năm {day.year}"
 
 
 async def staff_up(bot) -> None:
@@ -227,11 +227,11 @@ async def test_admin_screens_name_people_by_name_username_and_id(fake_api, tmp_p
         bot.fake.add_user(TUAN, "Tuấn", username="tuan_vh")
         await bot.say(TUAN, "/start")
         listing = (await bot.say(ADMIN, "/staff"))[0]
-        assert f"• Anh Minh (id {MINH}) (chưa mở bot): Cán bộ {LAND_BODY}" in listing
-        assert f"• Anh Tuấn (@tuan_vh, id {TUAN}): Cán bộ {SOCIAL_BODY}" in listing
+        assert f"• Anh Minh (id {MINH}) (chưa mở bot): Công chức {LAND_BODY}" in listing
+        assert f"• Anh Tuấn (@tuan_vh, id {TUAN}): Công chức {SOCIAL_BODY}" in listing
         await bot.say(ADMIN, "/revoke")
         labels = [b["text"] for row in bot.fake.last_bot_message(ADMIN)["reply_markup"]["inline_keyboard"] for b in row]
-        assert f"Anh Tuấn (@tuan_vh, id {TUAN}) · Cán bộ {SOCIAL_BODY}" in labels
+        assert f"Anh Tuấn (@tuan_vh, id {TUAN}) · Công chức {SOCIAL_BODY}" in labels
 
         # The admin who made an invitation learns who took it, by name, @username and id.
         await bot.say(ADMIN, "/grant")
@@ -321,9 +321,9 @@ async def test_the_officers_result_is_previewed_and_can_be_written_again_before_
     before = len(bot.fake.bot_texts(LAN))
     await bot.tap(MINH, f"tk:res:{code}")
     shown = await bot.say(MINH, "Đã sửa cầu tràn")
+    # Word for word what the resident receives: the body's answer (not the officer's), the status not repeated.
     assert shown[:2] == ["Người dân sẽ nhận được nội dung sau:",
-                         f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\nĐã sửa cầu tràn\n\n"
-                         "Tình trạng: Đã giải quyết, có văn bản trả lời"]
+                         f"Kiến nghị {code}: {LAND_BODY} đã trả lời bằng văn bản.\n\nĐã sửa cầu tràn"]
     assert bot.buttons(MINH) == [f"tk:rok:{code}", f"tk:red:{code}"]
     assert len(bot.fake.bot_texts(LAN)) == before  # nothing went out
 
@@ -335,6 +335,7 @@ async def test_the_officers_result_is_previewed_and_can_be_written_again_before_
         f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
     assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
     assert result in bot.fake.bot_texts(LAN)[-1] and "Đã sửa cầu tràn\n" not in bot.fake.bot_texts(LAN)[-1]
+    assert bot.fake.bot_texts(LAN)[-1] == f"Kiến nghị {code}: {LAND_BODY} đã trả lời bằng văn bản.\n\n{result}"
 
 
 # --- item 23: stale buttons, words and the office's menu ----------------------------------------------
@@ -358,7 +359,7 @@ async def test_the_office_menu_groups_the_meeting_commands_under_one_button(bot)
     # A forged menu button still goes through the service's check.
     message_id = bot.fake.last_bot_message(5003)["message_id"]
     assert await bot.send(5003, bot.fake.press(5003, message_id, "mn:announce")) == [
-        "Xin lỗi, việc này chỉ dành cho Văn phòng UBND xã. Không có gì thay đổi."]
+        "Xin lỗi, việc này chỉ dành cho Văn phòng HĐND và UBND xã. Không có gì thay đổi."]
 
 
 async def test_an_official_typing_outside_a_flow_gets_their_menu_not_a_registration(bot):

@@ -223,14 +223,13 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
     assert await bot.say(MINH, "   ") == ["Xin viết vài dòng mô tả."]
     result = "Đã nạo vét mương thoát nước dài 120 m ngày 20/12; nước đã chảy thông."
     shown = await bot.say(MINH, result)
-    assert shown[1] == (f"Kiến nghị {code}: Đã giải quyết, có văn bản trả lời.\n\n{result}\n\n"
-                        "Tình trạng: Đã giải quyết, có văn bản trả lời")
+    assert shown[1] == f"Kiến nghị {code}: {LAND_BODY} đã trả lời bằng văn bản.\n\n{result}"  # as the resident reads it
     assert await status_of(bot, code) != "resolved"  # nothing is sent before the officer confirms
     assert await bot.tap(MINH, f"tk:rok:{code}") == [
         f"✅ Kiến nghị {code} đã được giải quyết. Người dân đã nhận văn bản kết quả của ông/bà."]
     assert await bot.rows("SELECT result FROM assignments WHERE resolved_at IS NOT NULL") == [(result,)]
     # The answer is the body's, and the notice does not repeat its status ("Đã giải quyết, có văn bản trả lời").
-    assert bot.fake.bot_texts(LAN)[-1] == f"Kiến nghị {code}: {LAND_BODY} đã trả lời bằng văn bản.\n\n{result}"
+    assert bot.fake.bot_texts(LAN)[-1] == shown[1] == f"Kiến nghị {code}: {LAND_BODY} đã trả lời bằng văn bản.\n\n{result}"
     assert bot.buttons(LAN) == [f"vd:ok:{code}", f"vd:no:{code}"]
 
     # 👍 closes it; the officer is told; a second press changes nothing.

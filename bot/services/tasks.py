@@ -326,14 +326,15 @@ class TaskService(CommuneService):
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
         return concern
 
-    async def check_result(self, actor: Actor | None, code: str, result: str | None) -> tuple[Concern, str]:
-        """Before the officer confirms: the result as the resident will read it (nothing is written)."""
+    async def check_result(self, actor: Actor | None, code: str, result: str | None) -> tuple[Concern, dict]:
+        """Before the officer confirms: the resident's notice exactly as `resolve` will send it, the
+        body's answer included (nothing is written). The cleaned result is its "text"."""
         actor = await self._staff.require(actor, "work_on_task")
         result = clean_text(result, MAX_RESULT_LENGTH)
         async with self._database.read() as db:
-            concern, _ = await self._own(db, actor, code)
-        next_status("resolve", concern.status, concern.code)
-        return concern, result
+            concern, assignment = await self._own(db, actor, code)
+        status = next_status("resolve", concern.status, concern.code)
+        return concern, {"code": concern.code, "action": "resolve", "status": status, "text": result, "body": assignment.body}
 
     async def resolve(self, actor: Actor | None, code: str, result: str | None) -> Concern:
         """The written result: the resident receives it and answers whether it satisfies them."""
