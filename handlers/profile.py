@@ -74,7 +74,7 @@ async def ask_hamlet(update: Update, context: BotContext) -> None:
         return
     t = context.i18n.for_locale(resident.locale)
     commune = context.services.communes.get(resident.commune_id)
-    hamlets = [(h.name(t.locale), f"pf:ham:{h.id}") for h in commune.hamlets]
+    hamlets = [(h.name.label(t.locale), f"pf:ham:{h.id}") for h in commune.hamlets]
     await replace_message(update, t("Which hamlet (thôn) of %(commune)s do you live in?", commune=commune.name(t.locale)),
                           reply_markup=choices(hamlets, per_row=2))
 
