@@ -98,7 +98,7 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
     assert replies == [
         "📄 Thông tin hệ thống lưu về ông/bà\n\n"
         "Họ tên: Nguyễn Thị Lan\n"
-        "Thôn: Thôn 2, Xã Bảo Lâm\n"
+        "Thôn: thôn 2, xã Bảo Lâm\n"
         "Điện thoại: 0912345678\n"
         "Ngôn ngữ: Tiếng Việt\n"
         "Vai trò: không có (người dân)\n\n"
