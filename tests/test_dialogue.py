@@ -464,7 +464,7 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
     # Each resident's /speak shows their place as it is now.
     assert "Đã được duyệt. Thứ tự phát biểu của ông/bà: 2 trên 2." in (await bot.say(LAN, "/speak"))[0]
     assert "Đã được duyệt. Thứ tự phát biểu của ông/bà: 1 trên 2." in (await bot.say(CUONG, "/speak"))[0]
-    assert "Không được Văn phòng xã duyệt." in (await bot.say(BINH, "/speak"))[0]
+    assert "Không được Văn phòng HĐND và UBND xã duyệt." in (await bot.say(BINH, "/speak"))[0]
 
     # The residents' history shows the review in plain words.
     assert await bot.rows("SELECT action FROM audit_log WHERE subject_type = 'concern' AND action LIKE 'speaker.%' "

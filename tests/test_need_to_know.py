@@ -13,7 +13,7 @@ LAN_TEXT, MINH_TEXT = "Cống thôn 2 bị tắc", "Đèn đường thôn 3 hỏ
 
 def not_yours(code: str) -> str:
     return (f"Không có kiến nghị mã {code} trong số kiến nghị ông/bà được xem: trưởng thôn xem kiến nghị của thôn mình, "
-            "cán bộ xem kiến nghị được giao cho mình. Xin kiểm tra lại mã.")
+            "công chức xem kiến nghị được giao cho mình. Xin kiểm tra lại mã.")
 
 
 async def person_id(bot, user_id: int) -> int:

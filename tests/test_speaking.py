@@ -48,7 +48,7 @@ async def test_a_registration_joins_the_scheduled_dialogue_and_can_be_withdrawn(
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
 
     overview = (await bot.say(LAN, "/speak"))[0]
-    assert "Đang chờ Văn phòng xã duyệt." in overview
+    assert "Đang chờ Văn phòng HĐND và UBND xã duyệt." in overview
     overview_id = bot.message_with_button(LAN, "sp:wd:1")
     assert await bot.tap(LAN, "sp:wd:1") == ["Rút đăng ký phát biểu này?"]
     assert bot.buttons_on(LAN, overview_id) == []  # the overview's buttons are gone
