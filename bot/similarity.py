@@ -5,8 +5,8 @@ typos, in any word order. `fold` turns every such text into one plain form (no d
 lower case, the usual chat abbreviations and regional words spelt out); `words` keeps the words that
 carry meaning (no function words). `score` compares two texts from their words and word pairs,
 forgiving typos through rapidfuzz, and `SimilarityMatcher.similar` finds the few concerns of a
-commune closest to a new text: SQLite FTS5 picks candidates (storage/similar.py), this module
-rescores them. The threshold was chosen on two thirds of tests/data/similar_pairs.jsonl; bench/
+commune closest to a new text: an inverted index of folded words picks candidates, `score`
+rescores them (the words are kept in SQLite by storage/similar.py). The threshold was chosen on two thirds of tests/data/similar_pairs.jsonl; bench/
 similarity.py prints precision and recall on the whole set and on the held-out third.
 
 Nothing here knows a channel: a service calls `SimilarityMatcher` and decides what to show.
@@ -14,12 +14,17 @@ Nothing here knows a channel: a service calls `SimilarityMatcher` and decides wh
 
 from __future__ import annotations
 
+import asyncio
+import math
 import re
 import unicodedata
+from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
-from rapidfuzz import fuzz
+import numpy
+
+from rapidfuzz import fuzz, process
 
 from storage import similar as similar_store
 from storage.database import Database
@@ -28,7 +33,7 @@ from storage.database import Database
 THRESHOLD = 0.44
 # How many concerns a resident or an official is shown at most.
 TOP_K = 3
-# FTS5 candidates rescored per lookup: enough to hold every true match in practice, few enough to stay fast.
+# Candidates rescored per lookup: enough to hold the true matches in practice, few enough to stay fast.
 CANDIDATES = 40
 # Characters of a concern's text shown next to its code.
 EXCERPT_LENGTH = 90
@@ -157,10 +162,8 @@ def _fuzzy_overlap(left: frozenset[str], right: frozenset[str]) -> float:
     for word in small:
         if word in large:
             found += 1.0
-        elif len(word) >= 4:
-            best = max(fuzz.ratio(word, other) for other in large)
-            if best >= 85:
-                found += 0.8
+        elif len(word) >= 4 and process.extractOne(word, large, scorer=fuzz.ratio, score_cutoff=85) is not None:
+            found += 0.8
     return found / len(small)
 
 
@@ -204,8 +207,66 @@ class SimilarConcern:
     score: float
 
 
+class _CommuneWords:
+    """One commune's concerns as folded words, and for each word the concerns holding it (an inverted index).
+
+    Concerns are numbered by position in `ids`; each word's holders are an array of positions, so a
+    lookup adds up the rarity of shared words for thousands of concerns in numpy, not in a Python loop.
+    """
+
+    def __init__(self) -> None:
+        self.ids: list[int] = []
+        self.words: dict[int, str] = {}
+        self.holders: dict[str, array] = {}
+
+    def add(self, concern_id: int, folded_words: str) -> None:
+        if concern_id in self.words:
+            return
+        position = len(self.ids)
+        self.ids.append(concern_id)
+        self.words[concern_id] = folded_words
+        for word in set(folded_words.split()):
+            self.holders.setdefault(word, array("i")).append(position)
+
+    def candidates(self, query_words: frozenset[str], limit: int) -> list[int]:
+        """Ids of the concerns sharing most of the rarer query words (each word weighed by its rarity), best first."""
+        total = len(self.ids)
+        known = sorted((len(self.holders[w]), w) for w in query_words if w in self.holders)
+        # A word most concerns hold ("đường" in a commune of roads) says little and costs most to count:
+        # leave it out once a few rarer words are there to count.
+        counted = ([w for n, w in known if n <= total * _COMMON_SHARE] or [w for _, w in known[:2]])[:_COUNTED_WORDS]
+        if not counted:
+            return []
+        # Views on the arrays, dropped before this returns (an array cannot grow while one is alive).
+        positions = [numpy.frombuffer(self.holders[w], dtype=numpy.int32) for w in counted]
+        rarity = [math.log(1 + total / len(p)) for p in positions]
+        scores = numpy.bincount(numpy.concatenate(positions), weights=numpy.repeat(rarity, [len(p) for p in positions]),
+                                minlength=total)
+        del positions
+        if limit < total:
+            best = numpy.argpartition(-scores, limit)[:limit]
+        else:
+            best = numpy.arange(total)
+        best = best[scores[best] > 0]
+        best = best[numpy.argsort(-scores[best], kind="stable")]
+        return [self.ids[p] for p in best.tolist()]
+
+
+# Words held by more than this share of a commune's concerns are not counted to find candidates.
+_COMMON_SHARE = 0.1
+# At most this many of a text's rarest words are counted to find candidates.
+_COUNTED_WORDS = 8
+
+
 class SimilarityMatcher:
-    """Similar concerns of one commune, for a resident sending one and for the office screening one."""
+    """Similar concerns of a commune, for a resident sending one and for the office screening one.
+
+    The folded words of every concern are kept in the database (concern_words) and, once read, in
+    memory as an inverted index per commune: a lookup counts the concerns sharing the text's rarer
+    words, rescores the best `candidates` of them with `score`, and reads from the database only
+    what may be shown of the few above the threshold. One matcher per process; it catches up with
+    the concerns stored since (by any process) before each lookup.
+    """
 
     def __init__(self, database: Database, *, threshold: float = THRESHOLD, top_k: int = TOP_K,
                  candidates: int = CANDIDATES) -> None:
@@ -213,17 +274,34 @@ class SimilarityMatcher:
         self.threshold = threshold
         self.top_k = top_k
         self._candidates = candidates
+        self._communes: dict[str, _CommuneWords] = {}
+        self._last_id = 0
+        self._loaded = False
+        self._lock = asyncio.Lock()
+
+    def _add(self, rows: list[tuple[int, str, str]]) -> None:
+        for concern_id, commune_id, folded_words in rows:
+            self._communes.setdefault(commune_id, _CommuneWords()).add(concern_id, folded_words)
+            self._last_id = max(self._last_id, concern_id)
 
     async def refresh(self) -> int:
-        """Index the concerns stored since the last lookup; returns how many."""
-        async with self._database.read() as db:
-            waiting = await similar_store.unindexed(db)
-        if not waiting:
-            return 0
-        rows = [(concern_id, commune_id, " ".join(words(body))) for concern_id, commune_id, body in waiting]
-        async with self._database.transaction() as db:
-            await similar_store.index(db, rows)
-        return len(rows)
+        """Fold and keep the words of the concerns stored since the last lookup; returns how many were folded."""
+        async with self._lock:
+            if not self._loaded:
+                async with self._database.read() as db:
+                    self._add(await similar_store.indexed(db))
+                self._loaded = True
+            folded = 0
+            while True:
+                async with self._database.read() as db:
+                    waiting = await similar_store.unindexed(db, self._last_id)
+                if not waiting:
+                    return folded
+                rows = [(concern_id, commune_id, " ".join(words(body))) for concern_id, commune_id, body in waiting]
+                async with self._database.transaction() as db:
+                    await similar_store.store(db, rows)
+                self._add(rows)
+                folded += len(rows)
 
     async def similar(self, text: str, *, commune_id: str, topic: str | None = None, hamlet_id: str | None = None,
                       exclude_codes: tuple[str, ...] = (), statuses: tuple[str, ...] | None = None) -> list[SimilarConcern]:
@@ -231,25 +309,32 @@ class SimilarityMatcher:
 
         Merged concerns are left out (the one they were merged into stands for them). The topic and
         hamlet, when given, only break near ties: a resident often picks another topic than the
-        first sender did, and the same problem spans hamlets (a road, a river).
+        first sender did, and one problem spans hamlets (a road, a river).
         """
         await self.refresh()
         features = _features_of(text)
-        if not features.unigrams:
+        commune = self._communes.get(commune_id)
+        if not features.unigrams or commune is None:
+            return []
+        scored = []
+        for concern_id in commune.candidates(features.unigrams, self._candidates):
+            value = _score_features(features, _features(commune.words[concern_id].split()))
+            if value >= self.threshold:
+                scored.append((value, concern_id))
+        if not scored:
             return []
         async with self._database.read() as db:
-            candidates = await similar_store.candidates(
-                db, commune_id=commune_id, words=sorted(features.unigrams), limit=self._candidates,
-                exclude_codes=exclude_codes, statuses=statuses)
+            shown = await similar_store.shown(db, [concern_id for _, concern_id in scored], commune_id=commune_id,
+                                              exclude_codes=exclude_codes, statuses=statuses)
         found = []
-        for candidate in candidates:
-            value = _score_features(features, _features(candidate.words.split()))
-            if topic is not None and candidate.category == topic:
-                value += 0.02
-            if hamlet_id is not None and candidate.hamlet_id == hamlet_id:
-                value += 0.02
-            if value >= self.threshold:
-                found.append(SimilarConcern(candidate.code, candidate.category, candidate.hamlet_id,
-                                            excerpt(candidate.body), candidate.status, round(min(value, 1.0), 3)))
-        found.sort(key=lambda s: (-s.score, s.code))
-        return found[: self.top_k]
+        for value, concern_id in scored:
+            concern = shown.get(concern_id)
+            if concern is None:
+                continue
+            # Near ties go to the concern of the same topic, then of the same hamlet.
+            tie_break = (0.01 if topic is not None and concern.category == topic else 0.0) + (
+                0.005 if hamlet_id is not None and concern.hamlet_id == hamlet_id else 0.0)
+            found.append((value + tie_break, SimilarConcern(concern.code, concern.category, concern.hamlet_id,
+                                                            excerpt(concern.body), concern.status, round(value, 3))))
+        found.sort(key=lambda item: (-item[0], item[1].code))
+        return [concern for _, concern in found[: self.top_k]]

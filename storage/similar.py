@@ -1,4 +1,4 @@
-"""The full-text index of concerns' folded words (FTS5), and the candidates it gives for a new text."""
+"""The folded words of concerns (for finding similar ones), and what may be shown of a similar concern."""
 
 from __future__ import annotations
 
@@ -8,70 +8,59 @@ import aiosqlite
 
 
 @dataclass(frozen=True)
-class Candidate:
-    """A concern that shares words with a text: what may be shown of it, never who sent it."""
+class Shown:
+    """What anyone in the commune may see of a similar concern: never who sent it."""
+    concern_id: int
     code: str
     category: str
     hamlet_id: str
     body: str
     status: str
-    words: str
 
 
-def _commune_phrase(commune_id: str) -> str:
-    # The commune is matched as a phrase in its own column: FTS5 splits "bao-lam" into "bao" "lam".
-    return '"' + commune_id.replace('"', "") + '"'
-
-
-async def unindexed(db: aiosqlite.Connection, limit: int = 5000) -> list[tuple[int, str, str]]:
-    """(id, commune_id, body) of the concerns stored after the last indexed one."""
-    row = await (await db.execute("SELECT COALESCE(MAX(rowid), 0) FROM concern_words")).fetchone()
-    rows = await (
-        await db.execute("SELECT id, commune_id, body FROM concerns WHERE id > ? ORDER BY id LIMIT ?", (row[0], limit))
-    ).fetchall()
+async def indexed(db: aiosqlite.Connection, after_id: int = 0) -> list[tuple[int, str, str]]:
+    """(concern id, commune id, folded words) stored already, after a concern id, in id order."""
+    rows = await db.execute_fetchall(
+        "SELECT concern_id, commune_id, words FROM concern_words WHERE concern_id > ? ORDER BY concern_id", (after_id,))
     return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def index(db: aiosqlite.Connection, rows: list[tuple[int, str, str]]) -> None:
-    """Index (concern id, commune id, folded words) rows; a row indexed already is replaced."""
-    await db.executemany("DELETE FROM concern_words WHERE rowid = ?", [(r[0],) for r in rows])
-    await db.executemany("INSERT INTO concern_words (rowid, commune, words) VALUES (?, ?, ?)", rows)
+async def unindexed(db: aiosqlite.Connection, after_id: int, limit: int = 5000) -> list[tuple[int, str, str]]:
+    """(id, commune id, body) of the concerns stored after a concern id whose words are not stored yet."""
+    # One round trip (execute_fetchall): this runs before every lookup.
+    rows = await db.execute_fetchall(
+        "SELECT c.id, c.commune_id, c.body FROM concerns c"
+        " WHERE c.id > ? AND NOT EXISTS (SELECT 1 FROM concern_words w WHERE w.concern_id = c.id)"
+        " ORDER BY c.id LIMIT ?", (after_id, limit))
+    return [(r[0], r[1], r[2]) for r in rows]
 
 
-async def candidates(db: aiosqlite.Connection, *, commune_id: str, words: list[str], limit: int,
-                     exclude_codes: tuple[str, ...] = (), statuses: tuple[str, ...] | None = None) -> list[Candidate]:
-    """The concerns of a commune sharing most (and rarest) words with the given ones, best first (BM25).
+async def store(db: aiosqlite.Connection, rows: list[tuple[int, str, str]]) -> None:
+    """Keep (concern id, commune id, folded words) rows; a row kept already is replaced."""
+    await db.executemany("INSERT OR REPLACE INTO concern_words (concern_id, commune_id, words) VALUES (?, ?, ?)", rows)
+
+
+async def shown(db: aiosqlite.Connection, concern_ids: list[int], *, commune_id: str,
+                exclude_codes: tuple[str, ...] = (), statuses: tuple[str, ...] | None = None) -> dict[int, Shown]:
+    """What may be shown of some concerns of a commune, by id.
 
     Concerns merged into another are left out: the one they were merged into stands for them.
     """
-    terms = " OR ".join('"' + w.replace('"', "") + '"' for w in words if w)
-    if not terms:
-        return []
-    query = f"commune : {_commune_phrase(commune_id)} AND words : ({terms})"
+    if not concern_ids:
+        return {}
     sql = (
-        "SELECT c.code, c.category, c.hamlet_id, c.body, c.status, m.words"
-        " FROM (SELECT rowid, words FROM concern_words WHERE concern_words MATCH ? ORDER BY rank LIMIT ?) AS m"
-        " JOIN concerns c ON c.id = m.rowid"
-        " WHERE c.commune_id = ? AND c.duplicate_of IS NULL AND c.status != 'merged'"
+        "SELECT id, code, category, hamlet_id, body, status FROM concerns"
+        f" WHERE id IN ({', '.join('?' for _ in concern_ids)}) AND +commune_id = ?"
+        " AND duplicate_of IS NULL AND +status != 'merged'"
     )
-    params: tuple = (query, limit, commune_id)
+    # The unary + keep SQLite on the primary key: given a long IN list it would otherwise walk the
+    # commune's whole (commune, status) index, tens of thousands of rows.
+    params: tuple = (*concern_ids, commune_id)
     if exclude_codes:
-        sql += f" AND c.code NOT IN ({', '.join('?' for _ in exclude_codes)})"
+        sql += f" AND code NOT IN ({', '.join('?' for _ in exclude_codes)})"
         params += tuple(exclude_codes)
     if statuses is not None:
-        sql += f" AND c.status IN ({', '.join('?' for _ in statuses)})"
+        sql += f" AND +status IN ({', '.join('?' for _ in statuses)})"
         params += tuple(statuses)
-    rows = await (await db.execute(sql, params)).fetchall()
-    return [Candidate(*row) for row in rows]
-
-
-async def like_scan(db: aiosqlite.Connection, *, commune_id: str, words: list[str], limit: int) -> list[str]:
-    """The plain baseline the bench compares with: concerns whose text contains any of the words (LIKE)."""
-    if not words:
-        return []
-    where = " OR ".join("body LIKE ?" for _ in words)
-    rows = await (
-        await db.execute(f"SELECT code FROM concerns WHERE commune_id = ? AND ({where}) LIMIT ?",
-                         (commune_id, *[f"%{w}%" for w in words], limit))
-    ).fetchall()
-    return [r[0] for r in rows]
+    rows = await db.execute_fetchall(sql, params)
+    return {row[0]: Shown(*row) for row in rows}

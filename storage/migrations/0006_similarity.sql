@@ -1,9 +1,9 @@
--- The words of every concern, folded (no diacritics, abbreviations spelt out, function words left
--- out) by bot/similarity.py, for finding similar concerns. rowid is the concern's id. Python folds
--- the text, so a trigger cannot fill this table: a lookup first indexes the concerns stored since
--- (their ids are above the highest indexed one; concern texts are never edited).
-CREATE VIRTUAL TABLE concern_words USING fts5(
-    commune,
-    words,
-    tokenize = "unicode61 remove_diacritics 2"
+-- The words of every concern as bot/similarity.py folds them (no diacritics, abbreviations spelt
+-- out, function words left out), kept so that a restart does not fold every text again. Python
+-- folds, so no trigger can fill this table: the matcher folds the concerns stored after the last
+-- one found here (concern texts are never edited) before each lookup.
+CREATE TABLE concern_words (
+    concern_id INTEGER PRIMARY KEY,
+    commune_id TEXT NOT NULL,
+    words TEXT NOT NULL
 );
