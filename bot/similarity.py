@@ -265,7 +265,8 @@ class SimilarityMatcher:
     memory as an inverted index per commune: a lookup counts the concerns sharing the text's rarer
     words, rescores the best `candidates` of them with `score`, and reads from the database only
     what may be shown of the few above the threshold. One matcher per process; it catches up with
-    the concerns stored since (by any process) before each lookup.
+    the concerns stored since (by any process) before each lookup. It takes the database's lock
+    itself: call it outside a transaction.
     """
 
     def __init__(self, database: Database, *, threshold: float = THRESHOLD, top_k: int = TOP_K,
