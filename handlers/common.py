@@ -9,7 +9,6 @@ from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LOCALES
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
-from handlers.notifications import deliver_notices
 from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, language_choice
 from handlers.states import END
 
@@ -25,12 +24,11 @@ async def drop_duplicate_update(update: Update, context: BotContext) -> None:
 
 async def after_update(update: Update, context: BotContext) -> None:
     """Write conversation positions and drafts now, not at the next interval, so a crash loses
-    nothing; then deliver the notices the update queued (the scheduler also does so every few seconds)."""
+    nothing. Notices the update queued are sent by the background sender (it was woken), not here."""
     # PTB marks the user's data for saving only after every group ran, i.e. after this one.
     if update.effective_user is not None:
         context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
     await context.application.update_persistence()
-    await deliver_notices(context.application)
 
 
 async def help_text(update: Update, context: BotContext) -> None:
