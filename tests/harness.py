@@ -102,6 +102,7 @@ class BotUnderTest:
     async def _exchange(self, user_id: int, update: dict) -> list[str]:
         before = len(self.fake.calls)
         await self.handled(update)
+        await self.deliver()  # the notices the update queued, sent by the background sender meanwhile
         return [
             call.params.get("text") or call.params.get("caption") or ""
             for call in self.fake.calls[before:]
