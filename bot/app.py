@@ -71,8 +71,8 @@ class DoithoaiApplication(Application):
 
     async def initialize(self) -> None:
         await super().initialize()
-        if "sender_bot" in self.bot_data:
-            await self.bot_data["sender_bot"].initialize()
+        for bot in self.bot_data.get("sender_bots", ()):
+            await bot.initialize()
         # Vietnamese is the default menu; English for users whose Telegram is in English.
         i18n: I18n = self.bot_data["i18n"]
         for language_code, locale in ((None, "vi"), ("vi", "vi"), ("en", "en")):
@@ -94,8 +94,8 @@ class DoithoaiApplication(Application):
         await super().stop()
 
     async def shutdown(self) -> None:
-        if "sender_bot" in self.bot_data:
-            await self.bot_data["sender_bot"].shutdown()
+        for bot in self.bot_data.get("sender_bots", ()):
+            await bot.shutdown()
         await super().shutdown()
 
 
@@ -133,10 +133,10 @@ def build_application(
     application.bot_data["i18n"] = i18n
     # Notices go out from one background task (never inside a user's update), within Telegram's limits.
     limits = SendingLimits(per_second=rate_limit_per_second, max_attempts=notice_max_attempts, in_flight=notices_in_flight)
-    sender, sender_bot = telegram_sender(
+    sender, sender_bots = telegram_sender(
         token=token, base_url=base_url, base_file_url=base_file_url, services=services, i18n=i18n, limits=limits,
         per_chat_per_second=chat_rate_per_second, per_group_per_minute=group_rate_per_minute, clock=sender_clock)
-    application.bot_data["sender"], application.bot_data["sender_bot"] = sender, sender_bot
+    application.bot_data["sender"], application.bot_data["sender_bots"] = sender, sender_bots
     register(application, i18n)
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
     # 07:30 in the commune's time zone (BOT_TIMEZONE), every day; the service itself skips days off.
