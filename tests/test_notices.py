@@ -161,3 +161,18 @@ async def test_after_a_crash_every_claimed_notice_is_sent_again(bot):
     await bot.deliver()
     assert sorted(numbers(bot, LAN)) == ["#0", "#1", "#2"]
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
+
+
+async def test_when_telegram_asks_several_chats_to_wait_at_once_every_chat_waits(bot):
+    """Three chats told to wait within a second: the whole bot is over Telegram's limit, not one chat."""
+    for user_id, name in ((LAN, "Bà Lan"), (TU, "Ông Tư"), (1003, "Anh Minh"), (1004, "Chị Ngọc")):
+        await bot.register(user_id, name)
+    for user_id in (LAN, TU, 1003):
+        bot.fake.fail_chat(user_id, 429, retry_after=5)
+        await queue(bot, user_id, 1, first=user_id)
+    await bot.deliver()
+    await queue(bot, 1004, 1, first=1004)
+    await bot.deliver()
+    assert numbers(bot, 1004) == []
+    await bot.later(5.2)
+    assert [numbers(bot, user_id) for user_id in (LAN, TU, 1003, 1004)] == [["#1001"], ["#1002"], ["#1003"], ["#1004"]]
