@@ -91,6 +91,9 @@ class OutboxSender:
         self._held = 0
         self._sending = 0
         self._next_send = -math.inf
+        # The last `per_second` starts: catching up after a late wake-up must never put more than
+        # `per_second` requests into one second (stretched by MARGIN), which is what Telegram counts.
+        self._window: deque[float] = deque(maxlen=max(1, int(limits.per_second)))
         self._paused_until = -math.inf
         self._told_to_wait: deque[tuple[float, str]] = deque()
         self._look = True
@@ -195,6 +198,8 @@ class OutboxSender:
             if self._sending >= self._limits.in_flight:
                 return math.inf  # a finishing request stirs the loop
             start = max(self._paused_until, self._next_send)
+            if self._pace and len(self._window) == self._window.maxlen:
+                start = max(start, self._window[0] + MARGIN)
             if start > now:
                 return start
             heapq.heappop(self._heap)
@@ -211,6 +216,7 @@ class OutboxSender:
             if self._pace:
                 # Keep the pace from the ideal time while only a little late, so sleeping's overshoot is not lost.
                 self._next_send = (self._next_send if now - self._next_send < self._pace else now) + self._pace
+                self._window.append(now)
             task = asyncio.create_task(self._send(chat, notice))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
