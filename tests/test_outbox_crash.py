@@ -99,4 +99,5 @@ async def test_sigkill_in_the_middle_of_a_batch_loses_no_notice_and_resends_at_m
     counts = Counter(_delivered(fake))
     assert sorted(counts) == list(range(NOTICES))  # none lost
     duplicated = sum(count - 1 for count in counts.values())
+    print(f"{KILLS} kills: {len(counts)} of {NOTICES} notices arrived, {duplicated} twice")
     assert duplicated <= KILLS * IN_FLIGHT
