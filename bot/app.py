@@ -20,7 +20,8 @@ from bot.services.reminders import DAILY_AT
 from handlers import register
 from handlers.context import CHANNEL, BotContext
 from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
-from handlers.notifications import deliver_notices
+from bot.services.sender import SendingLimits
+from handlers.notifications import telegram_sender
 
 log = logging.getLogger(__name__)
 
@@ -111,10 +112,13 @@ def _readable(update: dict) -> dict:
 
 
 class DoithoaiApplication(Application):
-    """The Application, which sets its command menus whenever it is initialised (however it is run)."""
+    """The Application, which sets its command menus whenever it is initialised (however it is run),
+    and runs the outbox sender as one background task between start and stop."""
 
     async def initialize(self) -> None:
         await super().initialize()
+        for bot in self.bot_data.get("sender_bots", ()):
+            await bot.initialize()
         # Vietnamese is the default menu; English for users whose Telegram is in English.
         i18n: I18n = self.bot_data["i18n"]
         for language_code, locale in ((None, "vi"), ("vi", "vi"), ("en", "en")):
@@ -125,6 +129,21 @@ class DoithoaiApplication(Application):
                 language_code=language_code,
             )
 
+    async def start(self) -> None:
+        await super().start()
+        if "sender" in self.bot_data:
+            await self.bot_data["sender"].start()
+
+    async def stop(self) -> None:
+        if "sender" in self.bot_data:
+            await self.bot_data["sender"].stop()
+        await super().stop()
+
+    async def shutdown(self) -> None:
+        for bot in self.bot_data.get("sender_bots", ()):
+            await bot.shutdown()
+        await super().shutdown()
+
 
 async def _forget_old_updates(context: BotContext) -> None:
     """Handled update ids are kept a week: long enough for any re-delivery."""
@@ -132,21 +151,17 @@ async def _forget_old_updates(context: BotContext) -> None:
     log.info("forgot %d old handled updates", removed)
 
 
-async def _deliver_notices(context: BotContext) -> None:
-    """Notices queued outside an update (scheduler jobs, the server's command line) go out here."""
-    await deliver_notices(context.application, look_anyway=True)
-
-
 async def _queue_reminders(context: BotContext) -> None:
     """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
     queued = await context.services.reminders.queue_due_notices()
     log.info("queued %d reminders and escalations", queued)
-    await deliver_notices(context.application, look_anyway=True)
 
 
 def build_application(
     *, token: str, base_url: str, base_file_url: str, services: Services, i18n: I18n, rate_limit_per_second: int = 30,
     application_class: type[Application] = DoithoaiApplication, on_token_rejected: Callable[[], None] | None = None,
+    chat_rate_per_second: float = 1.0, group_rate_per_minute: float = 20.0, notice_max_attempts: int = 8,
+    notices_in_flight: int = 16, sender_clock=None,
 ) -> Application:
     application = (
         ApplicationBuilder()
@@ -164,8 +179,13 @@ def build_application(
     )
     application.bot_data["services"] = services
     application.bot_data["i18n"] = i18n
+    # Notices go out from one background task (never inside a user's update), within Telegram's limits.
+    limits = SendingLimits(per_second=rate_limit_per_second, max_attempts=notice_max_attempts, in_flight=notices_in_flight)
+    sender, sender_bots = telegram_sender(
+        token=token, base_url=base_url, base_file_url=base_file_url, services=services, i18n=i18n, limits=limits,
+        per_chat_per_second=chat_rate_per_second, per_group_per_minute=group_rate_per_minute, clock=sender_clock)
+    application.bot_data["sender"], application.bot_data["sender_bots"] = sender, sender_bots
     register(application, i18n)
-    application.job_queue.run_repeating(_deliver_notices, interval=timedelta(seconds=5), first=timedelta(seconds=1))
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
     # 07:30 in the commune's time zone (BOT_TIMEZONE), every day; the service itself skips days off.
     at = DAILY_AT.replace(tzinfo=services.reminders.timezone)

@@ -37,6 +37,13 @@ class Settings:
     # Telegram allows about 30 messages a second; 0 turns the throughput cap off
     # (the fake Bot API of the sandbox and the tests has no limit). 429s are retried either way.
     rate_limit_per_second: int = 30
+    # Telegram allows about 1 message a second to one person and 20 a minute to one group (0 = no cap).
+    chat_rate_per_second: float = 1.0
+    group_rate_per_minute: float = 20.0
+    # A notice that keeps failing is tried this many times (with growing waits), then given up.
+    notice_max_attempts: int = 8
+    # Requests of the outbox sender in flight at once: also the most notices a crash can send twice.
+    notices_in_flight: int = 16
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar, repr=False, compare=False)
     rules: DeadlineRules = field(default_factory=DeadlineRules)
     # The plan holds one dialogue a year (II.4); the 2025 Law on Local Government allows more.
@@ -92,6 +99,23 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not rate.isdigit():
         raise ConfigError("TELEGRAM_RATE_LIMIT must be a whole number of messages per second (0 = no cap)")
 
+    sending = {}
+    for name, key, whole, least in (("TELEGRAM_CHAT_RATE_LIMIT", "chat_rate_per_second", False, 0),
+                                    ("TELEGRAM_GROUP_RATE_LIMIT", "group_rate_per_minute", False, 0),
+                                    ("NOTICE_MAX_ATTEMPTS", "notice_max_attempts", True, 1),
+                                    ("NOTICES_IN_FLIGHT", "notices_in_flight", True, 1)):
+        raw = env.get(name, "").strip()
+        if not raw:
+            continue
+        try:
+            value = int(raw) if whole else float(raw)
+        except ValueError:
+            value = None
+        if value is None or value < least or value != value or value == float("inf"):
+            kind = "a whole number" if whole else "a number"
+            raise ConfigError(f"{name} must be {kind} of at least {least}")
+        sending[key] = value
+
     try:
         rules = rules_from_env(env)
         calendar = calendar_from_env(env)
@@ -121,4 +145,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dialogues_per_year=int(per_year),
         log_level=log_level,
         env=env,
+        **sending,
     )

@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "work_on_task": frozenset({OFFICER}),
     "close": frozenset({OFFICE}),
     "view_overdue": frozenset({OFFICE, CHAIR, MTTQ}),
+    "view_undelivered": frozenset({OFFICE, CHAIR, MTTQ}),
 }
 
 # Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned

@@ -108,7 +108,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             services = await Services.create(database, settings.communes, settings.admin_ids, calendar=settings.calendar,
                                              rules=settings.rules, dialogues_per_year=settings.dialogues_per_year,
                                              timezone=settings.timezone)
-            # Notices claimed but unfinished when the bot last stopped are marked, never resent.
+            # Notices claimed but unfinished when the bot last stopped are sent again (none is lost).
             await services.notifications.recover_interrupted()
         except (sqlite3.Error, OSError) as error:
             # A read-only file, a full disk, a folder that cannot be created: say which, in one line.
@@ -126,14 +126,19 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             stack.push_async_callback(fake.stop)
             for persona in personas:
                 fake.add_user(persona.user_id, persona.page_name, language_code=persona.language)
-            token, base_url, base_file_url, rate = fake.token, fake.base_url, fake.base_file_url, 0
+            token, base_url, base_file_url = fake.token, fake.base_url, fake.base_file_url
+            # The sandbox's fake Telegram has no limits: nothing to wait for.
+            limits = dict(rate_limit_per_second=0, chat_rate_per_second=0, group_rate_per_minute=0)
         else:
             assert settings.token is not None
             token, base_url, base_file_url = settings.token, settings.base_url, settings.base_file_url
-            rate = settings.rate_limit_per_second
+            limits = dict(rate_limit_per_second=settings.rate_limit_per_second,
+                          chat_rate_per_second=settings.chat_rate_per_second,
+                          group_rate_per_minute=settings.group_rate_per_minute)
         application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
-                                        services=services, i18n=i18n, rate_limit_per_second=rate,
-                                        on_token_rejected=on_token_rejected)
+                                        services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
+                                        notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
+                                        **limits)
         try:
             await stack.enter_async_context(application)
             await application.updater.start_polling(drop_pending_updates=False)

@@ -9,7 +9,7 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Conv
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import I18n
-from handlers import admin, common, dialogue, office, officer, onboarding, privacy, profile, resident
+from handlers import admin, common, dialogue, notifications, office, officer, onboarding, privacy, profile, resident
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 
 # Each module contributes a Flow; their order is the order of their `anywhere` handlers.
@@ -56,6 +56,7 @@ def register(application: Application, i18n: I18n) -> None:
     application.add_handler(_conversation(flows, menus))
     application.add_handlers([handler for flow in flows for handler in flow.anywhere])
     application.add_handlers([
+        CommandHandler("undelivered", notifications.undelivered, filters=NEW_MESSAGES),
         CommandHandler("help", common.help_text, filters=NEW_MESSAGES),
         MessageHandler(menus.help, common.help_text),
         CommandHandler("language", common.ask_language, filters=NEW_MESSAGES),
@@ -69,6 +70,6 @@ def register(application: Application, i18n: I18n) -> None:
         CallbackQueryHandler(common.stale_button),
     ])
 
-    # Last group: persist conversation positions and drafts, then deliver the notices the update queued.
+    # Last group: persist conversation positions and drafts.
     application.add_handler(TypeHandler(Update, common.after_update), group=1)
     application.add_error_handler(common.on_error)

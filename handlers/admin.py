@@ -19,7 +19,7 @@ from handlers import common, onboarding
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, inline
-from handlers.menus import OFFICIAL_COMMANDS, refresh_menus, set_chat_commands
+from handlers.menus import OFFICIAL_COMMANDS, set_chat_commands
 from handlers.presenters import official_name, person_label
 from handlers.states import END
 from storage.records import RoleGrant
@@ -316,10 +316,10 @@ async def _reset_commands(context: BotContext, person_id: int) -> None:
     person = await context.services.staff.person(person_id)
     if person is None or person.channel != CHANNEL:
         return
+    # Their command menu now; their keyboard comes with the notice of the withdrawal (handlers/notifications).
     remaining = await context.services.staff.actor(CHANNEL, person.external_id)
-    resident = await context.services.residents.find(CHANNEL, person.external_id)
-    await refresh_menus(context.bot, int(person.external_id), context.i18n.for_locale(person.locale), remaining,
-                        resident=resident is not None)
+    await set_chat_commands(context.bot, int(person.external_id), context.i18n.for_locale(person.locale),
+                            remaining if remaining is not None and remaining.is_official else None)
 
 
 async def revoke_link(update: Update, context: BotContext) -> int | None:

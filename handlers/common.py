@@ -11,7 +11,6 @@ from telegram.ext import ApplicationHandlerStop
 from bot.i18n import LOCALES, normalize_locale
 from storage.database import DatabaseBusy
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
-from handlers.notifications import deliver_notices
 from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, inline, language_choice
 from handlers.menus import set_chat_commands
 from handlers.states import END
@@ -63,8 +62,8 @@ async def drop_duplicate_update(update: Update, context: BotContext) -> None:
 
 async def after_update(update: Update, context: BotContext) -> None:
     """Write conversation positions and drafts now, not at the next interval, so a crash loses
-    nothing; record the update as handled (if it changed anything); then deliver the notices it
-    queued (the scheduler also does so every few seconds)."""
+    nothing; record the update as handled (if it changed anything). Notices the update queued are sent by
+    the background sender (it was woken), not here."""
     # PTB marks the user's data for saving only after every group ran, i.e. after this one.
     if update.effective_user is not None:
         context.application.mark_data_for_update_persistence(user_ids=update.effective_user.id)
@@ -74,11 +73,6 @@ async def after_update(update: Update, context: BotContext) -> None:
     except DatabaseBusy:
         # The answer is given and the change is kept; only a re-delivery after a crash would be handled again.
         log.warning("update %s: the database was busy; not recorded as handled", update.update_id)
-        return
-    try:
-        await deliver_notices(context.application)
-    except DatabaseBusy:
-        log.warning("the database was busy; notices are delivered by the next run of the scheduler")
 
 
 async def help_text(update: Update, context: BotContext) -> None:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup, ReplyKeyboardRemove
+from telegram import BotCommand, BotCommandScopeChat, ReplyKeyboardMarkup
 from telegram.error import TelegramError
 
 from bot.i18n import N_, Translator
@@ -119,14 +119,3 @@ async def set_chat_commands(bot, chat_id: int, t: Translator, actor: Actor | Non
         pass
 
 
-async def refresh_menus(bot, chat_id: int, t: Translator, actor: Actor | None, *, resident: bool) -> None:
-    """After someone's roles changed without their doing (a revoke): their command menu and their reply
-    keyboard, both at once, for what they still are; no keyboard at all if they are nothing any more."""
-    official = actor if actor is not None and actor.is_official else None
-    await set_chat_commands(bot, chat_id, t, official)
-    keyboard = main_menu(t, official, resident=resident) if official is not None or resident else ReplyKeyboardRemove()
-    try:
-        await bot.send_message(chat_id, t("Your buttons and your command menu were updated."), reply_markup=keyboard)
-    except TelegramError:
-        # They may have blocked the bot; the role_revoked notice reports that delivery on its own.
-        pass

@@ -35,12 +35,22 @@ class TrackedApplication(DoithoaiApplication):
                 self.handled_changed.notify_all()
 
 
+class ManualClock:
+    """The outbox sender's clock in tests: time moves only when the test says so (no real sleeps)."""
+
+    def __init__(self) -> None:
+        self.now = 1_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
 class BotUnderTest:
     """The bot as deployed (database, services, handlers, persistence), polling the fake server."""
 
     def __init__(self, fake: FakeBotApi, database_path: Path, communes: Communes | None = None, *,
                  admin_ids: frozenset[int] = frozenset(), dialogues_per_year: int = 1,
-                 write_timeout: float | None = None) -> None:
+                 write_timeout: float | None = None, sending: dict | None = None) -> None:
         self.fake = fake
         self.admin_ids = admin_ids
         self.dialogues_per_year = dialogues_per_year
@@ -49,6 +59,9 @@ class BotUnderTest:
         self.communes = communes or load_communes(DEFAULT_COMMUNES_FILE)
         self.application: TrackedApplication | None = None
         self.database: Database | None = None
+        self.clock = ManualClock()
+        # The outbox sender's limits: none by default, so a test waits for nothing; a test of the limits sets them.
+        self.sending = dict(rate_limit_per_second=0, chat_rate_per_second=0, group_rate_per_minute=0) | (sending or {})
 
     async def start(self) -> None:
         timeout = {} if self.write_timeout is None else {"write_timeout": self.write_timeout}
@@ -59,7 +72,8 @@ class BotUnderTest:
         await services.notifications.recover_interrupted()  # as bot/runner.serve does at every start
         self.application = build_application(
             token=self.fake.token, base_url=self.fake.base_url, base_file_url=self.fake.base_file_url,
-            services=services, i18n=I18n(TZ), rate_limit_per_second=0, application_class=TrackedApplication,
+            services=services, i18n=I18n(TZ), application_class=TrackedApplication, sender_clock=self.clock,
+            **self.sending,
         )
         await self.application.initialize()
         await self.application.updater.start_polling(poll_interval=0.0, timeout=1)
@@ -92,6 +106,7 @@ class BotUnderTest:
     async def _exchange(self, user_id: int, update: dict) -> list[str]:
         before = len(self.fake.calls)
         await self.handled(update)
+        await self.deliver()  # the notices the update queued, sent by the background sender meanwhile
         return [
             call.params.get("text") or call.params.get("caption") or ""
             for call in self.fake.calls[before:]
@@ -175,10 +190,13 @@ class BotUnderTest:
                              " WHERE channel = 'telegram' AND external_id = ?", (name, language, str(user_id)))
 
     async def deliver(self) -> None:
-        """Send what the outbox holds now (as the scheduler would within seconds)."""
-        from handlers.notifications import deliver_notices
+        """Wake the background sender and wait until it has sent all it may send now."""
+        await asyncio.wait_for(self.application.bot_data["sender"].settle(), 10)
 
-        await deliver_notices(self.application)
+    async def later(self, seconds: float) -> None:
+        """Move the sender's clock on (backoffs and per-chat waits run out), then deliver."""
+        self.clock.now += seconds
+        await self.deliver()
 
     async def submit_concern(self, user_id: int, text: str, topic: str = "land") -> list[str]:
         await self.say(user_id, "/new")

@@ -36,6 +36,15 @@ def test_every_setting_is_read_from_the_environment(tmp_path):
     assert TOKEN not in repr(settings)
 
 
+def test_the_outbox_limits_are_settings_with_telegrams_defaults():
+    assert (load_settings({}).chat_rate_per_second, load_settings({}).group_rate_per_minute,
+            load_settings({}).notice_max_attempts, load_settings({}).notices_in_flight) == (1, 20, 8, 16)
+    settings = load_settings({"TELEGRAM_CHAT_RATE_LIMIT": "0.5", "TELEGRAM_GROUP_RATE_LIMIT": "0",
+                              "NOTICE_MAX_ATTEMPTS": "3", "NOTICES_IN_FLIGHT": "4"})
+    assert (settings.chat_rate_per_second, settings.group_rate_per_minute, settings.notice_max_attempts,
+            settings.notices_in_flight) == (0.5, 0, 3, 4)
+
+
 @pytest.mark.parametrize("env, fragment", [
     ({"TELEGRAM_BOT_TOKEN": "nonsense"}, "TELEGRAM_BOT_TOKEN"),
     ({"TELEGRAM_BASE_URL": "ftp://x"}, "TELEGRAM_BASE_URL"),
@@ -43,6 +52,10 @@ def test_every_setting_is_read_from_the_environment(tmp_path):
     ({"BOT_TIMEZONE": "Mars/Olympus"}, "BOT_TIMEZONE"),
     ({"COMMUNES_FILE": "/nonexistent/communes.toml"}, "COMMUNES_FILE"),
     ({"TELEGRAM_RATE_LIMIT": "fast"}, "TELEGRAM_RATE_LIMIT"),
+    ({"TELEGRAM_CHAT_RATE_LIMIT": "-1"}, "TELEGRAM_CHAT_RATE_LIMIT"),
+    ({"TELEGRAM_GROUP_RATE_LIMIT": "many"}, "TELEGRAM_GROUP_RATE_LIMIT"),
+    ({"NOTICE_MAX_ATTEMPTS": "0"}, "NOTICE_MAX_ATTEMPTS"),
+    ({"NOTICES_IN_FLIGHT": "2.5"}, "NOTICES_IN_FLIGHT"),
 ])
 def test_a_bad_setting_is_refused_in_one_line(env, fragment):
     with pytest.raises(ConfigError) as refusal:

@@ -113,7 +113,8 @@ async def test_a_revoked_official_who_is_a_resident_gets_the_resident_keyboard_a
     await _revoke(bot, LAN)
     assert bot.fake.current_reply_keyboard(LAN) == RESIDENT_KEYBOARD_VI
     assert list(chat_menu(bot, LAN)) == RESIDENT_MENU
-    assert "Các nút và danh mục lệnh của ông/bà đã được cập nhật." in bot.fake.bot_texts(LAN)
+    # One message: the news of the withdrawal carries the new keyboard.
+    assert bot.fake.last_bot_message(LAN)["text"].startswith("Vai trò “Trưởng thôn 2” của ông/bà đã được quản trị viên thu hồi.")
 
 
 async def test_a_revoked_official_who_is_not_a_resident_loses_the_keyboard(bot):
@@ -122,4 +123,5 @@ async def test_a_revoked_official_who_is_not_a_resident_loses_the_keyboard(bot):
     assert "📥 Kiến nghị mới" in keyboard_texts(bot, HOA)
     await _revoke(bot, HOA)
     assert bot.fake.current_reply_keyboard(HOA) is None
+    assert bot.fake.last_bot_message(HOA)["text"].startswith("Vai trò “Văn phòng HĐND và UBND xã” của ông/bà đã được quản trị viên thu hồi.")
     assert list(chat_menu(bot, HOA)) == RESIDENT_MENU

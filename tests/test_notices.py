@@ -1,56 +1,178 @@
-"""Notices to other people: each goes out once, none is lost when Telegram pauses, none twice after a crash."""
+"""Notices to other people: sent by one background sender, none lost after a crash, one failing
+recipient never holds up the others, and what cannot be delivered reaches the hamlet head and the office."""
 
 from __future__ import annotations
 
+import re
+
 from storage import outbox
+from tests.harness import BotUnderTest
 
-LAN = 1001
+LAN, TU, HEAD, HOA = 1001, 1002, 2001, 2003
 
 
-async def queue(bot, count: int) -> None:
-    person = (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(LAN)))[0][0]
+async def person(bot, user_id: int) -> int:
+    return (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(user_id)))[0][0]
+
+
+async def queue(bot, user_id: int, count: int, first: int = 0) -> None:
+    """Notices that say their number (the office is told which concerns to reassign: #n)."""
+    target = await person(bot, user_id)
     async with bot.database.transaction() as db:
-        for number in range(count):
-            await outbox.enqueue(db, person, "role_revoked", role="office", body=None, hamlet=None, n=number)
+        for number in range(first, first + count):
+            await outbox.enqueue(db, target, "tasks_orphaned", name=f"#{number}", body="X", codes=["123-456"])
 
 
-async def sent_count(bot) -> int:
-    return (await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NOT NULL"))[0][0]
+def numbers(bot, user_id: int) -> list[str]:
+    return [re.search(r"#\d+", text).group() for text in bot.fake.bot_texts(user_id) if "(X)" in text]
 
 
-async def test_a_pause_from_telegram_puts_the_rest_of_the_batch_back_and_all_arrive(bot):
+async def test_a_notice_queued_by_an_update_is_sent_by_the_background_sender_not_inside_the_update(fake_api, tmp_path):
+    bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(chat_rate_per_second=1))
+    await bot.start()
+    try:
+        await bot.register(LAN, "Bà Lan")
+        await bot.register(TU, "Ông Tư")
+        await queue(bot, LAN, 20)
+        # Another user's update is answered at once; it does not drain the backlog (1 a second to Bà Lan).
+        assert await bot.say(TU, "/help")
+        await bot.deliver()
+        assert numbers(bot, LAN) == ["#0"]
+        assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(19,)]
+        await bot.later(1.1)
+        assert numbers(bot, LAN) == ["#0", "#1"]
+    finally:
+        await bot.stop()
+
+
+async def test_one_message_a_second_to_one_chat_while_other_chats_go_on(fake_api, tmp_path):
+    bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(chat_rate_per_second=1))
+    await bot.start()
+    try:
+        await bot.register(LAN, "Bà Lan")
+        await bot.register(TU, "Ông Tư")
+        await queue(bot, LAN, 3)
+        await queue(bot, TU, 1, first=10)
+        await bot.deliver()
+        assert (numbers(bot, LAN), numbers(bot, TU)) == (["#0"], ["#10"])
+        await bot.later(0.5)
+        assert numbers(bot, LAN) == ["#0"]
+        await bot.later(0.6)
+        assert numbers(bot, LAN) == ["#0", "#1"]
+        await bot.later(1.1)
+        assert numbers(bot, LAN) == ["#0", "#1", "#2"]
+    finally:
+        await bot.stop()
+
+
+async def test_a_failing_chat_is_retried_with_growing_waits_and_never_delays_the_others(bot):
     await bot.register(LAN, "Bà Lan")
-    await queue(bot, 5)
-    bot.fake.fail_next("sendMessage", 502, count=1)
+    await bot.register(TU, "Ông Tư")
+    bot.fake.fail_chat(LAN, 500, count=3)
+    await queue(bot, LAN, 1)
+    await queue(bot, TU, 2, first=10)
     await bot.deliver()
-    # The first failed with a server error: it and the four behind it wait for the next round.
-    assert await sent_count(bot) == 0
-    await bot.deliver()
-    assert await sent_count(bot) == 5
-    texts = [t for t in bot.fake.bot_texts(LAN) if t.startswith("Vai trò")]
-    assert len(texts) == 5
+    assert numbers(bot, TU) == ["#10", "#11"] and numbers(bot, LAN) == []
+    assert await bot.rows("SELECT attempts, sent_at IS NULL FROM outbox WHERE person_id = ?", await person(bot, LAN)) == [(1, 1)]
+    tries = lambda: len([c for c in bot.fake.calls_of("sendMessage", LAN) if not c.ok])  # noqa: E731
+    await bot.later(1.5)
+    assert tries() == 1  # the first wait is 2 s
+    await bot.later(0.6)
+    assert tries() == 2
+    await bot.later(3.5)
+    assert tries() == 2  # then 4 s
+    await bot.later(0.6)
+    assert tries() == 3
+    await bot.later(8.5)
+    assert numbers(bot, LAN) == ["#0"]
+    assert await bot.rows("SELECT attempts, sent_at IS NOT NULL, given_up_at FROM outbox WHERE person_id = ?",
+                          await person(bot, LAN)) == [(3, 1, None)]
 
 
-async def test_after_a_crash_a_claimed_notice_is_never_sent_again(bot):
+async def test_a_429_pauses_only_that_chat_for_as_long_as_telegram_asks(bot):
     await bot.register(LAN, "Bà Lan")
-    await queue(bot, 2)
+    await bot.register(TU, "Ông Tư")
+    bot.fake.fail_chat(LAN, 429, retry_after=5)
+    await queue(bot, LAN, 2)
+    await queue(bot, TU, 2, first=10)
+    await bot.deliver()
+    assert numbers(bot, TU) == ["#10", "#11"] and numbers(bot, LAN) == []
+    await bot.later(4)
+    assert numbers(bot, LAN) == []
+    await bot.later(1.2)
+    assert numbers(bot, LAN) == ["#0", "#1"]
+    # Telegram asking to wait is not the recipient's failure: no attempt counted.
+    assert await bot.rows("SELECT DISTINCT attempts FROM outbox WHERE person_id = ?", await person(bot, LAN)) == [(0,)]
+
+
+async def test_a_notice_that_keeps_failing_is_given_up_passed_to_the_hamlet_head_and_listed_for_the_office(bot):
+    await bot.register(LAN, "Bà Lan", hamlet="thon-2")
+    await bot.grant(HEAD, "Anh Dũng", "hamlet_head", hamlet="thon-2")
+    await bot.grant(HOA, "Chị Hoa", "office")
+    bot.fake.fail_chat(LAN, 500, count=100)
+    await queue(bot, LAN, 1)
+    for _ in range(8):
+        await bot.later(700)
+    assert await bot.rows("SELECT attempts, given_up_at IS NOT NULL, sent_at FROM outbox WHERE person_id = ?",
+                          await person(bot, LAN)) == [(8, 1, None)]
+    passed = [text for text in bot.fake.bot_texts(HEAD) if "Bà Lan" in text]
+    assert len(passed) == 1 and "#0" in passed[0] and "(thôn 2)" in passed[0]
+    listing = "\n".join(await bot.say(HOA, "/undelivered"))
+    assert "Bà Lan" in listing and "#0" in listing and "Anh Dũng" in listing and "Internal Server Error" in listing
+
+
+async def test_a_resident_who_blocked_the_bot_is_given_up_at_once_and_the_hamlet_head_told(bot):
+    await bot.register(LAN, "Bà Lan", hamlet="thon-2")
+    await bot.register(TU, "Ông Tư", hamlet="thon-2")
+    await bot.grant(HEAD, "Anh Dũng", "hamlet_head", hamlet="thon-2")
+    bot.fake.block_bot(LAN)
+    await queue(bot, LAN, 1)
+    await queue(bot, TU, 1, first=10)
+    await bot.deliver()
+    assert numbers(bot, TU) == ["#10"]
+    assert await bot.rows("SELECT attempts, given_up_at IS NOT NULL, failure LIKE '%blocked%' FROM outbox"
+                          " WHERE person_id = ?", await person(bot, LAN)) == [(1, 1, 1)]
+    assert [text for text in bot.fake.bot_texts(HEAD) if "Bà Lan" in text and "#0" in text]
+
+
+async def test_a_chat_that_does_not_exist_is_given_up_at_once(bot):
+    await bot.register(LAN, "Bà Lan", hamlet="thon-2")
+    bot.fake.fail_chat(LAN, 400)  # "chat not found"
+    await queue(bot, LAN, 1)
+    await bot.deliver()
+    assert await bot.rows("SELECT attempts, given_up_at IS NOT NULL FROM outbox") == [(1, 1)]
+
+
+async def test_undelivered_is_for_the_office_chair_and_mttq_only(bot):
+    await bot.register(LAN, "Bà Lan")
+    refused = await bot.say(LAN, "/undelivered")
+    assert refused and "Bà Lan" not in refused[0]
+    await bot.grant(HOA, "Chị Hoa", "office")
+    assert await bot.say(HOA, "/undelivered") == ["Mọi thông báo đều đã được gửi tới người nhận."]
+
+
+async def test_after_a_crash_every_claimed_notice_is_sent_again(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.application.bot_data["sender"].stop()  # the process "dies" right after claiming
+    await queue(bot, LAN, 3)
     async with bot.database.transaction() as db:
-        claimed = await outbox.claim(db, "telegram", limit=1)  # claimed, then the process "dies"
-    assert len(claimed) == 1
+        assert len(await outbox.claim(db, "telegram", limit=2)) == 2
     await bot.restart()
     await bot.deliver()
-    rows = await bot.rows("SELECT sent_at IS NOT NULL, failure FROM outbox ORDER BY id")
-    assert rows == [(0, "interrupted by a restart: may have been delivered"), (1, None)]
-    assert len([t for t in bot.fake.bot_texts(LAN) if t.startswith("Vai trò")]) == 1
+    assert sorted(numbers(bot, LAN)) == ["#0", "#1", "#2"]
+    assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL") == [(0,)]
 
 
-async def test_a_blocked_resident_does_not_hold_up_the_others(bot):
-    await bot.register(LAN, "Bà Lan")
-    await bot.register(1002, "Ông Tư")
-    await queue(bot, 1)
-    tu = (await bot.rows("SELECT id FROM people WHERE external_id = '1002'"))[0][0]
-    async with bot.database.transaction() as db:
-        await outbox.enqueue(db, tu, "role_revoked", role="office", body=None, hamlet=None)
-    bot.fake.fail_next("sendMessage", 403)
+async def test_when_telegram_asks_several_chats_to_wait_at_once_every_chat_waits(bot):
+    """Three chats told to wait within a second: the whole bot is over Telegram's limit, not one chat."""
+    for user_id, name in ((LAN, "Bà Lan"), (TU, "Ông Tư"), (1003, "Anh Minh"), (1004, "Chị Ngọc")):
+        await bot.register(user_id, name)
+    for user_id in (LAN, TU, 1003):
+        bot.fake.fail_chat(user_id, 429, retry_after=5)
+        await queue(bot, user_id, 1, first=user_id)
     await bot.deliver()
-    assert await bot.rows("SELECT failure IS NOT NULL, sent_at IS NOT NULL FROM outbox ORDER BY id") == [(1, 0), (0, 1)]
+    await queue(bot, 1004, 1, first=1004)
+    await bot.deliver()
+    assert numbers(bot, 1004) == []
+    await bot.later(5.2)
+    assert [numbers(bot, user_id) for user_id in (LAN, TU, 1003, 1004)] == [["#1001"], ["#1002"], ["#1003"], ["#1004"]]

@@ -249,6 +249,7 @@ async def test_the_scheduled_job_queues_and_delivers_todays_reminders(bot):
 
     job = next(job for job in bot.application.job_queue.jobs() if job.name == "queue_reminders")
     await job.run(bot.application)
+    await bot.deliver()  # the job only queues; the background sender sends
 
     if bot.services.calendar.is_working_day(today):
         assert bot.fake.bot_texts(MINH)[-1] == reminder(code, due, 5)

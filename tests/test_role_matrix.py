@@ -28,6 +28,7 @@ COMMAND_ACTIONS = {
     "conclude": "conclude", "announce": "announce", "overdue": "view_overdue", "tasks": "work_on_task",
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
+    "undelivered": "view_undelivered",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {

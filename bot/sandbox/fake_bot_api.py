@@ -64,6 +64,7 @@ import base64
 import collections
 import inspect
 import json
+import math
 import mimetypes
 import re
 import struct
@@ -797,6 +798,12 @@ class FakeBotApi:
         self._callback_queries: dict[str, dict] = {}
         self._next_callback_id = 4_382_000_000_000_000_001
         self._failures: dict[str, collections.deque] = {}
+        self._chat_failures: dict[int, collections.deque] = {}
+        # Telegram's flood limits, when enforce_limits() was called: (per second overall, per second per chat).
+        self._limits: tuple[float, float] | None = None
+        self._sent_at: collections.deque[float] = collections.deque()
+        self._chat_sent_at: dict[int, float] = {}
+        self.limit_hits = 0  # 429s answered because a limit was broken
         self._webhook: dict = {"url": ""}
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._menu_buttons: dict[int | None, dict] = {}
@@ -1096,6 +1103,51 @@ class FakeBotApi:
         queue = self._failures.setdefault(method.lower(), collections.deque())
         for _ in range(count):
             queue.append((status, description, params))
+
+    def fail_chat(self, chat_id: int, status: int, *, retry_after: int | None = None, count: int = 1) -> None:
+        """Make the next ``count`` messages sent to one chat fail with ``status`` (500, 429 with retry_after...)."""
+        if status == 429 and retry_after is None:
+            retry_after = 1
+        description = f"Too Many Requests: retry after {retry_after}" if status == 429 else (
+            "Bad Request: chat not found" if status == 400 else "Internal Server Error")
+        params = {"retry_after": retry_after} if retry_after is not None else None
+        queue = self._chat_failures.setdefault(int(chat_id), collections.deque())
+        for _ in range(count):
+            queue.append((status, description, params))
+
+    def enforce_limits(self, per_second: float = 30, per_chat_per_second: float = 1) -> None:
+        """Answer sends beyond Telegram's flood limits with 429 and retry_after, as Telegram does:
+        more than ``per_second`` messages in any second overall, or two to one chat within 1/``per_chat_per_second`` s."""
+        self._limits = (per_second, per_chat_per_second)
+
+    def _check_limits(self, method: str, params: dict) -> None:
+        if method.startswith("send") and method != "sendChatAction":
+            try:
+                chat_id = int(params.get("chat_id"))
+            except (TypeError, ValueError):
+                return
+            failures = self._chat_failures.get(chat_id)
+            if failures:
+                fstatus, fdesc, fparams = failures.popleft()
+                raise _ApiError(fstatus, fdesc, fparams)
+            if self._limits is None:
+                return
+            per_second, per_chat = self._limits
+            now = time.monotonic()
+            while self._sent_at and self._sent_at[0] <= now - 1.0:
+                self._sent_at.popleft()
+            wait = 0.0
+            if per_second and len(self._sent_at) >= per_second:
+                wait = self._sent_at[0] + 1.0 - now
+            last = self._chat_sent_at.get(chat_id)
+            if per_chat and last is not None and now - last < 1.0 / per_chat:
+                wait = max(wait, last + 1.0 / per_chat - now)
+            if wait > 0:
+                self.limit_hits += 1
+                retry_after = max(1, math.ceil(wait))
+                raise _ApiError(429, f"Too Many Requests: retry after {retry_after}", {"retry_after": retry_after})
+            self._sent_at.append(now)
+            self._chat_sent_at[chat_id] = now
 
     def block_bot(self, user_id: int) -> dict:
         """The user blocks the bot: later sends to them get 403, and a
@@ -1499,6 +1551,7 @@ class FakeBotApi:
             if failures:
                 fstatus, fdesc, fparams = failures.popleft()
                 raise _ApiError(fstatus, fdesc, fparams)
+            self._check_limits(canonical, params)
             if canonical == "getUpdates":
                 self._notify(bump=False)
                 result = await self._m_getUpdates(params, handler)

@@ -63,7 +63,7 @@ class Services:
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
             staff=staff,
-            notifications=NotificationService(database),
+            notifications=NotificationService(database, staff),
             calendar=calendar,
             rules=rules,
             dialogues=DialogueService(**shared, per_year=dialogues_per_year),

@@ -1,51 +1,81 @@
-"""The outbox, seen from a channel: claim what to send, then say how it went."""
+"""The outbox, seen from a channel: claim what to send, then record how it went, many at once.
+
+Given-up notices do not vanish: a resident's is passed to the head of their hamlet (to carry by
+hand), and the office lists them all (`undelivered`)."""
 
 from __future__ import annotations
 
-import time
+from collections.abc import Iterable
+from dataclasses import dataclass
 
+from bot.notices import Rendered, render, renders
+from bot.roles import Actor
 from storage import outbox
 from storage.database import Database
-from storage.outbox import Notice
+from storage.outbox import GivenUp, Notice, Outcome
+
+PASS_ON = "pass_on"
+
+
+@dataclass(frozen=True)
+class Undelivered:
+    total: int
+    items: list[GivenUp]
 
 
 class NotificationService:
-    def __init__(self, database: Database) -> None:
+    def __init__(self, database: Database, staff=None) -> None:
         self._database = database
-        self._paused_until = 0.0  # monotonic time before which nothing is claimed (Telegram said 429)
+        self._staff = staff
 
-    def pause(self, seconds: float) -> None:
-        self._paused_until = max(self._paused_until, time.monotonic() + seconds)
-
-    async def claim(self, channel: str, limit: int = 10, *, look_anyway: bool = False) -> list[Notice]:
-        # Most updates queue nothing: skip the database unless a notice was queued since the
-        # last look (or the periodic job asks), and look before taking SQLite's write lock.
-        if time.monotonic() < self._paused_until or not (look_anyway or outbox.maybe_pending()):
-            return []
-        outbox.looked()
+    async def any_waiting(self, channel: str) -> bool:
         async with self._database.read() as db:
-            if not await outbox.any_unclaimed(db, channel):
-                return []
-        async with self._database.transaction() as db:
-            notices = await outbox.claim(db, channel, limit)
-        if len(notices) == limit:  # a full batch: there may be more behind it
-            outbox.looked(more_waiting=True)
-        return notices
+            return await outbox.any_waiting(db, channel)
 
-    async def sent(self, notice: Notice) -> None:
+    async def claim(self, channel: str, limit: int = 500) -> list[Notice]:
         async with self._database.transaction() as db:
-            await outbox.mark_sent(db, notice.id)
+            return await outbox.claim(db, channel, limit)
 
-    async def failed(self, notice: Notice, why: str) -> None:
+    async def record(self, outcomes: Iterable[Outcome], notices: dict[int, Notice] | None = None) -> None:
+        """One transaction for many outcomes; a given-up resident's notice goes to their hamlet head."""
+        outcomes = list(outcomes)
         async with self._database.transaction() as db:
-            await outbox.mark_failed(db, notice.id, why)
+            await outbox.record(db, outcomes)
+            for outcome in outcomes:
+                notice = (notices or {}).get(outcome.notice_id)
+                if outcome.state == "given_up" and notice is not None and notice.kind != PASS_ON:
+                    await self._pass_to_hamlet_head(db, notice, outcome)
 
-    async def retry_later(self, notice: Notice) -> None:
-        async with self._database.transaction() as db:
-            await outbox.release(db, notice.id)
+    async def _pass_to_hamlet_head(self, db, notice: Notice, outcome: Outcome) -> None:
+        found = await outbox.residents_hamlet_heads(db, notice.person_id)
+        if found is None or not found[1]:
+            return  # not a resident, or the hamlet has no head: the office's list still shows it
+        resident, heads = found
+        for head in heads:
+            await outbox.enqueue(db, head, PASS_ON, notice=notice.id, notice_kind=notice.kind, notice_payload=notice.payload,
+                                 name=resident["name"], hamlet=resident["hamlet"], commune=resident["commune"])
+        await outbox.mark_passed(db, notice.id, heads[0])
 
     async def recover_interrupted(self) -> int:
-        """At start: notices claimed but not finished when the process stopped may or may not have
-        gone out. They are marked failed, never sent again (nothing is sent twice)."""
+        """At start: notices claimed but not finished when the process stopped are sent again.
+        The one whose request was on the wire at the stop may arrive twice; a lost notice is worse."""
         async with self._database.transaction() as db:
-            return await outbox.fail_interrupted(db)
+            return await outbox.release_interrupted(db)
+
+    async def undelivered(self, actor: Actor | None, limit: int = 20) -> Undelivered:
+        """The office's list of notices of its commune that could not be delivered, newest first."""
+        actor = await self._staff.require(actor, "view_undelivered")
+        async with self._database.read() as db:
+            total, items = await outbox.given_up(db, actor.commune_id, limit)
+        return Undelivered(total, items)
+
+
+@renders(PASS_ON)
+def _pass_on(payload: dict, t, communes) -> Rendered:
+    """The hamlet head carries a notice to a resident the bot could not reach; the buttons are the resident's."""
+    commune = communes.get(payload.get("commune"))
+    hamlet = commune.hamlet(payload.get("hamlet")) if commune is not None else None
+    inner = render(payload["notice_kind"], payload["notice_payload"], t, communes)
+    head = t("This message could not be delivered to %(name)s (%(hamlet)s). Please pass it on to them:",
+             name=payload["name"], hamlet=hamlet.name(t.locale) if hamlet else "—")
+    return Rendered(head + "\n\n" + inner.text)

@@ -1,0 +1,311 @@
+"""The outbox sender: one background task per channel sends waiting notices within the channel's limits.
+
+Channel-neutral: a channel gives a delivery function (one notice -> `Delivery`) and the least
+time between two messages to one chat; the sender does the rest:
+- an overall pace (messages a second), a per-chat pace, and at most `in_flight` requests at once;
+- per notice: attempts, growing backoff, given up after `max_attempts` (at once when the person
+  cannot be reached); one failing chat never holds up another;
+- a 429's wait pauses that chat only, unless several chats are told to wait at once (the whole
+  channel is over its limit): then everything waits;
+- outcomes are written many at a time (one transaction), and a request's slot is freed only once
+  its outcome is written, so a kill can leave at most `in_flight` notices sent but not marked:
+  those, and every other claimed notice, are sent again after the restart (see storage.outbox).
+
+Nothing here runs inside a user's update: `wake()` is all an update (via storage.outbox.enqueue) does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import heapq
+import itertools
+import logging
+import math
+import time
+from collections import deque
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta, timezone
+
+from storage import outbox
+from storage.database import DatabaseBusy
+from storage.outbox import Notice, Outcome
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """How one try went, in the channel's words translated to the sender's."""
+
+    ok: bool
+    failure: str = ""
+    unreachable: bool = False  # the person cannot be reached (blocked the bot, no such chat): give up now
+    permanent: bool = False  # trying again cannot help (the message itself was refused): give up now
+    retry_after: float | None = None  # the channel asked to wait this long; not the recipient's fault
+
+
+@dataclass(frozen=True)
+class Channel:
+    name: str
+    deliver: Callable[[Notice], Awaitable[Delivery]]
+    # Least seconds between two messages to the chat this notice goes to (0 = no limit).
+    chat_interval: Callable[[Notice], float] = lambda notice: 0.0
+
+
+@dataclass(frozen=True)
+class SendingLimits:
+    per_second: float = 30.0  # overall; 0 = no cap
+    max_attempts: int = 8
+    in_flight: int = 16
+    backoff_seconds: float = 2.0  # after the first failure; doubles each time
+    backoff_max_seconds: float = 600.0
+
+
+# Pace a little under each limit, so that network jitter never lands two requests closer than allowed.
+MARGIN = 1.02
+# This many different chats told to wait within a second means the channel as a whole is over its limit.
+FLOOD_CHATS = 3
+HELD = 2000  # notices held in memory at most
+CLAIM = 500  # notices claimed at once
+LOOK_EVERY = 5.0  # seconds between looks at the database for notices queued by another process
+
+
+def _wall_after(seconds: float) -> str:
+    return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
+
+
+class OutboxSender:
+    def __init__(self, notifications, channel: Channel, limits: SendingLimits = SendingLimits(), *,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._notifications = notifications
+        self._channel = channel
+        self._limits = limits
+        self._clock = clock
+        self._pace = MARGIN / limits.per_second if limits.per_second > 0 else 0.0
+        self._queues: dict[str, deque[Notice]] = {}  # per chat, oldest first
+        self._not_before: dict[int, float] = {}  # notice id -> clock time of its next try
+        self._chat_free: dict[str, float] = {}  # chat -> clock time it may get the next message
+        self._busy: set[str] = set()  # chats with a request in flight
+        self._heap: list[tuple[float, int, str]] = []  # (when, tie, chat) of chats that may have work
+        self._tie = itertools.count()
+        self._held = 0
+        self._sending = 0
+        self._next_send = -math.inf
+        # The last `per_second` starts: catching up after a late wake-up must never put more than
+        # `per_second` requests into one second (stretched by MARGIN), which is what Telegram counts.
+        self._window: deque[float] = deque(maxlen=max(1, int(limits.per_second)))
+        self._paused_until = -math.inf
+        self._told_to_wait: deque[tuple[float, str]] = deque()
+        self._look = True
+        self._next_look = -math.inf
+        self._stir = asyncio.Event()
+        self._settled = asyncio.Event()
+        self._marks: list[Outcome] = []
+        self._marked_notices: dict[int, Notice] = {}
+        self._batch: asyncio.Future | None = None
+        self._flusher: asyncio.Task | None = None
+        self._task: asyncio.Task | None = None
+        self._sends: set[asyncio.Task] = set()
+
+    # --- life ------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        if self._task is None:
+            outbox.add_listener(self.wake)
+            self._task = asyncio.create_task(self._run(), name=f"outbox sender ({self._channel.name})")
+
+    async def stop(self, grace: float = 5.0) -> None:
+        """Stop claiming; let requests in flight finish and their outcomes be written (the rest waits in the outbox)."""
+        if self._task is None:
+            return
+        outbox.remove_listener(self.wake)
+        self._task.cancel()
+        await asyncio.gather(self._task, return_exceptions=True)
+        self._task = None
+        if self._sends:
+            done, pending = await asyncio.wait(set(self._sends), timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
+        if self._flusher is not None:
+            done, pending = await asyncio.wait({self._flusher}, timeout=grace)
+            for task in pending:
+                task.cancel()
+            await asyncio.gather(self._flusher, return_exceptions=True)
+
+    def wake(self) -> None:
+        """A notice was queued: look at the outbox now."""
+        self._look = True
+        self._settled.clear()
+        self._stir.set()
+
+    async def settle(self) -> None:
+        """Wake, then wait until nothing is left that may be sent now (tests use this)."""
+        self.wake()
+        await self._settled.wait()
+
+    # --- the loop --------------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            self._stir.clear()
+            try:
+                now = self._clock()
+                if not self._look and now >= self._next_look:
+                    self._next_look = now + LOOK_EVERY
+                    self._look = await self._notifications.any_waiting(self._channel.name)
+                if self._look and self._held < HELD:
+                    await self._claim()
+                wake_at = self._dispatch(self._clock())
+            except asyncio.CancelledError:
+                raise
+            except DatabaseBusy:
+                # Another process holds SQLite's write lock: nothing can be claimed now; try again shortly.
+                log.warning("the outbox sender waits: the database is busy")
+                self._settled.set()
+                self._stir.clear()
+                await asyncio.sleep(1.0)
+                continue
+            except Exception:  # noqa: BLE001 - the sender must outlive a bug
+                log.exception("the outbox sender stumbled; it goes on in a second")
+                self._stir.clear()
+                await asyncio.sleep(1.0)
+                continue
+            now = self._clock()
+            if not self._look and not self._sending and not self._marks and wake_at > now:
+                self._settled.set()
+            timeout = min(max(wake_at - now, 0.0), max(self._next_look - now, 0.0), LOOK_EVERY)
+            try:
+                await asyncio.wait_for(self._stir.wait(), timeout)
+            except TimeoutError:
+                pass
+
+    async def _claim(self) -> None:
+        limit = min(CLAIM, HELD - self._held)
+        notices = await self._notifications.claim(self._channel.name, limit)
+        self._look = len(notices) == limit
+        now = self._clock()
+        for notice in notices:
+            chat = notice.external_id
+            queue = self._queues.setdefault(chat, deque())
+            queue.append(notice)
+            self._held += 1
+            if len(queue) == 1 and chat not in self._busy:
+                self._push(chat, now)
+
+    def _push(self, chat: str, at: float) -> None:
+        heapq.heappush(self._heap, (at, next(self._tie), chat))
+
+    def _dispatch(self, now: float) -> float:
+        """Start every request that may go now; return when the next one may."""
+        while self._heap:
+            at, _, chat = self._heap[0]
+            if at > now:
+                return at
+            if self._sending >= self._limits.in_flight:
+                return math.inf  # a finishing request stirs the loop
+            start = max(self._paused_until, self._next_send)
+            if self._pace and len(self._window) == self._window.maxlen:
+                start = max(start, self._window[0] + MARGIN)
+            if start > now:
+                return start
+            heapq.heappop(self._heap)
+            queue = self._queues.get(chat)
+            if chat in self._busy or not queue:
+                continue
+            due = max(self._not_before.get(queue[0].id, -math.inf), self._chat_free.get(chat, -math.inf))
+            if due > now:
+                self._push(chat, due)
+                continue
+            notice = queue.popleft()
+            self._busy.add(chat)
+            self._sending += 1
+            if self._pace:
+                # Keep the pace from the ideal time while only a little late, so sleeping's overshoot is not lost.
+                self._next_send = (self._next_send if now - self._next_send < self._pace else now) + self._pace
+                self._window.append(now)
+            task = asyncio.create_task(self._send(chat, notice))
+            self._sends.add(task)
+            task.add_done_callback(self._sends.discard)
+        return math.inf
+
+    async def _send(self, chat: str, notice: Notice) -> None:
+        started = self._clock()
+        try:
+            try:
+                delivery = await self._channel.deliver(notice)
+            except Exception as error:  # noqa: BLE001 - a bug in one notice must not stop the others
+                log.exception("notice %s could not be delivered", notice.id)
+                delivery = Delivery(ok=False, failure=repr(error), permanent=True)
+            now = self._clock()
+            self._chat_free[chat] = max(self._chat_free.get(chat, -math.inf),
+                                        started + MARGIN * self._channel.chat_interval(notice))
+            outcome = self._judge(chat, notice, delivery, now)
+            if outcome is not None:
+                await self._record(outcome, notice)
+        finally:
+            self._busy.discard(chat)
+            self._sending -= 1
+            queue = self._queues.get(chat)
+            if queue:
+                self._push(chat, self._clock())
+            elif queue is not None:
+                del self._queues[chat]
+            self._stir.set()
+
+    def _judge(self, chat: str, notice: Notice, delivery: Delivery, now: float) -> Outcome | None:
+        """The outcome to write, or None when nothing changes (a 429: try again after the wait)."""
+        if delivery.ok:
+            return self._done(notice, Outcome(notice.id, "sent", notice.attempts))
+        if delivery.retry_after is not None:
+            wait = max(delivery.retry_after, 0.0)
+            self._chat_free[chat] = max(self._chat_free.get(chat, -math.inf), now + wait)
+            self._told_to_wait.append((now, chat))
+            while self._told_to_wait and self._told_to_wait[0][0] < now - 1.0:
+                self._told_to_wait.popleft()
+            if len({c for _, c in self._told_to_wait}) >= FLOOD_CHATS:
+                log.warning("the channel %s asks every chat to wait %.0f s", self._channel.name, wait)
+                self._paused_until = max(self._paused_until, now + wait)
+            self._queues.setdefault(chat, deque()).appendleft(notice)
+            return None
+        attempts = notice.attempts + 1
+        if delivery.unreachable or delivery.permanent or attempts >= self._limits.max_attempts:
+            log.warning("notice %s given up after %d attempt(s): %s", notice.id, attempts, delivery.failure)
+            return self._done(notice, Outcome(notice.id, "given_up", attempts, delivery.failure))
+        backoff = min(self._limits.backoff_seconds * 2 ** (attempts - 1), self._limits.backoff_max_seconds)
+        self._not_before[notice.id] = now + backoff
+        self._queues.setdefault(chat, deque()).appendleft(replace(notice, attempts=attempts))
+        return Outcome(notice.id, "retry", attempts, delivery.failure, _wall_after(backoff))
+
+    def _done(self, notice: Notice, outcome: Outcome) -> Outcome:
+        self._held -= 1
+        self._not_before.pop(notice.id, None)
+        return outcome
+
+    # --- writing outcomes, many per transaction ----------------------------------------------
+
+    async def _record(self, outcome: Outcome, notice: Notice) -> None:
+        """Wait until this outcome is written, together with whatever else finished meanwhile."""
+        self._marks.append(outcome)
+        self._marked_notices[notice.id] = notice
+        if self._batch is None:
+            self._batch = asyncio.get_running_loop().create_future()
+        batch = self._batch
+        if self._flusher is None or self._flusher.done():
+            self._flusher = asyncio.create_task(self._flush())
+        await asyncio.shield(batch)
+
+    async def _flush(self) -> None:
+        while self._marks:
+            marks, notices, batch = self._marks, self._marked_notices, self._batch
+            self._marks, self._marked_notices, self._batch = [], {}, None
+            for attempt in range(10):
+                try:
+                    await self._notifications.record(marks, notices)
+                    break
+                except Exception:  # noqa: BLE001 - a busy database: the outcomes wait, nothing is lost
+                    log.exception("could not record %d notice outcomes (try %d)", len(marks), attempt + 1)
+                    await asyncio.sleep(0.5)
+            # If they could not be written, the notices stay claimed: the next start sends them again.
+            batch.set_result(None)

@@ -1,0 +1,103 @@
+"""The bot as a real process (python -m bot) against the fake Bot API, killed with SIGKILL in the
+middle of sending a batch of notices, again and again: every notice arrives, and no more arrive
+twice than requests were in flight at the kills (issue 6 item 1, issue 8 "Delivery of a broadcast")."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import re
+import signal
+import sqlite3
+import sys
+from collections import Counter
+from pathlib import Path
+
+from bot.sandbox.fake_bot_api import FakeBotApi
+from storage import outbox
+from storage.database import Database, utc_now
+
+PROJECT = Path(__file__).resolve().parent.parent
+PEOPLE, NOTICES, KILLS, IN_FLIGHT = 20, 300, 4, 4
+TOKEN = "123456:" + "A" * 35
+
+
+async def _fill(path: Path, fake: FakeBotApi) -> None:
+    database = await Database.open(path)
+    try:
+        async with database.transaction() as db:
+            ids = []
+            for n in range(PEOPLE):
+                user_id = 7000 + n
+                fake.add_user(user_id, f"Người {n}")
+                cursor = await db.execute(
+                    "INSERT INTO people (channel, external_id, locale, created_at) VALUES ('telegram', ?, 'vi', ?)",
+                    (str(user_id), utc_now()))
+                ids.append(cursor.lastrowid)
+            for number in range(NOTICES):
+                await outbox.enqueue(db, ids[number % PEOPLE], "tasks_orphaned", name=f"#{number}", body="X",
+                                     codes=["123-456"])
+    finally:
+        await database.close()
+
+
+def _delivered(fake: FakeBotApi) -> list[int]:
+    found = []
+    for call in fake.calls_of("sendMessage"):
+        match = re.search(r"#(\d+) \(X\)", str(call.params.get("text", "")))
+        if call.ok and match:
+            found.append(int(match.group(1)))
+    return found
+
+
+def _unsent(path: Path) -> int:
+    with sqlite3.connect(path) as db:
+        return db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
+
+
+async def _start(env: dict) -> asyncio.subprocess.Process:
+    return await asyncio.create_subprocess_exec(
+        sys.executable, "-m", "bot", cwd=PROJECT, env=env,
+        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
+
+
+async def _until(condition, what: str, seconds: float = 60.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + seconds
+    while not condition():
+        assert loop.time() < deadline, f"gave up waiting for {what}"
+        await asyncio.sleep(0.01)  # the bot is another process: look again shortly
+
+
+async def test_sigkill_in_the_middle_of_a_batch_loses_no_notice_and_resends_at_most_those_in_flight(tmp_path):
+    fake = FakeBotApi(token=TOKEN)
+    await fake.start()
+    path = tmp_path / "doithoai.sqlite3"
+    try:
+        await _fill(path, fake)
+        env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
+               "DATABASE_PATH": str(path), "TELEGRAM_RATE_LIMIT": "150", "TELEGRAM_CHAT_RATE_LIMIT": "0",
+               "NOTICES_IN_FLIGHT": str(IN_FLIGHT), "ADMIN_TELEGRAM_IDS": ""}
+        chance = random.Random(6)
+        for _ in range(KILLS):
+            before = len(_delivered(fake))
+            process = await _start(env)
+            target = before + chance.randint(20, 50)
+            await _until(lambda: len(_delivered(fake)) >= target, "the bot to send part of the batch")
+            process.send_signal(signal.SIGKILL)
+            await process.wait()
+        assert _unsent(path) > 0, "the kills came too late to test anything"
+
+        process = await _start(env)
+        await _until(lambda: _unsent(path) == 0, "every notice to be sent")
+        process.send_signal(signal.SIGTERM)
+        assert await asyncio.wait_for(process.wait(), 30) == 0
+    finally:
+        await fake.stop()
+
+    counts = Counter(_delivered(fake))
+    assert sorted(counts) == list(range(NOTICES))  # none lost
+    duplicated = sum(count - 1 for count in counts.values())
+    print(f"{KILLS} kills: {len(counts)} of {NOTICES} notices arrived, {duplicated} twice")
+    assert duplicated <= KILLS * IN_FLIGHT
