@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aiosqlite
 
 from storage.database import utc_now
@@ -63,6 +65,22 @@ async def of_resident(db: aiosqlite.Connection, resident_id: int, limit: int = 5
         )
     ).fetchall()
     return [Concern(*row) for row in rows]
+
+
+# The attachments of several concerns in one query (a list screen never reads them one concern at a time).
+ATTACHMENTS_OF = (
+    "SELECT concern_id, kind, file_ref, latitude, longitude FROM concern_attachments"
+    " WHERE concern_id IN (SELECT value FROM json_each(?)) ORDER BY concern_id, id"
+)
+
+
+async def attachments_of(db: aiosqlite.Connection, concern_ids: list[int]) -> dict[int, tuple[Attachment, ...]]:
+    if not concern_ids:
+        return {}
+    found: dict[int, list[Attachment]] = {}
+    for row in await (await db.execute(ATTACHMENTS_OF, (json.dumps(concern_ids),))).fetchall():
+        found.setdefault(row[0], []).append(Attachment(*row[1:]))
+    return {concern_id: tuple(items) for concern_id, items in found.items()}
 
 
 async def _with_attachments(db: aiosqlite.Connection, row) -> Concern | None:
