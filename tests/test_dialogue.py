@@ -478,6 +478,34 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
 
 # --- the meeting ---------------------------------------------------------------------------------
 
+async def test_many_speakers_are_one_message_with_pages_and_their_numbers_run_on(bot):
+    await officials(bot)
+    lan, *_ = await three_speakers(bot)
+    async with bot.database.transaction() as db:
+        dialogue_id, resident, concern_id = (await (await db.execute(
+            "SELECT dialogue_id, resident_id, concern_id FROM speaker_registrations")).fetchone())
+        for number in range(10):  # 13 registrations in all (one live registration per concern)
+            cursor = await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, dialogue_id) VALUES ('bao-lam', ?, ?, 'thon-2', 'land', 'Ý kiến', 'accepted', ?,"
+                " '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', ?)",
+                (f"700-{number:03d}", resident, f"sp-{number}", dialogue_id))
+            await db.execute("INSERT INTO speaker_registrations (commune_id, concern_id, resident_id, dialogue_id, point,"
+                             " registered_at) VALUES ('bao-lam', ?, ?, ?, 'Ý kiến thêm', '2099-01-01T00:00:00+00:00')",
+                             (cursor.lastrowid, resident, dialogue_id))
+    replies = await bot.say(OFFICE, "/speakers")
+    assert len(replies) == 1
+    assert replies[0].splitlines()[1] == "Trang 1/2"
+    assert re.findall(r"^(\d+)\. ", replies[0], re.M) == [str(n) for n in range(1, 11)]
+    assert bot.buttons(OFFICE)[-1] == "sk:pg:2"
+    second = await bot.tap(OFFICE, "sk:pg:2")
+    assert re.findall(r"^(\d+)\. ", second[0], re.M) == ["11", "12", "13"]
+    assert "sk:dn:" not in " ".join(bot.buttons(OFFICE)[-4:-1]) and bot.buttons(OFFICE)[-1] == "sk:pg:1"
+    # Everyone else sees the same pages, without the office's buttons.
+    await bot.say(MTTQ, "/speakers")
+    assert bot.buttons(MTTQ) == ["sk:pg:2"]
+
+
 async def test_next_calls_the_approved_speakers_in_order_with_skip_and_back(bot):
     await officials(bot)
     lan, binh, cuong = await three_speakers(bot)
