@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Generic, TypeVar
 
+from bot.i18n import Translator
+
 Item = TypeVar("Item")
 
 
@@ -26,3 +28,18 @@ def window(total: int, asked: int, per_page: int) -> tuple[int, int, int]:
     pages = max(1, -(-total // per_page))
     number = min(max(asked, 1), pages)
     return number, pages, (number - 1) * per_page
+
+
+def page_row(prefix: str, page: Page, t: Translator) -> list[tuple[str, str]]:
+    """(label, data) of ◀️ / ▶️ for the pages before and after this one (none when the list fits one page).
+    The data is "<prefix>:pg:<page>": the page is all it carries, the list is read again when pressed."""
+    row = []
+    if page.number > 1:
+        row.append((t("◀️ Previous"), f"{prefix}:pg:{page.number - 1}"))
+    if page.number < page.pages:
+        row.append((t("Next ▶️"), f"{prefix}:pg:{page.number + 1}"))
+    return row
+
+
+def page_line(page: Page, t: Translator) -> str | None:
+    return t("Page %(page)d of %(pages)d", page=page.number, pages=page.pages) if page.pages > 1 else None

@@ -7,35 +7,17 @@ import re
 from telegram import Update
 
 from bot.i18n import Translator
-from bot.pages import Page
+from bot.pages import Page, page_line, page_row  # noqa: F401 - the handlers' one import for pages
 
 # Callback data of a page button: "<list>:pg:<page>", e.g. "tk:pg:3". The page is all it carries:
 # the list is read again when pressed, so an old button shows the list as it is now.
 PAGE = r"pg:(\d{1,6})"
 
 
-def page_data(prefix: str, number: int) -> str:
-    return f"{prefix}:pg:{number}"
-
-
 def asked_page(data: str) -> int:
     """The page a button asks for (0 when the data is not a page number, e.g. forged)."""
     match = re.search(PAGE + "$", data or "")
     return int(match.group(1)) if match else 0
-
-
-def page_row(prefix: str, page: Page, t: Translator) -> list[tuple[str, str]]:
-    """◀️ / ▶️ for the pages before and after this one (none when the list fits one page)."""
-    row = []
-    if page.number > 1:
-        row.append((t("◀️ Previous"), page_data(prefix, page.number - 1)))
-    if page.number < page.pages:
-        row.append((t("Next ▶️"), page_data(prefix, page.number + 1)))
-    return row
-
-
-def page_line(page: Page, t: Translator) -> str | None:
-    return t("Page %(page)d of %(pages)d", page=page.number, pages=page.pages) if page.pages > 1 else None
 
 
 async def answer_page_press(update: Update, page: Page, t: Translator) -> None:
