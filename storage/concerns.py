@@ -67,6 +67,7 @@ async def of_resident(db: aiosqlite.Connection, resident_id: int, limit: int = 5
     return [Concern(*row) for row in rows]
 
 
+ATTACHMENTS = "SELECT kind, file_ref, latitude, longitude FROM concern_attachments WHERE concern_id = ? ORDER BY id"
 # The attachments of several concerns in one query (a list screen never reads them one concern at a time).
 ATTACHMENTS_OF = (
     "SELECT concern_id, kind, file_ref, latitude, longitude FROM concern_attachments"
@@ -86,12 +87,7 @@ async def attachments_of(db: aiosqlite.Connection, concern_ids: list[int]) -> di
 async def _with_attachments(db: aiosqlite.Connection, row) -> Concern | None:
     if row is None:
         return None
-    rows = await (
-        await db.execute(
-            "SELECT kind, file_ref, latitude, longitude FROM concern_attachments WHERE concern_id = ? ORDER BY id",
-            (row[0],),
-        )
-    ).fetchall()
+    rows = await (await db.execute(ATTACHMENTS, (row[0],))).fetchall()
     return Concern(*row, attachments=tuple(Attachment(*r) for r in rows))
 
 
@@ -138,15 +134,15 @@ async def raise_again(db: aiosqlite.Connection, concern_id: int) -> None:
 
 
 
+FOLLOWERS = (
+    "SELECT DISTINCT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
+    " WHERE m.duplicate_of = ? AND m.status = 'merged' AND m.resident_id != c.resident_id"
+)
+
+
 async def followers(db: aiosqlite.Connection, concern_id: int) -> list[int]:
     """The residents of the concerns merged into this one (each once, not its own resident)."""
-    rows = await (
-        await db.execute(
-            "SELECT DISTINCT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
-            " WHERE m.duplicate_of = ? AND m.status = 'merged' AND m.resident_id != c.resident_id",
-            (concern_id,),
-        )
-    ).fetchall()
+    rows = await (await db.execute(FOLLOWERS, (concern_id,))).fetchall()
     return [r[0] for r in rows]
 
 

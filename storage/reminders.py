@@ -36,7 +36,9 @@ class DueAssignment:
 DUE_ON_DAYS = (
     "SELECT a.id, c.commune_id, c.code, c.category, c.body, a.officer_person_id,"
     " COALESCE(p.display_name, r.display_name), a.body, COALESCE(a.extended_to, a.due_date), a.extended_to IS NOT NULL"
-    " FROM assignments a JOIN concerns c ON c.id = a.concern_id"
+    # CROSS JOIN keeps SQLite from starting at the commune's concerns (all of them open, at worst):
+    # the due days are few, and each reads its own stretch of the due-date index.
+    " FROM assignments a CROSS JOIN concerns c ON c.id = a.concern_id"
     " JOIN people p ON p.id = a.officer_person_id LEFT JOIN residents r ON r.person_id = p.id"
     " WHERE COALESCE(a.extended_to, a.due_date) IN (SELECT value FROM json_each(?)) AND a.ended_at IS NULL"
     " AND a.id > ? AND c.commune_id = ? AND c.status IN (SELECT value FROM json_each(?)) ORDER BY a.id"

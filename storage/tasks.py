@@ -27,14 +27,12 @@ async def announced_on(db: aiosqlite.Connection, dialogue_id: int | None) -> dat
     return date.fromisoformat(row[0][:10])
 
 
+EXTENDED_TO = "SELECT extended_to FROM assignments WHERE concern_id = ? AND extended_to IS NOT NULL ORDER BY id DESC LIMIT 1"
+
+
 async def extended_to(db: aiosqlite.Connection, concern_id: int) -> date | None:
     """The date a concern's resolution was extended to, by any of its assignments (the plan allows one)."""
-    row = await (
-        await db.execute(
-            "SELECT extended_to FROM assignments WHERE concern_id = ? AND extended_to IS NOT NULL ORDER BY id DESC LIMIT 1",
-            (concern_id,),
-        )
-    ).fetchone()
+    row = await (await db.execute(EXTENDED_TO, (concern_id,))).fetchone()
     return date.fromisoformat(row[0]) if row else None
 
 
