@@ -171,8 +171,6 @@ async def build(size: int, path: Path) -> None:
         await db.executemany(
             "INSERT INTO speaker_registrations (commune_id, concern_id, resident_id, dialogue_id, point, status, registered_at)"
             " VALUES (?, ?, ?, ?, ?, ?, ?)", speakers)
-    async with database.transaction() as db:
-        await db.execute("ANALYZE")
     await database.close()
 
 

@@ -45,7 +45,10 @@ DUE_ON_DAYS = (
 )
 EARLIEST_DUE = "SELECT MIN(COALESCE(extended_to, due_date)) FROM assignments WHERE ended_at IS NULL"
 LAST_ASSIGNMENT = "SELECT MAX(id) FROM assignments"
-SENT_ON_DAY = "SELECT assignment_id, recipient_person_id, kind FROM reminders_sent WHERE on_day = ? AND assignment_id > ?"
+SENT_ON_DAY = (
+    "SELECT assignment_id, recipient_person_id, kind FROM reminders_sent"
+    " WHERE assignment_id IN (SELECT value FROM json_each(?)) AND on_day = ?"
+)
 MARK_SENT = (
     "INSERT INTO reminders_sent (assignment_id, recipient_person_id, kind, on_day, sent_at) VALUES (?, ?, ?, ?, ?)"
     " ON CONFLICT DO NOTHING"
@@ -79,9 +82,9 @@ async def due_on(db: aiosqlite.Connection, commune_id: str, days: Iterable[str],
     return [DueAssignment(*row[:9], bool(row[9])) for row in rows]
 
 
-async def sent_on(db: aiosqlite.Connection, on_day: str, *, after_id: int = 0) -> set[tuple[int, int, str]]:
-    """(assignment, recipient, kind) of the reminders already recorded for `on_day`."""
-    rows = await (await db.execute(SENT_ON_DAY, (on_day, after_id))).fetchall()
+async def sent_on(db: aiosqlite.Connection, on_day: str, assignment_ids: list[int]) -> set[tuple[int, int, str]]:
+    """(assignment, recipient, kind) of the reminders about these assignments already recorded for `on_day`."""
+    rows = await (await db.execute(SENT_ON_DAY, (json.dumps(assignment_ids), on_day))).fetchall()
     return {(row[0], row[1], row[2]) for row in rows}
 
 
@@ -107,10 +110,11 @@ async def mark_swept(db: aiosqlite.Connection, commune_id: str, on_day: str, las
     await db.execute(MARK_SWEPT, (commune_id, on_day, last_assignment, utc_now()))
 
 
-async def add_digest(db: aiosqlite.Connection, *, person_id: int, commune_id: str, on_day: str, payload: dict) -> int:
+async def add_digest(db: aiosqlite.Connection, *, person_id: int, commune_id: str, on_day: str, payload: str) -> int:
+    """Store a digest (its payload already encoded as JSON: several people may get the same one)."""
     cursor = await db.execute(
         "INSERT INTO reminder_digests (person_id, commune_id, on_day, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        (person_id, commune_id, on_day, json.dumps(payload, ensure_ascii=False), utc_now()),
+        (person_id, commune_id, on_day, payload, utc_now()),
     )
     return cursor.lastrowid
 

@@ -39,8 +39,9 @@ async def extended_to(db: aiosqlite.Connection, concern_id: int) -> date | None:
 # An officer's open tasks in one commune: live assignments whose concern is open. /tasks shows them
 # overdue first, then by due date, then those still waiting for a due date: the earliest due date
 # first gives exactly that order, as every overdue date is earlier than every date still ahead.
+# CROSS JOIN: start from the officer's assignments (their index), never from the commune's open concerns.
 _OFFICER_TASKS = (
-    " FROM assignments a JOIN concerns c ON c.id = a.concern_id"
+    " FROM assignments a CROSS JOIN concerns c ON c.id = a.concern_id"
     " WHERE a.officer_person_id = ? AND a.ended_at IS NULL AND c.commune_id = ?"
     " AND c.status IN ('assigned', 'in_progress', 'extended')"
 )

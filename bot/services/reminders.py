@@ -18,6 +18,7 @@ notice today, and SQLite reads only the assignments due on those days, through a
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from datetime import date, time, timedelta
 
@@ -102,11 +103,13 @@ class ReminderService(CommuneService):
             officers = {grant.person_id for grant in await staff.holders(db, commune_id, OFFICER)}
             overseers = sorted({grant.person_id for grant in await staff.holders(db, commune_id)
                                 if grant.role in OVERSEERS})
-            already = await reminders.sent_on(db, on_day, after_id=after) if due else set()
+            already = await reminders.sent_on(db, on_day, [a.assignment_id for a in due]) if due else set()
             items: dict[int, list[tuple[DueAssignment, str, dict]]] = {}
-            for assignment in due:
-                left, late = days[assignment.due_date]
-                item = _item(assignment, today, left, late)
+            # In the order the messages list them, so each person's list comes out sorted.
+            listed_items = sorted(((assignment, _item(assignment, today, *days[assignment.due_date])) for assignment in due),
+                                  key=lambda pair: _order(pair[1]))
+            for assignment, item in listed_items:
+                late = item["days_late"]
                 # The officer's role was withdrawn: the office (told to reassign) hears about it, not them.
                 to = [assignment.officer_person_id] if assignment.officer_person_id in officers else []
                 if late or item["due_today"]:
@@ -118,13 +121,14 @@ class ReminderService(CommuneService):
                         items.setdefault(person_id, []).append((assignment, kind, item))
             await reminders.mark_sent_many(db, on_day, [(a.assignment_id, person_id, kind)
                                                         for person_id, listed in items.items() for a, kind, _ in listed])
+            encoded: dict[tuple, tuple[dict, str]] = {}  # the overseers' digests are alike: made once
             for person_id, listed in items.items():
-                await self._queue(db, person_id, commune_id, today, listed)
+                await self._queue(db, person_id, commune_id, today, listed, encoded)
             await reminders.mark_swept(db, commune_id, on_day, last)
         return len(items)
 
     async def _queue(self, db, person_id: int, commune_id: str, today: date,
-                     listed: list[tuple[DueAssignment, str, dict]]) -> None:
+                     listed: list[tuple[DueAssignment, str, dict]], encoded: dict[tuple, tuple[dict, str]]) -> None:
         """One message for the person: a lone task of an officer with its buttons, else a digest."""
         assignment, kind, item = listed[0]
         if len(listed) == 1 and person_id == assignment.officer_person_id:
@@ -137,10 +141,15 @@ class ReminderService(CommuneService):
                                to_officer=True)
             await outbox.enqueue(db, person_id, kind, **payload)
             return
-        entries = sorted((item for _, _, item in listed), key=_order)
-        header = _header(entries, commune_id, today, officer=all(e["officer_id"] == person_id for e in entries))
+        entries = [item for _, _, item in listed]
+        officer = all(a.officer_person_id == person_id for a, _, _ in listed)
+        key = (officer, *(a.assignment_id for a, _, _ in listed))
+        if key not in encoded:
+            encoded[key] = (_header(entries, commune_id, today, officer=officer), json.dumps(
+                dict(_header(entries, commune_id, today, officer=officer), items=entries), ensure_ascii=False))
+        header, payload = encoded[key]
         digest_id = await reminders.add_digest(db, person_id=person_id, commune_id=commune_id, on_day=today.isoformat(),
-                                               payload=dict(header, items=entries))
+                                               payload=payload)
         await outbox.enqueue(db, person_id, DIGEST, **header, digest_id=digest_id,
                              items=entries[:DIGEST_PER_PAGE], pages=_pages(len(entries)))
 
@@ -159,8 +168,7 @@ class ReminderService(CommuneService):
 
 def _item(assignment: DueAssignment, today: date, left: int, late: int) -> dict:
     """What a digest line says about one assignment (kept in the digest: its pages are read later)."""
-    return dict(code=assignment.code, commune_id=assignment.commune_id, category=assignment.category,
-                officer=assignment.officer_name, officer_id=assignment.officer_person_id, body=assignment.body,
+    return dict(code=assignment.code, category=assignment.category, officer=assignment.officer_name, body=assignment.body,
                 due_date=assignment.due_date, days_left=left, days_late=late,
                 due_today=not late and assignment.due_date == today.isoformat())
 
@@ -287,7 +295,7 @@ def digest_text(header: dict, page: Page[dict], t: Translator, communes: Commune
         if _section(item) != section:
             section = _section(item)
             lines += ["", titles[section]]
-        topic = _topic(item, communes, t)
+        topic = _topic(dict(item, commune_id=header["commune_id"]), communes, t)
         due = t.short_date(date.fromisoformat(item["due_date"]))
         own = header.get("to_officer")
         if item["days_late"] and own:

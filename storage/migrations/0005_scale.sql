@@ -13,10 +13,10 @@ CREATE INDEX speakers_by_commune ON speaker_registrations (commune_id, dialogue_
 CREATE INDEX assignments_by_concern ON assignments (concern_id, id);
 -- Live assignments by the due date in force: the reminder sweep and /overdue read ranges of it.
 CREATE INDEX assignments_live_by_due ON assignments (COALESCE(extended_to, due_date)) WHERE ended_at IS NULL;
+-- ... and by body, then due date: /overdue reads its pages in this order.
+CREATE INDEX assignments_live_by_body_due ON assignments (body, COALESCE(extended_to, due_date)) WHERE ended_at IS NULL;
 -- The notices claimed but never marked sent, found at every start.
 CREATE INDEX outbox_in_flight ON outbox (id) WHERE claimed_at IS NOT NULL AND sent_at IS NULL AND failure IS NULL;
--- What was reminded on a day (the sweep run again the same day reads only that day).
-CREATE INDEX reminders_sent_by_day ON reminders_sent (on_day, assignment_id);
 -- A person's live roles, read for every official's update.
 CREATE INDEX roles_by_person ON roles (person_id) WHERE revoked_at IS NULL;
 -- Residents of a hamlet.
