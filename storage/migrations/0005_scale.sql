@@ -3,6 +3,8 @@
 
 -- A concern's attachments, read with every concern shown.
 CREATE INDEX concern_attachments_by_concern ON concern_attachments (concern_id, id);
+-- A dialogue's agenda (concerns attached to it), read when concluding and announcing.
+CREATE INDEX concerns_by_dialogue ON concerns (dialogue_id, submitted_at) WHERE dialogue_id IS NOT NULL;
 -- The followers of a concern (merged duplicates), read at every status change.
 CREATE INDEX concerns_by_duplicate ON concerns (duplicate_of) WHERE duplicate_of IS NOT NULL;
 -- Speaker registrations: a dialogue's speaking order, a resident's own, the wishes kept on file.
