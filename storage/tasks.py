@@ -51,7 +51,8 @@ OFFICER_TASK_COUNTS = (
 OFFICER_TASK_PAGE = (
     f"SELECT {', '.join('a.' + c for c in _ASSIGNMENT_COLUMNS)}, {', '.join('c.' + c for c in _CONCERN_COLUMNS)}"
     + _OFFICER_TASKS
-    + " ORDER BY COALESCE(a.extended_to, a.due_date) IS NULL, COALESCE(a.extended_to, a.due_date), a.id LIMIT ? OFFSET ?"
+    # No due date yet (before the announcement) sorts last; the index of this very expression gives the order.
+    + " ORDER BY COALESCE(a.extended_to, a.due_date, '9999-12-31'), a.id LIMIT ? OFFSET ?"
 )
 
 

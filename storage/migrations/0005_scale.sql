@@ -15,6 +15,9 @@ CREATE INDEX speakers_by_commune ON speaker_registrations (commune_id, dialogue_
 CREATE INDEX assignments_by_concern ON assignments (concern_id, id);
 -- Live assignments by the due date in force: the reminder sweep and /overdue read ranges of it.
 CREATE INDEX assignments_live_by_due ON assignments (COALESCE(extended_to, due_date)) WHERE ended_at IS NULL;
+-- An officer's live assignments by due date (none yet: last): /tasks reads its pages in this order.
+CREATE INDEX assignments_live_by_officer_due
+    ON assignments (officer_person_id, COALESCE(extended_to, due_date, '9999-12-31')) WHERE ended_at IS NULL;
 -- ... and by body, then due date: /overdue reads its pages in this order.
 CREATE INDEX assignments_live_by_body_due ON assignments (body, COALESCE(extended_to, due_date)) WHERE ended_at IS NULL;
 -- The notices claimed but never marked sent, found at every start.
