@@ -47,3 +47,17 @@ CREATE TABLE reminder_digests (
     created_at TEXT NOT NULL
 );
 CREATE INDEX reminder_digests_by_person ON reminder_digests (person_id, on_day);
+
+-- The sweep records tens of thousands of (assignment, recipient, kind, day) rows a morning at a
+-- province's scale, and reads them only by that key: one B-tree instead of a table and its key.
+CREATE TABLE reminders_sent_by_key (
+    assignment_id INTEGER NOT NULL REFERENCES assignments(id),
+    recipient_person_id INTEGER NOT NULL REFERENCES people(id),
+    kind TEXT NOT NULL,
+    on_day TEXT NOT NULL,
+    sent_at TEXT NOT NULL,
+    PRIMARY KEY (assignment_id, recipient_person_id, kind, on_day)
+) WITHOUT ROWID;
+INSERT INTO reminders_sent_by_key SELECT assignment_id, recipient_person_id, kind, on_day, sent_at FROM reminders_sent;
+DROP TABLE reminders_sent;
+ALTER TABLE reminders_sent_by_key RENAME TO reminders_sent;
