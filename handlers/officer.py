@@ -12,7 +12,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain import STATUS_LABELS
 from bot.errors import DomainError, StaleAction, TextEmpty, TextTooLong, describe
 from bot.i18n import Translator
-from bot.services.reminders import digest_actions, digest_text
+from bot.services.paged import PagedNotices
 from bot.services.tasks import INPUT_REFUSALS, Task, TaskPage, due_line
 from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
@@ -169,19 +169,19 @@ async def tasks_page(update: Update, context: BotContext) -> None:
     await replace_message(update, text, buttons)
 
 
-async def digest_page(update: Update, context: BotContext) -> None:
-    """◀️ / ▶️ on the daily reminders: the same message shows another page of that day's digest."""
+async def paged_notice_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on a long notice (a day's reminders, a hamlet's conclusions): the same message shows another page."""
     t = await context.translator(update)
     query = update.callback_query
-    digest_id = int(query.data.split(":")[1])
-    digest = await context.services.reminders.digest(await context.actor(update), digest_id, asked_page(query.data))
-    if digest is None:
+    list_id = int(query.data.split(":")[1])
+    stored = await PagedNotices(context.services.database).page(await context.actor(update), list_id,
+                                                                asked_page(query.data))
+    if stored is None:
         await query.answer(t("This list is not available any more. Your current tasks: /tasks"), show_alert=True)
         return
-    await answer_page_press(update, digest.page, t)
-    actions = digest_actions(digest.id, digest.page, t)
-    await replace_message(update, digest_text(digest.header, digest.page, t, context.services.communes),
-                          inline([actions]) if actions else None)
+    await answer_page_press(update, stored.page, t)
+    rendered = stored.render(t, context.services.communes)
+    await replace_message(update, rendered.text, inline([rendered.actions]) if rendered.actions else None)
 
 
 async def _start_task_input(update: Update, context: BotContext, action: str) -> tuple[Translator, str | None]:
@@ -429,7 +429,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(assign_chosen, pattern=rf"^tk:as:{CODE}:\d{{1,12}}$"),
             CallbackQueryHandler(show_attachments, pattern=rf"^tk:files:{CODE}$"),
             CallbackQueryHandler(tasks_page, pattern=rf"^tk:{PAGE}$"),
-            CallbackQueryHandler(digest_page, pattern=rf"^dg:\d{{1,12}}:{PAGE}$"),
+            CallbackQueryHandler(paged_notice_page, pattern=rf"^pn:\d{{1,12}}:{PAGE}$"),
             CallbackQueryHandler(verdict_satisfied, pattern=rf"^vd:ok:{CODE}$"),
         ],
     )

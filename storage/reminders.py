@@ -1,5 +1,5 @@
 """The daily reminder sweep's data: open assignments due on given days, who was already reminded of
-what, the sweep's own marker per commune and day, and the digests it sends."""
+what, and the sweep's own marker per commune and day."""
 
 from __future__ import annotations
 
@@ -59,7 +59,6 @@ MARK_SWEPT = (
     " ON CONFLICT (commune_id, on_day) DO UPDATE SET last_assignment_id = excluded.last_assignment_id,"
     " swept_at = excluded.swept_at"
 )
-DIGEST = "SELECT commune_id, on_day, payload FROM reminder_digests WHERE id = ? AND person_id = ?"
 
 
 async def earliest_due(db: aiosqlite.Connection) -> str | None:
@@ -108,18 +107,3 @@ async def swept(db: aiosqlite.Connection, commune_id: str, on_day: str) -> int |
 
 async def mark_swept(db: aiosqlite.Connection, commune_id: str, on_day: str, last_assignment: int) -> None:
     await db.execute(MARK_SWEPT, (commune_id, on_day, last_assignment, utc_now()))
-
-
-async def add_digest(db: aiosqlite.Connection, *, person_id: int, commune_id: str, on_day: str, payload: str) -> int:
-    """Store a digest (its payload already encoded as JSON: several people may get the same one)."""
-    cursor = await db.execute(
-        "INSERT INTO reminder_digests (person_id, commune_id, on_day, payload, created_at) VALUES (?, ?, ?, ?, ?)",
-        (person_id, commune_id, on_day, payload, utc_now()),
-    )
-    return cursor.lastrowid
-
-
-async def digest(db: aiosqlite.Connection, digest_id: int, person_id: int) -> dict | None:
-    """A digest, only for the person it was sent to."""
-    row = await (await db.execute(DIGEST, (digest_id, person_id))).fetchone()
-    return json.loads(row[2]) if row else None

@@ -663,6 +663,35 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'conclusion_announced'") == [(3,)]
 
 
+async def test_a_hamlet_heads_long_list_of_conclusions_is_one_message_with_pages(bot):
+    await officials(bot)
+    await bot.register(LAN, "Bà Lan")
+    resident = await person(bot, LAN)
+    async with bot.database.transaction() as db:
+        cursor = await db.execute(
+            "INSERT INTO dialogues (commune_id, meeting_at, place, created_at) VALUES ('bao-lam', ?, 'Hội trường', ?)",
+            ((datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0).isoformat(), "2026-01-01T00:00:00+00:00"))
+        for number in range(25):
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, dialogue_id, conclusion, conclusion_text) VALUES ('bao-lam', ?, ?, 'thon-2',"
+                " 'land', 'Đường ngập', 'answered', ?, ?, ?, ?, 'answered', ?)",
+                (f"600-{number:03d}", resident, f"h-{number}", f"2026-01-01T00:00:{number:02d}+00:00",
+                 "2026-01-01T00:00:00+00:00", cursor.lastrowid, "Xã đã nạo vét mương. " * 20))
+    await bot.services.dialogues.announce(await bot.services.staff.actor("telegram", str(OFFICE)))
+    before = len(bot.fake.bot_texts(HEAD2))
+    await bot.deliver()
+    assert len(bot.fake.bot_texts(HEAD2)) == before + 1  # one message for the 25 conclusions of thôn 2
+    first = bot.fake.bot_texts(HEAD2)[-1]
+    assert first.splitlines()[1] == "Trang 1/2"
+    assert re.findall(r"• (\d{3}-\d{3})", first) == [f"600-{n:03d}" for n in range(20)]
+    next_page, = bot.buttons(HEAD2)
+    assert re.fullmatch(r"pn:\d+:pg:2", next_page)
+    second = await bot.tap(HEAD2, next_page)
+    assert re.findall(r"• (\d{3}-\d{3})", second[0]) == [f"600-{n:03d}" for n in range(20, 25)]
+    assert len(first) < 4096 and bot.buttons(HEAD2) == [next_page.replace("pg:2", "pg:1")]
+
+
 def test_due_date_is_the_20th_working_day_after_the_announcement():
     # Announcement Wednesday 26/8/2026: 27, 28 August (1, 2); 31/8 is swapped off and 1-2/9 are
     # National Day; 3, 4 (3, 4), 7-11 (5-9), 14-18 (10-14), 21-25 (15-19), 28 September (20).

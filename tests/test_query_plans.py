@@ -22,7 +22,7 @@ from storage.database import Database
 # settings or officials, a few rows each.
 GROWING = frozenset({
     "people", "residents", "concerns", "concern_attachments", "audit_log", "speaker_registrations", "assignments",
-    "outbox", "reminders_sent", "reminder_digests", "handled_updates", "bot_user_data", "bot_conversations",
+    "outbox", "reminders_sent", "paged_notices", "handled_updates", "bot_user_data", "bot_conversations",
 })
 
 # Hot queries written inside functions of modules other helpers are changing at the same time: kept

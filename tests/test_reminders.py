@@ -368,7 +368,7 @@ async def test_a_long_digest_is_one_message_with_pages_only_for_its_reader(bot):
         f"📋 Tình hình thời hạn ({vi_date(day)}): mới quá hạn 25, vẫn quá hạn 0, đến hạn hôm nay 0.", "Trang 1/2"]
     assert re.findall(r"• (\d{3}-\d{3})", first) == codes[:20]
     next_page, = bot.buttons(THU)
-    assert re.fullmatch(r"dg:\d+:pg:2", next_page)
+    assert re.fullmatch(r"pn:\d+:pg:2", next_page)
     second = await bot.tap(THU, next_page)
     assert re.findall(r"• (\d{3}-\d{3})", second[0]) == codes[20:]
     assert bot.buttons(THU) == [next_page.replace("pg:2", "pg:1")]

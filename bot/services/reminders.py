@@ -18,16 +18,15 @@ notice today, and SQLite reads only the assignments due on those days, through a
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
 from datetime import date, time, timedelta
 
 from bot.communes import Communes
 from bot.i18n import Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES
 from bot.notices import Rendered, renders
-from bot.pages import Page, page_line, page_row, window
-from bot.roles import CHAIR, MTTQ, OFFICE, OFFICER, Actor
+from bot.pages import Page, page_line
+from bot.roles import CHAIR, MTTQ, OFFICE, OFFICER
+from bot.services import paged
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.tasks import DueDate, due_line
 from storage import outbox, reminders, staff
@@ -41,22 +40,11 @@ REMIND_BEFORE = frozenset({5, 1, 0})
 ESCALATE_EVERY = 5
 # Who oversees the resolution and gets the daily digest.
 OVERSEERS = (OFFICE, CHAIR, MTTQ)
-# Items on one page of a digest.
-DIGEST_PER_PAGE = 20
 
 DUE_SOON = "task_due_soon"
 OVERDUE = "task_overdue"
 DUE_TODAY = "task_due_today"  # recorded for the overseers told that an item falls due today
 DIGEST = "reminder_digest"
-
-
-@dataclass(frozen=True)
-class Digest:
-    """One page of a person's reminders of one day."""
-
-    id: int
-    header: dict  # what the first line says: the day, the counts, who it is for
-    page: Page[dict]
 
 
 class ReminderService(CommuneService):
@@ -121,14 +109,14 @@ class ReminderService(CommuneService):
                         items.setdefault(person_id, []).append((assignment, kind, item))
             await reminders.mark_sent_many(db, on_day, [(a.assignment_id, person_id, kind)
                                                         for person_id, listed in items.items() for a, kind, _ in listed])
-            encoded: dict[tuple, tuple[dict, str]] = {}  # the overseers' digests are alike: made once
+            encoded: dict[tuple, str] = {}  # the overseers' digests are alike: encoded once
             for person_id, listed in items.items():
                 await self._queue(db, person_id, commune_id, today, listed, encoded)
             await reminders.mark_swept(db, commune_id, on_day, last)
         return len(items)
 
     async def _queue(self, db, person_id: int, commune_id: str, today: date,
-                     listed: list[tuple[DueAssignment, str, dict]], encoded: dict[tuple, tuple[dict, str]]) -> None:
+                     listed: list[tuple[DueAssignment, str, dict]], encoded: dict[tuple, str]) -> None:
         """One message for the person: a lone task of an officer with its buttons, else a digest."""
         assignment, kind, item = listed[0]
         if len(listed) == 1 and person_id == assignment.officer_person_id:
@@ -144,26 +132,10 @@ class ReminderService(CommuneService):
         entries = [item for _, _, item in listed]
         officer = all(a.officer_person_id == person_id for a, _, _ in listed)
         key = (officer, *(a.assignment_id for a, _, _ in listed))
-        if key not in encoded:
-            encoded[key] = (_header(entries, commune_id, today, officer=officer), json.dumps(
-                dict(_header(entries, commune_id, today, officer=officer), items=entries), ensure_ascii=False))
-        header, payload = encoded[key]
-        digest_id = await reminders.add_digest(db, person_id=person_id, commune_id=commune_id, on_day=today.isoformat(),
-                                               payload=payload)
-        await outbox.enqueue(db, person_id, DIGEST, **header, digest_id=digest_id,
-                             items=entries[:DIGEST_PER_PAGE], pages=_pages(len(entries)))
-
-    async def digest(self, actor: Actor | None, digest_id: int, page: int) -> Digest | None:
-        """A page of a digest sent to this person; None if there is no such digest for them."""
-        if actor is None:
-            return None
-        async with self._database.read() as db:
-            found = await reminders.digest(db, digest_id, actor.person_id)
-        if found is None:
-            return None
-        entries = found.pop("items")
-        number, pages, offset = window(len(entries), page, DIGEST_PER_PAGE)
-        return Digest(digest_id, found, Page(entries[offset:offset + DIGEST_PER_PAGE], len(entries), number, pages, page))
+        header = _header(entries, commune_id, today, officer=officer)
+        payload = await paged.keep(db, person_id=person_id, kind=DIGEST, header=header, items=entries,
+                                   encoded=encoded, key=key)
+        await outbox.enqueue(db, person_id, DIGEST, **payload)
 
 
 def _item(assignment: DueAssignment, today: date, left: int, late: int) -> dict:
@@ -186,10 +158,6 @@ def _order(item: dict) -> tuple:
     if item["days_late"]:
         return (1, -item["days_late"], item["code"])
     return (2, item["days_left"], item["code"])
-
-
-def _pages(count: int) -> int:
-    return window(count, 1, DIGEST_PER_PAGE)[1]
 
 
 def _header(entries: list[dict], commune_id: str, today: date, *, officer: bool) -> dict:
@@ -276,6 +244,7 @@ def _assigned(item: dict, t: Translator) -> str:
     return item["body"]
 
 
+@paged.page_text(DIGEST)
 def digest_text(header: dict, page: Page[dict], t: Translator, communes: Communes) -> str:
     """A page of a person's reminders of one day: the counts, then the items by section."""
     day = t.date(date.fromisoformat(header["on_day"]))
@@ -320,12 +289,7 @@ def digest_text(header: dict, page: Page[dict], t: Translator, communes: Commune
     return "\n".join(lines)
 
 
-def digest_actions(digest_id: int, page: Page, t: Translator) -> list[tuple[str, str]]:
-    return page_row(f"dg:{digest_id}", page, t)
-
-
 @renders(DIGEST)
 def _digest(payload: dict, t: Translator, communes: Communes) -> Rendered:
-    """A person's reminders of the day in one message; its first page (the others are read when asked)."""
-    page = Page(payload["items"], payload["total"], 1, payload["pages"], 1)
-    return Rendered(digest_text(payload, page, t, communes), digest_actions(payload["digest_id"], page, t))
+    """A person's reminders of the day in one message: its first page (the others are read when asked)."""
+    return paged.first_page(DIGEST, payload, t, communes)

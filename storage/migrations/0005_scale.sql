@@ -37,16 +37,15 @@ CREATE TABLE reminder_sweeps (
     PRIMARY KEY (commune_id, on_day)
 );
 
--- One person's reminders of one day, grouped into one message; its pages are read from here.
-CREATE TABLE reminder_digests (
+-- A long list sent to one person as one message (a day's reminders, a hamlet's conclusions): the
+-- message shows its first page; the others are read from here when the person asks for them.
+CREATE TABLE paged_notices (
     id INTEGER PRIMARY KEY,
     person_id INTEGER NOT NULL REFERENCES people(id),
-    commune_id TEXT NOT NULL REFERENCES communes(id),
-    on_day TEXT NOT NULL,
+    kind TEXT NOT NULL,
     payload TEXT NOT NULL,
     created_at TEXT NOT NULL
 );
-CREATE INDEX reminder_digests_by_person ON reminder_digests (person_id, on_day);
 
 -- The sweep records tens of thousands of (assignment, recipient, kind, day) rows a morning at a
 -- province's scale, and reads them only by that key: one B-tree instead of a table and its key.
