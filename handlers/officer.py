@@ -177,7 +177,7 @@ async def paged_notice_page(update: Update, context: BotContext) -> None:
     stored = await PagedNotices(context.services.database).page(await context.actor(update), list_id,
                                                                 asked_page(query.data))
     if stored is None:
-        await query.answer(t("This list is not available any more. Your current tasks: /tasks"), show_alert=True)
+        await query.answer(t("This list is not available to you: it was sent to someone else, or it no longer exists."), show_alert=True)
         return
     await answer_page_press(update, stored.page, t)
     rendered = stored.render(t, context.services.communes)

@@ -376,8 +376,8 @@ async def test_a_long_digest_is_one_message_with_pages_only_for_its_reader(bot):
     message_id = bot.fake.last_bot_message(MAI)["message_id"]
     pressed = bot.fake.press(MAI, message_id, next_page)
     assert await bot.send(MAI, pressed) == []
-    assert bot.fake.callback_answer(pressed)["text"] == ("Danh sách này không còn xem được. "
-                                                         "Việc hiện tại của ông/bà: /tasks")
+    assert bot.fake.callback_answer(pressed)["text"] == ("Danh sách này không dành cho ông/bà: "
+                                                         "danh sách đã gửi cho người khác, hoặc không còn nữa.")
 
 
 async def test_a_second_sweep_the_same_day_looks_only_at_assignments_made_since(bot):
