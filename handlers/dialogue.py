@@ -12,12 +12,14 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 from bot.errors import DomainError, TextEmpty, TextTooLong, describe
 from bot.i18n import N_, Translator
 from bot.notices import render
+from bot.pages import Page, window
 from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
-from handlers.context import BotContext, answer, drop_buttons
+from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
+from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
 from handlers.resident import expect_button
 from handlers.states import END
 
@@ -28,6 +30,8 @@ CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT = 220, 221, 222
 
 PLAN = "dialogue_plan"
 CONCLUDING = "concluding"
+# Speakers on one page of /speakers, each with a row of buttons.
+SPEAKERS_PER_PAGE = 10
 MAX_BUTTON_ROWS = 24  # four buttons a row: Telegram allows 100 on a message
 MAX_MESSAGE = 3800
 MAX_POINT_SHOWN = 160
@@ -440,7 +444,8 @@ async def cancel_confirm(update: Update, context: BotContext) -> None:
 
 # --- speakers -----------------------------------------------------------------------------------
 
-def _speaker_lines(context: BotContext, t: Translator, listing: SpeakerList, commune_id: str) -> list[str]:
+def _speaker_lines(context: BotContext, t: Translator, listing: SpeakerList, commune_id: str, page: Page) -> list[str]:
+    """One page of the speaking order; the declined ones follow on the last page."""
     commune = context.services.communes.get(commune_id)
     if listing.dialogue is None:
         return [t("No dialogue is scheduled. Wishes to speak kept on file: %(count)d. They will join the dialogue "
@@ -449,23 +454,27 @@ def _speaker_lines(context: BotContext, t: Translator, listing: SpeakerList, com
     if not listing.order and not listing.declined:
         return [t("Nobody has registered to speak at the dialogue of %(date)s yet.", date=day)]
     lines = [t("🎙 Speakers at the dialogue of %(date)s, in the order of speaking:", date=day)]
-    for number, slot in enumerate(listing.order, start=1):
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    first = (page.number - 1) * SPEAKERS_PER_PAGE + 1
+    for number, slot in enumerate(page.items, start=first):
         lines.append(t("%(number)d. %(name)s · %(code)s · %(topic)s · %(review)s\n    “%(point)s”",
                        number=number, name=slot.resident_name or "—", code=slot.concern_code,
                        topic=category_name(commune, slot.category, t), review=t(REVIEW_LABELS[slot.review]),
                        point=_short(slot.point)))
-    if listing.declined:
+    if listing.declined and page.number == page.pages:
         lines += ["", t("Declined:")]
         for slot in listing.declined:
             lines.append(t("• %(name)s · %(code)s: %(reason)s", name=slot.resident_name or "—", code=slot.concern_code,
-                           reason=slot.decline_reason or ""))
+                           reason=_short(slot.decline_reason or "")))
     return lines
 
 
-def _speaker_buttons(t: Translator, listing: SpeakerList):
+def _speaker_buttons(t: Translator, listing: SpeakerList, page: Page) -> list[list[tuple[str, str]]]:
     rows = []
     last = len(listing.order)
-    for number, slot in enumerate(listing.order[:MAX_BUTTON_ROWS], start=1):
+    first = (page.number - 1) * SPEAKERS_PER_PAGE + 1
+    for number, slot in enumerate(page.items, start=first):
         row = []
         if slot.review != "approved":
             row.append((t("✅ %(number)d", number=number), f"sk:ok:{slot.id}"))
@@ -475,21 +484,42 @@ def _speaker_buttons(t: Translator, listing: SpeakerList):
         if number < last:
             row.append((f"⬇️ {number}", f"sk:dn:{slot.id}:{number}"))
         rows.append(row)
-    for slot in listing.declined[: max(0, MAX_BUTTON_ROWS - len(rows))]:
-        rows.append([(t("✅ Approve %(code)s after all", code=slot.concern_code), f"sk:ok:{slot.id}")])
-    return inline(rows) if rows else None
+    if page.number == page.pages:
+        for slot in listing.declined[: max(0, MAX_BUTTON_ROWS - len(rows))]:
+            rows.append([(t("✅ Approve %(code)s after all", code=slot.concern_code), f"sk:ok:{slot.id}")])
+    return rows
 
 
-async def _show_speakers(update: Update, context: BotContext, t: Translator) -> None:
+async def _show_speakers(update: Update, context: BotContext, t: Translator, asked: int = 1, *,
+                         in_place: bool = False) -> None:
+    """The speaking order as one message, a page at a time (`in_place`: edit the pressed message)."""
     actor = await context.actor(update)
     try:
         listing = await context.services.dialogues.speakers(actor)
     except DomainError as refusal:
+        if in_place:
+            await update.callback_query.answer()
         await _refuse(update, context, t, refusal)
         return
+    number, pages, offset = window(len(listing.order), asked, SPEAKERS_PER_PAGE)
+    page = Page(listing.order[offset:offset + SPEAKERS_PER_PAGE], len(listing.order), number, pages, asked)
     # Only the office reviews and orders; the others see the list (the service checks each action anyway).
-    markup = _speaker_buttons(t, listing) if actor.may("review_speakers") and listing.dialogue else None
-    await _send(update, _speaker_lines(context, t, listing, actor.commune_id), markup)
+    rows = _speaker_buttons(t, listing, page) if actor.may("review_speakers") and listing.dialogue else []
+    navigation = page_row("sk", page, t)
+    if navigation:
+        rows.append(navigation)
+    text = "\n".join(_speaker_lines(context, t, listing, actor.commune_id, page))[:MAX_MESSAGE]
+    if in_place:
+        await answer_page_press(update, page, t)
+        await replace_message(update, text, inline(rows) if rows else None)
+    else:
+        await answer(update, text, reply_markup=inline(rows) if rows else None)
+
+
+async def speakers_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on /speakers: the same message shows another page, read afresh."""
+    t = await context.translator(update)
+    await _show_speakers(update, context, t, asked_page(update.callback_query.data), in_place=True)
 
 
 async def show_speakers(update: Update, context: BotContext) -> int:
@@ -901,6 +931,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(cancel_ask, pattern=r"^dl:cx:\d{1,12}$"),
             CallbackQueryHandler(cancel_confirm, pattern=r"^dl:(cxy:\d{1,12}|cxn)$"),
             CallbackQueryHandler(approve_speaker, pattern=r"^sk:ok:\d{1,12}$"),
+            CallbackQueryHandler(speakers_page, pattern=rf"^sk:{PAGE}$"),
             CallbackQueryHandler(move_speaker, pattern=r"^sk:(up|dn):\d{1,12}:\d{1,4}$"),
             CallbackQueryHandler(meeting_button, pattern=r"^mt:(nx|sk|bk):\d{1,12}:\d{1,4}$"),
             CallbackQueryHandler(pick_item, pattern=r"^cl:pick:\d{1,12}$"),

@@ -13,11 +13,13 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain import HISTORY_LABELS, STATUS_LABELS
 from bot.errors import DomainError, NotAllowed, StaleAction, describe
 from bot.i18n import N_, Translator
+from bot.pages import Page
 from bot.services.casework import CaseFile, InboxCard, OverdueItem, TooEarlyToClose
-from handlers.context import BotContext, answer, drop_buttons
+from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
+from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
 from handlers.presenters import attachments_button, body_text, category_name
 from handlers.states import END
 
@@ -88,21 +90,6 @@ async def _begin(update: Update, context: BotContext) -> Translator:
 
 def _code_argument(context: BotContext) -> str | None:
     return " ".join(context.args) if context.args else None
-
-
-def _chunks(lines: list[str]) -> list[str]:
-    """Lines joined into messages short enough for Telegram."""
-    messages, current = [], ""
-    for line in lines:
-        line = line[:MAX_MESSAGE]
-        if current and len(current) + 1 + len(line) > MAX_MESSAGE:
-            messages.append(current)
-            current = line
-        else:
-            current = f"{current}\n{line}" if current else line
-    if current:
-        messages.append(current)
-    return messages
 
 
 # --- /inbox: screening ------------------------------------------------------------------------
@@ -526,33 +513,54 @@ async def reopen(update: Update, context: BotContext) -> int:
 
 # --- /overdue ---------------------------------------------------------------------------------
 
-def _overdue_lines(items: list[OverdueItem], t: Translator) -> list[str]:
-    lines = [t("⏰ Assignments past their due date: %(count)d", count=len(items))]
+def _overdue_screen(page: Page[OverdueItem], t: Translator):
+    """/overdue as one message: the count, one page of lines by body, Previous/Next."""
+    lines = [t("⏰ Assignments past their due date: %(count)d", count=page.total)]
+    if page_line(page, t):
+        lines.append(page_line(page, t))
     body = None
-    for item in items:
+    for item in page.items:
         if item.body != body:
             body = item.body
             lines += ["", f"🏢 {body}"]
         lines.append(t.n("• %(code)s · %(officer)s · due %(date)s · %(days)d working day late",
                          "• %(code)s · %(officer)s · due %(date)s · %(days)d working days late", item.days_late,
                          code=item.code, officer=item.officer_name or "—", date=t.short_date(item.due), days=item.days_late))
-    return lines
+    navigation = page_row("cw:ov", page, t)
+    return "\n".join(lines)[:MAX_MESSAGE], inline([navigation]) if navigation else None
 
 
 async def overdue(update: Update, context: BotContext) -> int:
-    """/overdue: every open assignment past its due date, by body, with the working days late."""
+    """/overdue: every open assignment past its due date, by body, with the working days late, in one message."""
     t = await _begin(update, context)
     try:
-        items = await context.services.casework.overdue(await context.actor(update))
+        page = await context.services.casework.overdue(await context.actor(update))
     except DomainError as refusal:
         await _refuse(update, t, refusal)
         return END
-    if not items:
+    if not page.total:
         await answer(update, t("Nothing is overdue: every open assignment is within its due date."))
         return END
-    for message in _chunks(_overdue_lines(items, t)):
-        await answer(update, message)
+    text, buttons = _overdue_screen(page, t)
+    await answer(update, text, reply_markup=buttons)
     return END
+
+
+async def overdue_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on /overdue: the same message shows another page, read afresh."""
+    t = await context.translator(update)
+    try:
+        page = await context.services.casework.overdue(await context.actor(update), asked_page(update.callback_query.data))
+    except DomainError as refusal:
+        await update.callback_query.answer()
+        await _refuse(update, t, refusal)
+        return
+    await answer_page_press(update, page, t)
+    if not page.total:
+        await replace_message(update, t("Nothing is overdue: every open assignment is within its due date."))
+        return
+    text, buttons = _overdue_screen(page, t)
+    await replace_message(update, text, buttons)
 
 
 # --- /enter: a concern for a resident without a phone -----------------------------------------
@@ -799,5 +807,6 @@ def flow(menus: Menus) -> Flow:
             # Opening the attachments leaves whatever step the official is in as it was
             # (tk:files: is the officers' older button, kept working).
             CallbackQueryHandler(open_attachments, pattern=rf"^(cw|tk):files:{CODE}$"),
+            CallbackQueryHandler(overdue_page, pattern=rf"^cw:ov:{PAGE}$"),
         ],
     )

@@ -13,11 +13,13 @@ from bot.domain import STATUS_LABELS
 from bot.errors import DomainError, StaleAction, TextEmpty, TextTooLong, describe
 from bot.i18n import Translator
 from bot.notices import render
-from bot.services.tasks import INPUT_REFUSALS, Task, due_line
-from handlers.context import BotContext, answer, drop_buttons
+from bot.services.paged import PagedNotices
+from bot.services.tasks import INPUT_REFUSALS, Task, TaskPage, due_line
+from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import OFFICIAL_COMMANDS
+from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
 from handlers.presenters import (
     attachment_lines, attachments_button, body_text, category_name, not_started_warning, official_name,
 )
@@ -26,7 +28,6 @@ from handlers.states import END
 TASK_NOTE, TASK_EXTEND_DATE, TASK_EXTEND_PLAN, TASK_RESULT, VERDICT_REASON, TASK_RESULT_CONFIRM = range(350, 356)
 
 TASKS_BUTTON = next(command.label for command in OFFICIAL_COMMANDS if command.command == "tasks")
-MAX_LISTED = 10
 EXCERPT = 200
 CODE = r"\d{3}-\d{3}"
 
@@ -106,37 +107,87 @@ def _task_text(context: BotContext, task: Task, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def _task_buttons(task: Task, t: Translator):
+def _task_buttons(task: Task, t: Translator, *, labelled: bool) -> list[list[tuple[str, str]]]:
+    """The buttons of one task; on a page of several, each label names the concern it acts on."""
     code = task.concern.code
-    first = [(t("📝 Progress note"), f"tk:note:{code}")]
+
+    def label(text: str) -> str:
+        return f"{text} · {code}" if labelled else text
+
+    first = [(label(t("📝 Progress note")), f"tk:note:{code}")]
     if task.assignment.extended_to is None and task.due is not None:  # the plan allows one extension, once due
-        first.append((t("⏳ Ask for an extension"), f"tk:ext:{code}"))
-    rows = [first, [(t("✅ Resolved: write the result"), f"tk:res:{code}")]]
+        first.append((label(t("⏳ Ask for an extension")), f"tk:ext:{code}"))
+    rows = [first, [(label(t("✅ Resolved: write the result")), f"tk:res:{code}")]]
     if task.concern.attachments:
-        rows.append([attachments_button(task.concern, t)])
-    return inline(rows)
+        files_label, files_data = attachments_button(task.concern, t)
+        rows.append([(label(files_label), files_data)])
+    return rows
+
+
+def _tasks_screen(context: BotContext, page: TaskPage, t: Translator):
+    """/tasks as one message: the count, one page of tasks (overdue first) and their buttons."""
+    lines = [t("Your open tasks: %(count)d, of which overdue: %(overdue)d. Overdue ones come first.",
+               count=page.total, overdue=page.overdue)]
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    rows = []
+    for task in page.items:
+        lines += ["", _task_text(context, task, t)]
+        rows += _task_buttons(task, t, labelled=len(page.items) > 1)
+    navigation = page_row("tk", page, t)
+    if navigation:
+        rows.append(navigation)
+    return "\n".join(lines), inline(rows)
 
 
 async def my_tasks(update: Update, context: BotContext) -> int:
-    """/tasks: my open assignments, overdue first, each with its buttons."""
+    """/tasks: my open assignments in one message, overdue first, a page at a time with their buttons."""
     t = await context.translator(update)
     actor = await context.actor(update)
     try:
-        tasks = await context.services.tasks.tasks(actor)
+        page = await context.services.tasks.tasks(actor)
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return END
-    if not tasks:
+    if not page.total:
         await answer(update, t("You have no open tasks."), reply_markup=await context.main_menu(update, t))
         return END
-    overdue = sum(1 for task in tasks if task.due and task.due.overdue)
-    await answer(update, t("Your open tasks: %(count)d, of which overdue: %(overdue)d. Overdue ones come first.",
-                           count=len(tasks), overdue=overdue), reply_markup=await context.main_menu(update, t))
-    for task in tasks[:MAX_LISTED]:
-        await answer(update, _task_text(context, task, t), reply_markup=_task_buttons(task, t))
-    if len(tasks) > MAX_LISTED:
-        await answer(update, t("… and %(count)d more, due later.", count=len(tasks) - MAX_LISTED))
+    text, buttons = _tasks_screen(context, page, t)
+    await answer(update, text, reply_markup=buttons)
     return END
+
+
+async def tasks_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on /tasks: the same message shows another page (read afresh)."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    try:
+        page = await context.services.tasks.tasks(actor, asked_page(update.callback_query.data))
+    except DomainError as refusal:
+        await update.callback_query.answer()
+        await _refuse(update, context, t, refusal)
+        return
+    await answer_page_press(update, page, t)
+    if not page.total:
+        await replace_message(update, t("You have no open tasks."))
+        return
+    text, buttons = _tasks_screen(context, page, t)
+    await replace_message(update, text, buttons)
+
+
+async def paged_notice_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on a long notice (a day's reminders, a hamlet's conclusions): the same message shows another page."""
+    t = await context.translator(update)
+    query = update.callback_query
+    list_id = int(query.data.split(":")[1])
+    stored = await PagedNotices(context.services.database).page(await context.actor(update), list_id,
+                                                                asked_page(query.data))
+    if stored is None:
+        await query.answer(t("This list is not available to you: it was sent to someone else, or it no longer exists."), show_alert=True)
+        return
+    await answer_page_press(update, stored.page, t)
+    rendered = stored.render(t, context.services.communes)
+    await replace_message(update, rendered.text, inline([rendered.actions]) if rendered.actions else None)
 
 
 async def _start_task_input(update: Update, context: BotContext, action: str) -> tuple[Translator, str | None]:
@@ -403,6 +454,8 @@ def flow(menus: Menus) -> Flow:
         },
         anywhere=[
             CallbackQueryHandler(assign_chosen, pattern=rf"^tk:as:{CODE}:\d{{1,12}}$"),
+            CallbackQueryHandler(tasks_page, pattern=rf"^tk:{PAGE}$"),
+            CallbackQueryHandler(paged_notice_page, pattern=rf"^pn:\d{{1,12}}:{PAGE}$"),
             CallbackQueryHandler(verdict_satisfied, pattern=rf"^vd:ok:{CODE}$"),
         ],
     )

@@ -30,8 +30,12 @@ class Assignment:
 _COLUMNS = "id, concern_id, officer_person_id, body, assigned_at, due_date, extended_to, extension_reason, resolved_at, result"
 
 
+LIVE_FOR = f"SELECT {_COLUMNS} FROM assignments WHERE concern_id = ? AND ended_at IS NULL"
+OF_OFFICER = f"SELECT {_COLUMNS} FROM assignments WHERE officer_person_id = ? AND ended_at IS NULL ORDER BY id"
+
+
 async def live_for(db: aiosqlite.Connection, concern_id: int) -> Assignment | None:
-    row = await (await db.execute(f"SELECT {_COLUMNS} FROM assignments WHERE concern_id = ? AND ended_at IS NULL", (concern_id,))).fetchone()
+    row = await (await db.execute(LIVE_FOR, (concern_id,))).fetchone()
     return Assignment(*row) if row else None
 
 
@@ -64,10 +68,7 @@ async def resolve(db: aiosqlite.Connection, assignment_id: int, result: str) -> 
 
 
 async def of_officer(db: aiosqlite.Connection, officer_person_id: int) -> list[Assignment]:
-    rows = await (
-        await db.execute(f"SELECT {_COLUMNS} FROM assignments WHERE officer_person_id = ? AND ended_at IS NULL ORDER BY id",
-                         (officer_person_id,))
-    ).fetchall()
+    rows = await (await db.execute(OF_OFFICER, (officer_person_id,))).fetchall()
     return [Assignment(*r) for r in rows]
 
 

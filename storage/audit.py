@@ -28,11 +28,9 @@ async def record(
     )
 
 
+HISTORY = "SELECT at, action, details FROM audit_log WHERE subject_type = ? AND subject_id = ? ORDER BY id"
+
+
 async def history(db: aiosqlite.Connection, subject_type: str, subject_id: int) -> list[HistoryEntry]:
-    rows = await (
-        await db.execute(
-            "SELECT at, action, details FROM audit_log WHERE subject_type = ? AND subject_id = ? ORDER BY id",
-            (subject_type, subject_id),
-        )
-    ).fetchall()
+    rows = await (await db.execute(HISTORY, (subject_type, subject_id))).fetchall()
     return [HistoryEntry(at=r[0], action=r[1], details=json.loads(r[2])) for r in rows]

@@ -107,15 +107,30 @@ async def code_of(db: aiosqlite.Connection, concern_id: int | None) -> str | Non
     return row[0] if row else None
 
 
-async def overdue(db: aiosqlite.Connection, commune_id: str, today_iso: str) -> list[OverdueRow]:
-    """Open assignments whose effective due date (extension first) is before today, by body then date."""
-    rows = await (await db.execute(
-        "SELECT c.code, a.body, COALESCE(p.display_name, r.display_name), COALESCE(a.extended_to, a.due_date) AS due"
-        " FROM assignments a JOIN concerns c ON c.id = a.concern_id"
-        " JOIN people p ON p.id = a.officer_person_id LEFT JOIN residents r ON r.person_id = p.id"
-        f" WHERE c.commune_id = ? AND a.ended_at IS NULL AND c.status IN {_OPEN}"
-        " AND COALESCE(a.extended_to, a.due_date) IS NOT NULL AND COALESCE(a.extended_to, a.due_date) < ?"
-        " ORDER BY a.body, due, c.code",
-        (commune_id, today_iso),
-    )).fetchall()
+# Open assignments whose due date in force (the extension first) is before today. Counted from the
+# commune's open concerns (a covering index), each with its live assignment.
+OVERDUE_COUNT = (
+    "SELECT COUNT(*) FROM concerns c CROSS JOIN assignments a ON a.concern_id = c.id AND a.ended_at IS NULL"
+    f" WHERE c.commune_id = ? AND c.status IN {_OPEN} AND COALESCE(a.extended_to, a.due_date) < ?"
+)
+# A page of them by body, then due date: read in that order from the index of live assignments by body
+# and due date, so the first pages stop after a few dozen rows instead of sorting every overdue item.
+OVERDUE_PAGE = (
+    "SELECT c.code, a.body, COALESCE(p.display_name, r.display_name), COALESCE(a.extended_to, a.due_date) AS due"
+    " FROM assignments a INDEXED BY assignments_live_by_body_due CROSS JOIN concerns c ON c.id = a.concern_id"
+    " JOIN people p ON p.id = a.officer_person_id LEFT JOIN residents r ON r.person_id = p.id"
+    f" WHERE a.ended_at IS NULL AND COALESCE(a.extended_to, a.due_date) < ? AND c.commune_id = ? AND c.status IN {_OPEN}"
+    " ORDER BY a.body, COALESCE(a.extended_to, a.due_date), a.id LIMIT ? OFFSET ?"
+)
+
+
+async def count_overdue(db: aiosqlite.Connection, commune_id: str, today_iso: str) -> int:
+    row = await (await db.execute(OVERDUE_COUNT, (commune_id, today_iso))).fetchone()
+    return row[0]
+
+
+async def overdue(db: aiosqlite.Connection, commune_id: str, today_iso: str, *, limit: int = -1,
+                  offset: int = 0) -> list[OverdueRow]:
+    """Open assignments past their due date, by body then date (a page of them: `limit` rows from `offset`)."""
+    rows = await (await db.execute(OVERDUE_PAGE, (today_iso, commune_id, limit, offset))).fetchall()
     return [OverdueRow(*row) for row in rows]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import aiosqlite
 
 from storage.database import utc_now
@@ -65,15 +67,27 @@ async def of_resident(db: aiosqlite.Connection, resident_id: int, limit: int = 5
     return [Concern(*row) for row in rows]
 
 
+ATTACHMENTS = "SELECT kind, file_ref, latitude, longitude FROM concern_attachments WHERE concern_id = ? ORDER BY id"
+# The attachments of several concerns in one query (a list screen never reads them one concern at a time).
+ATTACHMENTS_OF = (
+    "SELECT concern_id, kind, file_ref, latitude, longitude FROM concern_attachments"
+    " WHERE concern_id IN (SELECT value FROM json_each(?)) ORDER BY concern_id, id"
+)
+
+
+async def attachments_of(db: aiosqlite.Connection, concern_ids: list[int]) -> dict[int, tuple[Attachment, ...]]:
+    if not concern_ids:
+        return {}
+    found: dict[int, list[Attachment]] = {}
+    for row in await (await db.execute(ATTACHMENTS_OF, (json.dumps(concern_ids),))).fetchall():
+        found.setdefault(row[0], []).append(Attachment(*row[1:]))
+    return {concern_id: tuple(items) for concern_id, items in found.items()}
+
+
 async def _with_attachments(db: aiosqlite.Connection, row) -> Concern | None:
     if row is None:
         return None
-    rows = await (
-        await db.execute(
-            "SELECT kind, file_ref, latitude, longitude FROM concern_attachments WHERE concern_id = ? ORDER BY id",
-            (row[0],),
-        )
-    ).fetchall()
+    rows = await (await db.execute(ATTACHMENTS, (row[0],))).fetchall()
     return Concern(*row, attachments=tuple(Attachment(*r) for r in rows))
 
 
@@ -120,15 +134,15 @@ async def raise_again(db: aiosqlite.Connection, concern_id: int) -> None:
 
 
 
+FOLLOWERS = (
+    "SELECT DISTINCT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
+    " WHERE m.duplicate_of = ? AND m.status = 'merged' AND m.resident_id != c.resident_id"
+)
+
+
 async def followers(db: aiosqlite.Connection, concern_id: int) -> list[int]:
     """The residents of the concerns merged into this one (each once, not its own resident)."""
-    rows = await (
-        await db.execute(
-            "SELECT DISTINCT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
-            " WHERE m.duplicate_of = ? AND m.status = 'merged' AND m.resident_id != c.resident_id",
-            (concern_id,),
-        )
-    ).fetchall()
+    rows = await (await db.execute(FOLLOWERS, (concern_id,))).fetchall()
     return [r[0] for r in rows]
 
 

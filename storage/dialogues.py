@@ -127,6 +127,13 @@ async def attach_waiting(db: aiosqlite.Connection, commune_id: str, dialogue_id:
     return [Joined(r[1], r[2], True) for r in registrations] + [Joined(r[1], r[2], False) for r in accepted]
 
 
+AGENDA_OF = "SELECT resident_id, code FROM concerns WHERE dialogue_id = ? AND status = 'accepted' ORDER BY submitted_at, id"
+AGENDA_CONCLUDED = ("SELECT id FROM concerns WHERE dialogue_id = ? AND conclusion IS NOT NULL AND status != 'merged'"
+                    " ORDER BY submitted_at, id")
+AGENDA_OPEN = ("SELECT id FROM concerns WHERE commune_id = ? AND status = 'accepted' AND conclusion IS NULL"
+               " AND (dialogue_id = ? OR (dialogue_id IS NULL AND submitted_at < ?)) ORDER BY submitted_at, id")
+
+
 async def concerned(db: aiosqlite.Connection, dialogue_id: int) -> list[Joined]:
     """Who is waiting for this dialogue: live speakers and the residents of the concerns on its agenda."""
     registrations = await (
@@ -136,10 +143,7 @@ async def concerned(db: aiosqlite.Connection, dialogue_id: int) -> list[Joined]:
             (dialogue_id,),
         )
     ).fetchall()
-    agenda = await (
-        await db.execute("SELECT resident_id, code FROM concerns WHERE dialogue_id = ? AND status = 'accepted'"
-                         " ORDER BY submitted_at, id", (dialogue_id,))
-    ).fetchall()
+    agenda = await (await db.execute(AGENDA_OF, (dialogue_id,))).fetchall()
     return [Joined(r[0], r[1], True) for r in registrations] + [Joined(r[0], r[1], False) for r in agenda]
 
 
@@ -163,13 +167,9 @@ async def agenda_ids(db: aiosqlite.Connection, dialogue: DialogueRecord, *, conc
     Open (concluded=False): accepted and not concluded, attached to the dialogue or accepted
     meanwhile for no dialogue but sent before the meeting began. Concluded: those with a conclusion."""
     if concluded:
-        sql = ("SELECT id FROM concerns WHERE dialogue_id = ? AND conclusion IS NOT NULL AND status != 'merged'"
-               " ORDER BY submitted_at, id")
-        params: tuple = (dialogue.id,)
+        sql, params = AGENDA_CONCLUDED, (dialogue.id,)
     else:
-        sql = ("SELECT id FROM concerns WHERE commune_id = ? AND status = 'accepted' AND conclusion IS NULL"
-               " AND (dialogue_id = ? OR (dialogue_id IS NULL AND submitted_at < ?)) ORDER BY submitted_at, id")
-        params = (dialogue.commune_id, dialogue.id, dialogue.meeting_at)
+        sql, params = AGENDA_OPEN, (dialogue.commune_id, dialogue.id, dialogue.meeting_at)
     return [r[0] for r in await (await db.execute(sql, params)).fetchall()]
 
 

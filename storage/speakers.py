@@ -27,13 +27,11 @@ _REGISTRATION = (
 )
 
 
+LIVE_REGISTRATIONS = _REGISTRATION + " WHERE s.resident_id = ? AND s.status = 'registered' ORDER BY s.registered_at, s.id"
+
+
 async def live_registrations(db: aiosqlite.Connection, resident_id: int) -> list[SpeakerRegistration]:
-    rows = await (
-        await db.execute(
-            _REGISTRATION + " WHERE s.resident_id = ? AND s.status = 'registered' ORDER BY s.registered_at, s.id",
-            (resident_id,),
-        )
-    ).fetchall()
+    rows = await (await db.execute(LIVE_REGISTRATIONS, (resident_id,))).fetchall()
     return [SpeakerRegistration(*r) for r in rows]
 
 
@@ -100,13 +98,12 @@ _SLOT = (
     " LEFT JOIN residents r ON r.person_id = s.resident_id"
 )
 # The order of speaking: the office's order first, then the order of registration.
-_SPEAKING_ORDER = " ORDER BY s.position IS NULL, s.position, s.registered_at, s.id"
+SPEAKING_ORDER = (_SLOT + " WHERE s.dialogue_id = ? AND s.status = 'registered'"
+                  " ORDER BY s.position IS NULL, s.position, s.registered_at, s.id")
 
 
 async def speaking_order(db: aiosqlite.Connection, dialogue_id: int) -> list[SpeakerSlot]:
-    rows = await (
-        await db.execute(_SLOT + " WHERE s.dialogue_id = ? AND s.status = 'registered'" + _SPEAKING_ORDER, (dialogue_id,))
-    ).fetchall()
+    rows = await (await db.execute(SPEAKING_ORDER, (dialogue_id,))).fetchall()
     return [SpeakerSlot(*r) for r in rows]
 
 
@@ -132,12 +129,13 @@ async def slot(db: aiosqlite.Connection, registration_id: int) -> SpeakerSlot | 
     return SpeakerSlot(*row) if row else None
 
 
+ON_FILE = ("SELECT COUNT(*) FROM speaker_registrations WHERE commune_id = ? AND dialogue_id IS NULL"
+           " AND status = 'registered'")
+
+
 async def on_file(db: aiosqlite.Connection, commune_id: str) -> int:
     """Wishes to speak kept on file, waiting for the next dialogue to be scheduled."""
-    row = await (
-        await db.execute("SELECT COUNT(*) FROM speaker_registrations WHERE commune_id = ? AND dialogue_id IS NULL"
-                         " AND status = 'registered'", (commune_id,))
-    ).fetchone()
+    row = await (await db.execute(ON_FILE, (commune_id,))).fetchone()
     return row[0]
 
 

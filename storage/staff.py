@@ -14,8 +14,11 @@ _GRANT = (
 )
 
 
+LIVE_ROLES = _GRANT + " WHERE r.person_id = ? AND r.revoked_at IS NULL ORDER BY r.id"
+
+
 async def live_roles(db: aiosqlite.Connection, person_id: int) -> list[RoleGrant]:
-    rows = await (await db.execute(_GRANT + " WHERE r.person_id = ? AND r.revoked_at IS NULL ORDER BY r.id", (person_id,))).fetchall()
+    rows = await (await db.execute(LIVE_ROLES, (person_id,))).fetchall()
     return [RoleGrant(*r) for r in rows]
 
 

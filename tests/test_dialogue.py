@@ -487,6 +487,34 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
 
 # --- the meeting ---------------------------------------------------------------------------------
 
+async def test_many_speakers_are_one_message_with_pages_and_their_numbers_run_on(bot):
+    await officials(bot)
+    lan, *_ = await three_speakers(bot)
+    async with bot.database.transaction() as db:
+        dialogue_id, resident, concern_id = (await (await db.execute(
+            "SELECT dialogue_id, resident_id, concern_id FROM speaker_registrations")).fetchone())
+        for number in range(10):  # 13 registrations in all (one live registration per concern)
+            cursor = await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, dialogue_id) VALUES ('bao-lam', ?, ?, 'thon-2', 'land', 'Ý kiến', 'accepted', ?,"
+                " '2026-01-01T00:00:00+00:00', '2026-01-01T00:00:00+00:00', ?)",
+                (f"700-{number:03d}", resident, f"sp-{number}", dialogue_id))
+            await db.execute("INSERT INTO speaker_registrations (commune_id, concern_id, resident_id, dialogue_id, point,"
+                             " registered_at) VALUES ('bao-lam', ?, ?, ?, 'Ý kiến thêm', '2099-01-01T00:00:00+00:00')",
+                             (cursor.lastrowid, resident, dialogue_id))
+    replies = await bot.say(OFFICE, "/speakers")
+    assert len(replies) == 1
+    assert replies[0].splitlines()[1] == "Trang 1/2"
+    assert re.findall(r"^(\d+)\. ", replies[0], re.M) == [str(n) for n in range(1, 11)]
+    assert bot.buttons(OFFICE)[-1] == "sk:pg:2"
+    second = await bot.tap(OFFICE, "sk:pg:2")
+    assert re.findall(r"^(\d+)\. ", second[0], re.M) == ["11", "12", "13"]
+    assert "sk:dn:" not in " ".join(bot.buttons(OFFICE)[-4:-1]) and bot.buttons(OFFICE)[-1] == "sk:pg:1"
+    # Everyone else sees the same pages, without the office's buttons.
+    await bot.say(MTTQ, "/speakers")
+    assert bot.buttons(MTTQ) == ["sk:pg:2"]
+
+
 async def test_next_calls_the_approved_speakers_in_order_with_skip_and_back(bot):
     await officials(bot)
     lan, binh, cuong = await three_speakers(bot)
@@ -650,6 +678,35 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     # An old /conclude button, or /conclude itself, says the conclusions were announced (issue 6, item 23).
     assert await forge(bot, CHAIR, f"cl:pick:{ids[lan]}") == [again]
     assert await bot.say(CHAIR, "/conclude") == [again]
+
+
+async def test_a_hamlet_heads_long_list_of_conclusions_is_one_message_with_pages(bot):
+    await officials(bot)
+    await bot.register(LAN, "Bà Lan")
+    resident = await person(bot, LAN)
+    async with bot.database.transaction() as db:
+        cursor = await db.execute(
+            "INSERT INTO dialogues (commune_id, meeting_at, place, created_at) VALUES ('bao-lam', ?, 'Hội trường', ?)",
+            ((datetime.now(timezone.utc) - timedelta(days=1)).replace(microsecond=0).isoformat(), "2026-01-01T00:00:00+00:00"))
+        for number in range(25):
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, dialogue_id, conclusion, conclusion_text) VALUES ('bao-lam', ?, ?, 'thon-2',"
+                " 'land', 'Đường ngập', 'answered', ?, ?, ?, ?, 'answered', ?)",
+                (f"600-{number:03d}", resident, f"h-{number}", f"2026-01-01T00:00:{number:02d}+00:00",
+                 "2026-01-01T00:00:00+00:00", cursor.lastrowid, "Xã đã nạo vét mương. " * 20))
+    await bot.services.dialogues.announce(await bot.services.staff.actor("telegram", str(OFFICE)))
+    before = len(bot.fake.bot_texts(HEAD2))
+    await bot.deliver()
+    assert len(bot.fake.bot_texts(HEAD2)) == before + 1  # one message for the 25 conclusions of thôn 2
+    first = bot.fake.bot_texts(HEAD2)[-1]
+    assert first.splitlines()[1] == "Trang 1/2"
+    assert re.findall(r"• (\d{3}-\d{3})", first) == [f"600-{n:03d}" for n in range(20)]
+    next_page, = bot.buttons(HEAD2)
+    assert re.fullmatch(r"pn:\d+:pg:2", next_page)
+    second = await bot.tap(HEAD2, next_page)
+    assert re.findall(r"• (\d{3}-\d{3})", second[0]) == [f"600-{n:03d}" for n in range(20, 25)]
+    assert len(first) < 4096 and bot.buttons(HEAD2) == [next_page.replace("pg:2", "pg:1")]
 
 
 def test_due_date_is_the_20th_working_day_after_the_announcement():

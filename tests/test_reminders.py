@@ -1,6 +1,8 @@
 """A deadline is never silently missed (DOMAIN.md): the officer is reminded 5 and 1 working days before
-the due date and on the day; once it has passed, the officer, the commune office and the MTTQ committee
-are told on the first working day late and every 5 working days after; nobody is pinged twice.
+the due date and on the day; once it has passed, the officer, the commune office, the chair and the MTTQ
+committee are told on the first working day late and every 5 working days after; nobody is pinged twice.
+Grouped, not flooded: each person gets one message a day listing exactly those items (the overseers a
+digest, which also says what falls due that day).
 
 The day the reminders run for is passed explicitly, chosen relative to today with the calendar, so the
 tests pass whichever day they run on.
@@ -13,7 +15,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.services.reminders import ReminderService
-from storage import assignments
+from storage import assignments, concerns
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 LAN, HOA = 1001, 1002  # residents
@@ -87,11 +89,25 @@ def overdue_to_officer(code: str, due: date, late: int) -> str:
             "Xin ông/bà báo kết quả, hoặc báo cáo tiến độ, bằng các nút dưới đây.")
 
 
-def overdue_to_overseers(code: str, due: date, late: int) -> str:
-    return (f"⚠️ Quá hạn: kiến nghị {code} chưa được giải quyết đúng hạn.\nLĩnh vực: Quản lý đất đai\n"
-            f"Giao cho: Anh Minh ({LAND_BODY})\n\n"
-            f"Hạn giải quyết: {vi_date(due)}. Đã quá hạn {late} ngày làm việc.\n\n"
-            f"Xem chi tiết: /concern {code} · mọi việc quá hạn: /overdue")
+def short(day: date) -> str:
+    return f"{day.day:02d}/{day.month:02d}/{day.year}"
+
+
+def overseer_digest(day: date, *, new=(), late=(), today=()) -> str:
+    """The overseers' digest of `day`: new and late are (code, due, working days late), today codes."""
+    lines = [f"📋 Tình hình thời hạn ({vi_date(day)}): mới quá hạn {len(new)}, vẫn quá hạn {len(late)}, "
+             f"đến hạn hôm nay {len(today)}."]
+    for title, items in (("🆕 Mới quá hạn (ngày làm việc đầu tiên chậm):", new), ("⚠️ Vẫn quá hạn:", late)):
+        if items:
+            lines += ["", title] + [f"• {code} · Quản lý đất đai · Anh Minh ({LAND_BODY}) · hạn {short(due)} · "
+                                    f"chậm {n} ngày làm việc" for code, due, n in items]
+    if today:
+        lines += ["", "📅 Đến hạn hôm nay:"] + [f"• {code} · Quản lý đất đai · Anh Minh ({LAND_BODY})" for code in today]
+    return "\n".join(lines + ["", "Xem chi tiết: /concern kèm mã theo dõi · mọi việc quá hạn: /overdue"])
+
+
+def overdue_to_overseers(code: str, due: date, late: int, day: date) -> str:
+    return overseer_digest(day, new=[(code, due, late)] if late == 1 else [], late=[(code, due, late)] if late > 1 else [])
 
 
 async def test_officer_is_reminded_five_working_days_before_due_one_day_before_and_on_the_day(bot):
@@ -113,18 +129,22 @@ async def test_officer_is_reminded_five_working_days_before_due_one_day_before_a
     assert await run_for(bot, calendar.working_days_before(due, 1)) == 1
     assert bot.fake.bot_texts(MINH)[-1] == reminder(code, due, 1)
 
-    assert await run_for(bot, due) == 1
+    # On the due day the overseers' digest says it falls due today (one message each, officer excepted).
+    assert await run_for(bot, due) == 4
     assert bot.fake.bot_texts(MINH)[-1] == (
         f"⏰ Hôm nay là hạn giải quyết kiến nghị {code}.\nLĩnh vực: Quản lý đất đai\nNội dung: {TEXT}\n\n"
         f"Hạn giải quyết: {vi_date(due)}\n\n"
         "Ông/bà báo cáo tiến độ, xin gia hạn hoặc báo kết quả bằng các nút dưới đây, hoặc sau này bằng lệnh /tasks.")
-    assert counts(bot) == before | {MINH: before[MINH] + 3}
-    assert await bot.rows("SELECT kind, on_day FROM reminders_sent ORDER BY on_day") == [
+    for overseer in (THU, MAI, CHAIR):
+        assert bot.fake.bot_texts(overseer)[-1] == overseer_digest(due, today=[code])
+    assert counts(bot) == before | {MINH: before[MINH] + 3, THU: before[THU] + 1, MAI: before[MAI] + 1,
+                                    CHAIR: before[CHAIR] + 1}
+    assert await bot.rows("SELECT kind, on_day FROM reminders_sent WHERE kind = 'task_due_soon' ORDER BY on_day") == [
         ("task_due_soon", day.isoformat()), ("task_due_soon", calendar.working_days_before(due, 1).isoformat()),
         ("task_due_soon", due.isoformat())]
 
 
-async def test_overdue_is_escalated_to_officer_office_and_mttq_then_every_five_working_days(bot):
+async def test_overdue_is_escalated_to_officer_office_chair_and_mttq_then_every_five_working_days(bot):
     await staff_up(bot)
     calendar = bot.services.calendar
     day = a_working_day(bot)
@@ -132,24 +152,27 @@ async def test_overdue_is_escalated_to_officer_office_and_mttq_then_every_five_w
     code = await assigned(bot, due)
     before = counts(bot)
 
-    assert await run_for(bot, day) == 3
+    assert await run_for(bot, day) == 4
     assert bot.fake.bot_texts(MINH)[-1] == overdue_to_officer(code, due, 1)
     assert bot.buttons(MINH) == [b.format(code=code) for b in TASK_BUTTONS]
-    assert bot.fake.bot_texts(THU)[-1] == overdue_to_overseers(code, due, 1)
-    assert bot.fake.bot_texts(MAI)[-1] == overdue_to_overseers(code, due, 1)
+    for overseer in (THU, MAI, CHAIR):
+        assert bot.fake.bot_texts(overseer)[-1] == overdue_to_overseers(code, due, 1, day)
     assert bot.buttons(THU) == []
-    # The resident and the chair are not in the escalation.
-    assert counts(bot) == before | {MINH: before[MINH] + 1, THU: before[THU] + 1, MAI: before[MAI] + 1}
+    # The resident is not in the escalation.
+    assert counts(bot) == before | {MINH: before[MINH] + 1, THU: before[THU] + 1, MAI: before[MAI] + 1,
+                                    CHAIR: before[CHAIR] + 1}
 
     # 2 to 5 working days late: quiet; 6 late: everybody again, with the new count.
     for late in (2, 3, 4, 5):
         assert await run_for(bot, calendar.working_days_after(due, late)) == 0
-    assert await run_for(bot, calendar.working_days_after(due, 6)) == 3
+    sixth = calendar.working_days_after(due, 6)
+    assert await run_for(bot, sixth) == 4
     assert bot.fake.bot_texts(MINH)[-1] == overdue_to_officer(code, due, 6)
-    assert bot.fake.bot_texts(THU)[-1] == overdue_to_overseers(code, due, 6)
-    assert bot.fake.bot_texts(MAI)[-1] == overdue_to_overseers(code, due, 6)
-    assert await run_for(bot, calendar.working_days_after(due, 11)) == 3
-    assert bot.fake.bot_texts(MAI)[-1] == overdue_to_overseers(code, due, 11)
+    assert bot.fake.bot_texts(THU)[-1] == overdue_to_overseers(code, due, 6, sixth)
+    assert bot.fake.bot_texts(MAI)[-1] == overdue_to_overseers(code, due, 6, sixth)
+    eleventh = calendar.working_days_after(due, 11)
+    assert await run_for(bot, eleventh) == 4
+    assert bot.fake.bot_texts(MAI)[-1] == overdue_to_overseers(code, due, 11, eleventh)
 
 
 async def test_running_twice_the_same_day_or_after_a_restart_pings_nobody_twice(bot):
@@ -158,13 +181,18 @@ async def test_running_twice_the_same_day_or_after_a_restart_pings_nobody_twice(
     due = bot.services.calendar.working_days_before(day, 1)
     await assigned(bot, due)
 
-    assert await run_for(bot, day) == 3
+    assert await run_for(bot, day) == 4
     after_first = counts(bot)
     assert await run_for(bot, day) == 0
     await bot.restart()
     assert await run_for(bot, day) == 0
+    # Even with the day's marker gone, the per-recipient records stop every second notice.
+    async with bot.database.transaction() as db:
+        await db.execute("DELETE FROM reminder_sweeps")
+    assert await run_for(bot, day) == 0
     assert counts(bot) == after_first
-    assert await bot.rows("SELECT COUNT(*) FROM outbox WHERE kind = 'task_overdue'") == [(3,)]
+    assert await bot.rows("SELECT kind, COUNT(*) FROM outbox WHERE kind LIKE '%overdue' OR kind LIKE '%digest'"
+                          " GROUP BY kind ORDER BY kind") == [("reminder_digest", 3), ("task_overdue", 1)]
 
 
 async def test_between_the_milestones_nothing_is_sent(bot):
@@ -216,8 +244,9 @@ async def test_an_extended_assignment_is_reminded_and_escalated_by_its_extended_
     assert bot.buttons(MINH) == [f"tk:note:{code}", f"tk:res:{code}"]  # no second extension
     assert counts(bot) == before | {MINH: before[MINH] + 1}
 
-    assert await run_for(bot, calendar.working_days_after(extended_to, 1)) == 3
-    assert bot.fake.bot_texts(THU)[-1] == overdue_to_overseers(code, extended_to, 1)
+    late_day = calendar.working_days_after(extended_to, 1)
+    assert await run_for(bot, late_day) == 4
+    assert bot.fake.bot_texts(THU)[-1] == overdue_to_overseers(code, extended_to, 1, late_day)
 
 
 async def test_nothing_is_sent_on_a_day_off(bot):
@@ -283,3 +312,93 @@ async def test_an_officer_whose_role_was_withdrawn_is_not_pinged_but_the_office_
     assert after[MINH] == before[MINH]
     assert after[THU] == before[THU] + 1 and after[MAI] == before[MAI] + 1
     assert code in bot.fake.bot_texts(THU)[-1]
+
+
+async def many_assigned(bot, dues: list[date]) -> list[str]:
+    """Lan's concerns assigned to Minh, one per due date (stored directly: the flows are tested elsewhere)."""
+    async with bot.database.transaction() as db:
+        officer, = await (await db.execute("SELECT id FROM people WHERE external_id = ?", (str(MINH),))).fetchone()
+        resident, = await (await db.execute("SELECT id FROM people WHERE external_id = ?", (str(LAN),))).fetchone()
+        codes = []
+        for number, due in enumerate(dues):
+            code = f"5{number // 100:02d}-{number % 100:03d}"
+            concern = await concerns.insert(db, commune_id="bao-lam", code=code, resident_id=resident, hamlet_id="thon-2",
+                                            category="land", body=TEXT, status="assigned", submission_key=f"r-{number}",
+                                            attachments=())
+            await assignments.assign(db, concern_id=concern.id, officer_person_id=officer, body=LAND_BODY,
+                                     assigned_by=None, due_date=due.isoformat())
+            codes.append(code)
+    return codes
+
+
+async def test_each_person_gets_one_message_a_day_listing_exactly_the_items_due(bot):
+    await staff_up(bot)
+    calendar = bot.services.calendar
+    day = a_working_day(bot)
+    new_late, old_late = calendar.working_days_before(day, 1), calendar.working_days_before(day, 6)
+    soon, quiet = calendar.working_days_after(day, 5), calendar.working_days_after(day, 3)
+    codes = await many_assigned(bot, [new_late, old_late, day, soon, quiet])
+    before = counts(bot)
+
+    assert await run_for(bot, day) == 4  # Minh, and one digest each for the office, the chair and the MTTQ
+    assert counts(bot) == before | {MINH: before[MINH] + 1, THU: before[THU] + 1, MAI: before[MAI] + 1,
+                                    CHAIR: before[CHAIR] + 1}
+    assert bot.fake.bot_texts(MINH)[-1] == "\n".join([
+        f"⏰ Việc cần xử lý ({vi_date(day)}): 4 (quá hạn: 2, đến hạn hôm nay: 1, sắp đến hạn: 1).", "",
+        "🆕 Mới quá hạn (ngày làm việc đầu tiên chậm):",
+        f"• {codes[0]} · Quản lý đất đai · hạn {short(new_late)} · chậm 1 ngày làm việc", "",
+        "⚠️ Vẫn quá hạn:", f"• {codes[1]} · Quản lý đất đai · hạn {short(old_late)} · chậm 6 ngày làm việc", "",
+        "📅 Đến hạn hôm nay:", f"• {codes[2]} · Quản lý đất đai", "",
+        "⏳ Sắp đến hạn:", f"• {codes[3]} · Quản lý đất đai · hạn {short(soon)} · còn 5 ngày làm việc", "",
+        "Ông/bà báo cáo tiến độ, xin gia hạn hoặc báo kết quả bằng lệnh /tasks."])
+    expected = overseer_digest(day, new=[(codes[0], new_late, 1)], late=[(codes[1], old_late, 6)], today=[codes[2]])
+    for overseer in (THU, MAI, CHAIR):
+        assert bot.fake.bot_texts(overseer)[-1] == expected
+    # Every item is recorded for every recipient: grouping loses none of the promised reminders.
+    assert await bot.rows("SELECT COUNT(*) FROM reminders_sent WHERE on_day = ?", day.isoformat()) == [(4 + 3 * 3,)]
+
+
+async def test_a_long_digest_is_one_message_with_pages_only_for_its_reader(bot):
+    await staff_up(bot)
+    calendar = bot.services.calendar
+    day = a_working_day(bot)
+    late = calendar.working_days_before(day, 1)
+    codes = await many_assigned(bot, [late] * 25)
+    assert await run_for(bot, day) == 4
+    first = bot.fake.bot_texts(THU)[-1]
+    assert first.splitlines()[:2] == [
+        f"📋 Tình hình thời hạn ({vi_date(day)}): mới quá hạn 25, vẫn quá hạn 0, đến hạn hôm nay 0.", "Trang 1/2"]
+    assert re.findall(r"• (\d{3}-\d{3})", first) == codes[:20]
+    next_page, = bot.buttons(THU)
+    assert re.fullmatch(r"pn:\d+:pg:2", next_page)
+    second = await bot.tap(THU, next_page)
+    assert re.findall(r"• (\d{3}-\d{3})", second[0]) == codes[20:]
+    assert bot.buttons(THU) == [next_page.replace("pg:2", "pg:1")]
+    # Someone else's digest (a forwarded or forged button) shows nothing of it.
+    message_id = bot.fake.last_bot_message(MAI)["message_id"]
+    pressed = bot.fake.press(MAI, message_id, next_page)
+    assert await bot.send(MAI, pressed) == []
+    assert bot.fake.callback_answer(pressed)["text"] == ("Danh sách này không dành cho ông/bà: "
+                                                         "danh sách đã gửi cho người khác, hoặc không còn nữa.")
+
+
+async def test_a_second_sweep_the_same_day_looks_only_at_assignments_made_since(bot):
+    await staff_up(bot)
+    calendar = bot.services.calendar
+    day = a_working_day(bot)
+    due = calendar.working_days_after(day, 5)
+    await many_assigned(bot, [due])
+    assert await run_for(bot, day) == 1
+    assert await bot.rows("SELECT on_day FROM reminder_sweeps") == [(day.isoformat(),)]
+    assert await run_for(bot, day) == 0
+    # Assigned after the morning's sweep (the bot restarted at noon): reminded the same day, once.
+    async with bot.database.transaction() as db:
+        officer, = await (await db.execute("SELECT id FROM people WHERE external_id = ?", (str(MINH),))).fetchone()
+        resident, = await (await db.execute("SELECT id FROM people WHERE external_id = ?", (str(LAN),))).fetchone()
+        concern = await concerns.insert(db, commune_id="bao-lam", code="600-001", resident_id=resident, hamlet_id="thon-2",
+                                        category="land", body=TEXT, status="assigned", submission_key="noon", attachments=())
+        await assignments.assign(db, concern_id=concern.id, officer_person_id=officer, body=LAND_BODY, assigned_by=None,
+                                 due_date=due.isoformat())
+    assert await run_for(bot, day) == 1
+    assert bot.fake.bot_texts(MINH)[-1] == reminder("600-001", due, 5)
+    assert await run_for(bot, day) == 0

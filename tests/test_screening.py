@@ -12,7 +12,7 @@ import pytest
 
 from bot.communes import parse_communes
 from bot.services.casework import NotYourHamlet
-from storage import assignments
+from storage import assignments, concerns
 from tests.dates import vi_date
 from tests.harness import BotUnderTest
 
@@ -518,6 +518,31 @@ async def test_overdue_lists_open_assignments_past_their_due_date_by_body_with_w
     assert (await bot.say(OFFICER, "/overdue"))[0].startswith("Xin lỗi, việc này chỉ dành cho ")
 
 
+async def test_a_long_overdue_list_is_one_message_with_a_count_and_pages(bot):
+    """296 messages went to one chat at 10,000 concerns: now one message, a page at a time."""
+    await bot.grant(OFFICE, "Chị Hoa", "office")
+    await bot.grant(OFFICER, "Anh Quân", "officer", body="Địa chính - Xây dựng")
+    await bot.register(LAN, "Bà Lan")
+    officer, resident = await person_id(bot, OFFICER), await person_id(bot, LAN)
+    async with bot.database.transaction() as db:
+        for number in range(45):
+            concern = await concerns.insert(db, commune_id="bao-lam", code=f"8{number // 100:02d}-{number % 100:03d}",
+                                            resident_id=resident, hamlet_id="thon-2", category="land", body="Đường ngập",
+                                            status="in_progress", submission_key=f"late-{number}", attachments=())
+            await assignments.assign(db, concern_id=concern.id, officer_person_id=officer, body="Địa chính - Xây dựng",
+                                     assigned_by=None, due_date=(today() - timedelta(days=60 - number)).isoformat())
+
+    replies = await bot.say(OFFICE, "/overdue")
+    assert len(replies) == 1
+    assert replies[0].splitlines()[:4] == ["⏰ Việc quá hạn giải quyết: 45", "Trang 1/3", "", "🏢 Địa chính - Xây dựng"]
+    assert re.findall(r"• (\d{3}-\d{3})", replies[0]) == [f"800-{n:03d}" for n in range(20)]
+    assert bot.buttons(OFFICE) == ["cw:ov:pg:2"]
+    last = await bot.tap(OFFICE, "cw:ov:pg:2") and await bot.tap(OFFICE, "cw:ov:pg:3")
+    assert re.findall(r"• (\d{3}-\d{3})", last[0]) == [f"800-{n:03d}" for n in range(40, 45)]
+    assert bot.buttons(OFFICE) == ["cw:ov:pg:2"]
+    assert sum(text.startswith("⏰ Việc quá hạn") for text in bot.fake.bot_texts(OFFICE)) == 1  # edited in place
+
+
 # --- refusals ---------------------------------------------------------------------------------
 
 async def test_residents_strangers_and_other_roles_are_refused_politely_and_audited(bot):
@@ -600,7 +625,7 @@ async def test_news_for_a_resident_without_a_phone_goes_to_the_official_who_ente
 
 
 async def test_a_follower_reads_the_news_without_the_other_residents_words_or_buttons(bot):
-    from storage import assignments
+    from storage import assignments, concerns
 
     await bot.grant(OFFICE, "Chị Hoa", "office")
     await bot.grant(OFFICER, "Anh Quân", "officer", body="Địa chính - Xây dựng")

@@ -12,6 +12,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
+from storage import assignments, concerns
 
 LAN, HOA = 1001, 1002  # residents
 MINH, TUAN = 2001, 2002  # officers
@@ -145,16 +146,21 @@ async def test_my_tasks_come_overdue_first_then_by_due_date_with_working_days_le
         await assign(bot, code, MINH)
 
     replies = await bot.say(MINH, "🗂 Việc của tôi")
-    assert replies[0] == "Việc đang giải quyết: 3, trong đó quá hạn: 1. Việc quá hạn được xếp lên đầu."
-    assert [re.search(r"Kiến nghị (\d{3}-\d{3})", text).group(1) for text in replies[1:]] == [overdue, recent, waiting]
+    assert len(replies) == 1  # one message, however many tasks
+    blocks = replies[0].split("\n\n")
+    assert blocks[0] == "Việc đang giải quyết: 3, trong đó quá hạn: 1. Việc quá hạn được xếp lên đầu."
+    assert [re.search(r"Kiến nghị (\d{3}-\d{3})", text).group(1) for text in blocks[1:]] == [overdue, recent, waiting]
     late = CALENDAR.working_days_between(date(2026, 9, 28), today())
-    assert replies[1] == (f"📌 Kiến nghị {overdue} · Quản lý đất đai\nTình trạng: Đã giao công chức giải quyết\n"
-                          f"Nội dung: Đường vào thôn 2 bị sạt lở\nHạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc.")
+    assert blocks[1] == (f"📌 Kiến nghị {overdue} · Quản lý đất đai\nTình trạng: Đã giao công chức giải quyết\n"
+                         f"Nội dung: Đường vào thôn 2 bị sạt lở\nHạn giải quyết: {AUGUST_DUE}. Đã quá hạn {late} ngày làm việc.")
     # Announced today: the due date is 20 working days away, whatever day today is.
     due = CALENDAR.working_days_after(today(), 20)
-    assert replies[2].endswith(f"Hạn giải quyết: {vi_date(due)} (còn 20 ngày làm việc).")
-    assert replies[3].endswith("Hạn giải quyết sẽ được tính khi thông báo kết luận: 20 ngày làm việc sau ngày thông báo.")
-    assert bot.buttons(MINH) == [f"tk:note:{waiting}", f"tk:res:{waiting}"]  # no extension before a due date
+    assert blocks[2].endswith(f"Hạn giải quyết: {vi_date(due)} (còn 20 ngày làm việc).")
+    assert blocks[3].endswith("Hạn giải quyết sẽ được tính khi thông báo kết luận: 20 ngày làm việc sau ngày thông báo.")
+    # Each task keeps its buttons, labelled with its code; no extension before a due date.
+    assert bot.buttons(MINH) == [f"tk:note:{overdue}", f"tk:ext:{overdue}", f"tk:res:{overdue}",
+                                 f"tk:note:{recent}", f"tk:ext:{recent}", f"tk:res:{recent}",
+                                 f"tk:note:{waiting}", f"tk:res:{waiting}"]
     assert (await bot.say(TUAN, "/tasks")) == ["Ông/bà không có việc nào đang cần giải quyết."]
 
 
@@ -421,3 +427,52 @@ async def test_a_date_that_became_impossible_while_the_plan_was_typed_asks_for_a
     assert asked[0].startswith("Ngày mới: ")
     await bot.say(MINH, "Cần đo đạc lại ranh giới với Địa chính; Anh Minh phụ trách.")
     assert await status_of(bot, code) == "extended"
+
+
+async def many_tasks(bot, officer: int, count: int) -> list[str]:
+    """`count` concerns of Lan assigned to `officer` with due dates a day apart (stored directly)."""
+    async with bot.database.transaction() as db:
+        person, = await (await db.execute("SELECT id FROM people WHERE external_id = ?", (str(officer),))).fetchone()
+        resident, = await (await db.execute("SELECT id FROM people WHERE external_id = ?", (str(LAN),))).fetchone()
+        codes = []
+        for number in range(count):
+            code = f"9{number // 100:02d}-{number % 100:03d}"
+            concern = await concerns.insert(db, commune_id="bao-lam", code=code, resident_id=resident, hamlet_id="thon-2",
+                                            category="land", body=f"Việc số {number}", status="assigned",
+                                            submission_key=f"many-{number}", attachments=())
+            await assignments.assign(db, concern_id=concern.id, officer_person_id=person, body=LAND_BODY, assigned_by=None,
+                                     due_date=CALENDAR.working_days_after(today(), number + 1).isoformat())
+            codes.append(code)
+    return codes
+
+
+async def test_many_tasks_are_one_message_a_page_at_a_time_with_previous_and_next(bot):
+    await staff_up(bot)
+    codes = await many_tasks(bot, MINH, 12)
+
+    replies = await bot.say(MINH, "/tasks")
+    assert len(replies) == 1
+    assert replies[0].splitlines()[:2] == ["Việc đang giải quyết: 12, trong đó quá hạn: 0. Việc quá hạn được xếp lên đầu.",
+                                           "Trang 1/3"]
+    assert re.findall(r"Kiến nghị (\d{3}-\d{3})", replies[0]) == codes[:5]
+    assert bot.buttons(MINH)[-1] == "tk:pg:2"
+    assert "tk:pg:0" not in bot.buttons(MINH)
+
+    # Next edits the same message into page 2, which has both Previous and Next.
+    page_two = await bot.tap(MINH, "tk:pg:2")
+    assert len(page_two) == 1 and re.findall(r"Kiến nghị (\d{3}-\d{3})", page_two[0]) == codes[5:10]
+    assert bot.buttons(MINH)[-2:] == ["tk:pg:1", "tk:pg:3"]
+    assert re.findall(r"Kiến nghị (\d{3}-\d{3})", (await bot.tap(MINH, "tk:pg:3"))[0]) == codes[10:]
+    assert bot.buttons(MINH)[-1] == "tk:pg:2"
+    assert sum("Việc đang giải quyết" in text for text in bot.fake.bot_texts(MINH)) == 1  # paged in place
+
+
+async def test_a_page_that_no_longer_exists_is_answered_clearly_with_the_last_one(bot):
+    await staff_up(bot)
+    codes = await many_tasks(bot, MINH, 7)
+    await bot.say(MINH, "/tasks")
+    message_id = bot.fake.last_bot_message(MINH)["message_id"]
+    pressed = bot.fake.press(MINH, message_id, "tk:pg:9")  # an old button after tasks were resolved, or forged
+    replies = await bot.send(MINH, pressed)
+    assert bot.fake.callback_answer(pressed)["text"] == "Danh sách đã thay đổi: nay chỉ còn 2 trang. Đang hiển thị trang 2."
+    assert re.findall(r"Kiến nghị (\d{3}-\d{3})", replies[0]) == codes[5:]

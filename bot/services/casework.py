@@ -17,6 +17,7 @@ from bot.errors import DomainError, PetitionForResident, PetitionNotInDialogue, 
 from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import TRANSITIONS, next_status
 from bot.notices import Rendered, renders
+from bot.pages import Page, window
 from bot.roles import OFFICE, READ_ALL_ROLES, Actor
 from bot.services import lifecycle
 from bot.services.residents import ResidentService
@@ -32,6 +33,8 @@ MAX_NOTE_LENGTH = 1000
 # A resolved concern the resident has not answered may be closed by the office this many working days
 # after the result was sent (issue 3: "no answer from the resident in 10 working days").
 ANSWER_WAIT_DAYS = 10
+# Lines on one page of /overdue.
+OVERDUE_PER_PAGE = 20
 PHONE_DIGITS = range(9, 12)
 # Trying codes one after another is slowed down: after this many codes that found nothing the official
 # may read, within the window, /concern answers no more lookups until the oldest of them is older
@@ -456,17 +459,20 @@ class CaseworkService(CommuneService):
 
     # --- overdue (derived from the due dates, never stored) -----------------------------------
 
-    async def overdue(self, actor: Actor | None) -> list[OverdueItem]:
+    async def overdue(self, actor: Actor | None, page: int = 1) -> Page[OverdueItem]:
+        """One page of the open assignments past their due date, by body, with the working days late."""
         actor = await self._staff.require(actor, "view_overdue")
         today = self.today()
         async with self._database.read() as db:
-            rows = await casework.overdue(db, actor.commune_id, today.isoformat())
+            total = await casework.count_overdue(db, actor.commune_id, today.isoformat())
+            number, pages, offset = window(total, page, OVERDUE_PER_PAGE)
+            rows = await casework.overdue(db, actor.commune_id, today.isoformat(), limit=OVERDUE_PER_PAGE, offset=offset)
         items = []
         for row in rows:
             due = date.fromisoformat(row.effective_due)
             items.append(OverdueItem(row.code, row.body, row.officer_name, due,
                                      self._calendar.working_days_between(due, today)))
-        return items
+        return Page(items, total, number, pages, page)
 
 
 def _required(text: str | None, refusal: type[DomainError]) -> str:

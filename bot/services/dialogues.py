@@ -19,8 +19,9 @@ from bot.errors import (
 )
 from bot.i18n import N_, Translator
 from bot.notices import Rendered, renders
+from bot.pages import Page, page_line
 from bot.roles import CHAIR, HAMLET_HEAD, OFFICER, Actor
-from bot.services import lifecycle
+from bot.services import lifecycle, paged
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from storage import assignments, audit, concerns, dialogues, outbox, speakers, staff
@@ -752,8 +753,11 @@ class DialogueService(CommuneService):
                 items = by_hamlet.get(head.hamlet_id or "")
                 if items:
                     heads += 1
-                    await outbox.enqueue(db, head.person_id, "hamlet_conclusions", commune=actor.commune_id,
-                                         hamlet=head.hamlet_id, meeting_at=dialogue.meeting_at, items=items)
+                    # One message however many concerns the hamlet sent: a page of them, the rest on request.
+                    payload = await paged.keep(db, person_id=head.person_id, kind="hamlet_conclusions", items=items,
+                                               header=dict(commune=actor.commune_id, hamlet=head.hamlet_id,
+                                                           meeting_at=dialogue.meeting_at))
+                    await outbox.enqueue(db, head.person_id, "hamlet_conclusions", **payload)
             limit, late = self._late_days(dialogue, today)
             await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="dialogue.announced",
                                subject_type="dialogue", subject_id=dialogue.id,
@@ -871,21 +875,36 @@ def _conclusion_announced(payload: dict, t: Translator, communes: Communes) -> R
 
 @renders("hamlet_conclusions")
 def _hamlet_conclusions(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return paged.first_page("hamlet_conclusions", payload, t, communes)
+
+
+# Characters of an answer shown in a hamlet head's list.
+MAX_LISTED_TEXT = 150
+
+
+@paged.page_text("hamlet_conclusions")
+def _hamlet_conclusions_page(payload: dict, page: Page, t: Translator, communes: Communes) -> str:
+    """A hamlet head's page of the conclusions about the concerns of their hamlet."""
     commune = communes.get(payload.get("commune"))
     hamlet = commune.hamlet(payload["hamlet"]) if commune else None
     day, _ = _when(t, payload["meeting_at"])
     lines = [t("📢 The conclusions of the dialogue of %(date)s for %(hamlet)s:",
                date=day, hamlet=hamlet.name(t.locale) if hamlet else payload["hamlet"])]
-    for item in payload["items"]:
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    for item in page.items:
+        # A summary line each (the resident concerned reads the whole answer): a page stays one message.
+        text = item.get("text") or ""
+        text = text if len(text) <= MAX_LISTED_TEXT else text[: MAX_LISTED_TEXT - 1] + "…"
         if item["conclusion"] == "answered":
-            lines.append(t("• %(code)s: answered at the dialogue: %(text)s", code=item["code"], text=item.get("text") or ""))
+            lines.append(t("• %(code)s: answered at the dialogue: %(text)s", code=item["code"], text=text))
         elif item["conclusion"] == "assigned":
             lines.append(t("• %(code)s: assigned to %(body)s, to be answered by %(date)s",
                            code=item["code"], body=communes.body_name(item.get("body"), t.locale, payload.get("commune")),
                            date=_due(t, item.get("due_date"))))
         else:
-            lines.append(t("• %(code)s: not accepted: %(text)s", code=item["code"], text=item.get("text") or ""))
-    return Rendered("\n".join(lines))
+            lines.append(t("• %(code)s: not accepted: %(text)s", code=item["code"], text=text))
+    return "\n".join(lines)
 
 
 @renders("announced_assignment")

@@ -1,23 +1,32 @@
 """Reminders before an assignment's due date and escalations after it (DOMAIN.md: a deadline is never
 silently missed: "the bot reminds before and escalates after").
 
-Every working day the scheduler asks for the notices due that day:
+Every working day the scheduler sweeps each commune for the notices due that day:
 - the officer is reminded 5 working days and 1 working day before the due date, and on the due day;
 - on the first working day after it, and every 5 working days after that, the officer, the commune
-  office and the MTTQ committee (which supervises the resolution) are told it is overdue.
-The due date in force is the extended one if there is one. Each notice is recorded in the
-transaction that queues it, so running the job twice on a day, or after a restart, pings nobody twice.
+  office, the chair and the MTTQ committee (which supervises the resolution) are told it is overdue;
+  the overseers also hear what falls due that day.
+Nothing is sent per item: each person gets ONE message that day listing their items (an officer with
+a single item gets it with the task's buttons), paged when long. Each item is recorded per recipient
+(reminders_sent) in the transaction that queues the message, so a sweep run twice on a day, or after
+a restart, pings nobody twice; and the sweep remembers the day it ran, so running again only looks at
+the assignments made since.
+
+The working-day arithmetic stays in Python (the calendar): it computes the due dates that call for a
+notice today, and SQLite reads only the assignments due on those days, through an index.
 """
 
 from __future__ import annotations
 
-from datetime import date, time
+from datetime import date, time, timedelta
 
 from bot.communes import Communes
 from bot.i18n import Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES
 from bot.notices import Rendered, renders
-from bot.roles import MTTQ, OFFICE, OFFICER
+from bot.pages import Page, page_line
+from bot.roles import CHAIR, MTTQ, OFFICE, OFFICER
+from bot.services import paged
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.tasks import DueDate, due_line
 from storage import outbox, reminders, staff
@@ -29,59 +38,134 @@ DAILY_AT = time(7, 30, tzinfo=COMMUNE_TIMEZONE)
 REMIND_BEFORE = frozenset({5, 1, 0})
 # Overdue: on the first working day late, then every this many working days.
 ESCALATE_EVERY = 5
+# Who oversees the resolution and gets the daily digest.
+OVERSEERS = (OFFICE, CHAIR, MTTQ)
 
 DUE_SOON = "task_due_soon"
 OVERDUE = "task_overdue"
+DUE_TODAY = "task_due_today"  # recorded for the overseers told that an item falls due today
+DIGEST = "reminder_digest"
 
 
 class ReminderService(CommuneService):
     async def queue_due_notices(self, today: date | None = None) -> int:
-        """Queue today's reminders and escalations in every commune. Returns how many notices were queued."""
+        """Queue today's reminders and escalations in every commune. Returns how many messages were queued."""
         today = today or self.today()
         if not self._calendar.is_working_day(today):
             return 0
+        async with self._database.read() as db:
+            earliest = await reminders.earliest_due(db)
+        days = self._notice_days(today, date.fromisoformat(earliest[:10]) if earliest else today)
         queued = 0
         for commune in self._communes.items:
-            async with self._database.read() as db:
-                due = await reminders.open_with_due_date(db, commune.id, OPEN_ASSIGNMENT_STATUSES)
-            for assignment in due:
-                queued += await self._notify(assignment, today)
+            queued += await self._sweep(commune.id, today, days)
         return queued
 
-    async def _notify(self, assignment: DueAssignment, today: date) -> int:
-        due_day = date.fromisoformat(assignment.due_date)
-        about = dict(code=assignment.code, commune_id=assignment.commune_id, category=assignment.category,
-                     due_date=assignment.due_date, extended=assignment.extended)
-        if today <= due_day:
-            days_left = self._calendar.working_days_between(today, due_day)
-            if days_left not in REMIND_BEFORE:
-                return 0
-            notices = [(assignment.officer_person_id, DUE_SOON,
-                        dict(about, text=assignment.text, days_left=days_left, due_today=today == due_day))]
-        else:
-            days_late = self._calendar.working_days_between(due_day, today)
-            if (days_late - 1) % ESCALATE_EVERY:
-                return 0
-            overdue = dict(about, days_late=days_late, body=assignment.body, officer=assignment.officer_name)
-            notices = [(assignment.officer_person_id, OVERDUE, dict(overdue, text=assignment.text, to_officer=True))]
-        queued = 0
+    def _notice_days(self, today: date, earliest: date) -> dict[str, tuple[int, int]]:
+        """ISO due date -> (working days left, working days late) for every due date that calls for a
+        notice today: 5, 1 and 0 working days left; 1, 6, 11, ... working days late."""
+        days: dict[str, tuple[int, int]] = {}
+        day, left = today, 0
+        while left <= max(REMIND_BEFORE):
+            if left in REMIND_BEFORE:
+                days[day.isoformat()] = (left, 0)
+            day += timedelta(days=1)
+            left += self._calendar.is_working_day(day)
+        # Walking back from today: the days late grow by one with each working day stepped over.
+        day, late = today, 0
+        while day > earliest:
+            late += self._calendar.is_working_day(day)
+            day -= timedelta(days=1)
+            if late and (late - 1) % ESCALATE_EVERY == 0:
+                days[day.isoformat()] = (0, late)
+        return days
+
+    async def _sweep(self, commune_id: str, today: date, days: dict[str, tuple[int, int]]) -> int:
+        on_day = today.isoformat()
         async with self._database.transaction() as db:
-            officer_roles = {grant.role for grant in await staff.live_roles(db, assignment.officer_person_id)
-                             if grant.commune_id == assignment.commune_id}
-            if OFFICER not in officer_roles:
+            after = await reminders.swept(db, commune_id, on_day) or 0
+            last = await reminders.last_assignment_id(db)
+            if last <= after:
+                return 0  # swept today already and nothing was assigned since: nothing new can be due
+            due = await reminders.due_on(db, commune_id, days, OPEN_ASSIGNMENT_STATUSES, after_id=after)
+            officers = {grant.person_id for grant in await staff.holders(db, commune_id, OFFICER)}
+            overseers = sorted({grant.person_id for grant in await staff.holders(db, commune_id)
+                                if grant.role in OVERSEERS})
+            already = await reminders.sent_on(db, on_day, [a.assignment_id for a in due]) if due else set()
+            items: dict[int, list[tuple[DueAssignment, str, dict]]] = {}
+            # In the order the messages list them, so each person's list comes out sorted.
+            listed_items = sorted(((assignment, _item(assignment, today, *days[assignment.due_date])) for assignment in due),
+                                  key=lambda pair: _order(pair[1]))
+            for assignment, item in listed_items:
+                late = item["days_late"]
                 # The officer's role was withdrawn: the office (told to reassign) hears about it, not them.
-                notices = [n for n in notices if n[0] != assignment.officer_person_id]
-            if today > due_day:
-                overseers = {grant.person_id for role in (OFFICE, MTTQ)
-                             for grant in await staff.holders(db, assignment.commune_id, role)}
-                overseers.discard(assignment.officer_person_id)  # an officer also in the office gets one notice
-                notices += [(person_id, OVERDUE, dict(overdue, to_officer=False)) for person_id in sorted(overseers)]
-            for person_id, kind, payload in notices:
-                if await reminders.mark_sent(db, assignment_id=assignment.assignment_id, recipient_person_id=person_id,
-                                             kind=kind, on_day=today.isoformat()):
-                    await outbox.enqueue(db, person_id, kind, **payload)
-                    queued += 1
-        return queued
+                to = [assignment.officer_person_id] if assignment.officer_person_id in officers else []
+                if late or item["due_today"]:
+                    # An officer who is also an overseer gets the one notice, as the officer.
+                    to += [person_id for person_id in overseers if person_id != assignment.officer_person_id]
+                for person_id in to:
+                    kind = _kind(item, officer=person_id == assignment.officer_person_id)
+                    if (assignment.assignment_id, person_id, kind) not in already:
+                        items.setdefault(person_id, []).append((assignment, kind, item))
+            await reminders.mark_sent_many(db, on_day, [(a.assignment_id, person_id, kind)
+                                                        for person_id, listed in items.items() for a, kind, _ in listed])
+            encoded: dict[tuple, str] = {}  # the overseers' digests are alike: encoded once
+            for person_id, listed in items.items():
+                await self._queue(db, person_id, commune_id, today, listed, encoded)
+            await reminders.mark_swept(db, commune_id, on_day, last)
+        return len(items)
+
+    async def _queue(self, db, person_id: int, commune_id: str, today: date,
+                     listed: list[tuple[DueAssignment, str, dict]], encoded: dict[tuple, str]) -> None:
+        """One message for the person: a lone task of an officer with its buttons, else a digest."""
+        assignment, kind, item = listed[0]
+        if len(listed) == 1 and person_id == assignment.officer_person_id:
+            payload = dict(code=assignment.code, commune_id=commune_id, category=assignment.category,
+                           due_date=assignment.due_date, extended=assignment.extended, text=assignment.text)
+            if kind == DUE_SOON:
+                payload.update(days_left=item["days_left"], due_today=item["due_today"])
+            else:
+                payload.update(days_late=item["days_late"], body=assignment.body, officer=assignment.officer_name,
+                               to_officer=True)
+            await outbox.enqueue(db, person_id, kind, **payload)
+            return
+        entries = [item for _, _, item in listed]
+        officer = all(a.officer_person_id == person_id for a, _, _ in listed)
+        key = (officer, *(a.assignment_id for a, _, _ in listed))
+        header = _header(entries, commune_id, today, officer=officer)
+        payload = await paged.keep(db, person_id=person_id, kind=DIGEST, header=header, items=entries,
+                                   encoded=encoded, key=key)
+        await outbox.enqueue(db, person_id, DIGEST, **payload)
+
+
+def _item(assignment: DueAssignment, today: date, left: int, late: int) -> dict:
+    """What a digest line says about one assignment (kept in the digest: its pages are read later)."""
+    return dict(code=assignment.code, category=assignment.category, officer=assignment.officer_name, body=assignment.body,
+                due_date=assignment.due_date, days_left=left, days_late=late,
+                due_today=not late and assignment.due_date == today.isoformat())
+
+
+def _kind(item: dict, *, officer: bool) -> str:
+    if item["days_late"]:
+        return OVERDUE
+    return DUE_SOON if officer else DUE_TODAY
+
+
+def _order(item: dict) -> tuple:
+    """Newly late first, then the longest late, then due today, then due soonest."""
+    if item["days_late"] == 1:
+        return (0, 0, item["code"])
+    if item["days_late"]:
+        return (1, -item["days_late"], item["code"])
+    return (2, item["days_left"], item["code"])
+
+
+def _header(entries: list[dict], commune_id: str, today: date, *, officer: bool) -> dict:
+    return dict(commune_id=commune_id, on_day=today.isoformat(), to_officer=officer, total=len(entries),
+                new_late=sum(e["days_late"] == 1 for e in entries),
+                late=sum(e["days_late"] > 1 for e in entries),
+                due_today=sum(bool(e["due_today"]) for e in entries),
+                due_soon=sum(not e["days_late"] and not e["due_today"] for e in entries))
 
 
 # --- What the notices say ---------------------------------------------------------------------------
@@ -147,3 +231,66 @@ def _task_overdue(payload: dict, t: Translator, communes: Communes) -> Rendered:
     lines = [t("⚠️ Past due: concern %(code)s has not been resolved in time.", code=code), topic, assigned, "", due, "",
              t("Details: /concern %(code)s · everything past due: /overdue", code=code)]
     return Rendered("\n".join(lines))
+
+
+# --- The daily digest ---------------------------------------------------------------------------------
+
+def _section(item: dict) -> int:
+    return _order(item)[0] if item["days_late"] or item["due_today"] else 3
+
+
+def _assigned(item: dict, t: Translator) -> str:
+    if item.get("officer"):
+        return t("%(officer)s (%(body)s)", officer=item["officer"], body=item["body"])
+    return item["body"]
+
+
+@paged.page_text(DIGEST)
+def digest_text(header: dict, page: Page[dict], t: Translator, communes: Communes) -> str:
+    """A page of a person's reminders of one day: the counts, then the items by section."""
+    day = t.date(date.fromisoformat(header["on_day"]))
+    if header.get("to_officer"):
+        lines = [t("⏰ Your tasks to act on, %(date)s: %(count)d (past due: %(late)d, due today: %(today)d, "
+                   "due soon: %(soon)d).", date=day, count=header["total"], late=header["new_late"] + header["late"],
+                   today=header["due_today"], soon=header["due_soon"])]
+    else:
+        lines = [t("📋 Deadlines of %(date)s: newly past due %(new)d, still past due %(late)d, due today %(today)d.",
+                   date=day, new=header["new_late"], late=header["late"], today=header["due_today"])]
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    titles = {0: t("🆕 Newly past due (first working day late):"), 1: t("⚠️ Still past due:"),
+              2: t("📅 Due today:"), 3: t("⏳ Due soon:")}
+    section = None
+    for item in page.items:
+        if _section(item) != section:
+            section = _section(item)
+            lines += ["", titles[section]]
+        topic = _topic(dict(item, commune_id=header["commune_id"]), communes, t)
+        due = t.short_date(date.fromisoformat(item["due_date"]))
+        own = header.get("to_officer")
+        if item["days_late"] and own:
+            lines.append(t("• %(code)s · %(topic)s · due %(date)s · %(days)d working days late",
+                           code=item["code"], topic=topic, date=due, days=item["days_late"]))
+        elif item["days_late"]:
+            lines.append(t("• %(code)s · %(topic)s · %(assigned)s · due %(date)s · %(days)d working days late",
+                           code=item["code"], topic=topic, assigned=_assigned(item, t), date=due, days=item["days_late"]))
+        elif item["due_today"] and not own:
+            lines.append(t("• %(code)s · %(topic)s · %(assigned)s", code=item["code"], topic=topic,
+                           assigned=_assigned(item, t)))
+        elif item["due_today"]:
+            lines.append(t("• %(code)s · %(topic)s", code=item["code"], topic=topic))
+        else:
+            lines.append(t("• %(code)s · %(topic)s · due %(date)s · %(days)d working days left",
+                           code=item["code"], topic=topic, date=due, days=item["days_left"]))
+    lines.append("")
+    if header.get("to_officer"):
+        lines.append(t("Post your progress, ask for an extension or report the result with /tasks."))
+    else:
+        lines.append(t("Details: /concern followed by the code · everything past due: /overdue"))
+    return "\n".join(lines)
+
+
+@renders(DIGEST)
+def _digest(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    """A person's reminders of the day in one message: its first page (the others are read when asked)."""
+    return paged.first_page(DIGEST, payload, t, communes)

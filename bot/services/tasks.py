@@ -23,6 +23,7 @@ from bot.errors import ConcernNotFound, DomainError, UnknownChoice
 from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
+from bot.pages import Page, window
 from bot.roles import OFFICE, OFFICER, Actor
 from bot.services.lifecycle import change
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
@@ -37,6 +38,8 @@ MAX_RESULT_LENGTH = 2000
 MAX_REASON_LENGTH = 1000
 # The written reply of an extension must say what, how, when and who: a few words cannot.
 MIN_PLAN_LENGTH = 20
+# Tasks shown on one page of /tasks (each with its buttons).
+TASKS_PER_PAGE = 5
 MAX_PLAN_LENGTH = 2000
 
 
@@ -135,6 +138,11 @@ class Task:
 
 
 @dataclass(frozen=True)
+class TaskPage(Page[Task]):
+    overdue: int = 0  # of all the open tasks, not only this page's
+
+
+@dataclass(frozen=True)
 class Assigned:
     concern: Concern
     officer: RoleGrant
@@ -223,22 +231,18 @@ class TaskService(CommuneService):
 
     # --- The officer's tasks ----------------------------------------------------------------------
 
-    async def tasks(self, actor: Actor | None) -> list[Task]:
-        """My open assignments: overdue first, then by due date, then those still waiting for a due date."""
+    async def tasks(self, actor: Actor | None, page: int = 1) -> Page[Task]:
+        """One page of my open assignments: overdue first, then by due date, then those still waiting
+        for a due date. Three queries whatever the number of tasks (counts, the page, its attachments)."""
         actor = await self._staff.require(actor, "work_on_task")
         today = self.today()
-        found = []
         async with self._database.read() as db:
-            for assignment in await assignments.of_officer(db, actor.person_id):
-                concern = await concerns.by_id(db, assignment.concern_id)
-                if concern is None or concern.commune_id != actor.commune_id or concern.status not in OPEN_ASSIGNMENT_STATUSES:
-                    continue
-                found.append(self._task(concern, assignment, today))
-        return sorted(found, key=lambda task: (
-            0 if task.due and task.due.overdue else 1 if task.due else 2,
-            task.due.day if task.due else date.max,
-            task.assignment.id,
-        ))
+            total, overdue = await tasks.officer_task_counts(db, actor.person_id, actor.commune_id, today.isoformat())
+            number, pages, offset = window(total, page, TASKS_PER_PAGE)
+            found = await tasks.officer_task_page(db, actor.person_id, actor.commune_id,
+                                                  limit=TASKS_PER_PAGE, offset=offset)
+        return TaskPage([self._task(concern, assignment, today) for assignment, concern in found],
+                        total, number, pages, page, overdue=overdue)
 
     def _task(self, concern: Concern, assignment: Assignment, today: date) -> Task:
         in_force = assignment.effective_due
