@@ -131,8 +131,8 @@ class TelegramWebhookHandler(tornado.web.RequestHandler):
     and nothing is read. An update python-telegram-bot cannot read is answered 200 and skipped (as
     in polling), so Telegram does not send it again and again, holding up the ones after it."""
 
-    def initialize(self, application: Application, secret: str, on_answered: Callable[[], None] | None = None) -> None:
-        self.application = application
+    def initialize(self, bot_application: Application, secret: str, on_answered: Callable[[], None] | None = None) -> None:
+        self.bot_application = bot_application  # tornado's RequestHandler has its own .application
         self.secret = secret
         self.on_answered = on_answered
 
@@ -154,7 +154,7 @@ class TelegramWebhookHandler(tornado.web.RequestHandler):
         if self.on_answered is not None:
             self.on_answered()
         if len(readable) > 1:  # an unreadable update was reduced to its id: nothing to handle
-            await self.application.update_queue.put(Update.de_json(readable, self.application.bot))
+            await self.bot_application.update_queue.put(Update.de_json(readable, self.bot_application.bot))
         self.set_status(200)
         self.finish()
 

@@ -119,13 +119,19 @@ def _note_backup(source: Path, destination: Path) -> None:
 
 def scheduled_backup(source: Path, directory: Path, keep: int, *, prefix: str = BACKUP_PREFIX) -> BackupResult:
     """A dated backup in `directory`, keeping the newest `keep` of them."""
-    result = backup_database(source, directory / f"{prefix}{_stamp()}{BACKUP_SUFFIX}")
+    name = f"{prefix}{_stamp()}"
+    destination, n = directory / f"{name}{BACKUP_SUFFIX}", 1
+    while destination.exists():  # two in the same second
+        destination, n = directory / f"{name}-{n}{BACKUP_SUFFIX}", n + 1
+    result = backup_database(source, destination)
     rotate(directory, keep, prefix=prefix)
     return result
 
 
 def rotate(directory: Path, keep: int, *, prefix: str = BACKUP_PREFIX) -> list[Path]:
-    backups = sorted(p for p in directory.glob(f"{prefix}*{BACKUP_SUFFIX}") if p.is_file())
+    # Dated names sort in time order; the pre-migration copies (another prefix) are counted apart.
+    backups = sorted((p for p in directory.glob(f"{prefix}[0-9]*{BACKUP_SUFFIX}") if p.is_file()),
+                     key=lambda p: (p.stat().st_mtime, p.name))
     removed = backups[:-keep] if keep > 0 else []
     for path in removed:
         path.unlink(missing_ok=True)

@@ -161,7 +161,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         web.serve_health_and_board(health, BoardService(database, settings.communes, settings.timezone), i18n)
         webhook = settings.webhook_url if not settings.sandbox else None
         if webhook:
-            web.route(urlsplit(webhook).path or "/", TelegramWebhookHandler, application=application,
+            web.route(urlsplit(webhook).path or "/", TelegramWebhookHandler, bot_application=application,
                       secret=settings.webhook_secret, on_answered=lambda: health.channel_answered(CHANNEL))
         _schedule_ops_jobs(application, settings, health)
         try:
