@@ -112,9 +112,16 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         run_lock = RunLock(settings.database_path) if str(settings.database_path) != ":memory:" else None
         try:
             if run_lock is not None:
-                if not run_lock.acquire():
+                try:
+                    locked = run_lock.acquire()
+                except OSError:
+                    # A folder the lock cannot be written in cannot hold the database either: opening
+                    # it below says why, in SQLite's words.
+                    locked, run_lock = True, None
+                if not locked:
                     raise StartupError(f"another bot is already running on {settings.database_path}")
-                stack.callback(run_lock.release)
+                if run_lock is not None:
+                    stack.callback(run_lock.release)
                 # Refuses a database from a newer release; backs up one that migrations will change.
                 await asyncio.to_thread(prepare_for_migrations, settings.database_path, settings.backups,
                                         settings.backup_keep)
@@ -190,8 +197,8 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         await application.start()
         if settings.sandbox:
             loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
-            announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop); "
-                     f"public board: {web.url}/board/{settings.communes.items[0].id}")
+            announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
+            announce(f"Public board: {web.url}/board/{settings.communes.items[0].id}")
         else:
             how = f"webhook {webhook}" if webhook else "polling"
             announce(f"doithoai is running as @{application.bot.username} ({how}; health and board on {web.url}) "

@@ -107,7 +107,8 @@ async def test_personas_hold_every_role_in_the_first_commune_and_residents_onboa
         assert page_names[OFFICER] == "Anh Khoa (Phòng Kinh tế)" and page_names[HAMLET_HEAD] == "Anh Dũng (Trưởng thôn 1)"
         assert page_names[LAN] == "Bà Lan" and set(page_names) == {p.user_id for p in SANDBOX_PERSONAS}
         assert await sandbox.rows("SELECT COUNT(*) FROM residents") == [(0,)]
-        assert sandbox.announced == [f"Sandbox ready: open {sandbox.fake.page_url} in a browser (Ctrl+C to stop)."]
+        assert sandbox.announced[0] == f"Sandbox ready: open {sandbox.fake.page_url} in a browser (Ctrl+C to stop)."
+        assert sandbox.announced[1].startswith("Public board: http://127.0.0.1:") and len(sandbox.announced) == 2
 
         # A resident persona registers and sends a concern, as a visitor of the chat page would.
         greeting = await sandbox.said(LAN, "/start", "Xin chào!")
