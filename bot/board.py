@@ -7,6 +7,7 @@ and here (a conclusion only once the dialogue's conclusions were announced)."""
 from __future__ import annotations
 
 import html
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
@@ -88,10 +89,12 @@ def figures_of(concerns: list[PublicConcern], today: date, local_day) -> Figures
 class BoardService:
     """Reads a commune's board; every visit reads the database (the page is never cached long)."""
 
-    def __init__(self, database: Database, communes: Communes, timezone: ZoneInfo) -> None:
+    def __init__(self, database: Database, communes: Communes, timezone: ZoneInfo, *,
+                 today: Callable[[], date] | None = None) -> None:
         self._database = database
         self._communes = communes
         self._timezone = timezone
+        self._today = today or (lambda: datetime.now(timezone).date())
 
     def _local_day(self, utc_iso: str) -> date:
         return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
@@ -100,7 +103,7 @@ class BoardService:
         commune = self._communes.get(commune_id)
         if commune is None:
             return None
-        today = today or datetime.now(self._timezone).date()
+        today = today or self._today()
         async with self._database.read() as db:
             await db.execute("BEGIN")  # dialogues and concerns from one snapshot: the figures add up
             listed = await board.dialogues(db, commune_id)
@@ -155,15 +158,21 @@ th:first-child,td:first-child{text-align:left}
 """
 
 
+def _tag(tag: str, text: str, css: str | None = None) -> str:
+    """<tag class=css>escaped text</tag>. Messages are translated outside f-strings, where Babel finds them."""
+    attributes = f' class="{css}"' if css else ""
+    return f"<{tag}{attributes}>{_e(text)}</{tag}>"
+
+
 def _bars(figures: Figures, t: Translator, kind: str) -> str:
     top = max(1, figures.received)
     rows = []
     for name, label in FIGURES:
         value = getattr(figures, name)
         width = round(100 * value / top)
-        rows.append(f'<div class="bar" data-figure="{name}" data-value="{value}"><span class="label">{_e(t(label))}</span>'
-                    f'<span class="track"><span class="fill" style="width:{width}%;display:block"></span></span>'
-                    f'<span class="value">{value}</span></div>')
+        rows.append(f'<div class="bar" data-figure="{name}" data-value="{value}">' + _tag("span", t(label), "label")
+                    + f'<span class="track"><span class="fill" style="width:{width}%;display:block"></span></span>'
+                    + f'<span class="value">{value}</span></div>')
     return f'<div class="bars" data-figures="{kind}">' + "".join(rows) + "</div>"
 
 
@@ -175,43 +184,46 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
     """The whole page; every text escaped; no script, nothing fetched from elsewhere."""
     commune = view.commune
     other = ("en", "English") if locale != "en" else ("vi", "Tiếng Việt")
+    title = t("Public board: %(commune)s", commune=commune.name(locale))
+    heading = t("Direct dialogue: %(commune)s", commune=commune.name.label(locale))
+    intro = t("Concerns residents raised and how the commune answered them. "
+              "No personal data is shown; a concern's text only when its sender agreed.")
     parts = [
         "<!doctype html>", f'<html lang="{locale}"><head><meta charset="utf-8">',
         '<meta name="viewport" content="width=device-width, initial-scale=1">',
         # The page reads the database on every visit; reloading each minute shows changes within a minute.
         '<meta http-equiv="refresh" content="60">',
-        f"<title>{_e(t('Public board: %(commune)s', commune=commune.name(locale)))}</title>",
-        f"<style>{_STYLE}</style></head><body>",
+        _tag("title", title), f"<style>{_STYLE}</style></head><body>",
         f'<header><a class="lang" href="?lang={other[0]}">{other[1]}</a>',
-        f"<h1>{_e(t('Direct dialogue: %(commune)s', commune=commune.name.label(locale)))}</h1>",
-        f'<div class="muted">{_e(t("Concerns residents raised and how the commune answered them. No personal data is shown; a concern text only when its sender agreed."))}</div>',
-        "</header>",
+        _tag("h1", heading), _tag("div", intro, "muted"), "</header>",
     ]
     if view.years:
-        parts.append(f"<h2>{_e(t('Figures per year'))}</h2>")
-        header = "".join(f"<th>{_e(t(label))}</th>" for _, label in FIGURES)
+        parts.append(_tag("h2", t("Figures per year")))
+        header = "".join(_tag("th", t(label)) for _, label in FIGURES)
         rows = "".join(
             f'<tr data-year="{year}"><td>{year}</td>' + "".join(f"<td>{getattr(f, name)}</td>" for name, _ in FIGURES) + "</tr>"
             for year, f in sorted(view.years.items(), reverse=True))
-        parts.append(f'<div style="overflow-x:auto"><table><tr><th>{_e(t("Year"))}</th>{header}</tr>{rows}</table></div>')
+        parts.append('<div style="overflow-x:auto"><table><tr>' + _tag("th", t("Year")) + header + "</tr>" + rows
+                     + "</table></div>")
         for year, f in sorted(view.years.items(), reverse=True):
             parts.append(f"<h3>{year}</h3>" + _bars(f, t, f"year-{year}"))
     if not view.dialogues:
-        parts.append(f"<p>{_e(t('No dialogue has been scheduled yet.'))}</p>")
+        parts.append(_tag("p", t("No dialogue has been scheduled yet.")))
     for entry in view.dialogues:
         d = entry.dialogue
         parts.append(f'<section class="dialogue" id="dialogue-{d.id}" data-dialogue="{d.id}">')
-        parts.append(f"<h2>{_e(t('Dialogue of %(date)s', date=t.date(t.local_date(d.meeting_at))))}</h2>")
-        parts.append(f'<div class="muted">{_e(t("Place: %(place)s", place=d.place))}</div>')
+        parts.append(_tag("h2", t("Dialogue of %(date)s", date=t.date(t.local_date(d.meeting_at)))))
+        parts.append(_tag("div", t("Place: %(place)s", place=d.place), "muted"))
         if d.theme:
-            parts.append(f'<div class="muted">{_e(t("Theme: %(theme)s", theme=d.theme))}</div>')
+            parts.append(_tag("div", t("Theme: %(theme)s", theme=d.theme), "muted"))
         if d.announced_on:
-            parts.append(f'<div class="muted">{_e(t("Conclusions announced on %(date)s", date=t.date(date.fromisoformat(d.announced_on))))}</div>')
+            announced = t("Conclusions announced on %(date)s", date=t.date(date.fromisoformat(d.announced_on)))
+            parts.append(_tag("div", announced, "muted"))
         parts.append(_bars(entry.figures, t, f"dialogue-{d.id}"))
         parts.extend(_concern(c, commune, t, locale) for c in entry.concerns)
         parts.append("</section>")
     if view.waiting:
-        parts.append(f'<section class="dialogue"><h2>{_e(t("Accepted, waiting for the next dialogue"))}</h2>')
+        parts.append('<section class="dialogue">' + _tag("h2", t("Accepted, waiting for the next dialogue")))
         parts.extend(_concern(c, commune, t, locale) for c in view.waiting)
         parts.append("</section>")
     parts.append("</body></html>")
@@ -221,21 +233,20 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
 def _concern(concern: PublicConcern, commune: Commune, t: Translator, locale: str) -> str:
     hamlet = commune.hamlet(concern.hamlet_id)
     category = commune.category(concern.category)
-    lines = [f'<div class="concern" data-code="{_e(concern.code)}">',
-             f'<span class="code">{_e(concern.code)}</span> · {_e(category.name(locale) if category else concern.category)}'
-             f' · {_e(hamlet.name.label(locale) if hamlet else concern.hamlet_id)}',
-             f'<div>{_e(t("Status: %(status)s", status=t(STATUS_LABELS.get(concern.status, concern.status))))}</div>']
+    where = " · ".join([concern.code, category.name(locale) if category else concern.category,
+                        hamlet.name.label(locale) if hamlet else concern.hamlet_id])
+    status = t("Status: %(status)s", status=t(STATUS_LABELS.get(concern.status, concern.status)))
+    lines = [f'<div class="concern" data-code="{_e(concern.code)}">', _tag("div", where, "code"), _tag("div", status)]
     if concern.public_text:
-        lines.append(f'<div class="text">{_e(concern.public_text)}</div>')
+        lines.append(_tag("div", concern.public_text, "text"))
     if concern.conclusion in CONCLUSION_LABELS:
-        lines.append(f'<div>{_e(t("Conclusion: %(conclusion)s", conclusion=t(CONCLUSION_LABELS[concern.conclusion])))}</div>')
+        lines.append(_tag("div", t("Conclusion: %(conclusion)s", conclusion=t(CONCLUSION_LABELS[concern.conclusion]))))
         if concern.conclusion_text:
-            lines.append(f'<div class="answer">{_e(concern.conclusion_text)}</div>')
+            lines.append(_tag("div", concern.conclusion_text, "answer"))
     if concern.due_date:
         due = t.date(date.fromisoformat(concern.due_date))
-        label = t("Due (extended): %(date)s", date=due) if concern.extended else t("Due: %(date)s", date=due)
-        lines.append(f"<div>{_e(label)}</div>")
+        lines.append(_tag("div", t("Due (extended): %(date)s", date=due) if concern.extended else t("Due: %(date)s", date=due)))
     if concern.result:
-        lines.append(f'<div>{_e(t("Written answer:"))}</div><div class="answer">{_e(concern.result)}</div>')
+        lines.append(_tag("div", t("Written answer:")) + _tag("div", concern.result, "answer"))
     lines.append("</div>")
     return "\n".join(lines)
