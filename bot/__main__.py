@@ -82,6 +82,13 @@ def demo_settings(settings):
     from dataclasses import replace
     from pathlib import Path
 
+    if not settings.env.get("COMMUNES_FILE", "").strip():
+        # A province of two communes, so that an admin of both can try /commune.
+        from bot.communes import load_communes
+        from bot.config import PROJECT_ROOT
+
+        demo_file = PROJECT_ROOT / "config" / "demo_province.toml"
+        settings = replace(settings, communes_file=demo_file, communes=load_communes(demo_file))
     if settings.env.get("DATABASE_PATH", "").strip():
         return settings
     return replace(settings, database_path=Path(tempfile.mkdtemp(prefix="doithoai-demo-")) / "demo.sqlite3")

@@ -195,8 +195,12 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
         '<meta http-equiv="refresh" content="60">',
         _tag("title", title), f"<style>{_STYLE}</style></head><body>",
         f'<header><a class="lang" href="?lang={other[0]}">{other[1]}</a>',
-        _tag("h1", heading), _tag("div", intro, "muted"), "</header>",
+        _tag("h1", heading),
     ]
+    authority = [n(locale) for n in (commune.official_name, commune.higher_level) if n is not None]
+    if authority:
+        parts.append(_tag("div", " · ".join(authority), "muted"))
+    parts += [_tag("div", intro, "muted"), "</header>"]
     if view.years:
         parts.append(_tag("h2", t("Figures per year")))
         header = "".join(_tag("th", t(label)) for _, label in FIGURES)

@@ -148,6 +148,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             if demo:
                 await load_demo(services, SANDBOX_PERSONAS, tz=settings.timezone)
             await ensure_personas(services, SANDBOX_PERSONAS, settings.communes.items[0].id)
+            if demo:  # a province: the admin persona administers every commune (/commune switches)
+                for commune in settings.communes.items[1:]:
+                    await ensure_personas(services, tuple(p for p in SANDBOX_PERSONAS if p.role == ADMIN), commune.id)
             fake = FakeBotApi(host=sandbox_host, port=sandbox_port)
             await fake.start()
             stack.push_async_callback(fake.stop)
