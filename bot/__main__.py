@@ -48,7 +48,7 @@ def main(argv: list[str] | None = None) -> int:
     from bot.i18n import CatalogMissing
     from bot.runner import StartupError, TokenRejected, configure_logging, serve
 
-    configure_logging([settings.token or ""], settings.log_level)
+    configure_logging([settings.token or "", settings.webhook_secret or ""], settings.log_level)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command in ("backup", "restore", "status"):

@@ -14,7 +14,6 @@ from urllib.parse import urlsplit
 
 from datetime import datetime, time, timezone
 
-from telegram import Update
 from telegram.error import InvalidToken, TelegramError
 
 from bot.app import TelegramWebhookHandler, build_application
@@ -185,8 +184,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             stack.push_async_callback(web.stop)
             if webhook:
                 # Telegram posts here from now on (getUpdates would be refused); polling deletes it again.
+                # allowed_updates left unsaid, as polling leaves it: the same kinds of update either way.
                 await application.bot.set_webhook(webhook, secret_token=settings.webhook_secret,
-                                                  allowed_updates=Update.ALL_TYPES, drop_pending_updates=False)
+                                                  drop_pending_updates=False)
             else:
                 await application.updater.start_polling(drop_pending_updates=False)
         except InvalidToken:

@@ -112,3 +112,24 @@ async def test_switching_between_polling_and_webhook_keeps_working(tmp_path):
                 info = fake._m_getWebhookInfo({}, {})
                 assert bool(info["url"]) is webhook, f"round {round}"
         assert [c.method for c in fake.calls if c.method in ("setWebhook", "deleteWebhook")][-2:] == ["setWebhook", "deleteWebhook"]
+
+
+def test_webhook_settings_are_checked_and_a_missing_secret_is_generated():
+    import pytest
+
+    from bot.config import ConfigError
+
+    generated = load_settings({"TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/telegram"})
+    again = load_settings({"TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/telegram"})
+    assert generated.webhook_secret and generated.webhook_secret != again.webhook_secret
+    assert generated.webhook_secret not in repr(generated)
+    assert load_settings({}).webhook_url is None and load_settings({}).webhook_secret is None
+    with pytest.raises(ConfigError, match="TELEGRAM_WEBHOOK_URL must be the public https URL"):
+        load_settings({"TELEGRAM_WEBHOOK_URL": "http://bot.example.vn/telegram"})
+    with pytest.raises(ConfigError) as refused:
+        load_settings({"TELEGRAM_WEBHOOK_URL": "https://bot.example.vn/t", "TELEGRAM_WEBHOOK_SECRET": "has spaces!"})
+    assert "has spaces" not in str(refused.value)
+    with pytest.raises(ConfigError, match="LISTEN_PORT"):
+        load_settings({"LISTEN_PORT": "http"})
+    with pytest.raises(ConfigError, match="BACKUP_KEEP"):
+        load_settings({"BACKUP_KEEP": "0"})
