@@ -114,7 +114,7 @@ class BoardService:
         listed = [replace(d, place=scrub(d.place), theme=scrub(d.theme)) for d in listed]
         concerns = [replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
                             result=scrub(c.result)) for c in concerns]
-        result = Board(commune=commune, dialogues=[], waiting=[c for c in concerns if c.dialogue_id is None])
+        result = Board(commune=commune, dialogues=[], waiting=[c for c in concerns if c.dialogue_id is None and c.status == "accepted"])
         for dialogue in listed:
             mine = [c for c in concerns if c.dialogue_id == dialogue.id]
             if not dialogue.announced_on:  # the chair's conclusions are not public before they are announced

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import httpx
 
+from bot.backup import bot_is_running
 from bot.config import load_settings
 from bot.runner import serve
 from bot.sandbox.fake_bot_api import FakeBotApi
@@ -106,12 +107,14 @@ async def test_switching_between_polling_and_webhook_keeps_working(tmp_path):
         fake.add_user(LAN, "Lan")
         for round, webhook in enumerate((False, True, False), start=1):
             async with running_bot(fake, database, port=port, webhook=webhook):
+                assert bot_is_running(database)  # `restore` refuses meanwhile
                 seen = len(fake.bot_texts(LAN))
                 fake.send_text(LAN, "/help")
                 await fake.wait_until(lambda: len(fake.bot_texts(LAN)) > seen, timeout=20)
                 info = fake._m_getWebhookInfo({}, {})
                 assert bool(info["url"]) is webhook, f"round {round}"
         assert [c.method for c in fake.calls if c.method in ("setWebhook", "deleteWebhook")][-2:] == ["setWebhook", "deleteWebhook"]
+    assert not bot_is_running(database)
 
 
 def test_webhook_settings_are_checked_and_a_missing_secret_is_generated():
