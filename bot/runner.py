@@ -225,9 +225,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
 
 
 def _web_port(settings: Settings, sandbox_port: int) -> int:
-    """LISTEN_PORT; in the sandbox, unless LISTEN_PORT is set, the port after the chat page's (any free one with 0)."""
-    if settings.sandbox and not settings.listen_port_set:
-        return sandbox_port + 1 if sandbox_port else 0
+    """LISTEN_PORT; a sandbox asked for any free port (tests: 0) takes any free one for this server too."""
+    if settings.sandbox and not settings.listen_port_set and not sandbox_port:
+        return 0
     return settings.listen_port
 
 
