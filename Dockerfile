@@ -23,6 +23,19 @@ RUN pip install --no-cache-dir . \
 USER doithoai
 VOLUME ["/data"]
 
-# Applies migrations on start, then polls Telegram (TELEGRAM_BOT_TOKEN must be set;
-# without it the container runs the sandbox on 127.0.0.1 only).
+# The web server (webhook, /healthz, /board/<commune id>) listens on all interfaces inside the
+# container; publish it only to the reverse proxy (e.g. -p 127.0.0.1:8090:8090).
+ENV LISTEN_HOST=0.0.0.0 \
+    LISTEN_PORT=8090 \
+    BACKUP_DIR=/data/backups
+EXPOSE 8090
+
+# 200 when the database answers and writes and Telegram answered recently; 503 with the reason
+# otherwise. Python's urllib, as the slim image has no curl.
+HEALTHCHECK --interval=60s --timeout=10s --start-period=30s --retries=3 \
+    CMD ["python", "-c", "import os, urllib.request, sys; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('LISTEN_PORT', '8090'), timeout=8).status == 200 else 1)"]
+
+# Backs up, then applies migrations on start; polls Telegram, or receives its webhook when
+# TELEGRAM_WEBHOOK_URL is set (TELEGRAM_BOT_TOKEN must be set; without it the container runs the
+# sandbox on 127.0.0.1 only).
 CMD ["python", "-m", "bot"]

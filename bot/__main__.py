@@ -29,7 +29,12 @@ def main(argv: list[str] | None = None) -> int:
     sandbox.add_argument("--host", default="127.0.0.1")
     sandbox.add_argument("--demo", action="store_true",
                          help="load a demo commune mid-cycle (into a fresh temporary database unless DATABASE_PATH is set)")
-    sub.add_parser("migrate", help="apply database migrations and exit")
+    sub.add_parser("migrate", help="apply database migrations and exit (after backing up a database they change)")
+    backup = sub.add_parser("backup", help="a consistent, checked copy of the database, also while the bot runs")
+    backup.add_argument("file", nargs="?", help="where to write it (default: a dated file in BACKUP_DIR)")
+    restore = sub.add_parser("restore", help="put a backup in place of the database (the bot must be stopped)")
+    restore.add_argument("file")
+    sub.add_parser("status", help="notices, the last reminder sweep, update and backup, the database size")
     sub.add_parser("grant", help="grant a role on the server: grant --role ROLE --telegram-id N [--commune C] [--body B] [--hamlet H]")
     sub.add_parser("deadlines", help="the plan's deadlines for a meeting: deadlines --meeting YYYY-MM-DD [--announced YYYY-MM-DD]")
     args = parser.parse_args(argv)
@@ -43,9 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     from bot.i18n import CatalogMissing
     from bot.runner import StartupError, TokenRejected, configure_logging, serve
 
-    configure_logging([settings.token or ""], settings.log_level)
+    configure_logging([settings.token or "", settings.webhook_secret or ""], settings.log_level)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
+    if args.command in ("backup", "restore", "status"):
+        return _ops_command(args, settings)
     if args.command == "sandbox" and settings.token:
         settings = _without_token(settings)
     demo = bool(getattr(args, "demo", False))
@@ -75,6 +82,13 @@ def demo_settings(settings):
     from dataclasses import replace
     from pathlib import Path
 
+    if not settings.env.get("COMMUNES_FILE", "").strip():
+        # A province of two communes, so that an admin of both can try /commune.
+        from bot.communes import load_communes
+        from bot.config import PROJECT_ROOT
+
+        demo_file = PROJECT_ROOT / "config" / "demo_province.toml"
+        settings = replace(settings, communes_file=demo_file, communes=load_communes(demo_file))
     if settings.env.get("DATABASE_PATH", "").strip():
         return settings
     return replace(settings, database_path=Path(tempfile.mkdtemp(prefix="doithoai-demo-")) / "demo.sqlite3")
@@ -86,13 +100,55 @@ def _without_token(settings):
     return replace(settings, token=None)
 
 
+def _ops_command(args, settings) -> int:
+    """backup, restore, status: one line on stderr and status 2 when they cannot be done."""
+    from pathlib import Path
+
+    from bot.backup import BackupError, backup_database, restore, scheduled_backup
+    from bot.status import status_lines
+
+    import sqlite3
+
+    try:
+        if args.command == "backup":
+            if args.file:
+                result = backup_database(settings.database_path, Path(args.file))
+            else:
+                result = scheduled_backup(settings.database_path, settings.backups, settings.backup_keep)
+            print(f"backup {result.path}: {result.size} bytes, schema version {result.schema_version}, integrity ok")
+        elif args.command == "restore":
+            kept = restore(Path(args.file), settings.database_path)
+            aside = f"; the replaced database is kept as {kept}" if kept else ""
+            print(f"restored {args.file} as {settings.database_path}{aside}")
+        else:
+            print("\n".join(status_lines(settings.database_path, settings.backups, settings.timezone)))
+    except BackupError as error:
+        print(f"doithoai: {error}", file=sys.stderr)
+        return 2
+    except (sqlite3.Error, OSError) as error:
+        from bot.runner import describe_os_error
+
+        print(f"doithoai: cannot use the database {settings.database_path}: {describe_os_error(error)}", file=sys.stderr)
+        return 2
+    return 0
+
+
 async def _migrate(settings) -> int:
     from storage.database import Database
 
     import sqlite3
 
+    from bot.backup import BackupError, prepare_for_migrations
     from bot.runner import describe_os_error
 
+    try:
+        prepare_for_migrations(settings.database_path, settings.backups, settings.backup_keep)
+    except BackupError as error:
+        print(f"doithoai: {error}", file=sys.stderr)
+        return 2
+    except (sqlite3.Error, OSError) as error:
+        print(f"doithoai: cannot use the database {settings.database_path}: {describe_os_error(error)}", file=sys.stderr)
+        return 2
     try:
         database = await Database.open(settings.database_path, migrate=False)
         try:

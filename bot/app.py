@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import hmac
+import json
 import logging
 from collections.abc import Callable
 from datetime import timedelta
@@ -12,11 +14,13 @@ from telegram import Update
 from telegram.error import InvalidToken
 from telegram.ext import AIORateLimiter, Application, ApplicationBuilder, BaseUpdateProcessor, ContextTypes
 from telegram.request import HTTPXRequest
+import tornado.web
 
 from bot.i18n import I18n
 from bot.persistence import SqlitePersistence
 from bot.services import Services
 from bot.services.reminders import DAILY_AT
+from storage import ops
 from handlers import register
 from handlers.context import CHANNEL, BotContext
 from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
@@ -81,9 +85,11 @@ class UpdatesRequest(HTTPXRequest):
     It also tells `on_token_rejected` when getUpdates answers 401/404 (the token was revoked
     while running): PTB then stops polling for good without stopping the process."""
 
-    def __init__(self, on_token_rejected: Callable[[], None] | None = None) -> None:
+    def __init__(self, on_token_rejected: Callable[[], None] | None = None,
+                 on_answered: Callable[[], None] | None = None) -> None:
         super().__init__(connection_pool_size=1)  # what ApplicationBuilder gives getUpdates by default
         self._on_token_rejected = on_token_rejected
+        self._on_answered = on_answered  # /healthz: Telegram answered just now
 
     async def post(self, url: str, *args, **kwargs):
         try:
@@ -92,6 +98,8 @@ class UpdatesRequest(HTTPXRequest):
             if self._on_token_rejected is not None:
                 self._on_token_rejected()
             raise
+        if self._on_answered is not None:
+            self._on_answered()
         if url.endswith("/getUpdates") and isinstance(result, list):
             result = [_readable(update) for update in result]
         return result
@@ -109,6 +117,47 @@ def _readable(update: dict) -> dict:
                     update_id, kinds, type(error).__name__)
         return {"update_id": update_id}
     return update
+
+
+# Telegram sends the secret given to setWebhook in this header with every update.
+SECRET_HEADER = "X-Telegram-Bot-Api-Secret-Token"
+
+
+class TelegramWebhookHandler(tornado.web.RequestHandler):
+    """Telegram's webhook route on the process's web server (bot/web.py): updates go to the
+    Application's update_queue, as getUpdates would put them (python-telegram-bot's
+    customwebhookbot example does the same with its own server).
+
+    Every request must carry the secret token: without it, or with a wrong one, the answer is 403
+    and nothing is read. An update python-telegram-bot cannot read is answered 200 and skipped (as
+    in polling), so Telegram does not send it again and again, holding up the ones after it."""
+
+    def initialize(self, bot_application: Application, secret: str, on_answered: Callable[[], None] | None = None) -> None:
+        self.bot_application = bot_application  # tornado's RequestHandler has its own .application
+        self.secret = secret
+        self.on_answered = on_answered
+
+    async def post(self) -> None:
+        given = self.request.headers.get(SECRET_HEADER, "")
+        if not hmac.compare_digest(given.encode(), self.secret.encode()):
+            log.warning("webhook request without the right secret token refused (from %s)", self.request.remote_ip)
+            self.set_status(403)
+            self.finish()
+            return
+        try:
+            data = json.loads(self.request.body)
+            readable = _readable(data)
+        except Exception:  # noqa: BLE001 - not JSON, or not an update at all
+            log.warning("webhook request that is not an update refused")
+            self.set_status(400)
+            self.finish()
+            return
+        if self.on_answered is not None:
+            self.on_answered()
+        if len(readable) > 1:  # an unreadable update was reduced to its id: nothing to handle
+            await self.bot_application.update_queue.put(Update.de_json(readable, self.bot_application.bot))
+        self.set_status(200)
+        self.finish()
 
 
 class DoithoaiApplication(Application):
@@ -155,6 +204,7 @@ async def _queue_reminders(context: BotContext) -> None:
     """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
     queued = await context.services.reminders.queue_due_notices()
     log.info("queued %d reminders and escalations", queued)
+    await context.services.database.execute_alone(ops.SET, ops.set_params(ops.LAST_REMINDER_SWEEP, str(queued)))
 
 
 def build_application(
@@ -162,6 +212,7 @@ def build_application(
     application_class: type[Application] = DoithoaiApplication, on_token_rejected: Callable[[], None] | None = None,
     chat_rate_per_second: float = 1.0, group_rate_per_minute: float = 20.0, notice_max_attempts: int = 8,
     notices_in_flight: int = 16, sender_clock=None,
+    on_answered: Callable[[], None] | None = None,
 ) -> Application:
     application = (
         ApplicationBuilder()
@@ -169,7 +220,7 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
-        .get_updates_request(UpdatesRequest(on_token_rejected))
+        .get_updates_request(UpdatesRequest(on_token_rejected, on_answered))
         .persistence(SqlitePersistence(services.database))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(PerUserUpdateProcessor())

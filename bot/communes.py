@@ -83,6 +83,12 @@ class Commune:
     chair_title: Name | None = None
     mttq_name: Name | None = None
     bodies: tuple[Body, ...] = ()
+    # For documents and the public board (optional): the official name of the commune's authority
+    # ("Ủy ban nhân dân xã Bảo Lâm"), the higher level (the province since the 2025 reform) and the
+    # title of whoever signs for the commune.
+    official_name: Name | None = None
+    higher_level: Name | None = None
+    signer_title: Name | None = None
 
     def hamlet(self, hamlet_id: str | None) -> Hamlet | None:
         return next((h for h in self.hamlets if h.id == hamlet_id), None)
@@ -210,6 +216,9 @@ def parse_communes(data: dict, source: str) -> Communes:
                 chair_title=_optional_name(table, where, "chair_"),
                 mttq_name=_optional_name(table, where, "mttq_"),
                 bodies=_bodies(table, where),
+                official_name=_optional_name(table, where, "official_name_"),
+                higher_level=_optional_name(table, where, "higher_level_"),
+                signer_title=_optional_name(table, where, "signer_"),
             )
         )
     _unique([c.id for c in communes], "commune", source)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ DEFAULT_BASE_URL = "https://api.telegram.org/bot"
 DEFAULT_COMMUNES_FILE = PROJECT_ROOT / "config" / "communes.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
 
 
 class ConfigError(Exception):
@@ -50,11 +52,26 @@ class Settings:
     dialogues_per_year: int = 1
     # doithoai's own log lines from this level up; libraries log warnings and errors only.
     log_level: str = "INFO"
+    # Webhook mode when set: Telegram posts updates to this public https URL (a reverse proxy
+    # terminates TLS and forwards to LISTEN_HOST:LISTEN_PORT); otherwise the bot polls.
+    webhook_url: str | None = None
+    webhook_secret: str | None = field(default=None, repr=False)  # checked on every webhook request; never shown
+    # The one web server of the process (webhooks, /healthz, /board/<commune id>).
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8090
+    listen_port_set: bool = False
+    backup_dir: Path | None = None  # None: "backups" next to the database
+    backup_keep: int = 7
+    backup_hour: int = 2  # the daily automatic backup, at this hour of BOT_TIMEZONE
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sandbox(self) -> bool:
         return self.token is None
+
+    @property
+    def backups(self) -> Path:
+        return self.backup_dir or self.database_path.parent / "backups"
 
 
 def _file_url(base_url: str) -> str:
@@ -130,7 +147,39 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
+    webhook_url = env.get("TELEGRAM_WEBHOOK_URL", "").strip() or None
+    if webhook_url is not None and not re.match(r"^https://[^\s/]+(/\S*)?$", webhook_url) \
+            and not re.match(r"^http://(127\.0\.0\.1|localhost)(:\d+)?(/\S*)?$", webhook_url):
+        raise ConfigError("TELEGRAM_WEBHOOK_URL must be the public https URL Telegram posts updates to, "
+                          "e.g. https://bot.example.vn/telegram")
+    webhook_secret = env.get("TELEGRAM_WEBHOOK_SECRET", "").strip() or None
+    if webhook_secret is not None and not _SECRET_SHAPE.match(webhook_secret):
+        # Never echo the value: it is a secret.
+        raise ConfigError("TELEGRAM_WEBHOOK_SECRET must be 1-256 characters A-Z, a-z, 0-9, _ or - (Telegram's rule)")
+    if webhook_url is not None and webhook_secret is None:
+        webhook_secret = secrets.token_urlsafe(32)  # a fresh one each start; setWebhook tells Telegram
+
+    listen_host = env.get("LISTEN_HOST", "").strip() or "127.0.0.1"
+    port_text = env.get("LISTEN_PORT", "").strip()
+    if port_text and (not port_text.isdigit() or int(port_text) > 65535):
+        raise ConfigError("LISTEN_PORT must be a port number (0-65535)")
+    keep = env.get("BACKUP_KEEP", "").strip() or "7"
+    if not keep.isdigit() or int(keep) < 1:
+        raise ConfigError("BACKUP_KEEP must be a whole number of at least 1")
+    hour = env.get("BACKUP_HOUR", "").strip() or "2"
+    if not hour.isdigit() or int(hour) > 23:
+        raise ConfigError("BACKUP_HOUR must be an hour of the day, 0-23")
+    backup_dir = env.get("BACKUP_DIR", "").strip()
+
     return Settings(
+        webhook_url=webhook_url,
+        webhook_secret=webhook_secret,
+        listen_host=listen_host,
+        listen_port=int(port_text) if port_text else 8090,
+        listen_port_set=bool(port_text),
+        backup_dir=Path(backup_dir) if backup_dir else None,
+        backup_keep=int(keep),
+        backup_hour=int(hour),
         token=token,
         base_url=base_url,
         base_file_url=_file_url(base_url),

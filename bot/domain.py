@@ -56,6 +56,7 @@ HISTORY_LABELS = {
     "concern.dispute": N_("You were not satisfied with the answer"),
     "concern.reopen": N_("Reopened by the office"),
     "concern.close": N_("Closed by the office"),
+    "concern.text_private": N_("You took its text off the public board"),
 }
 
 _CODE_DIGITS = re.compile(r"\D")

@@ -12,9 +12,15 @@ from contextlib import AsyncExitStack
 from typing import Any
 from urllib.parse import urlsplit
 
+from datetime import datetime, time, timezone
+
 from telegram.error import InvalidToken, TelegramError
 
-from bot.app import build_application
+from bot.app import TelegramWebhookHandler, build_application
+from bot.backup import BackupError, RunLock, prepare_for_migrations, scheduled_backup
+from bot.board import BoardService
+from bot.web import Health, WebServer
+from handlers.context import CHANNEL
 from bot.config import Settings
 from bot.i18n import I18n
 from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER
@@ -102,6 +108,26 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
 
     fake = None
     async with AsyncExitStack() as stack:
+        run_lock = RunLock(settings.database_path) if str(settings.database_path) != ":memory:" else None
+        try:
+            if run_lock is not None:
+                try:
+                    locked = run_lock.acquire()
+                except OSError:
+                    # A folder the lock cannot be written in cannot hold the database either: opening
+                    # it below says why, in SQLite's words.
+                    locked, run_lock = True, None
+                if not locked:
+                    raise StartupError(f"another bot is already running on {settings.database_path}")
+                if run_lock is not None:
+                    stack.callback(run_lock.release)
+                # Refuses a database from a newer release; backs up one that migrations will change.
+                await asyncio.to_thread(prepare_for_migrations, settings.database_path, settings.backups,
+                                        settings.backup_keep)
+        except BackupError as error:
+            raise StartupError(str(error)) from None
+        except (sqlite3.Error, OSError) as error:
+            raise StartupError(f"cannot use the database {settings.database_path}: {describe_os_error(error)}") from None
         try:
             database = await Database.open(settings.database_path)
             stack.push_async_callback(database.close)
@@ -121,6 +147,9 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             if demo:
                 await load_demo(services, SANDBOX_PERSONAS, tz=settings.timezone)
             await ensure_personas(services, SANDBOX_PERSONAS, settings.communes.items[0].id)
+            if demo:  # a province: the admin persona administers every commune (/commune switches)
+                for commune in settings.communes.items[1:]:
+                    await ensure_personas(services, tuple(p for p in SANDBOX_PERSONAS if p.role == ADMIN), commune.id)
             fake = FakeBotApi(host=sandbox_host, port=sandbox_port)
             await fake.start()
             stack.push_async_callback(fake.stop)
@@ -135,13 +164,35 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             limits = dict(rate_limit_per_second=settings.rate_limit_per_second,
                           chat_rate_per_second=settings.chat_rate_per_second,
                           group_rate_per_minute=settings.group_rate_per_minute)
+        health = Health(database)
+        health.watch(CHANNEL)
         application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
                                         services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
                                         notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
-                                        **limits)
+                                        on_answered=lambda: health.channel_answered(CHANNEL), **limits)
+        web = WebServer(settings.listen_host, _web_port(settings, sandbox_port))
+        web.serve_health_and_board(health, BoardService(database, settings.communes, settings.timezone), i18n)
+        webhook = settings.webhook_url if not settings.sandbox else None
+        if webhook:
+            web.route(urlsplit(webhook).path or "/", TelegramWebhookHandler, bot_application=application,
+                      secret=settings.webhook_secret, on_answered=lambda: health.channel_answered(CHANNEL))
+        _schedule_ops_jobs(application, settings, health)
         try:
             await stack.enter_async_context(application)
-            await application.updater.start_polling(drop_pending_updates=False)
+            health.channel_answered(CHANNEL)  # initialize() asked Telegram who the bot is
+            try:
+                await web.start()
+            except OSError as error:
+                raise StartupError(f"cannot listen on {settings.listen_host}:{web.port} (LISTEN_HOST/LISTEN_PORT): "
+                                   f"{describe_os_error(error)}") from None
+            stack.push_async_callback(web.stop)
+            if webhook:
+                # Telegram posts here from now on (getUpdates would be refused); polling deletes it again.
+                # allowed_updates left unsaid, as polling leaves it: the same kinds of update either way.
+                await application.bot.set_webhook(webhook, secret_token=settings.webhook_secret,
+                                                  drop_pending_updates=False)
+            else:
+                await application.updater.start_polling(drop_pending_updates=False)
         except InvalidToken:
             # PTB's own message quotes the token in full: never show it.
             raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather "
@@ -154,15 +205,19 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         if settings.sandbox:
             loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
             announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
+            announce(f"Public board: {web.url}/board/{settings.communes.items[0].id}")
         else:
-            announce(f"doithoai is running as @{application.bot.username} (Ctrl+C to stop).")
+            how = f"webhook {webhook}" if webhook else "polling"
+            announce(f"doithoai is running as @{application.bot.username} ({how}; health and board on {web.url}) "
+                     "(Ctrl+C to stop).")
         if on_ready is not None:
             ready = on_ready(fake, application)
             if inspect.isawaitable(ready):
                 await ready
         await stop.wait()
         try:
-            await application.updater.stop()
+            if application.updater.running:
+                await application.updater.stop()
         except TelegramError:
             # Polling already ended on a rejected token, and its last "confirm" call fails the same way.
             if not token_rejected.is_set():
@@ -171,6 +226,45 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
     if token_rejected.is_set():
         raise TokenRejected("Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked?): polling stopped, "
                             "exiting so that the bot is restarted with a valid token")
+
+
+def _web_port(settings: Settings, sandbox_port: int) -> int:
+    """LISTEN_PORT; a sandbox asked for any free port (tests: 0) takes any free one for this server too."""
+    if settings.sandbox and not settings.listen_port_set and not sandbox_port:
+        return 0
+    return settings.listen_port
+
+
+PROBE_EVERY = 60
+
+
+def _schedule_ops_jobs(application, settings: Settings, health: Health) -> None:
+    """The channel probe for /healthz and, outside the sandbox, the daily backup."""
+
+    async def probe(context) -> None:
+        last = health.last_answer(CHANNEL)
+        if last is not None and (datetime.now(timezone.utc) - last).total_seconds() < PROBE_EVERY:
+            return  # polling (or a webhook update) showed Telegram answers
+        try:
+            await context.bot.get_me()
+            health.channel_answered(CHANNEL)
+        except TelegramError as error:
+            log.warning("Telegram did not answer the health probe: %s", type(error).__name__)
+
+    application.job_queue.run_repeating(probe, interval=PROBE_EVERY, first=PROBE_EVERY, name="channel_probe")
+    if settings.sandbox:
+        return
+
+    async def daily_backup(context) -> None:
+        try:
+            result = await asyncio.to_thread(scheduled_backup, settings.database_path, settings.backups,
+                                             settings.backup_keep)
+            log.info("backup written: %s (%d bytes)", result.path, result.size)
+        except BackupError as error:
+            log.error("daily backup failed: %s", error)
+
+    application.job_queue.run_daily(daily_backup, time=time(settings.backup_hour, tzinfo=settings.timezone),
+                                    name="daily_backup")
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -89,14 +89,42 @@ async def _show_summary(update: Update, context: BotContext, resident: Resident)
     t = context.i18n.for_locale(resident.locale)
     draft = context.user_data["draft"]
     commune = context.services.concerns.commune_of(resident)
+    public = t("🌐 Text may be shown on the public board") if draft.get("public") else t("🔒 Text not shown on the public board")
     buttons = inline([
         [(t("✅ Send to the commune"), f"cc:ok:{draft['id']}")],
+        [(public, f"cc:pub:{draft['id']}")],
         [(t("❌ Do not send"), f"cc:no:{draft['id']}")],
     ])
     # A newer summary replaces the one before: only the newest one's buttons stay.
     await retire_buttons(context)
-    await ask(update, context, draft_summary(commune, draft, _draft_attachments(draft), t), buttons)
+    summary = "\n\n".join([draft_summary(commune, draft, _draft_attachments(draft), t), _board_note(t, draft)])
+    await ask(update, context, summary, buttons)
     return CONCERN_CONFIRM
+
+
+def _board_note(t: Translator, draft: dict) -> str:
+    if draft.get("public"):
+        return t("The commune's public board will show this concern's topic, hamlet and text, never your name or phone. "
+                 "Tap 🌐 to keep the text off it.")
+    return t("The commune's public board will show only this concern's topic and hamlet, never your name or phone. "
+             "Tap 🔒 if its text may be shown too.")
+
+
+async def toggle_public(update: Update, context: BotContext) -> int:
+    """The resident allows (or not) the text on the public board; the summary is shown again."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    draft = context.user_data.get("draft")
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    if draft is None or query.data != f"cc:pub:{draft['id']}":
+        await drop_buttons(update)
+        await answer(update, t("This button is no longer active. Please use the menu below."), reply_markup=await context.main_menu(update, t))
+        return END
+    draft["public"] = not draft.get("public", False)
+    return await _show_summary(update, context, resident)
 
 
 async def concern_text(update: Update, context: BotContext) -> int:
@@ -169,7 +197,7 @@ async def confirm_concern(update: Update, context: BotContext) -> int:
     try:
         concern = await context.services.concerns.submit(
             resident, category=draft["category"], body=draft.get("body"),
-            attachments=_draft_attachments(draft), submission_key=draft["id"],
+            attachments=_draft_attachments(draft), submission_key=draft["id"], text_public=bool(draft.get("public")),
         )
     except DomainError as refusal:
         await _refuse(update, t, refusal)
@@ -246,9 +274,29 @@ async def show_concern(update: Update, context: BotContext) -> None:
         return
     commune = context.services.concerns.commune_of(resident)
     # A result waiting for the resident's answer can be answered here too, not only from its notice.
-    buttons = inline([[(t("👍 Satisfied"), f"vd:ok:{concern.code}"), (t("👎 Not satisfied"), f"vd:no:{concern.code}")]]) \
-        if concern.status == "resolved" else None
-    await answer(update, concern_details(commune, concern, history, t), reply_markup=buttons)
+    rows = [[(t("👍 Satisfied"), f"vd:ok:{concern.code}"), (t("👎 Not satisfied"), f"vd:no:{concern.code}")]] \
+        if concern.status == "resolved" else []
+    if concern.text_public:  # consent given at submission can be withdrawn at any time
+        rows.append([(t("🔒 Take my text off the public board"), f"mine:priv:{concern.code}")])
+    await answer(update, concern_details(commune, concern, history, t), reply_markup=inline(rows) if rows else None)
+
+
+async def keep_text_private(update: Update, context: BotContext) -> None:
+    """The resident withdraws their text from the public board (topic and hamlet stay)."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    if resident is None:
+        return
+    t = context.i18n.for_locale(resident.locale)
+    try:
+        concern = await context.services.concerns.keep_text_private(resident, query.data.split(":", 2)[2])
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return
+    await drop_buttons(update)
+    await answer(update, t("The text of concern %(code)s is no longer shown on the public board; "
+                           "only its topic and hamlet are.", code=concern.code))
 
 
 # --- Register to speak ----------------------------------------------------------------------
@@ -432,6 +480,7 @@ def flow(menus: Menus) -> Flow:
             CONCERN_TOPIC: [CallbackQueryHandler(choose_topic, pattern=r"^cc:cat:[^:]{1,32}$"), drop_draft, expect_button_here],
             CONCERN_TEXT: [*drafting, drop_draft, anything_else],
             CONCERN_CONFIRM: [CallbackQueryHandler(confirm_concern, pattern=r"^cc:ok:[0-9a-f]{16}$"),
+                              CallbackQueryHandler(toggle_public, pattern=r"^cc:pub:[0-9a-f]{16}$"),
                               CallbackQueryHandler(discard_concern, pattern=r"^cc:no:[0-9a-f]{16}$"), drop_draft,
                               *drafting, anything_else],
             SPEAK_PICK: [CallbackQueryHandler(speak_chosen, pattern=r"^sp:pick:\d{3}-\d{3}$"), expect_button_here],
@@ -442,6 +491,7 @@ def flow(menus: Menus) -> Flow:
             CommandHandler("mine", my_concerns, filters=NEW_MESSAGES),
             MessageHandler(menus.mine, my_concerns),
             CallbackQueryHandler(show_concern, pattern=r"^mine:show:\d{3}-\d{3}$"),
+            CallbackQueryHandler(keep_text_private, pattern=r"^mine:priv:\d{3}-\d{3}$"),
             CallbackQueryHandler(speak_withdraw_ask, pattern=r"^sp:wd:\d{1,12}$"),
             CallbackQueryHandler(speak_withdraw, pattern=r"^sp:(wdy:\d{1,12}|wdn)$"),
         ],

@@ -11,7 +11,7 @@ from storage.records import Attachment, Concern
 
 _COLUMNS = (
     "id, commune_id, code, resident_id, hamlet_id, category, body, status, submitted_at,"
-    " dialogue_id, duplicate_of, raised_count, conclusion, conclusion_text, screening_note, entered_by"
+    " dialogue_id, duplicate_of, raised_count, conclusion, conclusion_text, screening_note, entered_by, text_public"
 )
 
 
@@ -42,19 +42,21 @@ async def insert(
     status: str,
     submission_key: str,
     attachments: tuple[Attachment, ...],
+    text_public: bool = False,
 ) -> Concern:
     now = utc_now()
     cursor = await db.execute(
         "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status,"
-        " submission_key, submitted_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key, now, now),
+        " submission_key, submitted_at, updated_at, text_public) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key, now, now, int(text_public)),
     )
     concern_id = cursor.lastrowid
     await db.executemany(
         "INSERT INTO concern_attachments (concern_id, kind, file_ref, latitude, longitude) VALUES (?, ?, ?, ?, ?)",
         [(concern_id, a.kind, a.file_ref, a.latitude, a.longitude) for a in attachments],
     )
-    return Concern(concern_id, commune_id, code, resident_id, hamlet_id, category, body, status, now, attachments=attachments)
+    return Concern(concern_id, commune_id, code, resident_id, hamlet_id, category, body, status, now,
+                   text_public=text_public, attachments=attachments)
 
 
 async def of_resident(db: aiosqlite.Connection, resident_id: int, limit: int = 50) -> list[Concern]:
@@ -148,3 +150,10 @@ async def followers(db: aiosqlite.Connection, concern_id: int) -> list[int]:
 
 async def repoint_duplicates(db: aiosqlite.Connection, from_id: int, to_id: int) -> None:
     await db.execute("UPDATE concerns SET duplicate_of = ?, updated_at = ? WHERE duplicate_of = ?", (to_id, utc_now(), from_id))
+
+
+async def set_text_public(db: aiosqlite.Connection, concern_id: int, public: bool) -> int:
+    """Whether the concern's text may be shown on the public board (the resident's choice)."""
+    cursor = await db.execute("UPDATE concerns SET text_public = ? WHERE id = ? AND text_public != ?",
+                              (int(public), concern_id, int(public)))
+    return cursor.rowcount

@@ -50,6 +50,7 @@ class Concern:
     conclusion_text: str | None = None
     screening_note: str | None = None
     entered_by: int | None = None
+    text_public: bool = False  # the resident agreed that its text may be shown on the public board
     attachments: tuple[Attachment, ...] = field(default=())
 
 

@@ -144,3 +144,13 @@ async def mark_started(db: aiosqlite.Connection, person_id: int, username: str |
 
 async def set_name(db: aiosqlite.Connection, person_id: int, display_name: str) -> None:
     await db.execute("UPDATE people SET display_name = ? WHERE id = ?", (display_name, person_id))
+
+
+async def active_commune(db: aiosqlite.Connection, person_id: int) -> str | None:
+    """The commune an official of several communes last chose with /commune (None: never chose)."""
+    row = await (await db.execute("SELECT active_commune_id FROM people WHERE id = ?", (person_id,))).fetchone()
+    return row[0] if row else None
+
+
+async def set_active_commune(db: aiosqlite.Connection, person_id: int, commune_id: str) -> None:
+    await db.execute("UPDATE people SET active_commune_id = ? WHERE id = ?", (commune_id, person_id))

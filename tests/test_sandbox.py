@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import re
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
@@ -107,7 +108,8 @@ async def test_personas_hold_every_role_in_the_first_commune_and_residents_onboa
         assert page_names[OFFICER] == "Anh Khoa (Phòng Kinh tế)" and page_names[HAMLET_HEAD] == "Anh Dũng (Trưởng thôn 1)"
         assert page_names[LAN] == "Bà Lan" and set(page_names) == {p.user_id for p in SANDBOX_PERSONAS}
         assert await sandbox.rows("SELECT COUNT(*) FROM residents") == [(0,)]
-        assert sandbox.announced == [f"Sandbox ready: open {sandbox.fake.page_url} in a browser (Ctrl+C to stop)."]
+        assert sandbox.announced[0] == f"Sandbox ready: open {sandbox.fake.page_url} in a browser (Ctrl+C to stop)."
+        assert sandbox.announced[1].startswith("Public board: http://127.0.0.1:") and len(sandbox.announced) == 2
 
         # A resident persona registers and sends a concern, as a visitor of the chat page would.
         greeting = await sandbox.said(LAN, "/start", "Xin chào!")
@@ -218,6 +220,23 @@ def test_the_demo_command_refuses_a_used_database_in_one_line(tmp_path, monkeypa
     assert main(["sandbox", "--demo", "--port", "0"]) == 2
     error = capsys.readouterr().err.strip()
     assert error.startswith("doithoai: the demo is loaded only into an empty database") and "\n" not in error
+
+
+async def test_the_demo_is_a_province_of_two_communes_whose_admin_switches_with_commune(tmp_path):
+    settings = demo_settings(load_settings({"DATABASE_PATH": str(tmp_path / "demo.sqlite3")}))
+    assert [c.id for c in settings.communes.items] == ["bao-lam", "hoa-binh"]
+    stop, ready = asyncio.Event(), asyncio.Event()
+    task = asyncio.create_task(serve(settings, stop=stop, sandbox_port=0, announce=lambda line: None, demo=True,
+                                     on_ready=lambda fake, app: ready.set()))
+    await asyncio.wait({task, asyncio.create_task(ready.wait())}, return_when=asyncio.FIRST_COMPLETED)
+    if task.done():
+        task.result()
+    stop.set()
+    await task
+    with sqlite3.connect(settings.database_path) as db:
+        held = db.execute("SELECT r.commune_id FROM roles r JOIN people p ON p.id = r.person_id"
+                          " WHERE p.external_id = '2006' AND r.role = 'admin' ORDER BY r.commune_id").fetchall()
+    assert held == [("bao-lam",), ("hoa-binh",)]
 
 
 def test_the_demo_goes_into_a_fresh_temporary_database_unless_one_is_named(tmp_path):

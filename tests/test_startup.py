@@ -24,8 +24,9 @@ GUARD = 60
 
 
 def environment(**settings: str) -> dict[str, str]:
-    keep = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "LOG_"))}
-    return {**keep, "TELEGRAM_BOT_TOKEN": TOKEN, **settings}
+    keep = {k: v for k, v in os.environ.items() if not k.startswith(("TELEGRAM_", "DATABASE_", "LOG_", "LISTEN_", "BACKUP_"))}
+    # LISTEN_PORT 0: the web server (health, board) on any free port, never one another test run holds.
+    return {**keep, "TELEGRAM_BOT_TOKEN": TOKEN, "LISTEN_PORT": "0", **settings}
 
 
 async def run_bot(*args: str, preexec_fn=None, **settings: str) -> tuple[int, str]:

@@ -24,7 +24,9 @@ longer than 64 bytes, HTML / MarkdownV2 / Markdown parse errors (``can't parse
 entities``), leading/trailing whitespace trimming, removal of the inline
 keyboard by ``editMessageText`` without ``reply_markup``, getUpdates offset /
 limit / timeout (long poll) / allowed_updates and the 409 conflicts
-(concurrent getUpdates, getUpdates while a webhook is set).
+(concurrent getUpdates, getUpdates while a webhook is set). With a webhook set
+(setWebhook; plain http is accepted on the loopback only), queued updates are POSTed to it
+in order with the secret token header, retried until answered 2xx; deleteWebhook stops that.
 
 Private chats: chat id == user id; groups, supergroups and channels (add_group, send_group_text,
 channel_post, leaveChat) exist for testing that the bot stays out of them. Message ids are a per-chat counter
@@ -76,6 +78,7 @@ from http import HTTPStatus
 from pathlib import Path
 from typing import Any, Callable
 
+import tornado.httpclient
 import tornado.httpserver
 import tornado.netutil
 import tornado.web
@@ -805,6 +808,8 @@ class FakeBotApi:
         self._chat_sent_at: dict[int, float] = {}
         self.limit_hits = 0  # 429s answered because a limit was broken
         self._webhook: dict = {"url": ""}
+        self._webhook_task: asyncio.Task | None = None
+        self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status; 0 = no connection)
         self._commands: dict[tuple[str, str], list[dict]] = {}
         self._menu_buttons: dict[int | None, dict] = {}
         self._bot_texts: dict[tuple[str, str], str] = {}
@@ -864,6 +869,7 @@ class FakeBotApi:
         if server is None:
             return
         self._stopping = True
+        self._stop_webhook_delivery()
         self._fire_updates()
         self._fire_changed()
         await asyncio.sleep(0)
@@ -1872,7 +1878,8 @@ class FakeBotApi:
         url = params.get("url")
         if url is None:
             raise _bad('parameter "url" is required')
-        if url and not re.match(r"https://", str(url)):
+        # Telegram wants https; the fake also posts to plain http on the loopback (tests have no TLS).
+        if url and not re.match(r"https://|http://(127\.0\.0\.1|localhost)[:/]", str(url)):
             raise _bad("bad webhook: An HTTPS URL must be provided for webhook")
         if _as_bool(params.get("drop_pending_updates") or False):
             self._queue.clear()
@@ -1883,13 +1890,59 @@ class FakeBotApi:
         if params.get("allowed_updates"):
             allowed = _as_json(params["allowed_updates"], "allowed_updates")
             self._allowed_updates = frozenset(allowed) if allowed else None
+        self._start_webhook_delivery()
         return True
 
     def _m_deleteWebhook(self, params: dict, files: dict) -> bool:
         if _as_bool(params.get("drop_pending_updates") or False):
             self._queue.clear()
         self._webhook = {"url": ""}
+        self._stop_webhook_delivery()
         return True
+
+    # ------------------------------------------------------------------ webhook delivery
+
+    def _start_webhook_delivery(self) -> None:
+        self._stop_webhook_delivery()
+        if self._webhook.get("url"):
+            self._webhook_task = asyncio.get_running_loop().create_task(self._deliver_webhooks(dict(self._webhook)))
+
+    def _stop_webhook_delivery(self) -> None:
+        task, self._webhook_task = getattr(self, "_webhook_task", None), None
+        if task is not None:
+            task.cancel()
+
+    async def _deliver_webhooks(self, webhook: dict) -> None:
+        """As Telegram does with a webhook set: POST each update (JSON, with the secret token header
+        when one was given) in order, one at a time; an answer other than 2xx is retried shortly."""
+        client = tornado.httpclient.AsyncHTTPClient()
+        headers = {"Content-Type": "application/json"}
+        if webhook.get("secret_token"):
+            headers["X-Telegram-Bot-Api-Secret-Token"] = str(webhook["secret_token"])
+        while not self._stopping:
+            batch = self._collect(100)
+            if not batch:
+                ev = self._updates_ev
+                await ev.wait()
+                continue
+            for entry in batch:
+                try:
+                    response = await client.fetch(webhook["url"], method="POST", headers=headers,
+                                                  body=json.dumps(entry.update), raise_error=False, request_timeout=30)
+                    status, error = response.code, (response.reason if response.code >= 300 else None)
+                except Exception as exc:  # noqa: BLE001 - connection refused etc.: Telegram retries
+                    status, error = 0, type(exc).__name__
+                self.webhook_posts.append((entry.update_id, status))
+                if error is not None:
+                    self._webhook["last_error_message"] = f"Wrong response from the webhook: {status} {error}"
+                    await asyncio.sleep(0.2)
+                    break
+                entry.delivered = True
+                try:
+                    self._queue.remove(entry)
+                except ValueError:
+                    pass
+                self._notify(bump=False)
 
     def _m_getWebhookInfo(self, params: dict, files: dict) -> dict:
         info: dict[str, Any] = {
@@ -1901,6 +1954,8 @@ class FakeBotApi:
             info["max_connections"] = self._webhook.get("max_connections", 40)
             if self._webhook.get("ip_address"):
                 info["ip_address"] = self._webhook["ip_address"]
+            if self._webhook.get("last_error_message"):
+                info["last_error_message"] = self._webhook["last_error_message"]
             if self._allowed_updates is not None:
                 info["allowed_updates"] = sorted(self._allowed_updates)
         return info

@@ -39,7 +39,7 @@ class ConcernService:
 
     async def submit(
         self, resident: Resident, *, category: str, body: str | None,
-        attachments: tuple[Attachment, ...], submission_key: str,
+        attachments: tuple[Attachment, ...], submission_key: str, text_public: bool = False,
     ) -> Concern:
         """Store a concern; sending the same draft again returns the concern stored the first time."""
         self.check_category(resident, category)
@@ -58,12 +58,12 @@ class ConcernService:
             concern = await concerns.insert(
                 db, commune_id=resident.commune_id, code=code, resident_id=resident.person_id,
                 hamlet_id=resident.hamlet_id, category=category, body=text, status="submitted",
-                submission_key=submission_key, attachments=attachments,
+                submission_key=submission_key, attachments=attachments, text_public=text_public,
             )
             await audit.record(
                 db, commune_id=resident.commune_id, actor_person_id=resident.person_id,
                 action="concern.submitted", subject_type="concern", subject_id=concern.id,
-                details={"code": code, "category": category, "attachments": len(attachments)},
+                details={"code": code, "category": category, "attachments": len(attachments), "public": text_public},
             )
         return concern
 
@@ -81,6 +81,15 @@ class ConcernService:
         if concern is None or concern.resident_id != resident.person_id:
             raise ConcernNotFound(code=code)
         return concern
+
+    async def keep_text_private(self, resident: Resident, code_text: str) -> Concern:
+        """The resident withdraws the consent given at submission: the public board shows only the topic and hamlet."""
+        concern = await self.get_mine(resident, code_text)
+        async with self._database.transaction() as db:
+            if await concerns.set_text_public(db, concern.id, False):
+                await audit.record(db, commune_id=concern.commune_id, actor_person_id=resident.person_id,
+                                   action="concern.text_private", subject_type="concern", subject_id=concern.id)
+        return await self.get_mine(resident, code_text)
 
     async def history(self, resident: Resident, code_text: str) -> tuple[Concern, list[HistoryEntry]]:
         concern = await self.get_mine(resident, code_text)

@@ -45,14 +45,18 @@ class StaffService:
             grants = await staff.live_roles(db, person.id) if person else []
             resident = await people.get_resident(db, person.id) if person else None
             started, known_username = await staff.seen(db, person.id) if person else (None, None)
+            chosen = await staff.active_commune(db, person.id) if person else None
         if person is None:
             async with self._database.transaction() as db:
                 person = await people.upsert_person(db, channel, external_id, "vi")
         if writing and (started is None or known_username != username):
             async with self._database.transaction() as db:
                 await staff.mark_started(db, person.id, username)
+        env_admin = self._is_env_admin(channel, external_id)
         commune_id = (
-            grants[0].commune_id if grants
+            chosen if chosen is not None and (env_admin or any(g.commune_id == chosen for g in grants))
+            and self._communes.get(chosen) is not None
+            else grants[0].commune_id if grants
             else resident.commune_id if resident
             else self._communes.items[0].id
         )
@@ -64,6 +68,32 @@ class StaffService:
         hamlet_id = next((g.hamlet_id for g in mine if g.role == HAMLET_HEAD), None)
         name = next((g.display_name for g in mine if g.display_name), None) or (resident.display_name if resident else display_name)
         return Actor(person.id, commune_id, person.locale, frozenset(roles), body, hamlet_id, name)
+
+    # --- a province of communes ----------------------------------------------------------------
+
+    async def communes_of(self, channel: str, external_id: str) -> list[str]:
+        """The communes a person may work in: where they hold a role (a deployment's admin: all)."""
+        if self._is_env_admin(channel, external_id):
+            return [c.id for c in self._communes.items]
+        async with self._database.read() as db:
+            person = await people.get_person(db, channel, external_id)
+            grants = await staff.live_roles(db, person.id) if person else []
+        held = {g.commune_id for g in grants}
+        return [c.id for c in self._communes.items if c.id in held]
+
+    async def switch_commune(self, actor: Actor | None, channel: str, external_id: str, commune_id: str) -> Actor:
+        """/commune: from now on the official works in this commune, with the roles they hold there."""
+        if actor is None or not actor.is_official:
+            raise NotAllowed(roles=tuple(ROLES))
+        if commune_id not in await self.communes_of(channel, external_id):
+            raise UnknownChoice()
+        async with self._database.transaction() as db:
+            await staff.set_active_commune(db, actor.person_id, commune_id)
+            await audit.record(db, commune_id=commune_id, actor_person_id=actor.person_id, action="commune.switched",
+                               subject_type="person", subject_id=actor.person_id, details={"from": actor.commune_id})
+        switched = await self.actor(channel, external_id)
+        assert switched is not None
+        return switched
 
     def _is_env_admin(self, channel: str, external_id: str) -> bool:
         return channel == "telegram" and external_id.isdigit() and int(external_id) in self._admin_ids

@@ -1,0 +1,256 @@
+"""The public board of a commune: its dialogues, each concern's course and the figures, with no person in it.
+
+Channel-free: the web server (bot/web.py) renders it as one HTML page. What may be shown is
+decided in storage/board.py (named columns, no people, text only with the resident's consent)
+and here (a conclusion only once the dialogue's conclusions were announced)."""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from bot.communes import Commune, Communes
+from bot.domain import STATUS_LABELS
+from bot.i18n import N_, Translator
+from bot.text import PHONE_NUMBER, identity_pattern
+from storage import board
+from storage.board import PublicConcern, PublicDialogue
+from storage.database import Database
+
+CONCLUSION_LABELS = {
+    "answered": N_("Answered at the dialogue"),
+    "assigned": N_("To be resolved by the commune's bodies"),
+    "not_accepted": N_("Not accepted at the dialogue"),
+}
+
+# The figures the plan reports on, in the order the page shows them.
+FIGURES = (
+    ("received", N_("Concerns received")),
+    ("answered", N_("Answered at the meeting")),
+    ("assigned", N_("Assigned for resolution")),
+    ("on_time", N_("Resolved on time")),
+    ("extended", N_("Extended")),
+    ("overdue", N_("Overdue")),
+    ("satisfied", N_("Residents satisfied")),
+)
+
+
+@dataclass
+class Figures:
+    received: int = 0
+    answered: int = 0
+    assigned: int = 0
+    on_time: int = 0
+    extended: int = 0
+    overdue: int = 0
+    satisfied: int = 0
+
+    def add(self, other: "Figures") -> None:
+        for name, _ in FIGURES:
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+
+
+@dataclass
+class DialogueOnBoard:
+    dialogue: PublicDialogue
+    concerns: list[PublicConcern]
+    figures: Figures
+
+
+@dataclass
+class Board:
+    commune: Commune
+    dialogues: list[DialogueOnBoard]
+    waiting: list[PublicConcern]  # accepted, not on a dialogue yet
+    years: dict[int, Figures] = field(default_factory=dict)
+
+
+def figures_of(concerns: list[PublicConcern], today: date, local_day) -> Figures:
+    figures = Figures(received=len(concerns))
+    for concern in concerns:
+        figures.answered += concern.conclusion == "answered"
+        figures.assigned += concern.conclusion == "assigned"
+        figures.extended += concern.extended
+        figures.satisfied += concern.satisfied
+        if concern.due_date is None:
+            continue
+        due = date.fromisoformat(concern.due_date)
+        resolved = local_day(concern.resolved_at) if concern.resolved_at else None
+        if resolved is not None and resolved <= due and not concern.extended:
+            figures.on_time += 1
+        elif (resolved is None and today > due) or (resolved is not None and resolved > due):
+            figures.overdue += 1
+    return figures
+
+
+class BoardService:
+    """Reads a commune's board; every visit reads the database (the page is never cached long)."""
+
+    def __init__(self, database: Database, communes: Communes, timezone: ZoneInfo, *,
+                 today: Callable[[], date] | None = None) -> None:
+        self._database = database
+        self._communes = communes
+        self._timezone = timezone
+        self._today = today or (lambda: datetime.now(timezone).date())
+
+    def _local_day(self, utc_iso: str) -> date:
+        return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
+
+    async def board(self, commune_id: str, today: date | None = None) -> Board | None:
+        commune = self._communes.get(commune_id)
+        if commune is None:
+            return None
+        today = today or self._today()
+        async with self._database.read() as db:
+            await db.execute("BEGIN")  # dialogues and concerns from one snapshot: the figures add up
+            listed = await board.dialogues(db, commune_id)
+            concerns = await board.concerns(db, commune_id)
+            names, phones = await board.resident_identities(db, commune_id)
+        # Officials' answers may quote a resident by name or number: blanked, as /forget blanks them.
+        scrub = _scrubber(identity_pattern(names, phones))
+        listed = [replace(d, place=scrub(d.place), theme=scrub(d.theme)) for d in listed]
+        concerns = [replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
+                            result=scrub(c.result)) for c in concerns]
+        result = Board(commune=commune, dialogues=[], waiting=[c for c in concerns if c.dialogue_id is None and c.status == "accepted"])
+        for dialogue in listed:
+            mine = [c for c in concerns if c.dialogue_id == dialogue.id]
+            if not dialogue.announced_on:  # the chair's conclusions are not public before they are announced
+                mine = [_without_conclusion(c) for c in mine]
+            figures = figures_of(mine, today, self._local_day)
+            result.dialogues.append(DialogueOnBoard(dialogue, mine, figures))
+            result.years.setdefault(self._local_day(dialogue.meeting_at).year, Figures()).add(figures)
+        return result
+
+
+def _scrubber(identity):
+    def scrub(text: str | None) -> str | None:
+        if text is None:
+            return None
+        if identity is not None:
+            text = identity.sub("***", text)
+        return PHONE_NUMBER.sub("***", text)
+    return scrub
+
+
+def _without_conclusion(concern: PublicConcern) -> PublicConcern:
+    return replace(concern, conclusion=None, conclusion_text=None)
+
+
+# --- the page ---------------------------------------------------------------------------------
+
+_STYLE = """
+body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,sans-serif;margin:0;padding:0 12px 32px;color:#1b1b1b;background:#fafafa;line-height:1.45}
+header{padding:12px 0;border-bottom:2px solid #b71c1c;margin-bottom:12px}
+h1{font-size:1.35rem;margin:.2rem 0}h2{font-size:1.15rem;margin:1.4rem 0 .4rem}h3{font-size:1rem;margin:1rem 0 .3rem}
+.lang{float:right;font-size:.9rem}.muted{color:#555;font-size:.9rem}
+section.dialogue{background:#fff;border:1px solid #ddd;border-radius:8px;padding:10px 12px;margin:12px 0}
+.bars{margin:.4rem 0}.bar{display:flex;align-items:center;gap:6px;margin:3px 0;font-size:.9rem}
+.bar .label{flex:0 0 46%}.bar .track{flex:1;background:#eee;border-radius:4px;height:14px;overflow:hidden}
+.bar .fill{background:#2e7d32;height:100%}.bar .value{flex:0 0 2.5em;text-align:right;font-weight:600}
+.concern{border-top:1px solid #eee;padding:8px 0}.code{font-weight:700;font-family:ui-monospace,monospace}
+.answer{background:#f1f8e9;border-left:3px solid #2e7d32;padding:4px 8px;margin-top:4px;white-space:pre-wrap}
+.text{white-space:pre-wrap}
+table{border-collapse:collapse;width:100%;font-size:.9rem}td,th{border:1px solid #ddd;padding:4px;text-align:right}
+th:first-child,td:first-child{text-align:left}
+"""
+
+
+def _tag(tag: str, text: str, css: str | None = None) -> str:
+    """<tag class=css>escaped text</tag>. Messages are translated outside f-strings, where Babel finds them."""
+    attributes = f' class="{css}"' if css else ""
+    return f"<{tag}{attributes}>{_e(text)}</{tag}>"
+
+
+def _bars(figures: Figures, t: Translator, kind: str) -> str:
+    top = max(1, figures.received)
+    rows = []
+    for name, label in FIGURES:
+        value = getattr(figures, name)
+        width = round(100 * value / top)
+        rows.append(f'<div class="bar" data-figure="{name}" data-value="{value}">' + _tag("span", t(label), "label")
+                    + f'<span class="track"><span class="fill" style="width:{width}%;display:block"></span></span>'
+                    + f'<span class="value">{value}</span></div>')
+    return f'<div class="bars" data-figures="{kind}">' + "".join(rows) + "</div>"
+
+
+def _e(text: object) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def render_board(view: Board, t: Translator, locale: str) -> str:
+    """The whole page; every text escaped; no script, nothing fetched from elsewhere."""
+    commune = view.commune
+    other = ("en", "English") if locale != "en" else ("vi", "Tiếng Việt")
+    title = t("Public board: %(commune)s", commune=commune.name(locale))
+    heading = t("Direct dialogue: %(commune)s", commune=commune.name.label(locale))
+    intro = t("Concerns residents raised and how the commune answered them. "
+              "No personal data is shown; a concern's text only when its sender agreed.")
+    parts = [
+        "<!doctype html>", f'<html lang="{locale}"><head><meta charset="utf-8">',
+        '<meta name="viewport" content="width=device-width, initial-scale=1">',
+        # The page reads the database on every visit; reloading each minute shows changes within a minute.
+        '<meta http-equiv="refresh" content="60">',
+        _tag("title", title), f"<style>{_STYLE}</style></head><body>",
+        f'<header><a class="lang" href="?lang={other[0]}">{other[1]}</a>',
+        _tag("h1", heading),
+    ]
+    authority = [n(locale) for n in (commune.official_name, commune.higher_level) if n is not None]
+    if authority:
+        parts.append(_tag("div", " · ".join(authority), "muted"))
+    parts += [_tag("div", intro, "muted"), "</header>"]
+    if view.years:
+        parts.append(_tag("h2", t("Figures per year")))
+        header = "".join(_tag("th", t(label)) for _, label in FIGURES)
+        rows = "".join(
+            f'<tr data-year="{year}"><td>{year}</td>' + "".join(f"<td>{getattr(f, name)}</td>" for name, _ in FIGURES) + "</tr>"
+            for year, f in sorted(view.years.items(), reverse=True))
+        parts.append('<div style="overflow-x:auto"><table><tr>' + _tag("th", t("Year")) + header + "</tr>" + rows
+                     + "</table></div>")
+        for year, f in sorted(view.years.items(), reverse=True):
+            parts.append(f"<h3>{year}</h3>" + _bars(f, t, f"year-{year}"))
+    if not view.dialogues:
+        parts.append(_tag("p", t("No dialogue has been scheduled yet.")))
+    for entry in view.dialogues:
+        d = entry.dialogue
+        parts.append(f'<section class="dialogue" id="dialogue-{d.id}" data-dialogue="{d.id}">')
+        parts.append(_tag("h2", t("Dialogue of %(date)s", date=t.date(t.local_date(d.meeting_at)))))
+        parts.append(_tag("div", t("Place: %(place)s", place=d.place), "muted"))
+        if d.theme:
+            parts.append(_tag("div", t("Theme: %(theme)s", theme=d.theme), "muted"))
+        if d.announced_on:
+            announced = t("Conclusions announced on %(date)s", date=t.date(date.fromisoformat(d.announced_on)))
+            parts.append(_tag("div", announced, "muted"))
+        parts.append(_bars(entry.figures, t, f"dialogue-{d.id}"))
+        parts.extend(_concern(c, commune, t, locale) for c in entry.concerns)
+        parts.append("</section>")
+    if view.waiting:
+        parts.append('<section class="dialogue">' + _tag("h2", t("Accepted, waiting for the next dialogue")))
+        parts.extend(_concern(c, commune, t, locale) for c in view.waiting)
+        parts.append("</section>")
+    parts.append("</body></html>")
+    return "\n".join(parts)
+
+
+def _concern(concern: PublicConcern, commune: Commune, t: Translator, locale: str) -> str:
+    hamlet = commune.hamlet(concern.hamlet_id)
+    category = commune.category(concern.category)
+    where = " · ".join([concern.code, category.name(locale) if category else concern.category,
+                        hamlet.name.label(locale) if hamlet else concern.hamlet_id])
+    status = t("Status: %(status)s", status=t(STATUS_LABELS.get(concern.status, concern.status)))
+    lines = [f'<div class="concern" data-code="{_e(concern.code)}">', _tag("div", where, "code"), _tag("div", status)]
+    if concern.public_text:
+        lines.append(_tag("div", concern.public_text, "text"))
+    if concern.conclusion in CONCLUSION_LABELS:
+        lines.append(_tag("div", t("Conclusion: %(conclusion)s", conclusion=t(CONCLUSION_LABELS[concern.conclusion]))))
+        if concern.conclusion_text:
+            lines.append(_tag("div", concern.conclusion_text, "answer"))
+    if concern.due_date:
+        due = t.date(date.fromisoformat(concern.due_date))
+        lines.append(_tag("div", t("Due (extended): %(date)s", date=due) if concern.extended else t("Due: %(date)s", date=due)))
+    if concern.result:
+        lines.append(_tag("div", t("Written answer:")) + _tag("div", concern.result, "answer"))
+    lines.append("</div>")
+    return "\n".join(lines)

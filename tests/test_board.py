@@ -1,0 +1,137 @@
+"""The public board in Chromium: a dialogue built here shows with the right figures, and no resident's
+name, phone number or private text appears in the page or anything it loads."""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+from datetime import date
+from zoneinfo import ZoneInfo
+
+import pytest
+from playwright.async_api import async_playwright
+
+from bot.board import BoardService
+from bot.communes import load_communes
+from bot.config import DEFAULT_COMMUNES_FILE
+from bot.i18n import I18n
+from bot.web import Health, WebServer
+from storage.database import Database
+from tests.test_chat_page import CHROMIUM, CHROMIUM_ARGS
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+PRIVATE = ("Nguyễn Văn Bí", "Trần Thị Cúc", "0912 345 678", "0912345678", "345 678", "0987654321",
+           "Nhà tôi ở ngõ 5 bị ngập", "con trai tôi", "photo-file-id-123")
+PUBLIC_TEXT = "Đường liên thôn 2 xuống cấp nghiêm trọng"
+
+
+def build_commune(path) -> None:
+    """One announced dialogue: 5 concerns on it (answered, resolved on time and satisfied, extended,
+    overdue, not accepted) and one unscreened; two residents with names and phones."""
+    with sqlite3.connect(path) as db:
+        db.executescript("""
+            INSERT INTO people (id, channel, external_id, locale, created_at, display_name) VALUES
+              (1, 'telegram', '501', 'vi', '2026-01-01', 'Nguyễn Văn Bí'), (2, 'telegram', '502', 'vi', '2026-01-01', 'Trần Thị Cúc'),
+              (3, 'telegram', '503', 'vi', '2026-01-01', 'Cán bộ A');
+            INSERT INTO residents (person_id, commune_id, hamlet_id, display_name, registered_at, phone) VALUES
+              (1, 'bao-lam', 'thon-1', 'Nguyễn Văn Bí', '2026-01-01', '0912 345 678'),
+              (2, 'bao-lam', 'thon-2', 'Trần Thị Cúc', '2026-01-01', '0987654321');
+            INSERT INTO dialogues (id, commune_id, meeting_at, place, theme, status, created_at, announced_on) VALUES
+              (1, 'bao-lam', '2026-05-04T01:00:00+00:00', 'Hội trường UBND xã Bảo Lâm', 'Đất đai và môi trường', 'held',
+               '2026-04-01', '2026-05-12');
+        """)
+        concerns = [
+            (1, "111-111", 1, "thon-1", "land", "Nhà tôi ở ngõ 5 bị ngập, gọi 0912345678", "closed", 0, "answered",
+             "Ông Nguyễn Văn Bí đã được giải thích tại hội nghị; liên hệ 0912 345 678."),
+            (2, "222-222", 2, "thon-2", "environment", PUBLIC_TEXT, "closed", 1, "assigned", None),
+            (3, "333-333", 1, "thon-1", "land", "Tranh chấp đất với con trai tôi", "extended", 0, "assigned", None),
+            (4, "444-444", 2, "thon-2", "development", "Đèn đường hỏng trước nhà Trần Thị Cúc", "assigned", 0, "assigned", None),
+            (5, "555-555", 1, "thon-1", "other", "Xin hỗ trợ riêng cho gia đình", "closed", 0, "not_accepted", "Không thuộc thẩm quyền."),
+        ]
+        for cid, code, resident, hamlet, category, body, status, public, conclusion, text in concerns:
+            db.execute("INSERT INTO concerns (id, commune_id, code, resident_id, hamlet_id, category, body, status,"
+                       " submission_key, submitted_at, updated_at, dialogue_id, conclusion, conclusion_text, text_public)"
+                       " VALUES (?, 'bao-lam', ?, ?, ?, ?, ?, ?, ?, '2026-04-10T02:00:00+00:00', '2026-04-10', 1, ?, ?, ?)",
+                       (cid, code, resident, hamlet, category, body, status, f"k{cid}", conclusion, text, public))
+        db.execute("INSERT INTO concerns (id, commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                   " submitted_at, updated_at) VALUES (6, 'bao-lam', '666-666', 1, 'thon-1', 'land', 'Nhà tôi ở ngõ 5 bị ngập lần nữa',"
+                   " 'submitted', 'k6', '2026-06-01T02:00:00+00:00', '2026-06-01')")
+        db.execute("INSERT INTO concern_attachments (concern_id, kind, file_ref) VALUES (1, 'photo', 'photo-file-id-123')")
+        db.executescript("""
+            INSERT INTO assignments (concern_id, officer_person_id, body, assigned_at, due_date, extended_to, resolved_at, result) VALUES
+              (2, 3, 'Phòng Kinh tế', '2026-05-12', '2026-06-10', NULL, '2026-06-01T03:00:00+00:00', 'Đã sửa xong đoạn đường, bà Trần Thị Cúc đã kiểm tra.'),
+              (3, 3, 'Phòng Kinh tế', '2026-05-12', '2026-06-10', '2026-07-20', NULL, NULL),
+              (4, 3, 'Phòng Kinh tế', '2026-05-12', '2026-06-10', NULL, NULL, NULL);
+            INSERT INTO audit_log (at, commune_id, actor_person_id, action, subject_type, subject_id) VALUES
+              ('2026-06-02', 'bao-lam', 2, 'concern.satisfied', 'concern', 2);
+        """)
+
+
+@pytest.fixture
+async def board_server(tmp_path):
+    path = tmp_path / "db.sqlite3"
+    database = await Database.open(path)
+    await database.execute_alone("INSERT INTO communes (id, name) VALUES ('bao-lam', 'xã Bảo Lâm')")
+    build_commune(path)
+    web = WebServer("127.0.0.1", 0)
+    boards = BoardService(database, load_communes(DEFAULT_COMMUNES_FILE), TZ, today=lambda: date(2026, 6, 20))
+    web.serve_health_and_board(Health(database), boards, I18n(TZ))
+    await web.start()
+    yield web, path
+    await web.stop()
+    await database.close()
+
+
+async def test_the_board_shows_the_dialogue_with_its_figures_and_nothing_personal(board_server):
+    web, path = board_server
+    if not os.path.exists(CHROMIUM):
+        pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
+    bodies: list[str] = []
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        try:
+            page = await (await browser.new_context(viewport={"width": 390, "height": 800})).new_page()
+
+            async def keep(response) -> None:
+                bodies.append(await response.text())
+            page.on("response", keep)
+            await page.goto(f"{web.url}/board/bao-lam")
+            figures = {name: int(await page.get_attribute(f'[data-figures="dialogue-1"] [data-figure="{name}"]', "data-value"))
+                       for name in ("received", "answered", "assigned", "on_time", "extended", "overdue", "satisfied")}
+            assert figures == {"received": 5, "answered": 1, "assigned": 3, "on_time": 1, "extended": 1, "overdue": 1,
+                               "satisfied": 1}
+            year = await page.inner_text('tr[data-year="2026"]')
+            assert year.split() == ["2026", "5", "1", "3", "1", "1", "1", "1"]
+            text = await page.inner_text("body")
+            assert "Đối thoại trực tiếp: Xã Bảo Lâm" in text and "Đất đai và môi trường" in text
+            assert "04/05/2026" in text or "4 tháng 5 năm 2026" in text
+            assert PUBLIC_TEXT in text and "Đã sửa xong đoạn đường" in text
+            assert [await el.get_attribute("data-code") for el in await page.query_selector_all(".concern")] == [
+                "111-111", "222-222", "333-333", "444-444", "555-555"]
+            # Readable on a phone: nothing wider than the screen.
+            assert await page.evaluate("document.documentElement.scrollWidth") <= 390
+            await page.goto(f"{web.url}/board/bao-lam?lang=en")
+            english = await page.inner_text("body")
+            assert "Concerns received" in english and "Bảo Lâm commune" in english
+            page_html = await page.content()
+        finally:
+            await browser.close()
+    everything = "\n".join(bodies + [page_html])
+    for private in PRIVATE:
+        assert private not in everything, private
+    assert "666-666" not in everything  # not screened yet: not public
+
+
+async def test_a_change_shows_on_the_next_load_and_an_unknown_commune_is_404(board_server):
+    import httpx
+
+    web, path = board_server
+    async with httpx.AsyncClient() as client:
+        first = await client.get(f"{web.url}/board/bao-lam")
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE assignments SET resolved_at = '2026-06-15T01:00:00+00:00', result = 'Đã thay đèn.' WHERE concern_id = 4")
+        second = await client.get(f"{web.url}/board/bao-lam")
+        missing = await client.get(f"{web.url}/board/nowhere")
+    assert "Đã thay đèn." not in first.text and "Đã thay đèn." in second.text
+    assert int(first.headers["Cache-Control"].split("max-age=")[1]) <= 60
+    assert missing.status_code == 404
