@@ -65,6 +65,44 @@ class Body:
     name: Name
 
 
+# What the commune's documents (Nghị định 30/2020/NĐ-CP) need from its settings, in Vietnamese: the documents
+# are the commune's official papers. Key in the communes file -> what it is.
+DOCUMENT_SETTINGS = {
+    "official_name": "the commune's official name, e.g. 'Ủy ban nhân dân xã Bảo Lâm'",
+    "issuing_body": "the issuing body as printed at the top left, e.g. 'ỦY BAN NHÂN DÂN XÃ BẢO LÂM'",
+    "higher_level": "the higher level reported to (the province since 2025), e.g. 'Ủy ban nhân dân tỉnh Lâm Đồng'",
+    "signer_title": "the signer's title, e.g. 'CHỦ TỊCH'",
+}
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The names a commune's documents print; any may be missing (then reports are refused, saying which)."""
+
+    official_name: str | None = None
+    issuing_body: str | None = None
+    higher_level: str | None = None
+    signer_title: str | None = None
+    parent_body: str | None = None  # the line above the issuing body (cơ quan chủ quản), optional
+    place: str | None = None  # the place before the date: "Bảo Lâm, ngày ..."; default: the commune's name
+    symbol: str = "UBND"  # the issuing body's abbreviation in a document's symbol: "Số:    /TB-UBND"
+
+    def missing(self) -> list[str]:
+        return [key for key in DOCUMENT_SETTINGS if not getattr(self, key)]
+
+
+def _documents(table: dict, where: str) -> DocumentSettings:
+    values = {}
+    for key in (*DOCUMENT_SETTINGS, "parent_body", "place", "symbol"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise CommunesFileError(f"{where}: '{key}' must be a non-empty text")
+        values[key] = " ".join(value.split())
+    return DocumentSettings(**values)
+
+
 def _tidy(text: str) -> str:
     return " ".join(text.split()).casefold()
 
@@ -83,6 +121,7 @@ class Commune:
     chair_title: Name | None = None
     mttq_name: Name | None = None
     bodies: tuple[Body, ...] = ()
+    documents: DocumentSettings = DocumentSettings()
 
     def hamlet(self, hamlet_id: str | None) -> Hamlet | None:
         return next((h for h in self.hamlets if h.id == hamlet_id), None)
@@ -210,6 +249,7 @@ def parse_communes(data: dict, source: str) -> Communes:
                 chair_title=_optional_name(table, where, "chair_"),
                 mttq_name=_optional_name(table, where, "mttq_"),
                 bodies=_bodies(table, where),
+                documents=_documents(table, where),
             )
         )
     _unique([c.id for c in communes], "commune", source)

@@ -45,6 +45,8 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("assign", N_("Assign a concern: /assign CODE"), "", frozenset({OFFICE, CHAIR})),
     OfficialCommand("close", N_("Close a concern: /close CODE"), "", frozenset({OFFICE})),
     OfficialCommand("revoke", N_("Withdraw a role"), "", frozenset({ADMIN})),
+    OfficialCommand("report", N_("Report on a dialogue or a period"), "", frozenset({OFFICE, CHAIR, MTTQ, HAMLET_HEAD})),
+    OfficialCommand("export", N_("The registers as spreadsheets"), "", frozenset({OFFICE, MTTQ})),
 )
 RESIDENT_COMMANDS = (
     ("start", N_("Start, or show the menu")),

@@ -28,6 +28,7 @@ COMMAND_ACTIONS = {
     "conclude": "conclude", "announce": "announce", "overdue": "view_overdue", "tasks": "work_on_task",
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
+    "report": "report", "export": "export",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {
@@ -42,6 +43,8 @@ BUTTONS = {
     "run_meeting": ["mt:nx:{dialogue}:0"],
     "conclude": ["cl:pick:{concern_id}", "cl:asg:{concern_id}", "cl:ans:{concern_id}", "cl:off:{concern_id}:1"],
     "announce": ["an:ok:{dialogue}"],
+    "report": ["rp:p:2026", "rp:d:{dialogue}"],
+    "export": ["ex:p:2026-Q4", "ex:d:{dialogue}"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 

@@ -15,6 +15,7 @@ from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from bot.services.residents import ResidentService
 from bot.services.speaking import SpeakingService
 from bot.services.staff import StaffService
@@ -40,6 +41,7 @@ class Services:
     tasks: TaskService
     privacy: PrivacyService
     reminders: ReminderService
+    reports: ReportService
 
     @classmethod
     async def create(
@@ -71,4 +73,5 @@ class Services:
             tasks=TaskService(**shared),
             privacy=PrivacyService(**shared),
             reminders=ReminderService(**shared),
+            reports=ReportService(**shared),
         )
