@@ -583,7 +583,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     # The office records the last one (not accepted, with the reason).
     await bot.say(OFFICE, "/conclude")
     await bot.tap(OFFICE, f"cl:pick:{ids[cuong]}")
-    assert await bot.tap(OFFICE, f"cl:rej:{ids[cuong]}") == [f"Xin gõ lý do kiến nghị {cuong} không được tiếp nhận."]
+    assert await bot.tap(OFFICE, f"cl:rej:{ids[cuong]}") == [f"Xin gõ lý do không chấp nhận kiến nghị {cuong}."]
     assert (await bot.say(OFFICE, "Thuộc thẩm quyền của công ty môi trường huyện"))[1] == (
         "Mọi kiến nghị trong nội dung đối thoại đã có kết luận. Văn phòng có thể thông báo kết luận bằng /announce.")
     assert await bot.rows("SELECT code, status, conclusion, conclusion_text, dialogue_id FROM concerns ORDER BY id") == [
@@ -620,7 +620,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
         f"và trả lời ông/bà bằng văn bản chậm nhất {vi_date(due)}.\n\n"
         "Kết luận của chủ trì: Kiểm tra hồ sơ, cấp giấy chứng nhận hoặc trả lời bằng văn bản")
     assert bot.fake.bot_texts(CUONG)[-1] == (
-        f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {cuong} không được tiếp nhận tại buổi đối thoại.\n\n"
+        f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {cuong} không được chấp nhận tại buổi đối thoại.\n\n"
         "Lý do: Thuộc thẩm quyền của công ty môi trường huyện")
     # The office saw each of these, word for word, before confirming (issue 6, item 22).
     for resident in (LAN, BINH, CUONG):

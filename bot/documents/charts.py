@@ -45,7 +45,8 @@ def overview(report, t: Translator) -> bytes:
     f = report.figures
     with matplotlib.rc_context(_STYLE):
         figure, panels = pyplot.subplots(3, 1, figsize=(WIDTH_PX / DPI, OVERVIEW_HEIGHT_PX / DPI), layout="constrained")
-        figure.suptitle(labels.scope_title(report, t), fontsize=22)
+        title = labels.scope_title(report, t)
+        figure.suptitle(title[:1].upper() + title[1:], fontsize=22)
         _bars(panels[0], t("Concerns"), [t(label) for _, label in labels.SCREENING_LABELS],
               [getattr(f, key) for key, _ in labels.SCREENING_LABELS])
         _bars(panels[1], t("Conclusions"), [t(labels.CONCLUSION_LABELS[k]) for k in CONCLUSION_KINDS],
@@ -60,13 +61,14 @@ def by_hamlet(report, t: Translator) -> bytes:
     names = [labels.hamlet(report, t, h.hamlet_id) for h in hamlets] or ["-"]
     series = ((t("Received"), [h.received for h in hamlets]), (t("Resolved"), [h.resolved for h in hamlets]),
               (t("Overdue"), [h.overdue for h in hamlets]))
+    colours = (_COLOURS[0], _COLOURS[1], _COLOURS[3])
     with matplotlib.rc_context(_STYLE):
         figure, axes = pyplot.subplots(figsize=(WIDTH_PX / DPI, HAMLETS_HEIGHT_PX / DPI), layout="constrained")
         height = 0.8 / len(series)
         for index, (name, values) in enumerate(series):
             values = values or [0]
             bars = axes.barh([i + index * height for i in range(len(names))], values, height=height, label=name,
-                             color=_COLOURS[index])
+                             color=colours[index])
             axes.bar_label(bars, padding=4, fontsize=16)
         axes.set_yticks([i + height for i in range(len(names))], names)
         axes.invert_yaxis()
