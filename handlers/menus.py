@@ -47,6 +47,10 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("revoke", N_("Withdraw a role"), "", frozenset({ADMIN})),
     OfficialCommand("report", N_("Report on a dialogue or a period"), "", frozenset({OFFICE, CHAIR, MTTQ, HAMLET_HEAD})),
     OfficialCommand("export", N_("The registers as spreadsheets"), "", frozenset({OFFICE, MTTQ})),
+    OfficialCommand("confirm", N_("Confirm the conclusions the office recorded"), "", frozenset({CHAIR})),
+    OfficialCommand("referred", N_("Concerns referred to a higher level, waiting for an answer"), "",
+                    frozenset({OFFICE, CHAIR, MTTQ})),
+    OfficialCommand("note", N_("A supervision note: /note CODE text"), "", frozenset({MTTQ})),
 )
 RESIDENT_COMMANDS = (
     ("start", N_("Start, or show the menu")),

@@ -13,6 +13,7 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain import HISTORY_LABELS, STATUS_LABELS
 from bot.errors import DomainError, NotAllowed, StaleAction, describe
 from bot.i18n import N_, Translator
+from handlers.followup import note_lines
 from bot.services.casework import CaseFile, InboxCard, OverdueItem, TooEarlyToClose
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
@@ -547,10 +548,14 @@ async def overdue(update: Update, context: BotContext) -> int:
     except DomainError as refusal:
         await _refuse(update, t, refusal)
         return END
+    # The MTTQ's supervision notes nobody acknowledged yet are owed too (issue 11); never counted as overdue work.
+    notes = note_lines(await context.services.followup.open_notes(await context.actor(update)), t)
     if not items:
         await answer(update, t("Nothing is overdue: every open assignment is within its due date."))
-        return END
-    for message in _chunks(_overdue_lines(items, t)):
+    else:
+        for message in _chunks(_overdue_lines(items, t)):
+            await answer(update, message)
+    for message in _chunks(notes[1:]):
         await answer(update, message)
     return END
 

@@ -586,6 +586,12 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert await bot.tap(OFFICE, f"cl:rej:{ids[cuong]}") == [f"Xin gõ lý do không chấp nhận kiến nghị {cuong}."]
     assert (await bot.say(OFFICE, "Thuộc thẩm quyền của công ty môi trường huyện"))[1] == (
         "Mọi kiến nghị trong nội dung đối thoại đã có kết luận. Văn phòng có thể thông báo kết luận bằng /announce.")
+    # The office entered it for the chair: it can be announced only once the chair confirmed it (issue 11).
+    assert cuong in bot.fake.bot_texts(CHAIR)[-1] and "/confirm" in bot.fake.bot_texts(CHAIR)[-1]
+    refused = (await bot.say(OFFICE, "/announce"))[0]
+    assert cuong in refused and lan not in refused and "/confirm" in refused
+    assert (await bot.say(CHAIR, "/confirm"))[0].endswith(f"• {cuong}: không chấp nhận (Thuộc thẩm quyền của công ty môi trường huyện)")
+    assert (await bot.tap(CHAIR, "cf:ok:1"))[0].startswith("✅")
     assert await bot.rows("SELECT code, status, conclusion, conclusion_text, dialogue_id FROM concerns ORDER BY id") == [
         (lan, "answered", "answered", "Xã sẽ nạo vét mương trước mùa mưa năm 2027.", 1),
         (binh, "assigned", "assigned", "Kiểm tra hồ sơ, cấp giấy chứng nhận hoặc trả lời bằng văn bản", 1),
@@ -631,7 +637,7 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     assert bot.fake.bot_texts(HEAD2)[-1] == "\n".join([
         f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 2:",
         f"• {lan}: đã trả lời tại buổi đối thoại: Xã sẽ nạo vét mương trước mùa mưa năm 2027.",
-        f"• {cuong}: không tiếp nhận: Thuộc thẩm quyền của công ty môi trường huyện"])
+        f"• {cuong}: không chấp nhận: Thuộc thẩm quyền của công ty môi trường huyện"])
     assert bot.fake.bot_texts(HEAD3)[-1] == "\n".join([
         f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 3:",
         f"• {binh}: giao Địa chính - Xây dựng, trả lời chậm nhất {vi_date(due)}"])

@@ -28,7 +28,8 @@ COMMAND_ACTIONS = {
     "conclude": "conclude", "announce": "announce", "overdue": "view_overdue", "tasks": "work_on_task",
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
-    "report": "report", "export": "export",
+    "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns",
+    "note {code} Xin làm rõ tiến độ": "supervise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {
@@ -45,6 +46,9 @@ BUTTONS = {
     "announce": ["an:ok:{dialogue}"],
     "report": ["rp:p:2026", "rp:d:{dialogue}"],
     "export": ["ex:p:2026-Q4", "ex:d:{dialogue}"],
+    "confirm_conclusion": ["cf:ok:{dialogue}"],
+    "record_referral_answer": ["rf:{concern_id}"],
+    "acknowledge_note": ["nt:ack:1"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 

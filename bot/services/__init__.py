@@ -11,6 +11,7 @@ from bot.deadlines import DeadlineRules
 from bot.services.casework import CaseworkService
 from bot.services.concerns import ConcernService
 from bot.services.dialogues import DialogueService
+from bot.services.followup import FollowUpService
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
@@ -42,6 +43,7 @@ class Services:
     privacy: PrivacyService
     reminders: ReminderService
     reports: ReportService
+    followup: FollowUpService
 
     @classmethod
     async def create(
@@ -74,4 +76,5 @@ class Services:
             privacy=PrivacyService(**shared),
             reminders=ReminderService(**shared),
             reports=ReportService(**shared),
+            followup=FollowUpService(**shared),
         )

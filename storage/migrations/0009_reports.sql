@@ -8,6 +8,8 @@ ALTER TABLE concerns ADD COLUMN referral_answered_at TEXT;
 -- A conclusion the office entered for the chair is announced only once the chair confirmed it.
 ALTER TABLE concerns ADD COLUMN conclusion_by INTEGER REFERENCES people(id);
 ALTER TABLE concerns ADD COLUMN conclusion_confirmed_at TEXT;
+-- Conclusions recorded before this migration were taken as the chair's: they stay announceable.
+UPDATE concerns SET conclusion_confirmed_at = updated_at WHERE conclusion IS NOT NULL;
 
 -- The MTTQ's supervision notes on a concern or a dialogue; the office and the chair acknowledge them.
 CREATE TABLE supervision_notes (

@@ -1,0 +1,211 @@
+"""After the meeting (issue 11): the chair confirms conclusions the office entered for them, a concern referred
+to a higher level or an outside body is followed until its answer is recorded, and the MTTQ's supervision notes
+are acknowledged by the office and the chair. The functions at the top run inside the dialogue service's
+transactions; FollowUpService is what the channels call."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from bot.communes import Communes
+from bot.domain import normalize_code
+from bot.errors import DomainError, UnknownChoice
+from bot.i18n import N_, Translator
+from bot.notices import Rendered, renders
+from bot.roles import CHAIR, MTTQ, OFFICE, Actor
+from bot.services import lifecycle
+from bot.services.base import CommuneService
+from bot.text import clean_text
+from storage import audit, concerns, dialogues, followup, outbox, staff
+from storage.followup import Note, PendingConclusion, Referral
+from storage.records import Concern
+
+MAX_BODY_NAME = 200
+MAX_ANSWER = 2000
+MAX_NOTE = 1000
+
+
+class ConclusionsUnconfirmed(DomainError):
+    message = N_("The chair has not yet confirmed these conclusions the office entered: %(codes)s. The chair "
+                 "confirms them with /confirm. Nothing was announced.")
+
+
+class NothingToConfirm(DomainError):
+    message = N_("No conclusion is waiting for your confirmation.")
+
+
+class NotReferred(DomainError):
+    message = N_("Concern %(code)s is not waiting for the answer of a body it was referred to. Nothing was changed.")
+
+
+class NoteConcernNotFound(DomainError):
+    message = N_("There is no concern %(code)s in this commune. Nothing was recorded.")
+
+
+class NoteUnknown(DomainError):
+    message = N_("This note is not available any more.")
+
+
+def check_referred_to(text: str | None) -> str:
+    return clean_text(text, MAX_BODY_NAME, single_line=True)
+
+
+async def concluded(db, actor: Actor, dialogue, concern: Concern, referred_to: str | None) -> None:
+    """After dialogues.conclude: who entered it; the chair's own conclusion needs no confirmation, the
+    office's is sent to the chair of the dialogue to confirm."""
+    by_chair = CHAIR in actor.roles
+    await followup.set_conclusion_meta(db, concern.id, by=actor.person_id, confirmed=by_chair, referred_to=referred_to)
+    if by_chair:
+        return
+    chairs = [dialogue.chair_person_id] if dialogue.chair_person_id else [
+        g.person_id for g in await staff.holders(db, concern.commune_id, CHAIR)]
+    for person_id in chairs:
+        await outbox.enqueue(db, person_id, "conclusion_to_confirm", code=concern.code)
+
+
+async def check_confirmed(db, dialogue_id: int) -> None:
+    pending = await followup.unconfirmed(db, dialogue_id)
+    if pending:
+        raise ConclusionsUnconfirmed(codes=", ".join(p.code for p in pending))
+
+
+async def referred_to(db, concern: Concern) -> str | None:
+    return await followup.referred_to(db, concern.id) if concern.conclusion == "referred" else None
+
+
+@dataclass(frozen=True)
+class Pending:
+    dialogue_id: int
+    items: tuple[PendingConclusion, ...]
+
+
+class FollowUpService(CommuneService):
+    # --- the chair's confirmation --------------------------------------------------------------
+
+    async def pending_confirmation(self, actor: Actor | None) -> Pending:
+        actor = await self._staff.require(actor, "confirm_conclusion")
+        async with self._database.read() as db:
+            dialogue = await dialogues.current(db, actor.commune_id)
+            items = await followup.unconfirmed(db, dialogue.id) if dialogue else []
+        if not items:
+            raise NothingToConfirm()
+        return Pending(dialogue.id, tuple(items))
+
+    async def confirm(self, actor: Actor | None, dialogue_id: int) -> int:
+        """The chair confirms every conclusion the office entered on this dialogue; they may then be announced."""
+        actor = await self._staff.require(actor, "confirm_conclusion")
+        async with self._database.transaction() as db:
+            dialogue = await dialogues.current(db, actor.commune_id)
+            if dialogue is None or dialogue.id != dialogue_id:
+                raise UnknownChoice()
+            items = await followup.unconfirmed(db, dialogue.id)
+            if not items:
+                raise NothingToConfirm()
+            await followup.confirm(db, [item.id for item in items])
+            await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id,
+                               action="dialogue.conclusions_confirmed", subject_type="dialogue", subject_id=dialogue.id,
+                               details={"codes": [item.code for item in items]})
+            for grant in await staff.holders(db, actor.commune_id, OFFICE):
+                await outbox.enqueue(db, grant.person_id, "conclusions_confirmed", count=len(items))
+        return len(items)
+
+    # --- referrals -----------------------------------------------------------------------------
+
+    async def referrals(self, actor: Actor | None) -> list[Referral]:
+        actor = await self._staff.require(actor, "list_concerns")
+        async with self._database.read() as db:
+            return await followup.waiting_referrals(db, actor.commune_id)
+
+    async def answer_referral(self, actor: Actor | None, concern_id: int, text: str | None) -> Concern:
+        """The office records the answer of the body a concern was referred to; the resident reads it and may
+        say whether it satisfies them; the MTTQ is told."""
+        actor = await self._staff.require(actor, "record_referral_answer")
+        text = clean_text(text, MAX_ANSWER)
+        async with self._database.transaction() as db:
+            concern = await concerns.by_id(db, concern_id)
+            if concern is None or concern.commune_id != actor.commune_id:
+                raise UnknownChoice()
+            if concern.status != "referred":
+                raise NotReferred(code=concern.code)
+            body = await followup.referred_to(db, concern.id)
+            await lifecycle.change(db, concern, "referral_answered", actor_person_id=actor.person_id, text=text,
+                                   details={"body": body}, referral_answer=text)
+            await followup.record_referral_answer(db, concern.id)
+            for grant in await staff.holders(db, actor.commune_id, MTTQ):
+                await outbox.enqueue(db, grant.person_id, "referral_answered", code=concern.code, body=body)
+            return await lifecycle.reload(db, concern)
+
+    # --- the MTTQ's supervision notes ----------------------------------------------------------
+
+    async def add_note(self, actor: Actor | None, code: str | None, text: str | None) -> Note:
+        """A supervision note on a concern (by its code) or, without a code, on the current or last dialogue.
+        Every holder of the office and chair roles is asked to acknowledge it."""
+        actor = await self._staff.require(actor, "supervise")
+        text = clean_text(text, MAX_NOTE)
+        async with self._database.transaction() as db:
+            concern_id = dialogue_id = None
+            if code is not None:
+                normalized = normalize_code(code)
+                concern = await concerns.in_commune(db, actor.commune_id, normalized) if normalized else None
+                if concern is None:
+                    raise NoteConcernNotFound(code=code.strip()[:20])
+                concern_id = concern.id
+            else:
+                dialogue = await dialogues.current(db, actor.commune_id) or await dialogues.last_held(db, actor.commune_id)
+                if dialogue is None:
+                    raise UnknownChoice()
+                dialogue_id = dialogue.id
+            note_id = await followup.add_note(db, commune_id=actor.commune_id, concern_id=concern_id,
+                                              dialogue_id=dialogue_id, author=actor.person_id, text=text)
+            await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="note.added",
+                               subject_type="supervision_note", subject_id=note_id, details={})
+            for role in (OFFICE, CHAIR):
+                for grant in await staff.holders(db, actor.commune_id, role):
+                    await outbox.enqueue(db, grant.person_id, "supervision_note", note=note_id, commune=actor.commune_id,
+                                         code=code and normalize_code(code), text=text)
+            return (await followup.notes(db, actor.commune_id, note_id=note_id))[0]
+
+    async def acknowledge(self, actor: Actor | None, note_id: int) -> Note:
+        """The office (or the chair) acknowledges a note: once per role, the first holder's tap counts."""
+        actor = await self._staff.require(actor, "acknowledge_note")
+        async with self._database.transaction() as db:
+            found = await followup.notes(db, actor.commune_id, note_id=note_id)
+            if not found:
+                raise NoteUnknown()
+            for role in sorted(actor.roles & {OFFICE, CHAIR}):
+                if await followup.acknowledge(db, note_id, role, actor.person_id):
+                    await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id,
+                                       action="note.acknowledged", subject_type="supervision_note", subject_id=note_id,
+                                       details={"role": role})
+            return (await followup.notes(db, actor.commune_id, note_id=note_id))[0]
+
+    async def open_notes(self, actor: Actor | None) -> list[Note]:
+        """Notes the office or the chair has not acknowledged yet (shown in /overdue)."""
+        actor = await self._staff.require(actor, "view_overdue")
+        async with self._database.read() as db:
+            return await followup.notes(db, actor.commune_id, unacknowledged_only=True)
+
+
+@renders("conclusion_to_confirm")
+def _conclusion_to_confirm(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("🧾 The office recorded your conclusion on concern %(code)s. Please confirm the conclusions with "
+                      "/confirm before they are announced.", code=payload["code"]))
+
+
+@renders("conclusions_confirmed")
+def _conclusions_confirmed(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("✅ The chair confirmed %(count)d conclusions. They can be announced with /announce.",
+                      count=payload["count"]))
+
+
+@renders("referral_answered")
+def _referral_answered(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("📨 The answer of %(body)s on concern %(code)s was recorded and sent to the resident.",
+                      body=payload.get("body") or "", code=payload["code"]))
+
+
+@renders("supervision_note")
+def _supervision_note(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    about = (t("on concern %(code)s", code=payload["code"]) if payload.get("code") else t("on the dialogue"))
+    return Rendered(t("📝 Supervision note of the MTTQ %(about)s:", about=about) + "\n\n" + payload["text"],
+                    [(t("✅ Acknowledge"), f"nt:ack:{payload['note']}")])
