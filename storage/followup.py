@@ -63,8 +63,9 @@ async def waiting_referrals(db: aiosqlite.Connection, commune_id: str) -> list[R
     return [Referral(*row) for row in rows]
 
 
-async def record_referral_answer(db: aiosqlite.Connection, concern_id: int) -> None:
-    await db.execute("UPDATE concerns SET referral_answered_at = ? WHERE id = ?", (utc_now(), concern_id))
+async def record_referral_answer(db: aiosqlite.Connection, concern_id: int, answer: str) -> None:
+    await db.execute("UPDATE concerns SET referral_answer = ?, referral_answered_at = ? WHERE id = ?",
+                     (answer, utc_now(), concern_id))
 
 
 # --- supervision notes --------------------------------------------------------------------------

@@ -129,8 +129,8 @@ class FollowUpService(CommuneService):
                 raise NotReferred(code=concern.code)
             body = await followup.referred_to(db, concern.id)
             await lifecycle.change(db, concern, "referral_answered", actor_person_id=actor.person_id, text=text,
-                                   details={"body": body}, referral_answer=text)
-            await followup.record_referral_answer(db, concern.id)
+                                   details={"body": body})
+            await followup.record_referral_answer(db, concern.id, text)
             for grant in await staff.holders(db, actor.commune_id, MTTQ):
                 await outbox.enqueue(db, grant.person_id, "referral_answered", code=concern.code, body=body)
             return await lifecycle.reload(db, concern)

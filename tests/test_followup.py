@@ -1,0 +1,145 @@
+"""After the meeting (issue 11), through the bot: a referred item tracked to its answer, the chair's
+confirmation, the MTTQ's supervision note acknowledged, /report and /export by role."""
+
+from __future__ import annotations
+
+import io
+from datetime import datetime, timedelta, timezone
+
+from openpyxl import load_workbook
+
+from tests.test_dialogue import (CHAIR, HEAD2, LAN, MTTQ, OFFICE, OFFICER, move_meeting, officials,
+                                 three_speakers)
+
+ELECTRICITY = "Công ty Điện lực Lâm Đồng"
+
+
+async def _held(bot) -> tuple[str, str, str, dict]:
+    await officials(bot)
+    codes = await three_speakers(bot)
+    await move_meeting(bot, datetime.now(timezone.utc) - timedelta(hours=2))
+    return (*codes, dict(await bot.rows("SELECT code, id FROM concerns")))
+
+
+async def _conclude(bot, who: int, concern_id: int, kind: str, text: str) -> list[str]:
+    await bot.say(who, "/conclude")
+    await bot.tap(who, f"cl:pick:{concern_id}")
+    await bot.tap(who, f"cl:{kind}:{concern_id}")
+    return await bot.say(who, text)
+
+
+async def test_a_referred_item_is_followed_until_its_answer_and_is_never_overdue(bot):
+    lan, binh, cuong, ids = await _held(bot)
+    await bot.say(CHAIR, "/conclude")
+    await bot.tap(CHAIR, f"cl:pick:{ids[lan]}")
+    asked = await bot.tap(CHAIR, f"cl:ref:{ids[lan]}")
+    assert asked[0].startswith(f"Kiến nghị {lan} được kiến nghị đến cơ quan nào?")
+    recorded = await bot.say(CHAIR, ELECTRICITY)
+    assert "kiến nghị cấp trên, cơ quan khác" in recorded[0] and "xác nhận" not in recorded[0]
+    await _conclude(bot, CHAIR, ids[binh], "ans", "Đã trả lời")
+    await _conclude(bot, CHAIR, ids[cuong], "ans", "Đã trả lời")
+    assert await bot.rows("SELECT status, conclusion, referred_to FROM concerns WHERE code = ?", lan) == [
+        ("referred", "referred", ELECTRICITY)]
+    await bot.say(OFFICE, "/announce")
+    await bot.tap(OFFICE, "an:ok:1")
+    assert bot.fake.bot_texts(LAN)[-1] == (
+        f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {lan} vượt thẩm quyền của xã nên đã được kiến nghị "
+        f"đến {ELECTRICITY}. Ông/bà sẽ được báo khi có trả lời.")
+    assert bot.fake.bot_texts(HEAD2)[-1].splitlines()[1] == f"• {lan}: kiến nghị {ELECTRICITY}"
+    # Not an assignment: nobody's clock runs, nothing is overdue; /referred lists it for the office and the MTTQ.
+    assert await bot.rows("SELECT COUNT(*) FROM assignments") == [(0,)]
+    assert (await bot.say(OFFICE, "/overdue"))[0].startswith("Không có việc nào quá hạn")
+    assert f"• {lan}: {ELECTRICITY}" in (await bot.say(MTTQ, "/referred"))[0]
+    assert bot.buttons(MTTQ) == []
+    listed = await bot.say(OFFICE, "/referred")
+    assert bot.buttons(OFFICE) == [f"rf:{ids[lan]}"], listed
+    await bot.tap(OFFICE, f"rf:{ids[lan]}")
+    done = await bot.say(OFFICE, "Ngành điện sẽ thay đường dây trong quý I năm 2027.")
+    assert done[0] == f"✅ Đã ghi trả lời về kiến nghị {lan} và gửi đến người dân."
+    await bot.deliver()
+    told = bot.fake.last_bot_message(LAN)
+    assert told["text"].startswith(f"Kiến nghị {lan}: {ELECTRICITY} (cơ quan được kiến nghị) đã trả lời.")
+    assert "Ngành điện sẽ thay đường dây trong quý I năm 2027." in told["text"]
+    assert [b["callback_data"] for row in told["reply_markup"]["inline_keyboard"] for b in row] == [
+        f"vd:ok:{lan}", f"vd:no:{lan}"]  # the resident may say whether the answer satisfies them
+    assert ELECTRICITY in bot.fake.bot_texts(MTTQ)[-1]
+    assert await bot.rows("SELECT status, referral_answer IS NOT NULL, referral_answered_at IS NOT NULL FROM concerns"
+                          " WHERE code = ?", lan) == [("resolved", 1, 1)]
+    assert (await bot.say(OFFICE, "/referred"))[0] == "Không có kiến nghị cấp trên, cơ quan khác nào đang chờ trả lời."
+    report = await bot.services.reports.build("bao-lam", dialogue="latest")
+    assert (report.figures.conclusions["referred"], report.figures.referred_answered, report.figures.assigned) == (1, 1, 0)
+
+
+async def test_conclusions_the_office_entered_wait_for_the_chairs_confirmation(bot):
+    lan, binh, cuong, ids = await _held(bot)
+    for code in (lan, binh, cuong):
+        recorded = await _conclude(bot, OFFICE, ids[code], "ans", "Xã sẽ làm trong năm 2027.")
+        assert recorded[0].endswith("Chủ trì sẽ được đề nghị xác nhận trước khi thông báo.")
+    assert "/confirm" in bot.fake.bot_texts(CHAIR)[-1]
+    refused = await bot.say(OFFICE, "/announce")
+    assert refused == [f"Chủ trì chưa xác nhận các kết luận do văn phòng ghi sau: {lan}, {binh}, {cuong}. "
+                       "Chủ trì xác nhận bằng /confirm. Chưa thông báo gì."]
+    assert (await bot.say(MTTQ, "/confirm"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+    listing = (await bot.say(CHAIR, "/confirm"))[0]
+    assert listing.splitlines()[0] == "🧾 Kết luận văn phòng đã ghi thay ông/bà, chờ ông/bà xác nhận: 3."
+    assert await bot.tap(CHAIR, "cf:ok:1") == ["✅ Ông/bà đã xác nhận 3 kết luận. Văn phòng có thể thông báo."]
+    assert bot.fake.bot_texts(OFFICE)[-1] == "✅ Chủ trì đã xác nhận 3 kết luận. Có thể thông báo bằng /announce."
+    assert await bot.say(CHAIR, "/confirm") == ["Không có kết luận nào chờ ông/bà xác nhận."]
+    assert (await bot.say(OFFICE, "/announce"))[0].startswith("📢 Thông báo kết luận buổi đối thoại")
+    assert await bot.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'dialogue.conclusions_confirmed'") == [(1,)]
+
+
+async def test_the_mttqs_supervision_note_stays_in_overdue_until_office_and_chair_acknowledge_it(bot):
+    lan, _, _, _ = await _held(bot)
+    assert (await bot.say(OFFICE, f"/note {lan} Đề nghị làm rõ"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+    assert (await bot.say(MTTQ, "/note"))[0].startswith("Xin ghi nội dung sau lệnh")
+    recorded = await bot.say(MTTQ, f"/note {lan} Đề nghị làm rõ tiến độ nạo vét mương")
+    assert recorded[0].startswith("📝 Đã ghi ý kiến giám sát")
+    note = bot.fake.last_bot_message(OFFICE)
+    assert note["text"] == f"📝 Ý kiến giám sát của Ủy ban MTTQ xã về kiến nghị {lan}:\n\nĐề nghị làm rõ tiến độ nạo vét mương"
+    assert bot.buttons(OFFICE) == ["nt:ack:1"] and bot.buttons(CHAIR) == ["nt:ack:1"]
+    await bot.say(MTTQ, "/note Đề nghị công khai biên bản buổi đối thoại")
+    overdue = await bot.say(MTTQ, "/overdue")
+    assert overdue[1].splitlines()[0] == "📝 Ý kiến giám sát của Ủy ban MTTQ xã chưa được tiếp thu: 2"
+    assert f"• {lan} (" in overdue[1] and "• buổi đối thoại (" in overdue[1]
+    assert await bot.tap(OFFICE, "nt:ack:1") == ["✅ Đã tiếp thu. Ủy ban MTTQ xã sẽ thấy điều này."]
+    assert "chưa được tiếp thu: 2" in (await bot.say(OFFICE, "/overdue"))[1]  # the chair has not yet
+    await bot.tap(CHAIR, "nt:ack:1")
+    assert "chưa được tiếp thu: 1" in (await bot.say(CHAIR, "/overdue"))[1]
+    assert await bot.rows("SELECT note_id, role FROM supervision_acks ORDER BY role") == [(1, "chair"), (1, "office")]
+
+
+async def test_reports_and_exports_by_role_residents_never_hamlet_heads_their_hamlet_only(bot):
+    lan, binh, cuong, ids = await _held(bot)
+    for code in (lan, binh, cuong):
+        await _conclude(bot, CHAIR, ids[code], "ans", "Đã trả lời tại buổi đối thoại.")
+    year = datetime.now(timezone.utc).year
+    await bot.say(OFFICE, "/report")
+    assert bot.buttons(OFFICE)[0] == "rp:d:1" and f"rp:p:{year}" in bot.buttons(OFFICE)
+    before = len(bot.fake.calls)
+    shown = await bot.tap(OFFICE, "rp:d:1")
+    assert shown[0].startswith("📊 Báo cáo: buổi đối thoại ngày") and "Tiếp nhận: 3" in shown[0]
+    sent = [c for c in bot.fake.calls[before:] if c.ok and c.method in ("sendPhoto", "sendDocument")]
+    assert [c.method for c in sent] == ["sendPhoto", "sendPhoto", "sendDocument", "sendDocument"]
+    # The hamlet head of thôn 2 reads a report of thôn 2 only, without the commune's documents.
+    await bot.say(HEAD2, "/report")
+    before = len(bot.fake.calls)
+    head = await bot.tap(HEAD2, "rp:d:1")
+    assert "thôn 2" in head[0] and "Tiếp nhận: 2" in head[0]
+    assert [c.method for c in bot.fake.calls[before:] if c.ok and c.method.startswith("send")] == [
+        "sendMessage", "sendPhoto", "sendPhoto"]
+    assert (await bot.say(HEAD2, "/export"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+    for nobody in (LAN, OFFICER):
+        assert (await bot.say(nobody, "/report"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+        assert (await bot.say(nobody, "/export"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+    await bot.say(MTTQ, "/export")
+    before = len(bot.fake.calls)
+    captions = await bot.tap(MTTQ, "ex:d:1")
+    assert captions == ["Sổ theo dõi kiến nghị: 3 kiến nghị.", "Sổ theo dõi giao giải quyết: 0 nội dung."]
+    documents = [c.result["document"] for c in bot.fake.calls[before:] if c.ok and c.method == "sendDocument"]
+    assert [d["file_name"] for d in documents] == ["so-theo-doi-kien-nghi-dialogue-1.xlsx",
+                                                   "so-theo-doi-giao-viec-dialogue-1.xlsx"]
+    sheet = load_workbook(io.BytesIO(bot.fake.file_bytes(documents[0]["file_id"]))).active
+    assert sorted(row[0].value for row in sheet.iter_rows(min_row=2, max_row=4)) == sorted((lan, binh, cuong))
+    # No resident's name leaves the bot in a register.
+    assert not any("Bà Lan" in str(cell.value) for row in sheet.iter_rows() for cell in row)
