@@ -18,6 +18,7 @@ from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
+from handlers.reports import send_announcement_papers
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.resident import expect_button
 from handlers.states import END
@@ -841,6 +842,7 @@ async def announce_confirm(update: Update, context: BotContext) -> None:
                          "⚠️ The announcement is late by %(days)d working days: the plan required it by %(date)s.", done.late_days,
                          days=done.late_days, date=t.date(done.conclusions_by)))
     await answer(update, "\n".join(lines))
+    await send_announcement_papers(update, context, done.dialogue.id)
 
 
 # --- the meeting's menu ---------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.documents import charts, papers, registers
+from bot.documents import charts, papers, registers, spoken
 from bot.errors import DomainError, describe
 from bot.reports.periods import current_periods
 from bot.reports.summary import summary
@@ -98,6 +98,21 @@ async def send_export(update: Update, context: BotContext) -> None:
                 t("The concern register: %(count)d concerns.", count=len(report.rows)))
     await _send(update, f"so-theo-doi-giao-viec-{report.key}.xlsx", registers.assignment_register(report, t),
                 t("The assignment register: %(count)d assignments.", count=report.figures.assigned))
+
+
+async def send_announcement_papers(update: Update, context: BotContext, dialogue_id: int) -> None:
+    """After /announce: the Thông báo kết luận as DOCX, and its short version for the loudspeaker."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    try:
+        report = await context.services.reports.build(actor.commune_id, dialogue=dialogue_id)
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return
+    vi = context.i18n.for_locale("vi")
+    await _send(update, f"thong-bao-ket-luan-{report.key}.docx", papers.announcement(report, vi),
+                t("The announcement of the conclusions, to number, sign and post."))
+    await answer(update, t("For the loudspeaker:") + "\n\n" + spoken.loudspeaker(report, vi))
 
 
 def flow(menus: Menus) -> Flow:

@@ -630,7 +630,10 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
         "Lý do: Thuộc thẩm quyền của công ty môi trường huyện")
     # The office saw each of these, word for word, before confirming (issue 6, item 22).
     for resident in (LAN, BINH, CUONG):
-        assert bot.fake.bot_texts(resident)[-1] in "\n".join(bot.fake.bot_texts(OFFICE)[-6:])
+        assert bot.fake.bot_texts(resident)[-1] in "\n".join(bot.fake.bot_texts(OFFICE)[-8:])
+    # /announce also gives the office the announcement as a document and its loudspeaker version (issue 11).
+    assert bot.fake.bot_texts(OFFICE)[-2] == "Thông báo kết luận, để vào số, ký và niêm yết."
+    assert bot.fake.bot_texts(OFFICE)[-1].startswith("Để đọc trên loa truyền thanh:\n\nThông báo của Ủy ban nhân dân xã Bảo Lâm.")
     assert "Chưa có gì được gửi đi cho đến khi ông/bà bấm “Thông báo ngay”." in preview
     meeting_day = (await bot.rows("SELECT meeting_at FROM dialogues"))[0][0]
     meeting_day = datetime.fromisoformat(meeting_day).astimezone(TZ).date()

@@ -46,6 +46,8 @@ async def test_a_referred_item_is_followed_until_its_answer_and_is_never_overdue
         f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {lan} vượt thẩm quyền của xã nên đã được kiến nghị "
         f"đến {ELECTRICITY}. Ông/bà sẽ được báo khi có trả lời.")
     assert bot.fake.bot_texts(HEAD2)[-1].splitlines()[1] == f"• {lan}: kiến nghị {ELECTRICITY}"
+    mttq = bot.fake.bot_texts(MTTQ)[-1]  # the MTTQ hears of every announcement
+    assert mttq.startswith("📢 Kết luận buổi đối thoại") and mttq.endswith("đã được thông báo: 3 kiến nghị. Xem đầy đủ: /report.")
     # Not an assignment: nobody's clock runs, nothing is overdue; /referred lists it for the office and the MTTQ.
     assert await bot.rows("SELECT COUNT(*) FROM assignments") == [(0,)]
     assert (await bot.say(OFFICE, "/overdue"))[0].startswith("Không có việc nào quá hạn")
@@ -143,3 +145,17 @@ async def test_reports_and_exports_by_role_residents_never_hamlet_heads_their_ha
     assert sorted(row[0].value for row in sheet.iter_rows(min_row=2, max_row=4)) == sorted((lan, binh, cuong))
     # No resident's name leaves the bot in a register.
     assert not any("Bà Lan" in str(cell.value) for row in sheet.iter_rows() for cell in row)
+
+
+async def test_results_reach_the_office_and_disputes_and_announcements_the_mttq(bot):
+    from tests.test_tasks import LAN as RESIDENT, MINH, THU, concern_on_agenda, resolved, staff_up, today
+
+    await staff_up(bot)
+    await bot.grant(MTTQ, "Bà Mai", "mttq")
+    code = await concern_on_agenda(bot, RESIDENT, "Cầu tràn bị sạt", announced=today())
+    await resolved(bot, code, MINH)
+    assert bot.fake.bot_texts(THU)[-1] == (
+        f"📨 Phòng Kinh tế đã giải quyết kiến nghị {code} và trả lời người dân bằng văn bản.")
+    await bot.tap(RESIDENT, f"vd:no:{code}")
+    await bot.say(RESIDENT, "Cầu vẫn còn nứt ở chân móng.")
+    assert code in bot.fake.bot_texts(MTTQ)[-1] and "Cầu vẫn còn nứt ở chân móng." in bot.fake.bot_texts(MTTQ)[-1]

@@ -760,6 +760,7 @@ class DialogueService(CommuneService):
                     heads += 1
                     await outbox.enqueue(db, head.person_id, "hamlet_conclusions", commune=actor.commune_id,
                                          hamlet=head.hamlet_id, meeting_at=dialogue.meeting_at, items=items)
+            await followup.tell_mttq_of_announcement(db, actor.commune_id, dialogue.meeting_at, len(concluded))
             limit, late = self._late_days(dialogue, today)
             await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="dialogue.announced",
                                subject_type="dialogue", subject_id=dialogue.id,

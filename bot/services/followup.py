@@ -73,6 +73,18 @@ async def referred_to(db, concern: Concern) -> str | None:
     return await followup.referred_to(db, concern.id) if concern.conclusion == "referred" else None
 
 
+async def tell_office(db, commune_id: str, action: str, **payload) -> None:
+    """An officer resolved or extended: the office is told (the plan: bodies "report to the commune")."""
+    for grant in await staff.holders(db, commune_id, OFFICE):
+        await outbox.enqueue(db, grant.person_id, "officer_reported", action=action, **payload)
+
+
+async def tell_mttq_of_announcement(db, commune_id: str, meeting_at: str, count: int) -> None:
+    """The MTTQ supervises: it hears of every announcement."""
+    for grant in await staff.holders(db, commune_id, MTTQ):
+        await outbox.enqueue(db, grant.person_id, "announced_for_mttq", meeting_at=meeting_at, count=count)
+
+
 @dataclass(frozen=True)
 class Pending:
     dialogue_id: int
@@ -190,6 +202,26 @@ class FollowUpService(CommuneService):
 def _conclusion_to_confirm(payload: dict, t: Translator, communes: Communes) -> Rendered:
     return Rendered(t("🧾 The office recorded your conclusion on concern %(code)s. Please confirm the conclusions with "
                       "/confirm before they are announced.", code=payload["code"]))
+
+
+@renders("officer_reported")
+def _officer_reported(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    body = communes.body_name(payload.get("body"), t.locale)
+    if payload["action"] == "extend":
+        from datetime import date
+
+        return Rendered(t("⏳ %(body)s extended concern %(code)s to %(date)s, with a written reply to the resident.",
+                          body=body, code=payload["code"], date=t.date(date.fromisoformat(payload["date"]))))
+    return Rendered(t("📨 %(body)s resolved concern %(code)s and answered the resident in writing.",
+                      body=body, code=payload["code"]))
+
+
+@renders("announced_for_mttq")
+def _announced_for_mttq(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    from bot.reports.figures import local_day
+
+    return Rendered(t("📢 The conclusions of the dialogue of %(date)s were announced: %(count)d concerns. The full list: "
+                      "/report.", date=t.date(local_day(payload["meeting_at"], t.timezone)), count=payload["count"]))
 
 
 @renders("conclusions_confirmed")

@@ -23,7 +23,8 @@ from bot.errors import ConcernNotFound, DomainError, UnknownChoice
 from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
-from bot.roles import OFFICE, OFFICER, Actor
+from bot.roles import MTTQ, OFFICE, OFFICER, Actor
+from bot.services import followup
 from bot.services.lifecycle import change
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
@@ -324,6 +325,8 @@ class TaskService(CommuneService):
                          details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat(),
                                   "body": assignment.body})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
+            await followup.tell_office(db, concern.commune_id, "extend", code=concern.code, body=assignment.body,
+                                       date=new_date.isoformat())
         return concern
 
     async def check_result(self, actor: Actor | None, code: str, result: str | None) -> tuple[Concern, dict]:
@@ -345,6 +348,7 @@ class TaskService(CommuneService):
             await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result,
                          details={"body": assignment.body})
             await assignments.resolve(db, assignment.id, result)
+            await followup.tell_office(db, concern.commune_id, "resolve", code=concern.code, body=assignment.body)
         return concern
 
     # --- The resident's answer to the result --------------------------------------------------------
@@ -373,7 +377,8 @@ class TaskService(CommuneService):
         async with self._database.transaction() as db:
             concern = await _residents_own(db, actor, code)
             await change(db, concern, "dispute", actor_person_id=concern.resident_id, text=reason, notify_resident=False)
-            office = {grant.person_id for grant in await staff.holders(db, concern.commune_id, OFFICE)}
+            # The office deals with it; the MTTQ supervises every dispute (issue 11).
+            office = {grant.person_id for role in (OFFICE, MTTQ) for grant in await staff.holders(db, concern.commune_id, role)}
             for person_id in sorted(office):
                 await outbox.enqueue(db, person_id, "concern_disputed", code=concern.code, commune_id=concern.commune_id,
                                      category=concern.category, reason=reason)
