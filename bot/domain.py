@@ -58,6 +58,7 @@ HISTORY_LABELS = {
     "concern.satisfied": N_("You were satisfied with the answer"),
     "concern.dispute": N_("You were not satisfied with the answer"),
     "concern.reopen": N_("Reopened by the office"),
+    "concern.rated": N_("You said how satisfied you are"),
     "concern.close": N_("Closed by the office"),
 }
 

@@ -23,8 +23,9 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "note": (frozenset({"assigned", "in_progress", "extended"}), "in_progress"),
     "extend": (frozenset({"assigned", "in_progress"}), "extended"),
     "resolve": (frozenset({"assigned", "in_progress", "extended"}), "resolved"),
-    "satisfied": (frozenset({"resolved"}), "closed"),
-    "dispute": (frozenset({"resolved"}), "disputed"),
+    # A written result, a referred body's answer, or an answer given at the meeting (issue 11).
+    "satisfied": (frozenset({"resolved", "answered"}), "closed"),
+    "dispute": (frozenset({"resolved", "answered"}), "disputed"),
     "reopen": (frozenset({"disputed"}), "in_progress"),
     "close": (frozenset({"resolved", "disputed", "answered"}), "closed"),
 }

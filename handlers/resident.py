@@ -247,7 +247,7 @@ async def show_concern(update: Update, context: BotContext) -> None:
     commune = context.services.concerns.commune_of(resident)
     # A result waiting for the resident's answer can be answered here too, not only from its notice.
     buttons = inline([[(t("👍 Satisfied"), f"vd:ok:{concern.code}"), (t("👎 Not satisfied"), f"vd:no:{concern.code}")]]) \
-        if concern.status == "resolved" else None
+        if concern.status in ("resolved", "answered") else None
     await answer(update, concern_details(commune, concern, history, t), reply_markup=buttons)
 
 

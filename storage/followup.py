@@ -68,6 +68,10 @@ async def record_referral_answer(db: aiosqlite.Connection, concern_id: int, answ
                      (answer, utc_now(), concern_id))
 
 
+async def rate(db: aiosqlite.Connection, concern_id: int, stars: int) -> None:
+    await db.execute("UPDATE concerns SET satisfaction = ? WHERE id = ?", (stars, concern_id))
+
+
 # --- supervision notes --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

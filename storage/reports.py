@@ -84,6 +84,7 @@ class RegisterRow:
     result: str | None
     disputed: bool
     satisfied: bool
+    satisfaction: int | None = None  # 1-5, asked when it was closed
 
 
 async def register(db: aiosqlite.Connection, scope: ScopeFilter) -> list[RegisterRow]:
@@ -96,13 +97,13 @@ async def register(db: aiosqlite.Connection, scope: ScopeFilter) -> list[Registe
         " EXISTS (SELECT 1 FROM audit_log l WHERE l.subject_type = 'concern' AND l.subject_id = c.id"
         "         AND l.action = 'concern.dispute'),"
         " EXISTS (SELECT 1 FROM audit_log l WHERE l.subject_type = 'concern' AND l.subject_id = c.id"
-        "         AND l.action = 'concern.satisfied')"
+        "         AND l.action = 'concern.satisfied'), c.satisfaction"
         " FROM concerns c LEFT JOIN dialogues d ON d.id = c.dialogue_id"
         " LEFT JOIN assignments a ON a.id = (SELECT MAX(x.id) FROM assignments x WHERE x.concern_id = c.id"
         "                                    AND (x.ended_at IS NULL OR x.resolved_at IS NOT NULL))"
         " LEFT JOIN people p ON p.id = a.officer_person_id"
         f" WHERE {where} ORDER BY c.submitted_at, c.id", params)).fetchall()
-    return [RegisterRow(*row[:19], disputed=bool(row[19]), satisfied=bool(row[20])) for row in rows]
+    return [RegisterRow(*row[:19], disputed=bool(row[19]), satisfied=bool(row[20]), satisfaction=row[21]) for row in rows]
 
 
 @dataclass(frozen=True)

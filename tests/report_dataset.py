@@ -79,6 +79,9 @@ async def build(database: Database) -> dict[str, int]:
                              ("100-003", "concern.dispute")):
             await db.execute("INSERT INTO audit_log (at, commune_id, action, subject_type, subject_id, details)"
                              " VALUES (?, 'bao-lam', ?, 'concern', ?, '{}')", (MEETING_UTC, action, ids[code]))
+        # Both closed concerns were rated: 4 and 5 of 5.
+        for code, stars in (("100-001", 4), ("100-002", 5)):
+            await db.execute("UPDATE concerns SET satisfaction = ? WHERE id = ?", (stars, ids[code]))
         # Two registered speakers, in their order.
         for position, code in ((1, "100-003"), (2, "100-001")):
             await db.execute(

@@ -47,6 +47,7 @@ def _check_figures(f) -> None:
     assert (f.disputed, f.satisfied, f.satisfaction_percent) == (1, 2, 67)
     # 12 working days for 100-002, 16 for 100-003 (24/11 is a day off since 2026): 14 on average.
     assert f.average_working_days == 14.0
+    assert (f.average_rating, f.ratings) == (4.5, 2)
     assert [(h.hamlet_id, h.received, h.accepted, h.resolved, h.overdue) for h in f.by_hamlet] == [
         ("thon-1", 4, 3, 1, 0), ("thon-2", 3, 2, 1, 1), ("thon-3", 2, 2, 0, 0), ("thon-4", 1, 0, 0, 0)]
     assert [(b.body, b.assigned, b.resolved, b.overdue, b.disputed) for b in f.by_body] == [
@@ -129,7 +130,7 @@ async def test_documents_follow_decree_30_with_numbers_dates_and_recipients(tmp_
     assert "Người dân" not in announcement  # no resident is named in a public paper
     result = _text(papers.result_report(report, VI))
     for expected in ("BÁO CÁO", "/BC-UBND", "Kính gửi: Ủy ban nhân dân tỉnh Lâm Đồng.", "Ủy ban MTTQ Việt Nam xã",
-                     "Các tổ chức chính trị - xã hội xã", "Phòng Kinh tế", "14 ngày làm việc", "67%"):
+                     "Các tổ chức chính trị - xã hội xã", "Phòng Kinh tế", "14 ngày làm việc", "67%", "4,5 trên 5"):
         assert expected in result, expected
     minutes = _text(papers.minutes(report, VI))
     assert "BIÊN BẢN" in minutes and "/BB-UBND" in minutes

@@ -27,6 +27,13 @@ SCREENING_LABELS = (
 )
 
 
+def number(t: Translator, value: float) -> str:
+    """14 or 4,5 in Vietnamese, 4.5 in English."""
+    from babel.numbers import format_decimal
+
+    return format_decimal(value, format="#,##0.#", locale=t.locale)
+
+
 def status(t: Translator, value: str) -> str:
     return t(STATUS_LABELS[value]) if value in STATUS_LABELS else value
 

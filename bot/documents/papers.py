@@ -180,7 +180,7 @@ def result_report(report, t: Translator) -> bytes:
         _paragraph(document, f"- {t(labels.OUTCOME_LABELS[key])}: {f.outcomes[key]}")
     _paragraph(document, f"- {t('Disputed by the resident')}: {f.disputed}")
     if f.average_working_days is not None:
-        _paragraph(document, t("Average time to resolve: %(days)s working days.", days=f"{f.average_working_days:g}"))
+        _paragraph(document, t("Average time to resolve: %(days)s working days.", days=labels.number(t, f.average_working_days)))
     if f.by_body:
         _table(document, [t("Body"), t("Assigned"), t("Resolved"), t("Overdue"), t("Disputed")],
                [[labels.body(report, t, b.body), b.assigned, b.resolved, b.overdue, b.disputed] for b in f.by_body])
@@ -193,6 +193,9 @@ def result_report(report, t: Translator) -> bytes:
     _paragraph(document, t("Satisfied with the answer: %(satisfied)d; not satisfied: %(disputed)d%(share)s.",
                            satisfied=f.satisfied, disputed=f.disputed,
                            share=t(" (%(percent)d%% satisfied)", percent=percent) if percent is not None else ""))
+    if f.average_rating is not None:
+        _paragraph(document, t("Residents' rating of closed concerns: %(average)s of 5 (%(count)d ratings).",
+                               average=labels.number(t, f.average_rating), count=f.ratings))
     _paragraph(document, t("%(body)s reports to %(higher)s for its information and guidance./.",
                            body=settings.official_name, higher=settings.higher_level))
     _closing(document, report, [settings.higher_level, _mttq(report), t("The socio-political organisations of the commune"),

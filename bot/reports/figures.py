@@ -48,6 +48,8 @@ class Figures:
     disputed: int
     satisfied: int
     average_working_days: float | None
+    average_rating: float | None = None  # residents' 1-5 rating of closed concerns
+    ratings: int = 0
     by_hamlet: tuple[HamletFigures, ...] = field(default=())
     by_body: tuple[BodyFigures, ...] = field(default=())
 
@@ -89,6 +91,7 @@ def add_up(counts: list[tuple], rows: list[RegisterRow], *, today: date, calenda
     bodies: dict[str, Counter] = {}
     outcomes = Counter({name: 0 for name in OUTCOMES})
     days: list[int] = []
+    stars = [row.satisfaction for row in rows if row.satisfaction]
     for row in rows:
         state = outcome(row, today, timezone)
         if state is None:
@@ -113,6 +116,7 @@ def add_up(counts: list[tuple], rows: list[RegisterRow], *, today: date, calenda
         conclusions=dict(zip(CONCLUSION_KINDS, totals[5:9])), referred_answered=totals[9],
         outcomes=dict(outcomes), disputed=sum(1 for r in rows if r.disputed), satisfied=sum(1 for r in rows if r.satisfied),
         average_working_days=round(sum(days) / len(days), 1) if days else None,
+        average_rating=round(sum(stars) / len(stars), 1) if stars else None, ratings=len(stars),
         by_hamlet=tuple(HamletFigures(h, **{k: v for k, v in c.items()}) for h, c in sorted(hamlets.items())),
         by_body=tuple(BodyFigures(b, **{k: v for k, v in c.items()}) for b, c in sorted(bodies.items())),
     )

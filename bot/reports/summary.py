@@ -17,7 +17,7 @@ def summary(report, t: Translator) -> str:
     lines += ["", t("Assignments:")] + [f"• {t(labels.OUTCOME_LABELS[key])}: {f.outcomes[key]}" for key in OUTCOMES]
     lines.append(f"• {t('Disputed by the resident')}: {f.disputed}")
     if f.average_working_days is not None:
-        lines.append(t("Average time to resolve: %(days)s working days.", days=f"{f.average_working_days:g}"))
+        lines.append(t("Average time to resolve: %(days)s working days.", days=labels.number(t, f.average_working_days)))
     if f.by_body:
         lines += ["", t("By body (assigned / resolved / overdue):")]
         lines += [f"• {labels.body(report, t, b.body)}: {b.assigned} / {b.resolved} / {b.overdue}" for b in f.by_body]
@@ -28,4 +28,7 @@ def summary(report, t: Translator) -> str:
     lines += ["", t("Satisfied with the answer: %(satisfied)d; not satisfied: %(disputed)d%(share)s.",
                     satisfied=f.satisfied, disputed=f.disputed,
                     share=t(" (%(percent)d%% satisfied)", percent=percent) if percent is not None else "")]
+    if f.average_rating is not None:
+        lines.append(t("Residents' rating of closed concerns: %(average)s ⭐ of 5 (%(count)d ratings).",
+                       average=labels.number(t, f.average_rating), count=f.ratings))
     return "\n".join(lines)

@@ -878,6 +878,9 @@ def _conclusion_announced(payload: dict, t: Translator, communes: Communes) -> R
     else:
         lines += [t("Concern %(code)s was not accepted at the dialogue.", code=payload["code"]), "",
                   t("Reason: %(reason)s", reason=payload.get("text") or "")]
+    if payload["conclusion"] == "answered":  # the resident may agree with or dispute the answer given (issue 11)
+        return Rendered("\n".join(lines), [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"),
+                                           (t("👎 Not satisfied"), f"vd:no:{payload['code']}")])
     return Rendered("\n".join(lines))
 
 

@@ -73,6 +73,14 @@ async def referred_to(db, concern: Concern) -> str | None:
     return await followup.referred_to(db, concern.id) if concern.conclusion == "referred" else None
 
 
+RATINGS = range(1, 6)
+
+
+async def ask_rating(db, concern: Concern) -> None:
+    """Whenever a concern is closed, its resident is asked how satisfied they are (1 to 5)."""
+    await outbox.enqueue(db, concern.resident_id, "rating_request", code=concern.code)
+
+
 async def tell_office(db, commune_id: str, action: str, **payload) -> None:
     """An officer resolved or extended: the office is told (the plan: bodies "report to the commune")."""
     for grant in await staff.holders(db, commune_id, OFFICE):
@@ -146,6 +154,22 @@ class FollowUpService(CommuneService):
             for grant in await staff.holders(db, actor.commune_id, MTTQ):
                 await outbox.enqueue(db, grant.person_id, "referral_answered", code=concern.code, body=body)
             return await lifecycle.reload(db, concern)
+
+    async def rate(self, actor: Actor | None, code: str, stars: int) -> Concern:
+        """The resident says how satisfied they are with a closed concern of theirs (once; a new tap replaces it)."""
+        from bot.services.tasks import _residents_own
+
+        if stars not in RATINGS:
+            raise UnknownChoice()
+        async with self._database.transaction() as db:
+            concern = await _residents_own(db, actor, code)
+            if concern.status != "closed":
+                raise UnknownChoice()
+            await followup.rate(db, concern.id, stars)
+            await audit.record(db, commune_id=concern.commune_id, actor_person_id=concern.resident_id,
+                               action="concern.rated", subject_type="concern", subject_id=concern.id,
+                               details={"satisfaction": stars})
+            return concern
 
     # --- the MTTQ's supervision notes ----------------------------------------------------------
 
@@ -222,6 +246,13 @@ def _announced_for_mttq(payload: dict, t: Translator, communes: Communes) -> Ren
 
     return Rendered(t("📢 The conclusions of the dialogue of %(date)s were announced: %(count)d concerns. The full list: "
                       "/report.", date=t.date(local_day(payload["meeting_at"], t.timezone)), count=payload["count"]))
+
+
+@renders("rating_request")
+def _rating_request(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    return Rendered(t("Concern %(code)s is closed. How satisfied are you with how it was handled? "
+                      "(1 = not at all, 5 = fully)", code=payload["code"]),
+                    [(f"{n} ⭐", f"rt:{payload['code']}:{n}") for n in RATINGS])
 
 
 @renders("conclusions_confirmed")

@@ -366,6 +366,7 @@ class TaskService(CommuneService):
             concern = await _residents_own(db, actor, code)
             # The resident is the one acting: their own chat answers them, no notice needed.
             await change(db, concern, "satisfied", actor_person_id=concern.resident_id, notify_resident=False)
+            await followup.ask_rating(db, concern)
             assignment = await assignments.live_for(db, concern.id)
             if assignment is not None:
                 await outbox.enqueue(db, assignment.officer_person_id, "task_answered", code=concern.code, satisfied=True)
