@@ -235,7 +235,8 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
     # 👍 closes it; the officer is told; a second press changes nothing.
     message_id = bot.message_with_button(LAN, f"vd:ok:{code}")
     assert await bot.tap(LAN, f"vd:ok:{code}") == [
-        f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc."]
+        f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc.",
+        f"Kiến nghị {code} đã kết thúc. Ông/bà hài lòng thế nào với việc giải quyết? (1 = không hài lòng, 5 = rất hài lòng)"]
     assert await status_of(bot, code) == "closed"
     assert bot.fake.bot_texts(MINH)[-1] == (
         f"👍 Người dân đồng ý với kết quả giải quyết kiến nghị {code} của ông/bà. Kiến nghị đã kết thúc.")
