@@ -47,6 +47,8 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("revoke", N_("Withdraw a role"), "", frozenset({ADMIN})),
     OfficialCommand("report", N_("Report on a dialogue or a period"), "", frozenset({OFFICE, CHAIR, MTTQ, HAMLET_HEAD})),
     OfficialCommand("export", N_("The registers as spreadsheets"), "", frozenset({OFFICE, MTTQ})),
+    OfficialCommand("concerns", N_("Every concern of the commune, by dialogue, status, topic and hamlet"), "",
+                    frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("confirm", N_("Confirm the conclusions the office recorded"), "", frozenset({CHAIR})),
     OfficialCommand("referred", N_("Concerns referred to a higher level, waiting for an answer"), "",
                     frozenset({OFFICE, CHAIR, MTTQ})),

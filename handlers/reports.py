@@ -12,9 +12,9 @@ from bot.reports.periods import current_periods
 from bot.reports.summary import summary
 from bot.roles import READ_ALL_ROLES
 from bot.text import split_message
-from handlers.context import BotContext, answer, drop_buttons
+from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
-from handlers.keyboards import choices
+from handlers.keyboards import choices, inline
 
 DIALOGUES_OFFERED = 3
 MESSAGE_LIMIT = 4000  # Telegram's 4096, with room
@@ -115,10 +115,87 @@ async def send_announcement_papers(update: Update, context: BotContext, dialogue
     await answer(update, t("For the loudspeaker:") + "\n\n" + spoken.loudspeaker(report, vi))
 
 
+def _page_text(page, t) -> str:
+    from datetime import date as day_type
+
+    from bot.documents import labels
+
+    f = page.filter
+    lines = [t("📋 Concerns of %(commune)s: %(count)d (page %(page)d of %(pages)d)", commune=page.commune.name(t.locale),
+               count=page.total, page=f.page + 1, pages=page.pages)]
+    if not page.items:
+        lines.append(t("No concern matches these filters."))
+    for item in page.items:
+        parts = [item.code, page.commune.hamlet(item.hamlet_id).name.label(t.locale) if page.commune.hamlet(item.hamlet_id)
+                 else item.hamlet_id, labels.topic(page, t, item.category), labels.status(t, item.status)]
+        if item.referred_to:
+            parts.append(item.referred_to)
+        elif item.body:
+            parts.append(labels.body(page, t, item.body) + (t(", due %(date)s", date=t.short_date(day_type.fromisoformat(item.due)))
+                                                          if item.due else ""))
+        lines.append("• " + " · ".join(parts))
+    return "\n".join(lines)
+
+
+def _page_buttons(page, t):
+    from bot.services.reports import STATUS_GROUPS
+
+    f = page.filter
+    topics = [c for c in page.commune.categories if not c.petition]
+
+    def data(**changed) -> str:
+        values = {"dialogue": f.dialogue, "status": f.status, "topic": f.topic, "hamlet": f.hamlet, "page": 0, **changed}
+        return "ls:{dialogue}:{status}:{topic}:{hamlet}:{page}".format(**values)
+
+    dialogue = t("every dialogue") if not f.dialogue else t("Dialogue of %(date)s", date=t.short_date(page.dialogues[f.dialogue - 1][1]))
+    topic = t("every topic") if not f.topic else topics[f.topic - 1].name(t.locale)
+    hamlet = t("every hamlet") if not f.hamlet else page.commune.hamlets[f.hamlet - 1].name.label(t.locale)
+    rows = [[(f"🗓 {dialogue}", data(dialogue=f.dialogue + 1))],
+            [(f"📌 {t(STATUS_GROUPS[f.status][0])}", data(status=f.status + 1))],
+            [(f"🏷 {topic}", data(topic=f.topic + 1)), (f"🏘 {hamlet}", data(hamlet=f.hamlet + 1))]]
+    moves = []
+    if f.page > 0:
+        moves.append((t("◀ Previous"), data(page=f.page - 1)))
+    if f.page + 1 < page.pages:
+        moves.append((t("Next ▶"), data(page=f.page + 1)))
+    if moves:
+        rows.append(moves)
+    return inline(rows)
+
+
+async def list_concerns(update: Update, context: BotContext) -> None:
+    """/concerns: every concern of the commune, filtered by taps on the same message."""
+    t = await context.translator(update)
+    try:
+        page = await context.services.reports.concern_list(await context.actor(update))
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return
+    await answer(update, _page_text(page, t), reply_markup=_page_buttons(page, t))
+
+
+async def list_filtered(update: Update, context: BotContext) -> None:
+    """A filter or a page tapped: the same message shows the new list."""
+    from bot.services.reports import ListFilter
+
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    try:
+        page = await context.services.reports.concern_list(
+            await context.actor(update), ListFilter(*(int(part) for part in query.data.split(":")[1:])))
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return
+    await replace_message(update, _page_text(page, t), reply_markup=_page_buttons(page, t))
+
+
 def flow(menus: Menus) -> Flow:
     return Flow(anywhere=[
         CommandHandler("report", ask_report, filters=NEW_MESSAGES),
         CommandHandler("export", ask_export, filters=NEW_MESSAGES),
         CallbackQueryHandler(send_report, pattern=r"^rp:(d:\d+|p:[0-9A-Z-]+)$"),
         CallbackQueryHandler(send_export, pattern=r"^ex:(d:\d+|p:[0-9A-Z-]+)$"),
+        CommandHandler("concerns", list_concerns, filters=NEW_MESSAGES),
+        CallbackQueryHandler(list_filtered, pattern=r"^ls:\d{1,3}:\d{1,3}:\d{1,3}:\d{1,3}:\d{1,5}$"),
     ])

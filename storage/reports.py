@@ -132,3 +132,40 @@ async def dialogues_of(db: aiosqlite.Connection, commune_id: str) -> list[tuple[
         "SELECT id, meeting_at, announced_on FROM dialogues WHERE commune_id = ? AND status != 'cancelled'"
         " ORDER BY meeting_at", (commune_id,))).fetchall()
     return [tuple(row) for row in rows]
+
+
+@dataclass(frozen=True)
+class ListedConcern:
+    code: str
+    hamlet_id: str
+    category: str
+    status: str
+    body: str | None
+    due: str | None  # the due date in force (an extension first)
+    referred_to: str | None
+
+
+async def concern_page(db: aiosqlite.Connection, commune_id: str, *, dialogue_id: int | None, statuses: tuple[str, ...] | None,
+                       category: str | None, hamlet_id: str | None, limit: int, offset: int) -> tuple[list[ListedConcern], int]:
+    """One page of the commune's concerns under the filters, newest first, and how many match: one query."""
+    where, params = ["c.commune_id = ?"], [commune_id]
+    if dialogue_id is not None:
+        where.append("c.dialogue_id = ?")
+        params.append(dialogue_id)
+    if statuses:
+        where.append(f"c.status IN ({', '.join('?' for _ in statuses)})")
+        params += list(statuses)
+    if category is not None:
+        where.append("c.category = ?")
+        params.append(category)
+    if hamlet_id is not None:
+        where.append("c.hamlet_id = ?")
+        params.append(hamlet_id)
+    rows = await (await db.execute(
+        "SELECT c.code, c.hamlet_id, c.category, c.status, a.body, COALESCE(a.extended_to, a.due_date), c.referred_to,"
+        " COUNT(*) OVER ()"
+        " FROM concerns c LEFT JOIN assignments a ON a.concern_id = c.id AND a.ended_at IS NULL"
+        f" WHERE {' AND '.join(where)} ORDER BY c.submitted_at DESC, c.id DESC LIMIT ? OFFSET ?",
+        params + [limit, offset])).fetchall()
+    total = rows[0][7] if rows else 0
+    return [ListedConcern(*row[:7]) for row in rows], total

@@ -379,7 +379,7 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
         OFFER_RESIDENT]
     assert chat_commands(bot, 5553) == RESIDENT_MENU + ["inbox", "dialogue", "speakers", "next", "conclude", "announce",
                                                         "overdue", "enter", "concern", "assign", "close", "report",
-                                                        "export", "referred"]
+                                                        "export", "concerns", "referred"]
     assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in bot.fake.current_reply_keyboard(5553)
     # Their Telegram name now shows in the staff list.
     assert "• Chị Vân (id 5553): Văn phòng HĐND và UBND xã" in (await bot.say(ADMIN, "/staff"))[0]

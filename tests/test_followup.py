@@ -207,3 +207,37 @@ async def test_a_resident_may_dispute_an_answer_given_at_the_meeting_and_rates_a
     assert binh in await told(bot, MTTQ, "Mương vẫn chưa được nạo vét.")
     report = await bot.services.reports.build("bao-lam", dialogue="latest")
     assert (report.figures.satisfied, report.figures.disputed, report.figures.average_rating) == (1, 1, 4.0)
+
+
+async def test_the_mttq_lists_every_concern_by_status_topic_and_hamlet_a_page_at_a_time(bot):
+    await officials(bot)
+    await bot.register(LAN, "Bà Lan", hamlet="thon-2")
+    resident = (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(LAN)))[0][0]
+    async with bot.database.transaction() as db:
+        for number in range(20):
+            status = "in_progress" if number % 4 == 0 else "accepted"
+            hamlet = "thon-1" if number < 12 else "thon-3"
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at) VALUES ('bao-lam', ?, ?, ?, 'land', 'Nội dung', ?, ?, ?, ?)",
+                (f"300-{number:03d}", resident, hamlet, status, f"k{number}", f"2026-10-{number + 1:02d}T01:00:00+00:00",
+                 "2026-10-01T01:00:00+00:00"))
+    shown = (await bot.say(MTTQ, "/concerns"))[0]
+    lines = shown.splitlines()
+    assert lines[0] == "📋 Kiến nghị của xã Bảo Lâm: 20 (trang 1/2)" and len(lines) == 16
+    assert lines[1] == "• 300-019 · Thôn 3 · Quản lý đất đai · Đã đưa vào nội dung đối thoại"  # newest first, no names
+    assert "Bà Lan" not in shown
+    message = bot.fake.last_bot_message(MTTQ)["message_id"]
+    second = await bot.tap(MTTQ, "ls:0:0:0:0:1")
+    assert second[0].splitlines()[0] == "📋 Kiến nghị của xã Bảo Lâm: 20 (trang 2/2)" and len(second[0].splitlines()) == 6
+    await bot.tap(MTTQ, "ls:0:1:0:0:0")  # each tap on the status button moves to the next status
+    being_resolved = (await bot.tap(MTTQ, "ls:0:2:0:0:0"))[0]
+    assert being_resolved.splitlines()[0] == "📋 Kiến nghị của xã Bảo Lâm: 5 (trang 1/1)"
+    assert all("Đang giải quyết" in line for line in being_resolved.splitlines()[1:])
+    await bot.tap(MTTQ, "ls:0:2:0:1:0")
+    await bot.tap(MTTQ, "ls:0:2:0:2:0")
+    in_thon_3 = (await bot.tap(MTTQ, "ls:0:2:0:3:0"))[0]  # hamlets: 0 every, 1 thôn 1, 2 thôn 2, 3 thôn 3
+    assert in_thon_3.splitlines()[0] == "📋 Kiến nghị của xã Bảo Lâm: 2 (trang 1/1)"
+    assert bot.fake.last_bot_message(MTTQ)["message_id"] == message  # one message, edited in place
+    for nobody in (LAN, OFFICER, HEAD2):
+        assert (await bot.say(nobody, "/concerns"))[0].startswith("Xin lỗi, việc này chỉ dành cho")

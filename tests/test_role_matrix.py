@@ -28,7 +28,7 @@ COMMAND_ACTIONS = {
     "conclude": "conclude", "announce": "announce", "overdue": "view_overdue", "tasks": "work_on_task",
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
-    "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns",
+    "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns", "concerns": "list_concerns",
     "note {code} Xin làm rõ tiến độ": "supervise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
@@ -49,6 +49,7 @@ BUTTONS = {
     "confirm_conclusion": ["cf:ok:{dialogue}"],
     "record_referral_answer": ["rf:{concern_id}"],
     "acknowledge_note": ["nt:ack:1"],
+    "list_concerns": ["ls:0:1:0:0:0"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 

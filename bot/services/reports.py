@@ -47,6 +47,42 @@ class Report:
         return f"dialogue-{self.dialogue.id}" if self.dialogue else self.period.key
 
 
+# /concerns: what the status filter offers, in the order a tap cycles through them.
+STATUS_GROUPS = (
+    (N_("every status"), None),
+    (N_("waiting for screening or the dialogue"), ("submitted", "accepted")),
+    (N_("being resolved"), ("assigned", "in_progress", "extended")),
+    (N_("referred, waiting for an answer"), ("referred",)),
+    (N_("answered or resolved"), ("answered", "resolved")),
+    (N_("disputed"), ("disputed",)),
+    (N_("closed"), ("closed",)),
+    (N_("merged, out of scope or rejected"), ("merged", "out_of_scope", "rejected")),
+)
+PAGE_SIZE = 15
+DIALOGUES_LISTED = 5
+
+
+@dataclass(frozen=True)
+class ListFilter:
+    """Indexes of the chosen dialogue (0: all, then newest first), status group, topic and hamlet (0: all), and page."""
+
+    dialogue: int = 0
+    status: int = 0
+    topic: int = 0
+    hamlet: int = 0
+    page: int = 0
+
+
+@dataclass(frozen=True)
+class ConcernPage:
+    commune: Commune
+    filter: ListFilter
+    items: tuple[reports.ListedConcern, ...]
+    total: int
+    pages: int
+    dialogues: tuple[tuple[int, date], ...]  # (id, meeting day), newest first
+
+
 def required_settings(commune: Commune) -> None:
     missing = commune.documents.missing()
     if missing:
@@ -64,6 +100,27 @@ class ReportService(CommuneService):
         """The registers as files: the office and the MTTQ only (they leave the bot)."""
         actor = await self._staff.require(actor, "export")
         return await self.build(actor.commune_id, dialogue=dialogue, period=period)
+
+    async def concern_list(self, actor: Actor | None, wanted: ListFilter = ListFilter()) -> ConcernPage:
+        """/concerns: every concern of the commune (the MTTQ supervises them all), by dialogue, status, topic and
+        hamlet, a page at a time; out-of-range indexes (an old button) wrap round."""
+        actor = await self._staff.require(actor, "list_concerns")
+        commune = self._communes.get(actor.commune_id)
+        held = tuple((await self.dialogues(actor.commune_id))[:DIALOGUES_LISTED])
+        topics = [c for c in commune.categories if not c.petition]
+        chosen = ListFilter(wanted.dialogue % (len(held) + 1), wanted.status % len(STATUS_GROUPS),
+                            wanted.topic % (len(topics) + 1), wanted.hamlet % (len(commune.hamlets) + 1), max(0, wanted.page))
+        async with self._database.read() as db:
+            for page in (chosen.page, 0):
+                items, total = await reports.concern_page(
+                    db, actor.commune_id, dialogue_id=held[chosen.dialogue - 1][0] if chosen.dialogue else None,
+                    statuses=STATUS_GROUPS[chosen.status][1], category=topics[chosen.topic - 1].key if chosen.topic else None,
+                    hamlet_id=commune.hamlets[chosen.hamlet - 1].id if chosen.hamlet else None,
+                    limit=PAGE_SIZE, offset=page * PAGE_SIZE)
+                if items or page == 0:
+                    break
+        chosen = ListFilter(chosen.dialogue, chosen.status, chosen.topic, chosen.hamlet, page)
+        return ConcernPage(commune, chosen, tuple(items), total, max(1, -(-total // PAGE_SIZE)), held)
 
     async def dialogues(self, commune_id: str) -> list[tuple[int, date]]:
         """(id, meeting day) of the commune's dialogues, newest first, to choose one to report on."""
