@@ -15,8 +15,9 @@ from handlers.keyboards import choices, inline
 from handlers.states import END
 
 # Conversation states of this module (900-999).
-REFERRAL_ANSWER = 900
+REFERRAL_ANSWER, ANSWER_REASON = 900, 901
 ANSWERING = "referral_answer_for"
+DISPUTING = "disputing_for_resident"
 MAX_SHOWN = 40
 
 
@@ -159,6 +160,69 @@ async def rate(update: Update, context: BotContext) -> None:
     await answer(update, t("Thank you: %(stars)s ⭐ recorded for concern %(code)s.", stars=stars, code=concern.code))
 
 
+async def ask_answer(update: Update, context: BotContext) -> None:
+    """/answer CODE: a hamlet head records the reply of a resident without a phone to the answer they got."""
+    t = await context.translator(update)
+    words = (update.effective_message.text or "").split()
+    try:
+        concern, given = await context.services.followup.answer_target(await context.actor(update),
+                                                                       words[1] if len(words) > 1 else None)
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return
+    await answer(update, t("Concern %(code)s was answered:\n\n%(answer)s\n\nWhat does the resident say? Their reply is "
+                           "recorded as given through you.", code=concern.code, answer=given or "—"),
+                 reply_markup=inline([[(t("👍 The resident agrees"), f"ab:ok:{concern.code}"),
+                                       (t("👎 The resident disagrees"), f"ab:no:{concern.code}")]]))
+
+
+async def answer_agreed(update: Update, context: BotContext) -> None:
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    try:
+        concern = await context.services.followup.answer_on_behalf(await context.actor(update), query.data.split(":")[2], True)
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return
+    await drop_buttons(update)
+    await answer(update, t("✅ Recorded: the resident agrees with the answer on concern %(code)s. It is now closed.",
+                           code=concern.code))
+
+
+async def ask_disagreement(update: Update, context: BotContext) -> int:
+    query = update.callback_query
+    await query.answer()
+    t = await context.translator(update)
+    code = query.data.split(":")[2]
+    try:
+        await context.services.followup.answer_target(await context.actor(update), code)
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return END
+    await drop_buttons(update)
+    context.user_data[DISPUTING] = code
+    await answer(update, t("Please type briefly why the resident disagrees."))
+    return ANSWER_REASON
+
+
+async def disagreement_typed(update: Update, context: BotContext) -> int:
+    t = await context.translator(update)
+    code = context.user_data.get(DISPUTING)
+    if code is None:
+        return END
+    try:
+        concern = await context.services.followup.answer_on_behalf(await context.actor(update), code, False,
+                                                                  update.effective_message.text)
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return ANSWER_REASON if isinstance(error, (TextEmpty, TextTooLong)) else END
+    context.user_data.pop(DISPUTING, None)
+    await answer(update, t("✅ Recorded: the resident disagrees with the answer on concern %(code)s. The office and the "
+                           "MTTQ were told why.", code=concern.code), reply_markup=await context.main_menu(update, t))
+    return END
+
+
 def note_lines(notes, t) -> list[str]:
     """Unacknowledged notes, as /overdue lists them."""
     if not notes:
@@ -173,8 +237,10 @@ def note_lines(notes, t) -> list[str]:
 
 def flow(menus: Menus) -> Flow:
     return Flow(
-        entry_points=[CallbackQueryHandler(ask_referral_answer, pattern=r"^rf:\d{1,12}$")],
-        states={REFERRAL_ANSWER: [MessageHandler(menus.free_text, referral_answer_typed)]},
+        entry_points=[CallbackQueryHandler(ask_referral_answer, pattern=r"^rf:\d{1,12}$"),
+                      CallbackQueryHandler(ask_disagreement, pattern=r"^ab:no:\d{3}-\d{3}$")],
+        states={REFERRAL_ANSWER: [MessageHandler(menus.free_text, referral_answer_typed)],
+                ANSWER_REASON: [MessageHandler(menus.free_text, disagreement_typed)]},
         anywhere=[
             CommandHandler("confirm", show_pending, filters=NEW_MESSAGES),
             CallbackQueryHandler(confirm, pattern=r"^cf:ok:\d{1,12}$"),
@@ -182,5 +248,7 @@ def flow(menus: Menus) -> Flow:
             CommandHandler("note", add_note, filters=NEW_MESSAGES),
             CallbackQueryHandler(acknowledge, pattern=r"^nt:ack:\d{1,12}$"),
             CallbackQueryHandler(rate, pattern=r"^rt:\d{3}-\d{3}:[1-5]$"),
+            CommandHandler("answer", ask_answer, filters=NEW_MESSAGES),
+            CallbackQueryHandler(answer_agreed, pattern=r"^ab:ok:\d{3}-\d{3}$"),
         ],
     )

@@ -53,6 +53,8 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("referred", N_("Concerns referred to a higher level, waiting for an answer"), "",
                     frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("note", N_("A supervision note: /note CODE text"), "", frozenset({MTTQ})),
+    OfficialCommand("answer", N_("A resident without a phone replies to an answer: /answer CODE"), "",
+                    frozenset({OFFICE, HAMLET_HEAD})),
 )
 RESIDENT_COMMANDS = (
     ("start", N_("Start, or show the menu")),

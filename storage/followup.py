@@ -72,6 +72,26 @@ async def rate(db: aiosqlite.Connection, concern_id: int, stars: int) -> None:
     await db.execute("UPDATE concerns SET satisfaction = ? WHERE id = ?", (stars, concern_id))
 
 
+async def is_offline(db: aiosqlite.Connection, person_id: int) -> bool:
+    row = await (await db.execute("SELECT channel FROM people WHERE id = ?", (person_id,))).fetchone()
+    return bool(row) and row[0] == "offline"
+
+
+async def answer_given(db: aiosqlite.Connection, concern_id: int) -> str | None:
+    """The written result, the referred body's answer, or the answer given at the meeting."""
+    row = await (await db.execute(
+        "SELECT COALESCE((SELECT result FROM assignments WHERE concern_id = c.id AND resolved_at IS NOT NULL"
+        " ORDER BY id DESC LIMIT 1), c.referral_answer, c.conclusion_text) FROM concerns c WHERE c.id = ?",
+        (concern_id,))).fetchone()
+    return row[0] if row else None
+
+
+async def live_officer(db: aiosqlite.Connection, concern_id: int) -> int | None:
+    row = await (await db.execute("SELECT officer_person_id FROM assignments WHERE concern_id = ? AND ended_at IS NULL",
+                                  (concern_id,))).fetchone()
+    return row[0] if row else None
+
+
 # --- supervision notes --------------------------------------------------------------------------
 
 @dataclass(frozen=True)

@@ -241,3 +241,42 @@ async def test_the_mttq_lists_every_concern_by_status_topic_and_hamlet_a_page_at
     assert bot.fake.last_bot_message(MTTQ)["message_id"] == message  # one message, edited in place
     for nobody in (LAN, OFFICER, HEAD2):
         assert (await bot.say(nobody, "/concerns"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+
+
+async def test_a_hamlet_head_records_the_reply_of_a_resident_without_a_phone_on_their_behalf(bot):
+    from tests.test_dialogue import HEAD3
+
+    await officials(bot)
+    await bot.register(LAN, "Bà Lan", hamlet="thon-2")
+    lan = (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(LAN)))[0][0]
+    async with bot.database.transaction() as db:
+        await db.execute("INSERT INTO people (channel, external_id, created_at, display_name)"
+                         " VALUES ('offline', 'x1', '2026-10-01T00:00:00+00:00', 'Cụ Tư')")
+        tu = (await (await db.execute("SELECT id FROM people WHERE external_id = 'x1'")).fetchone())[0]
+        await db.execute("INSERT INTO residents (person_id, commune_id, hamlet_id, display_name, registered_at)"
+                         " VALUES (?, 'bao-lam', 'thon-2', 'Cụ Tư', '2026-10-01T00:00:00+00:00')", (tu,))
+        for code, resident in (("400-001", tu), ("400-002", tu), ("400-003", lan)):
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, conclusion, conclusion_text) VALUES ('bao-lam', ?, ?, 'thon-2', 'land',"
+                " 'Đường ngập', 'answered', ?, '2026-10-01T00:00:00+00:00', '2026-10-01T00:00:00+00:00', 'answered',"
+                " 'Xã sẽ nạo vét mương.')", (code, resident, code))
+    shown = await bot.say(HEAD2, "/answer 400-001")
+    assert shown[0].startswith("Kiến nghị 400-001 đã được trả lời:\n\nXã sẽ nạo vét mương.")
+    assert bot.buttons(HEAD2) == ["ab:ok:400-001", "ab:no:400-001"]
+    await bot.tap(HEAD2, "ab:no:400-001")
+    done = await bot.say(HEAD2, "Mương vẫn ngập khi mưa.")
+    assert done[0].startswith("✅ Đã ghi: người dân không đồng ý")
+    assert await bot.rows("SELECT status FROM concerns WHERE code = '400-001'") == [("disputed",)]
+    assert "Mương vẫn ngập khi mưa." in await told(bot, MTTQ, "400-001")
+    assert "Mương vẫn ngập khi mưa." in await told(bot, OFFICE, "400-001")
+    head = (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(HEAD2)))[0][0]
+    assert await bot.rows("SELECT actor_person_id, details FROM audit_log WHERE action = 'concern.dispute'") == [
+        (head, f'{{"on_behalf_of": {tu}, "text": "Mương vẫn ngập khi mưa."}}')]
+    await bot.say(HEAD2, "/answer 400-002")
+    assert (await bot.tap(HEAD2, "ab:ok:400-002"))[0].startswith("✅ Đã ghi: người dân đồng ý")
+    assert await bot.rows("SELECT status FROM concerns WHERE code = '400-002'") == [("closed",)]
+    # A resident who uses the bot replies themselves; another hamlet's head cannot read it; a resident cannot.
+    assert (await bot.say(HEAD2, "/answer 400-003"))[0].startswith("Kiến nghị 400-003 không có câu trả lời")
+    assert (await bot.say(HEAD3, "/answer 400-001"))[0] == "Không có kiến nghị 400-001 trong xã. Chưa ghi gì."
+    assert (await bot.say(LAN, "/answer 400-003"))[0].startswith("Xin lỗi, việc này chỉ dành cho")

@@ -29,6 +29,7 @@ COMMAND_ACTIONS = {
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
     "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns", "concerns": "list_concerns",
+    "answer {code}": "enter_for_resident",
     "note {code} Xin làm rõ tiến độ": "supervise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
@@ -50,6 +51,7 @@ BUTTONS = {
     "record_referral_answer": ["rf:{concern_id}"],
     "acknowledge_note": ["nt:ack:1"],
     "list_concerns": ["ls:0:1:0:0:0"],
+    "enter_for_resident": ["ab:ok:{code}", "ab:no:{code}"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 

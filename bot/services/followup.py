@@ -42,6 +42,11 @@ class NoteConcernNotFound(DomainError):
     message = N_("There is no concern %(code)s in this commune. Nothing was recorded.")
 
 
+class NotForAnswer(DomainError):
+    message = N_("Concern %(code)s has no answer waiting for the resident's reply, or its resident uses the bot and "
+                 "replies themselves. Nothing was changed.")
+
+
 class NoteUnknown(DomainError):
     message = N_("This note is not available any more.")
 
@@ -170,6 +175,46 @@ class FollowUpService(CommuneService):
                                action="concern.rated", subject_type="concern", subject_id=concern.id,
                                details={"satisfaction": stars})
             return concern
+
+    # --- a resident without a phone answers through their hamlet head ------------------------------
+
+    async def answer_target(self, actor: Actor | None, code: str | None) -> tuple[Concern, str | None]:
+        """The concern whose answer a resident without a phone replies to, with the answer they were given."""
+        actor = await self._staff.require(actor, "enter_for_resident")
+        async with self._database.read() as db:
+            concern = await self._offline_answered(db, actor, code)
+            answer = await followup.answer_given(db, concern.id)
+        return concern, answer
+
+    async def _offline_answered(self, db, actor: Actor, code: str | None) -> Concern:
+        normalized = normalize_code(code or "")
+        concern = await concerns.in_commune(db, actor.commune_id, normalized) if normalized else None
+        if concern is None or not actor.reads_concern(hamlet_id=concern.hamlet_id, officer_ids=set()):
+            raise NoteConcernNotFound(code=(code or "").strip()[:20])
+        if concern.status not in ("resolved", "answered") or not await followup.is_offline(db, concern.resident_id):
+            raise NotForAnswer(code=concern.code)
+        return concern
+
+    async def answer_on_behalf(self, actor: Actor | None, code: str, satisfied: bool, reason: str | None = None) -> Concern:
+        """The hamlet head (or the office) records the reply of a resident without a phone: agreed, or disputed with
+        the reason; audited as entered on the resident's behalf. A dispute goes to the office and the MTTQ."""
+        actor = await self._staff.require(actor, "enter_for_resident")
+        reason = None if satisfied else clean_text(reason, MAX_NOTE)
+        async with self._database.transaction() as db:
+            concern = await self._offline_answered(db, actor, code)
+            details = {"on_behalf_of": concern.resident_id}
+            await lifecycle.change(db, concern, "satisfied" if satisfied else "dispute", actor_person_id=actor.person_id,
+                                   text=reason, details=details, notify_resident=False)
+            officer = await followup.live_officer(db, concern.id)
+            if officer is not None:
+                await outbox.enqueue(db, officer, "task_answered", code=concern.code, satisfied=satisfied,
+                                     **({} if satisfied else {"reason": reason}))
+            if not satisfied:
+                for role in (OFFICE, MTTQ):
+                    for grant in await staff.holders(db, concern.commune_id, role):
+                        await outbox.enqueue(db, grant.person_id, "concern_disputed", code=concern.code,
+                                             commune_id=concern.commune_id, category=concern.category, reason=reason)
+            return await lifecycle.reload(db, concern)
 
     # --- the MTTQ's supervision notes ----------------------------------------------------------
 
