@@ -54,6 +54,8 @@ class Category:
     name: Name
     # A complaint or denunciation needing a petition is out of the dialogue's scope (plan I.2).
     petition: bool = False
+    # Bound by a legal procedure (land, compensation): an extension may set a later, stated date (issue 11).
+    legal_procedure: bool = False
 
 
 @dataclass(frozen=True)
@@ -228,6 +230,7 @@ def parse_communes(data: dict, source: str) -> Communes:
                 key=_identifier(c, "key", f"{where} category"),
                 name=_name(c, f"{where} category {c.get('key')!r}"),
                 petition=bool(c.get("petition", False)),
+                legal_procedure=bool(c.get("legal_procedure", False)),
             )
             for c in table.get("categories", [])
         )

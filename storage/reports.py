@@ -85,6 +85,7 @@ class RegisterRow:
     disputed: bool
     satisfied: bool
     satisfaction: int | None = None  # 1-5, asked when it was closed
+    legal_procedure: bool = False  # extended past the plan's limit to a legal procedure's stated date
 
 
 async def register(db: aiosqlite.Connection, scope: ScopeFilter) -> list[RegisterRow]:
@@ -97,13 +98,14 @@ async def register(db: aiosqlite.Connection, scope: ScopeFilter) -> list[Registe
         " EXISTS (SELECT 1 FROM audit_log l WHERE l.subject_type = 'concern' AND l.subject_id = c.id"
         "         AND l.action = 'concern.dispute'),"
         " EXISTS (SELECT 1 FROM audit_log l WHERE l.subject_type = 'concern' AND l.subject_id = c.id"
-        "         AND l.action = 'concern.satisfied'), c.satisfaction"
+        "         AND l.action = 'concern.satisfied'), c.satisfaction, COALESCE(a.legal_procedure, 0)"
         " FROM concerns c LEFT JOIN dialogues d ON d.id = c.dialogue_id"
         " LEFT JOIN assignments a ON a.id = (SELECT MAX(x.id) FROM assignments x WHERE x.concern_id = c.id"
         "                                    AND (x.ended_at IS NULL OR x.resolved_at IS NOT NULL))"
         " LEFT JOIN people p ON p.id = a.officer_person_id"
         f" WHERE {where} ORDER BY c.submitted_at, c.id", params)).fetchall()
-    return [RegisterRow(*row[:19], disputed=bool(row[19]), satisfied=bool(row[20]), satisfaction=row[21]) for row in rows]
+    return [RegisterRow(*row[:19], disputed=bool(row[19]), satisfied=bool(row[20]), satisfaction=row[21],
+                        legal_procedure=bool(row[22])) for row in rows]
 
 
 @dataclass(frozen=True)

@@ -280,3 +280,38 @@ async def test_a_hamlet_head_records_the_reply_of_a_resident_without_a_phone_on_
     assert (await bot.say(HEAD2, "/answer 400-003"))[0].startswith("Kiến nghị 400-003 không có câu trả lời")
     assert (await bot.say(HEAD3, "/answer 400-001"))[0] == "Không có kiến nghị 400-001 trong xã. Chưa ghi gì."
     assert (await bot.say(LAN, "/answer 400-003"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+
+
+async def test_a_land_matter_bound_by_a_legal_procedure_gets_a_later_stated_date_tracked_as_extended(bot):
+    from bot.calendar import WorkingCalendar
+    from tests.test_tasks import LAN as RESIDENT, MINH, assign, concern_on_agenda, staff_up, today
+
+    await staff_up(bot)
+    land = await concern_on_agenda(bot, RESIDENT, "Cấp giấy chứng nhận quyền sử dụng đất", announced=today())
+    social = await concern_on_agenda(bot, RESIDENT, "Chế độ người có công", announced=today())
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET category = 'social-policy' WHERE code = ?", (social,))
+    await assign(bot, land, MINH)
+    await assign(bot, social, MINH)
+    later = WorkingCalendar().working_days_after(today(), 60)
+    # Not bound by a legal procedure: the plan's 30 working days are the limit, the word changes nothing.
+    await bot.tap(MINH, f"tk:ext:{social}")
+    assert (await bot.say(MINH, f"{later:%d/%m/%Y} thủ tục"))[0].startswith("Ngày này quá muộn")
+    await bot.say(MINH, "/cancel")
+    await bot.tap(MINH, f"tk:ext:{land}")
+    assert (await bot.say(MINH, f"{later:%d/%m/%Y}"))[0].startswith("Ngày này muộn hơn thời hạn theo kế hoạch")
+    assert (await bot.say(MINH, f"{later:%d/%m/%Y} thủ tục"))[0].startswith("Ngày mới:")
+    plan = ("Hồ sơ cấp giấy phải qua thủ tục đo đạc, niêm yết công khai 15 ngày và thẩm định của cấp tỉnh; "
+            "Phòng Kinh tế theo dõi, trả lời ông/bà khi có kết quả.")
+    assert (await bot.say(MINH, plan))[0].startswith(f"✅ Đã gia hạn kiến nghị {land}")
+    assert await bot.rows("SELECT extended_to, legal_procedure FROM assignments a JOIN concerns c ON c.id = a.concern_id"
+                          " WHERE c.code = ?", land) == [(later.isoformat(), 1)]
+    report = await bot.services.reports.build("bao-lam", period=str(today().year))
+    row = next(r for r in report.rows if r.code == land)
+    assert row.extended_to == later.isoformat() and row.status == "extended" and row.legal_procedure
+    from bot.documents import registers
+
+    sheet = load_workbook(io.BytesIO(registers.assignment_register(report, bot.application.bot_data["i18n"].for_locale("vi")))).active
+    standing = {r[0].value: r[11].value for r in sheet.iter_rows(min_row=2, max_row=3)}
+    assert standing[land] == "Đang giải quyết, trong hạn (hạn theo thủ tục pháp lý)"
+    assert report.figures.outcomes["overdue"] == 0  # tracked to its stated date, not overdue

@@ -84,7 +84,8 @@ def assignment_register(report, t: Translator) -> bytes:
         rows.append([row.code, labels.hamlet(report, t, row.hamlet_id), labels.topic(report, t, row.category),
                      labels.body(report, t, row.body), row.officer_name or "", _day(t, row.assigned_at),
                      _iso(row.due_date), _iso(row.extended_to), row.extension_reason or "", _day(t, row.resolved_at),
-                     row.result or "", t(labels.OUTCOME_LABELS[state]), answer])
+                     row.result or "", t(labels.OUTCOME_LABELS[state]) + (t(" (legal procedure date)") if row.legal_procedure
+                                                                           else ""), answer])
     totals = [t("Total: %(count)d", count=len(rows))]
     totals += [f"{t(labels.OUTCOME_LABELS[key])}: {standing[key]}" for key in OUTCOMES]
     return _sheet(t("Assignments"), header, rows, totals, [10, 12, 26, 26, 22, 13, 13, 13, 30, 13, 40, 24, 14])

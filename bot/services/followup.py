@@ -81,6 +81,10 @@ async def referred_to(db, concern: Concern) -> str | None:
 RATINGS = range(1, 6)
 
 
+async def flag_legal_procedure(db, assignment_id: int) -> None:
+    await db.execute("UPDATE assignments SET legal_procedure = 1 WHERE id = ?", (assignment_id,))
+
+
 async def ask_rating(db, concern: Concern) -> None:
     """Whenever a concern is closed, its resident is asked how satisfied they are (1 to 5)."""
     await outbox.enqueue(db, concern.resident_id, "rating_request", code=concern.code)

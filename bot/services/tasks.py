@@ -9,9 +9,11 @@ answer satisfies them; a dispute goes back to the commune office (DOMAIN.md).
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
@@ -102,6 +104,18 @@ class ExtensionDateTooLate(DomainError):
     count = "days"
 
 
+class ExtensionDateTooLateLegal(DomainError):
+    message = N_("That date is later than the plan's limit, %(latest)s. This concern's topic may be bound by a legal "
+                 "procedure (land, compensation): if the procedure needs longer, write the date followed by the word "
+                 "“thủ tục”, e.g. %(example)s thủ tục, and say why in the written reply. A legal procedure date may "
+                 "be at most a year away.")
+
+
+# A matter bound by a legal procedure may get a later, stated date, at most this far (DOMAIN.md, issue 11).
+LEGAL_PROCEDURE_MAX = timedelta(days=365)
+LEGAL_PROCEDURE_WORDS = ("thủ tục", "thu tuc", "procedure")
+
+
 class WrittenReplyTooShort(DomainError):
     message = N_("Please write the reason and the plan in full, at least %(minimum)d characters: "
                  "what is being verified, how, by when, and who is responsible.")
@@ -109,7 +123,7 @@ class WrittenReplyTooShort(DomainError):
 
 # Refusals of what was typed: the person may simply type it again.
 INPUT_REFUSALS = (ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater, ExtensionDateTooLate,
-                  WrittenReplyTooShort)
+                  ExtensionDateTooLateLegal, WrittenReplyTooShort)
 
 
 # --- What the service hands back ----------------------------------------------------------------
@@ -147,6 +161,7 @@ class ExtensionWindow:
     due: date
     latest: date
     limit_days: int
+    legal_procedure: bool = False  # the topic may be bound by a legal procedure: a later, stated date is possible
 
 
 class TaskService(CommuneService):
@@ -283,15 +298,21 @@ class TaskService(CommuneService):
         latest = extension_limit(announced, calendar=self._calendar, rules=self._rules)
         if latest <= due or latest < today:
             raise ExtensionImpossible(code=concern.code, latest=latest, days=days)
-        return ExtensionWindow(due, latest, days)
+        commune = self._communes.get(concern.commune_id)
+        category = commune.category(concern.category) if commune else None
+        return ExtensionWindow(due, latest, days, bool(category and category.legal_procedure))
 
     @staticmethod
-    def _check_new_date(window: ExtensionWindow, day: date, today: date) -> None:
+    def _check_new_date(window: ExtensionWindow, day: date, today: date, legal: bool = False) -> None:
         if day < today:
             raise ExtensionDateInPast(latest=window.latest)
         if day <= window.due:
             raise ExtensionDateNotLater(due=window.due, latest=window.latest)
         if day > window.latest:
+            if window.legal_procedure and legal and day <= today + LEGAL_PROCEDURE_MAX:
+                return
+            if window.legal_procedure:
+                raise ExtensionDateTooLateLegal(latest=window.latest, example=day.strftime("%d/%m/%Y"))
             raise ExtensionDateTooLate(days=window.limit_days, latest=window.latest)
 
     async def extension_window(self, actor: Actor | None, code: str) -> ExtensionWindow:
@@ -304,10 +325,14 @@ class TaskService(CommuneService):
     async def check_extension_date(self, actor: Actor | None, code: str, text: str | None) -> date:
         """The new date typed by the officer, or a refusal naming the latest allowed date."""
         window = await self.extension_window(actor, code)
+        text = text or ""
+        legal = any(word in text.casefold() for word in LEGAL_PROCEDURE_WORDS)
+        for word in LEGAL_PROCEDURE_WORDS:
+            text = re.sub(re.escape(word), "", text, flags=re.IGNORECASE)
         day = parse_day(text, self.today())
         if day is None:
             raise ExtensionDateUnreadable(example=window.latest.strftime("%d/%m/%Y"), latest=window.latest)
-        self._check_new_date(window, day, self.today())
+        self._check_new_date(window, day, self.today(), legal=legal)
         return day
 
     async def extend(self, actor: Actor | None, code: str, new_date: date, plan: str | None) -> Concern:
@@ -320,11 +345,15 @@ class TaskService(CommuneService):
         async with self._database.transaction() as db:
             concern, assignment = await self._own(db, actor, code)
             window = await self._window(db, concern, assignment, today)
-            self._check_new_date(window, new_date, today)
+            # A date past the plan's limit reached here was asked for as a legal procedure's (check_extension_date).
+            legal = new_date > window.latest
+            self._check_new_date(window, new_date, today, legal=legal)
             await change(db, concern, "extend", actor_person_id=actor.person_id, text=plan,
                          details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat(),
-                                  "body": assignment.body})
+                                  "body": assignment.body, **({"legal_procedure": True} if legal else {})})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
+            if legal:
+                await followup.flag_legal_procedure(db, assignment.id)
             await followup.tell_office(db, concern.commune_id, "extend", code=concern.code, body=assignment.body,
                                        date=new_date.isoformat())
         return concern

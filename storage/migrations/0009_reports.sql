@@ -11,6 +11,9 @@ ALTER TABLE concerns ADD COLUMN conclusion_confirmed_at TEXT;
 -- Conclusions recorded before this migration were taken as the chair's: they stay announceable.
 UPDATE concerns SET conclusion_confirmed_at = updated_at WHERE conclusion IS NOT NULL;
 
+-- An extension past the plan's 30 working days, to a stated date a legal procedure (land, compensation) needs.
+ALTER TABLE assignments ADD COLUMN legal_procedure INTEGER NOT NULL DEFAULT 0;
+
 -- How satisfied the resident is, 1 to 5, asked whenever a concern is closed.
 ALTER TABLE concerns ADD COLUMN satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5);
 
