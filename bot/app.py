@@ -140,6 +140,7 @@ async def _deliver_notices(context: BotContext) -> None:
 async def _queue_reminders(context: BotContext) -> None:
     """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
     queued = await context.services.reminders.queue_due_notices()
+    queued += await context.services.followup.queue_referral_reminders()
     log.info("queued %d reminders and escalations", queued)
     await deliver_notices(context.application, look_anyway=True)
 

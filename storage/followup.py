@@ -63,6 +63,13 @@ async def waiting_referrals(db: aiosqlite.Connection, commune_id: str) -> list[R
     return [Referral(*row) for row in rows]
 
 
+async def reminded_on(db: aiosqlite.Connection, commune_id: str, day: str) -> bool:
+    row = await (await db.execute(
+        "SELECT 1 FROM audit_log WHERE commune_id = ? AND action = 'referral.reminded' AND json_extract(details, '$.on_day') = ?",
+        (commune_id, day))).fetchone()
+    return row is not None
+
+
 async def record_referral_answer(db: aiosqlite.Connection, concern_id: int, answer: str) -> None:
     await db.execute("UPDATE concerns SET referral_answer = ?, referral_answered_at = ? WHERE id = ?",
                      (answer, utc_now(), concern_id))

@@ -315,3 +315,25 @@ async def test_a_land_matter_bound_by_a_legal_procedure_gets_a_later_stated_date
     standing = {r[0].value: r[11].value for r in sheet.iter_rows(min_row=2, max_row=3)}
     assert standing[land] == "Đang giải quyết, trong hạn (hạn theo thủ tục pháp lý)"
     assert report.figures.outcomes["overdue"] == 0  # tracked to its stated date, not overdue
+
+
+async def test_the_office_and_the_mttq_are_reminded_of_a_referral_every_ten_working_days(bot):
+    from datetime import date
+
+    from bot.calendar import WorkingCalendar
+
+    lan, binh, cuong, ids = await _held(bot)
+    await _conclude(bot, CHAIR, ids[lan], "ref", ELECTRICITY)
+    await _conclude(bot, CHAIR, ids[binh], "ans", "Đã trả lời")
+    await _conclude(bot, CHAIR, ids[cuong], "ans", "Đã trả lời")
+    await bot.say(OFFICE, "/announce")
+    await bot.tap(OFFICE, "an:ok:1")
+    announced = date.fromisoformat((await bot.rows("SELECT announced_on FROM dialogues"))[0][0])
+    calendar = WorkingCalendar()
+    followup = bot.services.followup
+    assert await followup.queue_referral_reminders(calendar.working_days_after(announced, 9)) == 0
+    tenth = calendar.working_days_after(announced, 10)
+    assert await followup.queue_referral_reminders(tenth) == 2  # the office and the MTTQ
+    assert await followup.queue_referral_reminders(tenth) == 0  # once a day
+    assert f"• {lan}: {ELECTRICITY}" in await told(bot, MTTQ, "📤")
+    assert f"• {lan}: {ELECTRICITY}" in await told(bot, OFFICE, "📤")

@@ -6,6 +6,7 @@ transactions; FollowUpService is what the channels call."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date as date_type
 
 from bot.communes import Communes
 from bot.domain import normalize_code
@@ -23,6 +24,7 @@ from storage.records import Concern
 MAX_BODY_NAME = 200
 MAX_ANSWER = 2000
 MAX_NOTE = 1000
+REFERRAL_REMIND_EVERY = 10  # working days
 
 
 class ConclusionsUnconfirmed(DomainError):
@@ -220,6 +222,33 @@ class FollowUpService(CommuneService):
                                              commune_id=concern.commune_id, category=concern.category, reason=reason)
             return await lifecycle.reload(db, concern)
 
+    async def queue_referral_reminders(self, today=None) -> int:
+        """Every 10 working days after the announcement, the office and the MTTQ are reminded of each referred
+        concern still waiting for its body's answer (once a day at most: recorded in the audit log)."""
+        today = today or self.today()
+        if not self._calendar.is_working_day(today):
+            return 0
+        queued = 0
+        for commune in self._communes.items:
+            async with self._database.transaction() as db:
+                if await followup.reminded_on(db, commune.id, today.isoformat()):
+                    continue
+                waiting = [r for r in await followup.waiting_referrals(db, commune.id) if r.announced_on and
+                           self._calendar.working_days_between(date_type.fromisoformat(r.announced_on), today) > 0 and
+                           self._calendar.working_days_between(date_type.fromisoformat(r.announced_on), today)
+                           % REFERRAL_REMIND_EVERY == 0]
+                if not waiting:
+                    continue
+                await audit.record(db, commune_id=commune.id, actor_person_id=None, action="referral.reminded",
+                                   subject_type="commune", subject_id=None,
+                                   details={"on_day": today.isoformat(), "codes": [r.code for r in waiting]})
+                items = [{"code": r.code, "body": r.referred_to, "announced_on": r.announced_on} for r in waiting]
+                for role in (OFFICE, MTTQ):
+                    for grant in await staff.holders(db, commune.id, role):
+                        await outbox.enqueue(db, grant.person_id, "referrals_waiting", items=items)
+                        queued += 1
+        return queued
+
     # --- the MTTQ's supervision notes ----------------------------------------------------------
 
     async def add_note(self, actor: Actor | None, code: str | None, text: str | None) -> Note:
@@ -302,6 +331,16 @@ def _rating_request(payload: dict, t: Translator, communes: Communes) -> Rendere
     return Rendered(t("Concern %(code)s is closed. How satisfied are you with how it was handled? "
                       "(1 = not at all, 5 = fully)", code=payload["code"]),
                     [(f"{n} ⭐", f"rt:{payload['code']}:{n}") for n in RATINGS])
+
+
+@renders("referrals_waiting")
+def _referrals_waiting(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    lines = [t("📤 Referred concerns still waiting for the answer of the body they were referred to:")]
+    for item in payload["items"]:
+        lines.append(t("• %(code)s: %(body)s (announced %(date)s)", code=item["code"], body=item["body"],
+                       date=t.short_date(date_type.fromisoformat(item["announced_on"]))))
+    lines.append(t("Please ask those bodies for their answer; the office records it with /referred."))
+    return Rendered("\n".join(lines))
 
 
 @renders("conclusions_confirmed")
