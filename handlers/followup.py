@@ -223,6 +223,19 @@ async def disagreement_typed(update: Update, context: BotContext) -> int:
     return END
 
 
+async def follow(update: Update, context: BotContext) -> None:
+    """/follow: the chair starts or stops hearing of every result."""
+    t = await context.translator(update)
+    try:
+        following = await context.services.followup.follow_results(await context.actor(update))
+    except DomainError as error:
+        await answer(update, describe(error, t))
+        return
+    await answer(update, t("You will now be told when an officer resolves or extends a concern, or a resident disputes "
+                           "an answer. Send /follow again to stop.") if following
+                 else t("You will no longer be told of each result. Send /follow to be told again."))
+
+
 def note_lines(notes, t) -> list[str]:
     """Unacknowledged notes, as /overdue lists them."""
     if not notes:
@@ -249,6 +262,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(acknowledge, pattern=r"^nt:ack:\d{1,12}$"),
             CallbackQueryHandler(rate, pattern=r"^rt:\d{3}-\d{3}:[1-5]$"),
             CommandHandler("answer", ask_answer, filters=NEW_MESSAGES),
+            CommandHandler("follow", follow, filters=NEW_MESSAGES),
             CallbackQueryHandler(answer_agreed, pattern=r"^ab:ok:\d{3}-\d{3}$"),
         ],
     )

@@ -50,6 +50,7 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("concerns", N_("Every concern of the commune, by dialogue, status, topic and hamlet"), "",
                     frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("confirm", N_("Confirm the conclusions the office recorded"), "", frozenset({CHAIR})),
+    OfficialCommand("follow", N_("Be told of every result, extension and dispute (or stop)"), "", frozenset({CHAIR})),
     OfficialCommand("referred", N_("Concerns referred to a higher level, waiting for an answer"), "",
                     frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("note", N_("A supervision note: /note CODE text"), "", frozenset({MTTQ})),

@@ -79,6 +79,24 @@ async def rate(db: aiosqlite.Connection, concern_id: int, stars: int) -> None:
     await db.execute("UPDATE concerns SET satisfaction = ? WHERE id = ?", (stars, concern_id))
 
 
+async def toggle_follower(db: aiosqlite.Connection, commune_id: str, person_id: int) -> bool:
+    """Start or stop following the results; True when now following."""
+    cursor = await db.execute("DELETE FROM result_followers WHERE commune_id = ? AND person_id = ?", (commune_id, person_id))
+    if cursor.rowcount:
+        return False
+    await db.execute("INSERT INTO result_followers (commune_id, person_id, since) VALUES (?, ?, ?)",
+                     (commune_id, person_id, utc_now()))
+    return True
+
+
+async def followers(db: aiosqlite.Connection, commune_id: str) -> list[int]:
+    """Chairs following the results, while they still hold the role."""
+    rows = await (await db.execute(
+        "SELECT f.person_id FROM result_followers f JOIN roles r ON r.person_id = f.person_id AND r.commune_id = f.commune_id"
+        " AND r.role = 'chair' AND r.revoked_at IS NULL WHERE f.commune_id = ? ORDER BY f.person_id", (commune_id,))).fetchall()
+    return [row[0] for row in rows]
+
+
 async def is_offline(db: aiosqlite.Connection, person_id: int) -> bool:
     row = await (await db.execute("SELECT channel FROM people WHERE id = ?", (person_id,))).fetchone()
     return bool(row) and row[0] == "offline"

@@ -337,3 +337,20 @@ async def test_the_office_and_the_mttq_are_reminded_of_a_referral_every_ten_work
     assert await followup.queue_referral_reminders(tenth) == 0  # once a day
     assert f"• {lan}: {ELECTRICITY}" in await told(bot, MTTQ, "📤")
     assert f"• {lan}: {ELECTRICITY}" in await told(bot, OFFICE, "📤")
+
+
+async def test_a_chair_who_chose_to_follow_the_results_is_told_of_them(bot):
+    from tests.test_tasks import LAN as RESIDENT, MINH, THU, concern_on_agenda, resolved, staff_up, today
+
+    await staff_up(bot)
+    await bot.grant(CHAIR, "Ông Nam", "chair")
+    first = await concern_on_agenda(bot, RESIDENT, "Cầu tràn bị sạt", announced=today())
+    second = await concern_on_agenda(bot, RESIDENT, "Đường ngập", announced=today())
+    await resolved(bot, first, MINH)
+    await told(bot, THU, first)
+    assert not any(first in text for text in bot.fake.bot_texts(CHAIR))  # not chosen yet
+    assert (await bot.say(CHAIR, "/follow"))[0].startswith("Từ nay ông/bà sẽ được báo")
+    assert (await bot.say(THU, "/follow"))[0].startswith("Xin lỗi, việc này chỉ dành cho")
+    await resolved(bot, second, MINH)
+    assert (await told(bot, CHAIR, second)).startswith("📨 Phòng Kinh tế đã giải quyết kiến nghị")
+    assert (await bot.say(CHAIR, "/follow"))[0].startswith("Ông/bà sẽ không được báo")

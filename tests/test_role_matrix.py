@@ -29,7 +29,7 @@ COMMAND_ACTIONS = {
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
     "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns", "concerns": "list_concerns",
-    "answer {code}": "enter_for_resident",
+    "answer {code}": "enter_for_resident", "follow": "confirm_conclusion",
     "note {code} Xin làm rõ tiến độ": "supervise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.

@@ -93,9 +93,11 @@ async def ask_rating(db, concern: Concern) -> None:
 
 
 async def tell_office(db, commune_id: str, action: str, **payload) -> None:
-    """An officer resolved or extended: the office is told (the plan: bodies "report to the commune")."""
-    for grant in await staff.holders(db, commune_id, OFFICE):
-        await outbox.enqueue(db, grant.person_id, "officer_reported", action=action, **payload)
+    """An officer resolved or extended: the office is told (the plan: bodies "report to the commune"), and the
+    chairs who chose to follow the results."""
+    told = {grant.person_id for grant in await staff.holders(db, commune_id, OFFICE)} | set(await followup.followers(db, commune_id))
+    for person_id in sorted(told):
+        await outbox.enqueue(db, person_id, "officer_reported", action=action, **payload)
 
 
 async def tell_mttq_of_announcement(db, commune_id: str, meeting_at: str, count: int) -> None:
@@ -139,6 +141,12 @@ class FollowUpService(CommuneService):
             for grant in await staff.holders(db, actor.commune_id, OFFICE):
                 await outbox.enqueue(db, grant.person_id, "conclusions_confirmed", count=len(items))
         return len(items)
+
+    async def follow_results(self, actor: Actor | None) -> bool:
+        """/follow: the chair chooses to be told of every result, extension and dispute (or stops)."""
+        actor = await self._staff.require(actor, "confirm_conclusion")
+        async with self._database.transaction() as db:
+            return await followup.toggle_follower(db, actor.commune_id, actor.person_id)
 
     # --- referrals -----------------------------------------------------------------------------
 

@@ -27,6 +27,7 @@ from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
 from bot.roles import MTTQ, OFFICE, OFFICER, Actor
 from bot.services import followup
+from storage import followup as followup_store
 from bot.services.lifecycle import change
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
@@ -409,6 +410,7 @@ class TaskService(CommuneService):
             await change(db, concern, "dispute", actor_person_id=concern.resident_id, text=reason, notify_resident=False)
             # The office deals with it; the MTTQ supervises every dispute (issue 11).
             office = {grant.person_id for role in (OFFICE, MTTQ) for grant in await staff.holders(db, concern.commune_id, role)}
+            office |= set(await followup_store.followers(db, concern.commune_id))  # chairs who chose to be told
             for person_id in sorted(office):
                 await outbox.enqueue(db, person_id, "concern_disputed", code=concern.code, commune_id=concern.commune_id,
                                      category=concern.category, reason=reason)

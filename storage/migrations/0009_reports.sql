@@ -17,6 +17,14 @@ ALTER TABLE assignments ADD COLUMN legal_procedure INTEGER NOT NULL DEFAULT 0;
 -- How satisfied the resident is, 1 to 5, asked whenever a concern is closed.
 ALTER TABLE concerns ADD COLUMN satisfaction INTEGER CHECK (satisfaction BETWEEN 1 AND 5);
 
+-- A chair who chose to hear of every result too (the office always does).
+CREATE TABLE result_followers (
+    commune_id TEXT NOT NULL REFERENCES communes(id),
+    person_id INTEGER NOT NULL REFERENCES people(id),
+    since TEXT NOT NULL,
+    PRIMARY KEY (commune_id, person_id)
+);
+
 -- The MTTQ's supervision notes on a concern or a dialogue; the office and the chair acknowledge them.
 CREATE TABLE supervision_notes (
     id INTEGER PRIMARY KEY,
