@@ -1,12 +1,12 @@
 """/report and /export: a dialogue's or a period's figures with charts and documents; the registers as files.
-Update -> bot.services.reports -> message, photos, documents."""
+Update -> bot.services.reports -> message, photos, documents. The file makers (matplotlib, python-docx, openpyxl)
+are imported when first used: they would add most of a second to every start-up."""
 
 from __future__ import annotations
 
 from telegram import InputFile, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler
 
-from bot.documents import charts, papers, registers, spoken
 from bot.errors import DomainError, describe
 from bot.reports.periods import current_periods
 from bot.reports.summary import summary
@@ -68,6 +68,8 @@ async def send_report(update: Update, context: BotContext) -> None:
     except DomainError as error:
         await answer(update, describe(error, t))
         return
+    from bot.documents import charts, papers
+
     for part in split_message(summary(report, t).split("\n"), MESSAGE_LIMIT):
         await answer(update, part)
     bot, chat = update.get_bot(), update.effective_chat.id
@@ -85,6 +87,8 @@ async def send_report(update: Update, context: BotContext) -> None:
 
 async def send_export(update: Update, context: BotContext) -> None:
     """The chosen registers, as XLSX files."""
+    from bot.documents import registers
+
     query = update.callback_query
     await query.answer()
     await drop_buttons(update)
@@ -102,6 +106,8 @@ async def send_export(update: Update, context: BotContext) -> None:
 
 async def send_announcement_papers(update: Update, context: BotContext, dialogue_id: int) -> None:
     """After /announce: the Thông báo kết luận as DOCX, and its short version for the loudspeaker."""
+    from bot.documents import papers, spoken
+
     t = await context.translator(update)
     actor = await context.actor(update)
     try:
