@@ -202,3 +202,24 @@ def test_python_m_bot_report_exits_with_one_line_naming_a_missing_setting(tmp_pa
     assert code != 0 and out.getvalue() == ""
     assert len(err.getvalue().splitlines()) == 1 and "signer_title" in err.getvalue()
     assert not (tmp_path / "out").exists()
+
+
+async def test_the_report_message_gives_every_figure_in_the_readers_language(tmp_path):
+    from bot.reports.summary import summary
+
+    database, service, _ = await _service(tmp_path)
+    try:
+        report = await service.build("bao-lam", dialogue="latest")
+    finally:
+        await database.close()
+    lines = summary(report, VI).splitlines()
+    assert lines[0] == "📊 Báo cáo: buổi đối thoại ngày 02/11/2026"
+    referred = lines.index("• Kiến nghị cấp trên, cơ quan khác: 1")
+    assert lines[referred + 1] == "  trong đó đã có trả lời của cơ quan được kiến nghị: 1"
+    for expected in ("Tiếp nhận: 10", "• Quá hạn: 1", "• Người dân không đồng ý với kết quả: 1",
+                     "Thời gian giải quyết bình quân: 14 ngày làm việc.", "• Phòng Kinh tế: 3 / 2 / 1", "• Thôn 2: 3 / 1 / 1",
+                     "Đồng ý với kết quả trả lời: 2; không đồng ý: 1 (67% hài lòng).",
+                     "Mức độ hài lòng với các kiến nghị đã kết thúc: 4,5 ⭐ trên 5 (2 ý kiến đánh giá)."):
+        assert expected in lines, expected
+    english = summary(report, EN)
+    assert "• Disputed by the resident: 1" in english and "4.5 ⭐ of 5" in english

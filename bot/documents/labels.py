@@ -18,6 +18,7 @@ OUTCOME_LABELS = {
     "overdue": N_("Overdue"),
     "open": N_("Being resolved, within the time"),
 }
+DISPUTED_LABEL = N_("Disputed by the resident")
 SCREENING_LABELS = (
     ("received", N_("Received")),
     ("accepted", N_("Accepted onto the agenda")),

@@ -178,7 +178,7 @@ def result_report(report, t: Translator) -> bytes:
     _paragraph(document, t("III. Resolution of the assigned concerns"), bold=True)
     for key in OUTCOMES:
         _paragraph(document, f"- {t(labels.OUTCOME_LABELS[key])}: {f.outcomes[key]}")
-    _paragraph(document, f"- {t('Disputed by the resident')}: {f.disputed}")
+    _paragraph(document, f"- {t(labels.DISPUTED_LABEL)}: {f.disputed}")
     if f.average_working_days is not None:
         _paragraph(document, t("Average time to resolve: %(days)s working days.", days=labels.number(t, f.average_working_days)))
     if f.by_body:

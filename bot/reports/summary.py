@@ -11,11 +11,13 @@ def summary(report, t: Translator) -> str:
     f = report.figures
     lines = [t("📊 Report: %(scope)s", scope=labels.scope_title(report, t)), ""]
     lines += [f"{t(label)}: {getattr(f, key)}" for key, label in labels.SCREENING_LABELS]
-    lines += ["", t("Conclusions:")] + [f"• {labels.conclusion(t, kind)}: {f.conclusions[kind]}" for kind in CONCLUSION_KINDS]
-    if f.conclusions["referred"]:
-        lines.append(t("  of which answered by the body referred to: %(count)d", count=f.referred_answered))
+    lines += ["", t("Conclusions:")]
+    for kind in CONCLUSION_KINDS:
+        lines.append(f"• {labels.conclusion(t, kind)}: {f.conclusions[kind]}")
+        if kind == "referred" and f.conclusions["referred"]:
+            lines.append(t("  of which answered by the body referred to: %(count)d", count=f.referred_answered))
     lines += ["", t("Assignments:")] + [f"• {t(labels.OUTCOME_LABELS[key])}: {f.outcomes[key]}" for key in OUTCOMES]
-    lines.append(f"• {t('Disputed by the resident')}: {f.disputed}")
+    lines.append(f"• {t(labels.DISPUTED_LABEL)}: {f.disputed}")
     if f.average_working_days is not None:
         lines.append(t("Average time to resolve: %(days)s working days.", days=labels.number(t, f.average_working_days)))
     if f.by_body:
