@@ -128,6 +128,7 @@ async def test_documents_follow_decree_30_with_numbers_dates_and_recipients(tmp_
                      "Ủy ban nhân dân tỉnh Lâm Đồng", "Ủy ban MTTQ Việt Nam xã"):
         assert expected in announcement, expected
     assert "Người dân" not in announcement  # no resident is named in a public paper
+    assert "Kiến nghị 100-006 (thôn 3, Kinh tế - xã hội, an ninh, hạ tầng)" in announcement  # "thôn 3" inside a sentence
     result = _text(papers.result_report(report, VI))
     for expected in ("BÁO CÁO", "/BC-UBND", "Kính gửi: Ủy ban nhân dân tỉnh Lâm Đồng.", "Ủy ban MTTQ Việt Nam xã",
                      "Các tổ chức chính trị - xã hội xã", "Phòng Kinh tế", "14 ngày làm việc", "67%", "4,5 trên 5"):

@@ -48,6 +48,12 @@ def hamlet(report, t: Translator, hamlet_id: str) -> str:
     return found.name.label(t.locale) if found else hamlet_id
 
 
+def hamlet_in_sentence(report, t: Translator, hamlet_id: str) -> str:
+    """'thôn 2' inside a sentence (Vietnamese administrative style)."""
+    found = report.commune.hamlet(hamlet_id)
+    return found.name(t.locale) if found else hamlet_id
+
+
 def topic(report, t: Translator, key: str) -> str:
     found = report.commune.category(key)
     return found.name(t.locale) if found else key

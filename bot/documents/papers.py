@@ -124,7 +124,7 @@ def _mttq(report) -> str:
 
 def _conclusion_line(report, t: Translator, row, number: int) -> str:
     head = t("%(number)d. Concern %(code)s (%(hamlet)s, %(topic)s): %(kind)s.", number=number, code=row.code,
-             hamlet=labels.hamlet(report, t, row.hamlet_id), topic=labels.topic(report, t, row.category),
+             hamlet=labels.hamlet_in_sentence(report, t, row.hamlet_id), topic=labels.topic(report, t, row.category),
              kind=labels.conclusion(t, row.conclusion))
     parts = [head]
     if row.conclusion_text:
@@ -227,7 +227,8 @@ def minutes(report, t: Translator) -> bytes:
                            "of %(commune)s.", time=t.moment(report.dialogue.meeting_at)[:5], date=on, place=place,
                            body=settings.official_name, commune=report.commune.name(t.locale)))
     _paragraph(document, t("I. Attendance"), bold=True)
-    _paragraph(document, t("Chaired by: %(title)s.", title=settings.signer_title.capitalize()))
+    chair = report.commune.chair_title.label("vi") if report.commune.chair_title else settings.signer_title.capitalize()
+    _paragraph(document, t("Chaired by: %(title)s.", title=chair))
     _paragraph(document, t("Attending: %(mttq)s; the bodies concerned; the hamlet heads; the residents invited "
                            "(as in the attendance list).", mttq=_mttq(report)))
     _paragraph(document, t("II. The speakers, in order"), bold=True)
@@ -235,7 +236,7 @@ def minutes(report, t: Translator) -> bytes:
         _paragraph(document, t("No resident registered to speak."))
     for number, speaker in enumerate(report.speakers, start=1):
         _paragraph(document, t("%(number)d. (%(code)s, %(hamlet)s) %(point)s", number=number, code=speaker.code,
-                               hamlet=labels.hamlet(report, t, speaker.hamlet_id), point=speaker.point))
+                               hamlet=labels.hamlet_in_sentence(report, t, speaker.hamlet_id), point=speaker.point))
     _paragraph(document, t("III. The chair's conclusion on each item"), bold=True)
     for number, row in enumerate((r for r in report.rows if r.conclusion), start=1):
         _paragraph(document, _conclusion_line(report, t, row, number))
