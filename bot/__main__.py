@@ -21,6 +21,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return grant_command(argv[1:])
 
+    if argv and argv[0] == "report":
+        from bot.cli_report import report_command
+
+        return report_command(argv[1:])
+
     parser = argparse.ArgumentParser(prog="python -m bot", description="doithoai: the commune dialogue bot")
     sub = parser.add_subparsers(dest="command")
     sub.add_parser("run", help="run the bot (the sandbox when TELEGRAM_BOT_TOKEN is not set)")
@@ -36,6 +41,8 @@ def main(argv: list[str] | None = None) -> int:
     restore.add_argument("file")
     sub.add_parser("status", help="notices, the last reminder sweep, update and backup, the database size")
     sub.add_parser("grant", help="grant a role on the server: grant --role ROLE --telegram-id N [--commune C] [--body B] [--hamlet H]")
+    sub.add_parser("report", help="a dialogue's or a period's registers, documents and charts: report --commune ID "
+                                  "[--dialogue latest|ID] [--period 2026|2026-Q4|2026-11] --out DIR")
     sub.add_parser("deadlines", help="the plan's deadlines for a meeting: deadlines --meeting YYYY-MM-DD [--announced YYYY-MM-DD]")
     args = parser.parse_args(argv)
 

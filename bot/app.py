@@ -203,6 +203,7 @@ async def _forget_old_updates(context: BotContext) -> None:
 async def _queue_reminders(context: BotContext) -> None:
     """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
     queued = await context.services.reminders.queue_due_notices()
+    queued += await context.services.followup.queue_referral_reminders()
     log.info("queued %d reminders and escalations", queued)
     await context.services.database.execute_alone(ops.SET, ops.set_params(ops.LAST_REMINDER_SWEEP, str(queued)))
 

@@ -54,6 +54,8 @@ class Category:
     name: Name
     # A complaint or denunciation needing a petition is out of the dialogue's scope (plan I.2).
     petition: bool = False
+    # Bound by a legal procedure (land, compensation): an extension may set a later, stated date (issue 11).
+    legal_procedure: bool = False
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,44 @@ class Body:
 
     key: str
     name: Name
+
+
+# What the commune's documents (Nghị định 30/2020/NĐ-CP) need from its settings, in Vietnamese: the documents
+# are the commune's official papers. Key in the communes file -> what it is.
+DOCUMENT_SETTINGS = {
+    "official_name": "the commune's official name, e.g. 'Ủy ban nhân dân xã Bảo Lâm'",
+    "issuing_body": "the issuing body as printed at the top left, e.g. 'ỦY BAN NHÂN DÂN XÃ BẢO LÂM'",
+    "higher_level": "the higher level reported to (the province since 2025), e.g. 'Ủy ban nhân dân tỉnh Lâm Đồng'",
+    "signer_title": "the signer's title, e.g. 'CHỦ TỊCH'",
+}
+
+
+@dataclass(frozen=True)
+class DocumentSettings:
+    """The names a commune's documents print; any may be missing (then reports are refused, saying which)."""
+
+    official_name: str | None = None
+    issuing_body: str | None = None
+    higher_level: str | None = None
+    signer_title: str | None = None
+    parent_body: str | None = None  # the line above the issuing body (cơ quan chủ quản), optional
+    place: str | None = None  # the place before the date: "Bảo Lâm, ngày ..."; default: the commune's name
+    symbol: str = "UBND"  # the issuing body's abbreviation in a document's symbol: "Số:    /TB-UBND"
+
+    def missing(self) -> list[str]:
+        return [key for key in DOCUMENT_SETTINGS if not getattr(self, key)]
+
+
+def _documents(table: dict, where: str) -> DocumentSettings:
+    values = {}
+    for key in (*DOCUMENT_SETTINGS, "parent_body", "place", "symbol"):
+        value = table.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, str) or not value.strip():
+            raise CommunesFileError(f"{where}: '{key}' must be a non-empty text")
+        values[key] = " ".join(value.split())
+    return DocumentSettings(**values)
 
 
 def _tidy(text: str) -> str:
@@ -89,6 +129,7 @@ class Commune:
     official_name: Name | None = None
     higher_level: Name | None = None
     signer_title: Name | None = None
+    documents: DocumentSettings = DocumentSettings()
 
     def hamlet(self, hamlet_id: str | None) -> Hamlet | None:
         return next((h for h in self.hamlets if h.id == hamlet_id), None)
@@ -195,6 +236,7 @@ def parse_communes(data: dict, source: str) -> Communes:
                 key=_identifier(c, "key", f"{where} category"),
                 name=_name(c, f"{where} category {c.get('key')!r}"),
                 petition=bool(c.get("petition", False)),
+                legal_procedure=bool(c.get("legal_procedure", False)),
             )
             for c in table.get("categories", [])
         )
@@ -219,6 +261,7 @@ def parse_communes(data: dict, source: str) -> Communes:
                 official_name=_optional_name(table, where, "official_name_"),
                 higher_level=_optional_name(table, where, "higher_level_"),
                 signer_title=_optional_name(table, where, "signer_"),
+                documents=_documents(table, where),
             )
         )
     _unique([c.id for c in communes], "commune", source)

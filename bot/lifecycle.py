@@ -13,14 +13,19 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "conclude_answered": (frozenset({"accepted"}), "answered"),
     "conclude_assigned": (frozenset({"accepted"}), "assigned"),
     "conclude_not_accepted": (frozenset({"accepted"}), "rejected"),
+    # Beyond the commune's power: referred to a higher level or an outside body, followed until its answer
+    # is recorded (issue 11); never an assignment, so never the commune's overdue work.
+    "conclude_referred": (frozenset({"accepted"}), "referred"),
+    "referral_answered": (frozenset({"referred"}), "resolved"),
     # A concern on the agenda gets its officer from the chair's conclusion (conclude_assigned), so
     # that the announcement starts its clock; /assign then (re)assigns.
     "assign": (frozenset({"assigned", "in_progress", "extended", "disputed"}), "assigned"),
     "note": (frozenset({"assigned", "in_progress", "extended"}), "in_progress"),
     "extend": (frozenset({"assigned", "in_progress"}), "extended"),
     "resolve": (frozenset({"assigned", "in_progress", "extended"}), "resolved"),
-    "satisfied": (frozenset({"resolved"}), "closed"),
-    "dispute": (frozenset({"resolved"}), "disputed"),
+    # A written result, a referred body's answer, or an answer given at the meeting (issue 11).
+    "satisfied": (frozenset({"resolved", "answered"}), "closed"),
+    "dispute": (frozenset({"resolved", "answered"}), "disputed"),
     "reopen": (frozenset({"disputed"}), "in_progress"),
     "close": (frozenset({"resolved", "disputed", "answered"}), "closed"),
 }

@@ -74,6 +74,7 @@ BY_BODY = {
     "note": N_("Concern %(code)s: %(body)s reported progress."),
     "extend": N_("Concern %(code)s: %(body)s extended the time to resolve it, with a written reply."),
     "resolve": N_("Concern %(code)s: %(body)s answered in writing."),
+    "referral_answered": N_("Concern %(code)s: %(body)s, to which it was referred, answered."),
 }
 
 
@@ -108,7 +109,7 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
     if t(status) != t(what):  # "Accepted onto the agenda" is not said twice
         lines += ["", t("Status: %(status)s", status=t(status))]
     actions = []
-    if payload["action"] == "resolve" and not payload.get("follower"):
+    if payload["action"] in ("resolve", "referral_answered") and not payload.get("follower"):
         actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]
     return Rendered("\n".join(lines), actions)
 

@@ -49,6 +49,14 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "close": frozenset({OFFICE}),
     "view_overdue": frozenset({OFFICE, CHAIR, MTTQ}),
     "view_undelivered": frozenset({OFFICE, CHAIR, MTTQ}),
+    # Issue 11: reports (a hamlet head's covers their hamlet only), the registers as files, the MTTQ's supervision.
+    "report": frozenset({OFFICE, CHAIR, MTTQ, HAMLET_HEAD}),
+    "export": frozenset({OFFICE, MTTQ}),
+    "list_concerns": frozenset({OFFICE, CHAIR, MTTQ}),
+    "supervise": frozenset({MTTQ}),
+    "acknowledge_note": frozenset({OFFICE, CHAIR}),
+    "confirm_conclusion": frozenset({CHAIR}),
+    "record_referral_answer": frozenset({OFFICE}),
 }
 
 # Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned

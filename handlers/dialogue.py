@@ -13,11 +13,13 @@ from bot.errors import DomainError, TextEmpty, TextTooLong, describe
 from bot.i18n import N_, Translator
 from bot.notices import render
 from bot.pages import Page, window
+from bot.roles import CHAIR
 from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
 from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
+from handlers.reports import send_announcement_papers
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
 from handlers.resident import expect_button
@@ -26,7 +28,7 @@ from handlers.states import END
 # Conversation states of this module (200-299).
 DIALOGUE_DATE, DIALOGUE_TIME, DIALOGUE_PLACE, DIALOGUE_THEME, DIALOGUE_CHAIR, DIALOGUE_CONFIRM = range(200, 206)
 SPEAKER_DECLINE_REASON = 210
-CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT = 220, 221, 222
+CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT, CONCLUDE_REFERRED = 220, 221, 222, 223
 
 PLAN = "dialogue_plan"
 CONCLUDING = "concluding"
@@ -41,6 +43,7 @@ CONCLUSION_LABELS = {
     "answered": N_("answered at the meeting"),
     "assigned": N_("assigned to an officer"),
     "not_accepted": N_("not accepted"),
+    "referred": N_("referred to a higher level or another body"),
 }
 
 
@@ -687,6 +690,7 @@ async def pick_item(update: Update, context: BotContext) -> None:
     rows = [
         [(t("💬 Answered at the meeting"), f"cl:ans:{concern.id}")],
         [(t("🗂 Assigned to an officer"), f"cl:asg:{concern.id}")],
+        [(t("📤 Referred to a higher level or another body"), f"cl:ref:{concern.id}")],
         [(t("🚫 Not accepted"), f"cl:rej:{concern.id}")],
     ]
     if concern.attachments:
@@ -704,8 +708,12 @@ async def ask_conclusion_text(update: Update, context: BotContext) -> int:
         await _refuse(update, context, t, refusal)
         return END
     await drop_buttons(update)
-    kind = "answered" if parts[1] == "ans" else "not_accepted"
+    kind = {"ans": "answered", "ref": "referred"}.get(parts[1], "not_accepted")
     context.user_data[CONCLUDING] = {"concern": item.concern.id, "kind": kind}
+    if kind == "referred":
+        await answer(update, t("Which body is concern %(code)s referred to? Type its name (e.g. the provincial People's "
+                               "Committee, the electricity company).", code=item.concern.code), reply_markup=flow_menu(t))
+        return CONCLUDE_REFERRED
     if kind == "answered":
         await answer(update, t("Please type the answer given at the meeting on concern %(code)s.", code=item.concern.code),
                      reply_markup=flow_menu(t))
@@ -760,8 +768,10 @@ async def _record(update: Update, context: BotContext, t: Translator, text: str 
     if pending is None:
         return END
     try:
+        referred_to = text if pending["kind"] == "referred" else None
         concern = await context.services.dialogues.conclude(await context.actor(update), pending["concern"], pending["kind"],
-                                                            text, pending.get("officer"))
+                                                            None if referred_to else text, pending.get("officer"),
+                                                            referred_to=referred_to)
     except DomainError as refusal:
         retry = isinstance(refusal, (TextEmpty, TextTooLong))
         await _refuse(update, context, t, refusal, menu=not retry)
@@ -770,9 +780,11 @@ async def _record(update: Update, context: BotContext, t: Translator, text: str 
         context.user_data.pop(CONCLUDING, None)
         return END
     context.user_data.pop(CONCLUDING, None)
-    await answer(update, t("✅ Conclusion recorded on concern %(code)s: %(conclusion)s. The resident will read it when "
-                           "the conclusions are announced.", code=concern.code,
-                           conclusion=t(CONCLUSION_LABELS[concern.conclusion])),
+    recorded = t("✅ Conclusion recorded on concern %(code)s: %(conclusion)s. The resident will read it when "
+                 "the conclusions are announced.", code=concern.code, conclusion=t(CONCLUSION_LABELS[concern.conclusion]))
+    if CHAIR not in (await context.actor(update)).roles:
+        recorded += "\n" + t("The chair is asked to confirm it before it can be announced.")
+    await answer(update, recorded,
                  reply_markup=await context.main_menu(update, t))
     await _show_agenda(update, context, t)
     return END
@@ -781,7 +793,7 @@ async def _record(update: Update, context: BotContext, t: Translator, text: str 
 async def conclusion_typed(update: Update, context: BotContext) -> int:
     """The answer, the reason, or the chair's words for the officer, typed."""
     t = await context.translator(update)
-    state = {"answered": CONCLUDE_ANSWER, "not_accepted": CONCLUDE_REASON}.get(
+    state = {"answered": CONCLUDE_ANSWER, "not_accepted": CONCLUDE_REASON, "referred": CONCLUDE_REFERRED}.get(
         (context.user_data.get(CONCLUDING) or {}).get("kind"), CONCLUDE_ASSIGN_TEXT)
     return await _record(update, context, t, update.effective_message.text, state)
 
@@ -860,6 +872,7 @@ async def announce_confirm(update: Update, context: BotContext) -> None:
                          "⚠️ The announcement is late by %(days)d working days: the plan required it by %(date)s.", done.late_days,
                          days=done.late_days, date=t.date(done.conclusions_by)))
     await answer(update, "\n".join(lines))
+    await send_announcement_papers(update, context, done.dialogue.id)
 
 
 # --- the meeting's menu ---------------------------------------------------------------------------
@@ -906,7 +919,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(meeting_menu_choice, pattern=r"^mn:(speakers|next|conclude|announce)$"),
             CallbackQueryHandler(reschedule, pattern=r"^dl:re:\d{1,12}$"),
             CallbackQueryHandler(decline_ask, pattern=r"^sk:no:\d{1,12}$"),
-            CallbackQueryHandler(ask_conclusion_text, pattern=r"^cl:(ans|rej):\d{1,12}$"),
+            CallbackQueryHandler(ask_conclusion_text, pattern=r"^cl:(ans|rej|ref):\d{1,12}$"),
             CallbackQueryHandler(officer_chosen, pattern=r"^cl:off:\d{1,12}:\d{1,12}$"),
         ],
         states={
@@ -924,6 +937,7 @@ def flow(menus: Menus) -> Flow:
             SPEAKER_DECLINE_REASON: [MessageHandler(menus.free_text, decline_reason)],
             CONCLUDE_ANSWER: [MessageHandler(menus.free_text, conclusion_typed)],
             CONCLUDE_REASON: [MessageHandler(menus.free_text, conclusion_typed)],
+            CONCLUDE_REFERRED: [MessageHandler(menus.free_text, conclusion_typed)],
             CONCLUDE_ASSIGN_TEXT: [CallbackQueryHandler(conclusion_skip, pattern=r"^cl:skip:\d{1,12}$"),
                                    MessageHandler(menus.free_text, conclusion_typed)],
         },

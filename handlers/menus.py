@@ -45,6 +45,17 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("assign", N_("Assign a concern: /assign CODE"), "", frozenset({OFFICE, CHAIR})),
     OfficialCommand("close", N_("Close a concern: /close CODE"), "", frozenset({OFFICE})),
     OfficialCommand("revoke", N_("Withdraw a role"), "", frozenset({ADMIN})),
+    OfficialCommand("report", N_("Report on a dialogue or a period"), "", frozenset({OFFICE, CHAIR, MTTQ, HAMLET_HEAD})),
+    OfficialCommand("export", N_("The registers as spreadsheets"), "", frozenset({OFFICE, MTTQ})),
+    OfficialCommand("concerns", N_("Every concern of the commune, by dialogue, status, topic and hamlet"), "",
+                    frozenset({OFFICE, CHAIR, MTTQ})),
+    OfficialCommand("confirm", N_("Confirm the conclusions the office recorded"), "", frozenset({CHAIR})),
+    OfficialCommand("follow", N_("Be told of every result, extension and dispute (or stop)"), "", frozenset({CHAIR})),
+    OfficialCommand("referred", N_("Concerns referred to a higher level, waiting for an answer"), "",
+                    frozenset({OFFICE, CHAIR, MTTQ})),
+    OfficialCommand("note", N_("A supervision note: /note CODE text"), "", frozenset({MTTQ})),
+    OfficialCommand("answer", N_("A resident without a phone replies to an answer: /answer CODE"), "",
+                    frozenset({OFFICE, HAMLET_HEAD})),
 )
 RESIDENT_COMMANDS = (
     ("start", N_("Start, or show the menu")),

@@ -13,7 +13,9 @@ from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, f
 from bot.domain import HISTORY_LABELS, STATUS_LABELS
 from bot.errors import DomainError, NotAllowed, StaleAction, describe
 from bot.i18n import N_, Translator
+from bot.text import split_message
 from bot.pages import Page
+from handlers.followup import note_lines
 from bot.services.casework import CaseFile, InboxCard, OverdueItem, TooEarlyToClose
 from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
@@ -538,11 +540,15 @@ async def overdue(update: Update, context: BotContext) -> int:
     except DomainError as refusal:
         await _refuse(update, t, refusal)
         return END
+    # The MTTQ's supervision notes nobody acknowledged yet are owed too (issue 11); never counted as overdue work.
+    notes = note_lines(await context.services.followup.open_notes(await context.actor(update)), t)
     if not page.total:
         await answer(update, t("Nothing is overdue: every open assignment is within its due date."))
-        return END
-    text, buttons = _overdue_screen(page, t)
-    await answer(update, text, reply_markup=buttons)
+    else:
+        text, buttons = _overdue_screen(page, t)
+        await answer(update, text, reply_markup=buttons)
+    for message in split_message(notes[1:], MAX_MESSAGE):
+        await answer(update, message)
     return END
 
 

@@ -379,6 +379,9 @@ async def verdict_satisfied(update: Update, context: BotContext) -> None:
     await drop_buttons(update)
     await answer(update, t("Thank you. You are satisfied with the answer, so concern %(code)s is now closed.", code=concern.code),
                  reply_markup=await context.main_menu(update, t))
+    # Closed: how satisfied they are, asked in the same words as when the office closes a concern.
+    rating = render("rating_request", {"code": concern.code}, t, context.services.communes)
+    await answer(update, rating.text, reply_markup=inline([rating.actions]))
 
 
 async def verdict_not_satisfied(update: Update, context: BotContext) -> int:

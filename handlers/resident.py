@@ -275,7 +275,7 @@ async def show_concern(update: Update, context: BotContext) -> None:
     commune = context.services.concerns.commune_of(resident)
     # A result waiting for the resident's answer can be answered here too, not only from its notice.
     rows = [[(t("👍 Satisfied"), f"vd:ok:{concern.code}"), (t("👎 Not satisfied"), f"vd:no:{concern.code}")]] \
-        if concern.status == "resolved" else []
+        if concern.status in ("resolved", "answered") else []
     if concern.text_public:  # consent given at submission can be withdrawn at any time
         rows.append([(t("🔒 Take my text off the public board"), f"mine:priv:{concern.code}")])
     await answer(update, concern_details(commune, concern, history, t), reply_markup=inline(rows) if rows else None)

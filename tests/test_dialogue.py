@@ -611,9 +611,15 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
     # The office records the last one (not accepted, with the reason).
     await bot.say(OFFICE, "/conclude")
     await bot.tap(OFFICE, f"cl:pick:{ids[cuong]}")
-    assert await bot.tap(OFFICE, f"cl:rej:{ids[cuong]}") == [f"Xin gõ lý do kiến nghị {cuong} không được tiếp nhận."]
+    assert await bot.tap(OFFICE, f"cl:rej:{ids[cuong]}") == [f"Xin gõ lý do không chấp nhận kiến nghị {cuong}."]
     assert (await bot.say(OFFICE, "Thuộc thẩm quyền của công ty môi trường huyện"))[1] == (
         "Mọi kiến nghị trong nội dung đối thoại đã có kết luận. Văn phòng có thể thông báo kết luận bằng /announce.")
+    # The office entered it for the chair: it can be announced only once the chair confirmed it (issue 11).
+    assert cuong in bot.fake.bot_texts(CHAIR)[-1] and "/confirm" in bot.fake.bot_texts(CHAIR)[-1]
+    refused = (await bot.say(OFFICE, "/announce"))[0]
+    assert cuong in refused and lan not in refused and "/confirm" in refused
+    assert (await bot.say(CHAIR, "/confirm"))[0].endswith(f"• {cuong}: không chấp nhận (Thuộc thẩm quyền của công ty môi trường huyện)")
+    assert (await bot.tap(CHAIR, "cf:ok:1"))[0].startswith("✅")
     assert await bot.rows("SELECT code, status, conclusion, conclusion_text, dialogue_id FROM concerns ORDER BY id") == [
         (lan, "answered", "answered", "Xã sẽ nạo vét mương trước mùa mưa năm 2027.", 1),
         (binh, "assigned", "assigned", "Kiểm tra hồ sơ, cấp giấy chứng nhận hoặc trả lời bằng văn bản", 1),
@@ -648,18 +654,21 @@ async def test_conclusions_of_three_kinds_are_announced_to_residents_hamlet_head
         f"và trả lời ông/bà bằng văn bản chậm nhất {vi_date(due)}.\n\n"
         "Kết luận của chủ trì: Kiểm tra hồ sơ, cấp giấy chứng nhận hoặc trả lời bằng văn bản")
     assert bot.fake.bot_texts(CUONG)[-1] == (
-        f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {cuong} không được tiếp nhận tại buổi đối thoại.\n\n"
+        f"📢 Kết luận của buổi đối thoại đã được thông báo.\nKiến nghị {cuong} không được chấp nhận tại buổi đối thoại.\n\n"
         "Lý do: Thuộc thẩm quyền của công ty môi trường huyện")
     # The office saw each of these, word for word, before confirming (issue 6, item 22).
     for resident in (LAN, BINH, CUONG):
-        assert bot.fake.bot_texts(resident)[-1] in "\n".join(bot.fake.bot_texts(OFFICE)[-6:])
+        assert bot.fake.bot_texts(resident)[-1] in "\n".join(bot.fake.bot_texts(OFFICE)[-8:])
+    # /announce also gives the office the announcement as a document and its loudspeaker version (issue 11).
+    assert bot.fake.bot_texts(OFFICE)[-2] == "Thông báo kết luận, để vào số, ký và niêm yết."
+    assert bot.fake.bot_texts(OFFICE)[-1].startswith("Để đọc trên loa truyền thanh:\n\nThông báo của Ủy ban nhân dân xã Bảo Lâm.")
     assert "Chưa có gì được gửi đi cho đến khi ông/bà bấm “Thông báo ngay”." in preview
     meeting_day = (await bot.rows("SELECT meeting_at FROM dialogues"))[0][0]
     meeting_day = datetime.fromisoformat(meeting_day).astimezone(TZ).date()
     assert bot.fake.bot_texts(HEAD2)[-1] == "\n".join([
         f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 2:",
         f"• {lan}: đã trả lời tại buổi đối thoại: Xã sẽ nạo vét mương trước mùa mưa năm 2027.",
-        f"• {cuong}: không tiếp nhận: Thuộc thẩm quyền của công ty môi trường huyện"])
+        f"• {cuong}: không chấp nhận: Thuộc thẩm quyền của công ty môi trường huyện"])
     assert bot.fake.bot_texts(HEAD3)[-1] == "\n".join([
         f"📢 Kết luận buổi đối thoại {vi_date(meeting_day)} đối với thôn 3:",
         f"• {binh}: giao Địa chính - Xây dựng, trả lời chậm nhất {vi_date(due)}"])
@@ -691,8 +700,9 @@ async def test_a_hamlet_heads_long_list_of_conclusions_is_one_message_with_pages
         for number in range(25):
             await db.execute(
                 "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
-                " submitted_at, updated_at, dialogue_id, conclusion, conclusion_text) VALUES ('bao-lam', ?, ?, 'thon-2',"
-                " 'land', 'Đường ngập', 'answered', ?, ?, ?, ?, 'answered', ?)",
+                " submitted_at, updated_at, dialogue_id, conclusion, conclusion_text, conclusion_confirmed_at)"
+                " VALUES ('bao-lam', ?, ?, 'thon-2', 'land', 'Đường ngập', 'answered', ?, ?, ?, ?, 'answered', ?,"
+                " '2026-01-01T00:00:00+00:00')",  # concluded by the chair: nothing waits for /confirm
                 (f"600-{number:03d}", resident, f"h-{number}", f"2026-01-01T00:00:{number:02d}+00:00",
                  "2026-01-01T00:00:00+00:00", cursor.lastrowid, "Xã đã nạo vét mương. " * 20))
     await bot.services.dialogues.announce(await bot.services.staff.actor("telegram", str(OFFICE)))

@@ -161,8 +161,10 @@ async def test_a_whole_dialogue_cycle_with_every_role(bot):
     await bot.say(OFFICE, f"/close {tu}")
     await bot.say(OFFICE, "Đèn đã được thay.")
     assert (await status(bot, lan), await status(bot, tu)) == ("closed", "closed")
-    assert "Đã kiểm tra thực địa" in newest(bot, LAN)
-    assert "Đèn đã được thay." in newest(bot, TU)
+    # Each closing note, then the question how satisfied they are (issue 11).
+    assert "Đã kiểm tra thực địa" in bot.fake.bot_texts(LAN)[-2]
+    assert "Đèn đã được thay." in bot.fake.bot_texts(TU)[-2]
+    assert "hài lòng thế nào" in newest(bot, LAN) and "hài lòng thế nào" in newest(bot, TU)
 
     # Every step is in the audit trail; Lan's own history reads it in plain words.
     actions = [a for (a,) in await bot.rows(

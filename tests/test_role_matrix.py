@@ -29,6 +29,9 @@ COMMAND_ACTIONS = {
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
     "undelivered": "view_undelivered",
+    "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns", "concerns": "list_concerns",
+    "answer {code}": "enter_for_resident", "follow": "confirm_conclusion",
+    "note {code} Xin làm rõ tiến độ": "supervise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {
@@ -43,6 +46,13 @@ BUTTONS = {
     "run_meeting": ["mt:nx:{dialogue}:0"],
     "conclude": ["cl:pick:{concern_id}", "cl:asg:{concern_id}", "cl:ans:{concern_id}", "cl:off:{concern_id}:1"],
     "announce": ["an:ok:{dialogue}"],
+    "report": ["rp:p:2026", "rp:d:{dialogue}"],
+    "export": ["ex:p:2026-Q4", "ex:d:{dialogue}"],
+    "confirm_conclusion": ["cf:ok:{dialogue}"],
+    "record_referral_answer": ["rf:{concern_id}"],
+    "acknowledge_note": ["nt:ack:1"],
+    "list_concerns": ["ls:0:1:0:0:0"],
+    "enter_for_resident": ["ab:ok:{code}", "ab:no:{code}"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 

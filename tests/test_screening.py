@@ -415,7 +415,8 @@ async def test_a_resolved_concern_without_an_answer_is_closed_only_after_ten_wor
     assert await bot.say(OFFICE, "Người dân không phản hồi sau 10 ngày làm việc; kết thúc theo quy định.") == [
         f"🔒 Kiến nghị {code} đã kết thúc. Người dân đã nhận được ghi chú."]
     assert await bot.rows("SELECT status FROM concerns") == [("closed",)]
-    assert bot.fake.bot_texts(LAN)[-1] == (f"Kiến nghị {code}: Văn phòng đã kết thúc.\n\n"
+    assert bot.fake.bot_texts(LAN)[-1].startswith(f"Kiến nghị {code} đã kết thúc. Ông/bà hài lòng thế nào")  # issue 11
+    assert bot.fake.bot_texts(LAN)[-2] == (f"Kiến nghị {code}: Văn phòng đã kết thúc.\n\n"
                                            "Người dân không phản hồi sau 10 ngày làm việc; kết thúc theo quy định.\n\n"
                                            "Tình trạng: Đã kết thúc")
 

@@ -195,9 +195,12 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
     assert await bot.say(MINH, f"{due:%d/%m/%Y}") == [
         f"Ngày mới phải sau hạn hiện tại ({vi_date(due)}). Ngày muộn nhất được phép là {vi_date(latest)}."]
     too_late = latest + timedelta(days=1)
+    # A land matter may need a legal procedure's later date (issue 11): the officer is told how to ask for one.
     assert await bot.say(MINH, f"{too_late:%d/%m/%Y}") == [
-        "Ngày này quá muộn: thời hạn gia hạn tối đa là 30 ngày làm việc sau khi thông báo kết luận. "
-        f"Ngày muộn nhất được phép là {vi_date(latest)}."]
+        f"Ngày này muộn hơn thời hạn theo kế hoạch ({vi_date(latest)}). Nội dung của kiến nghị này có thể phải theo thủ tục "
+        "pháp lý (đất đai, bồi thường): nếu thủ tục cần thêm thời gian, xin viết ngày kèm chữ “thủ tục”, ví dụ "
+        f"{too_late:%d/%m/%Y} thủ tục, và nêu rõ lý do trong văn bản trả lời. Ngày theo thủ tục pháp lý không quá một năm "
+        "kể từ hôm nay."]
     assert await bot.rows("SELECT extended_to FROM assignments") == [(None,)]
     assert (await bot.say(MINH, f"{latest.day}/{latest.month}/{latest.year}"))[0].startswith(f"Ngày mới: {vi_date(latest)}.")
     assert await bot.say(MINH, "Cần đo lại") == [
@@ -241,7 +244,8 @@ async def test_the_officer_notes_progress_extends_once_and_resolves_and_the_resi
     # 👍 closes it; the officer is told; a second press changes nothing.
     message_id = bot.message_with_button(LAN, f"vd:ok:{code}")
     assert await bot.tap(LAN, f"vd:ok:{code}") == [
-        f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc."]
+        f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc.",
+        f"Kiến nghị {code} đã kết thúc. Ông/bà hài lòng thế nào với việc giải quyết? (1 = không hài lòng, 5 = rất hài lòng)"]
     assert await status_of(bot, code) == "closed"
     assert bot.fake.bot_texts(MINH)[-1] == (
         f"👍 Người dân đồng ý với kết quả giải quyết kiến nghị {code} của ông/bà. Kiến nghị đã kết thúc.")

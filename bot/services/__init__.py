@@ -11,10 +11,12 @@ from bot.deadlines import DeadlineRules
 from bot.services.casework import CaseworkService
 from bot.services.concerns import ConcernService
 from bot.services.dialogues import DialogueService
+from bot.services.followup import FollowUpService
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
+from bot.services.reports import ReportService
 from bot.services.residents import ResidentService
 from bot.services.speaking import SpeakingService
 from bot.services.staff import StaffService
@@ -40,6 +42,8 @@ class Services:
     tasks: TaskService
     privacy: PrivacyService
     reminders: ReminderService
+    reports: ReportService
+    followup: FollowUpService
 
     @classmethod
     async def create(
@@ -71,4 +75,6 @@ class Services:
             tasks=TaskService(**shared),
             privacy=PrivacyService(**shared),
             reminders=ReminderService(**shared),
+            reports=ReportService(**shared),
+            followup=FollowUpService(**shared),
         )

@@ -19,7 +19,7 @@ from bot.lifecycle import TRANSITIONS, next_status
 from bot.notices import Rendered, renders
 from bot.pages import Page, window
 from bot.roles import OFFICE, READ_ALL_ROLES, Actor
-from bot.services import lifecycle
+from bot.services import followup, lifecycle
 from bot.services.residents import ResidentService
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
@@ -438,6 +438,7 @@ class CaseworkService(CommuneService):
             next_status("close", concern.status, concern.code)
             await self._check_answer_wait(db, concern)
             await lifecycle.change(db, concern, "close", actor_person_id=actor.person_id, text=note)
+            await followup.ask_rating(db, concern)
             return await lifecycle.reload(db, concern)
 
     async def reopen(self, actor: Actor | None, code_text: str) -> tuple[Concern, str | None]:

@@ -21,7 +21,7 @@ from bot.i18n import N_, Translator
 from bot.notices import Rendered, renders
 from bot.pages import Page, page_line
 from bot.roles import CHAIR, HAMLET_HEAD, OFFICER, Actor
-from bot.services import lifecycle, paged
+from bot.services import followup, lifecycle, paged
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from storage import assignments, audit, concerns, dialogues, outbox, speakers, staff
@@ -36,8 +36,9 @@ MEETING_TIMES = ("07:30", "08:00", "14:00")  # the usual starts, offered as butt
 MAX_DAYS_AHEAD = 730
 MAX_PLACE_LENGTH = 200
 MAX_THEME_LENGTH = 200
-CONCLUSIONS = ("answered", "assigned", "not_accepted")
-_CONCLUDE_ACTION = {"answered": "conclude_answered", "assigned": "conclude_assigned", "not_accepted": "conclude_not_accepted"}
+CONCLUSIONS = ("answered", "assigned", "not_accepted", "referred")
+_CONCLUDE_ACTION = {"answered": "conclude_answered", "assigned": "conclude_assigned", "not_accepted": "conclude_not_accepted",
+                    "referred": "conclude_referred"}
 
 # 08:00, 8:00, 7h30, 7g30, 14h, 14 giờ, 7 giờ 30 (phút)
 _TIME = re.compile(r"^\s*(\d{1,2})\s*(?:(?:[:hHgG.]|giờ)\s*(?:(\d{2})\s*(?:phút|p)?)?)?\s*$", re.IGNORECASE)
@@ -637,12 +638,15 @@ class DialogueService(CommuneService):
         return clean_text(text, MAX_CONCERN_LENGTH, required=required) or None
 
     async def conclude(self, actor: Actor | None, concern_id: int, conclusion: str, text: str | None = None,
-                       officer_person_id: int | None = None) -> Concern:
-        """Record the chair's conclusion on one agenda item. The resident learns it at the announcement."""
+                       officer_person_id: int | None = None, referred_to: str | None = None) -> Concern:
+        """Record the chair's conclusion on one agenda item. The resident learns it at the announcement.
+        Entered by the office, it waits for the chair's confirmation (bot/services/followup.py)."""
         actor = await self._staff.require(actor, "conclude")
         if conclusion not in CONCLUSIONS:
             raise UnknownChoice()
-        text = self.check_conclusion_text(text, required=conclusion != "assigned")
+        if conclusion == "referred":
+            referred_to = followup.check_referred_to(referred_to)
+        text = self.check_conclusion_text(text, required=conclusion not in ("assigned", "referred"))
         officer = None
         if conclusion == "assigned":
             officer = next((g for g in await self.officers(actor) if g.person_id == officer_person_id), None)
@@ -660,6 +664,7 @@ class DialogueService(CommuneService):
                 # The clock starts at the announcement: no due date yet.
                 await assignments.assign(db, concern_id=concern.id, officer_person_id=officer.person_id,
                                          body=officer.body or "", assigned_by=actor.person_id, due_date=None)
+            await followup.concluded(db, actor, dialogue, concern, referred_to)
             return await lifecycle.reload(db, concern)
 
     # --- the announcement -----------------------------------------------------------------------
@@ -679,6 +684,7 @@ class DialogueService(CommuneService):
         if missing:
             codes = [c.code for c in [await concerns.by_id(db, i) for i in missing] if c is not None]
             raise ConclusionsMissing(codes=", ".join(codes))
+        await followup.check_confirmed(db, dialogue.id)
         ids = await dialogues.agenda_ids(db, dialogue, concluded=True)
         return dialogue, [c for c in [await concerns.by_id(db, i) for i in ids] if c is not None]
 
@@ -711,7 +717,7 @@ class DialogueService(CommuneService):
         """One concern's public conclusion, as its resident (and followers) read it, and its assignment."""
         assignment = await assignments.live_for(db, concern.id) if concern.conclusion == "assigned" else None
         item = {"code": concern.code, "conclusion": concern.conclusion, "text": concern.conclusion_text,
-                "body": assignment.body if assignment else None,
+                "body": assignment.body if assignment else await followup.referred_to(db, concern),
                 "due_date": (assignment.due_date or due.isoformat()) if assignment else None}
         return item, assignment
 
@@ -758,6 +764,7 @@ class DialogueService(CommuneService):
                                                header=dict(commune=actor.commune_id, hamlet=head.hamlet_id,
                                                            meeting_at=dialogue.meeting_at))
                     await outbox.enqueue(db, head.person_id, "hamlet_conclusions", **payload)
+            await followup.tell_mttq_of_announcement(db, actor.commune_id, dialogue.meeting_at, len(concluded))
             limit, late = self._late_days(dialogue, today)
             await audit.record(db, commune_id=actor.commune_id, actor_person_id=actor.person_id, action="dialogue.announced",
                                subject_type="dialogue", subject_id=dialogue.id,
@@ -867,9 +874,17 @@ def _conclusion_announced(payload: dict, t: Translator, communes: Communes) -> R
                        date=_due(t, payload.get("due_date"))))
         if payload.get("text"):
             lines += ["", t("The chair's conclusion: %(text)s", text=payload["text"])]
+    elif payload["conclusion"] == "referred":
+        lines.append(t("Concern %(code)s is beyond the commune's power: it was referred to %(body)s. You will be told "
+                       "its answer.", code=payload["code"], body=payload.get("body") or ""))
+        if payload.get("text"):
+            lines += ["", t("The chair's conclusion: %(text)s", text=payload["text"])]
     else:
         lines += [t("Concern %(code)s was not accepted at the dialogue.", code=payload["code"]), "",
                   t("Reason: %(reason)s", reason=payload.get("text") or "")]
+    if payload["conclusion"] == "answered":  # the resident may agree with or dispute the answer given (issue 11)
+        return Rendered("\n".join(lines), [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"),
+                                           (t("👎 Not satisfied"), f"vd:no:{payload['code']}")])
     return Rendered("\n".join(lines))
 
 
@@ -902,6 +917,8 @@ def _hamlet_conclusions_page(payload: dict, page: Page, t: Translator, communes:
             lines.append(t("• %(code)s: assigned to %(body)s, to be answered by %(date)s",
                            code=item["code"], body=communes.body_name(item.get("body"), t.locale, payload.get("commune")),
                            date=_due(t, item.get("due_date"))))
+        elif item["conclusion"] == "referred":
+            lines.append(t("• %(code)s: referred to %(body)s", code=item["code"], body=item.get("body") or ""))
         else:
             lines.append(t("• %(code)s: not accepted: %(text)s", code=item["code"], text=text))
     return "\n".join(lines)

@@ -9,9 +9,11 @@ answer satisfies them; a dispute goes back to the commune office (DOMAIN.md).
 
 from __future__ import annotations
 
+import re
+
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from bot.calendar import WorkingCalendar
@@ -24,7 +26,9 @@ from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES, next_status
 from bot.notices import Rendered, renders
 from bot.pages import Page, window
-from bot.roles import OFFICE, OFFICER, Actor
+from bot.roles import MTTQ, OFFICE, OFFICER, Actor
+from bot.services import followup
+from storage import followup as followup_store
 from bot.services.lifecycle import change
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
@@ -104,6 +108,18 @@ class ExtensionDateTooLate(DomainError):
     count = "days"
 
 
+class ExtensionDateTooLateLegal(DomainError):
+    message = N_("That date is later than the plan's limit, %(latest)s. This concern's topic may be bound by a legal "
+                 "procedure (land, compensation): if the procedure needs longer, write the date followed by the word "
+                 "“thủ tục”, e.g. %(example)s thủ tục, and say why in the written reply. A legal procedure date may "
+                 "be at most a year away.")
+
+
+# A matter bound by a legal procedure may get a later, stated date, at most this far (DOMAIN.md, issue 11).
+LEGAL_PROCEDURE_MAX = timedelta(days=365)
+LEGAL_PROCEDURE_WORDS = ("thủ tục", "thu tuc", "procedure")
+
+
 class WrittenReplyTooShort(DomainError):
     message = N_("Please write the reason and the plan in full, at least %(minimum)d characters: "
                  "what is being verified, how, by when, and who is responsible.")
@@ -111,7 +127,7 @@ class WrittenReplyTooShort(DomainError):
 
 # Refusals of what was typed: the person may simply type it again.
 INPUT_REFUSALS = (ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater, ExtensionDateTooLate,
-                  WrittenReplyTooShort)
+                  ExtensionDateTooLateLegal, WrittenReplyTooShort)
 
 
 # --- What the service hands back ----------------------------------------------------------------
@@ -154,6 +170,7 @@ class ExtensionWindow:
     due: date
     latest: date
     limit_days: int
+    legal_procedure: bool = False  # the topic may be bound by a legal procedure: a later, stated date is possible
 
 
 class TaskService(CommuneService):
@@ -286,15 +303,21 @@ class TaskService(CommuneService):
         latest = extension_limit(announced, calendar=self._calendar, rules=self._rules)
         if latest <= due or latest < today:
             raise ExtensionImpossible(code=concern.code, latest=latest, days=days)
-        return ExtensionWindow(due, latest, days)
+        commune = self._communes.get(concern.commune_id)
+        category = commune.category(concern.category) if commune else None
+        return ExtensionWindow(due, latest, days, bool(category and category.legal_procedure))
 
     @staticmethod
-    def _check_new_date(window: ExtensionWindow, day: date, today: date) -> None:
+    def _check_new_date(window: ExtensionWindow, day: date, today: date, legal: bool = False) -> None:
         if day < today:
             raise ExtensionDateInPast(latest=window.latest)
         if day <= window.due:
             raise ExtensionDateNotLater(due=window.due, latest=window.latest)
         if day > window.latest:
+            if window.legal_procedure and legal and day <= today + LEGAL_PROCEDURE_MAX:
+                return
+            if window.legal_procedure:
+                raise ExtensionDateTooLateLegal(latest=window.latest, example=day.strftime("%d/%m/%Y"))
             raise ExtensionDateTooLate(days=window.limit_days, latest=window.latest)
 
     async def extension_window(self, actor: Actor | None, code: str) -> ExtensionWindow:
@@ -307,10 +330,14 @@ class TaskService(CommuneService):
     async def check_extension_date(self, actor: Actor | None, code: str, text: str | None) -> date:
         """The new date typed by the officer, or a refusal naming the latest allowed date."""
         window = await self.extension_window(actor, code)
+        text = text or ""
+        legal = any(word in text.casefold() for word in LEGAL_PROCEDURE_WORDS)
+        for word in LEGAL_PROCEDURE_WORDS:
+            text = re.sub(re.escape(word), "", text, flags=re.IGNORECASE)
         day = parse_day(text, self.today())
         if day is None:
             raise ExtensionDateUnreadable(example=window.latest.strftime("%d/%m/%Y"), latest=window.latest)
-        self._check_new_date(window, day, self.today())
+        self._check_new_date(window, day, self.today(), legal=legal)
         return day
 
     async def extend(self, actor: Actor | None, code: str, new_date: date, plan: str | None) -> Concern:
@@ -323,11 +350,17 @@ class TaskService(CommuneService):
         async with self._database.transaction() as db:
             concern, assignment = await self._own(db, actor, code)
             window = await self._window(db, concern, assignment, today)
-            self._check_new_date(window, new_date, today)
+            # A date past the plan's limit reached here was asked for as a legal procedure's (check_extension_date).
+            legal = new_date > window.latest
+            self._check_new_date(window, new_date, today, legal=legal)
             await change(db, concern, "extend", actor_person_id=actor.person_id, text=plan,
                          details={"extended_to": new_date.isoformat(), "due_date": window.due.isoformat(),
-                                  "body": assignment.body})
+                                  "body": assignment.body, **({"legal_procedure": True} if legal else {})})
             await assignments.extend(db, assignment.id, new_date.isoformat(), plan)
+            if legal:
+                await followup.flag_legal_procedure(db, assignment.id)
+            await followup.tell_office(db, concern.commune_id, "extend", code=concern.code, body=assignment.body,
+                                       date=new_date.isoformat())
         return concern
 
     async def check_result(self, actor: Actor | None, code: str, result: str | None) -> tuple[Concern, dict]:
@@ -349,6 +382,7 @@ class TaskService(CommuneService):
             await change(db, concern, "resolve", actor_person_id=actor.person_id, text=result,
                          details={"body": assignment.body})
             await assignments.resolve(db, assignment.id, result)
+            await followup.tell_office(db, concern.commune_id, "resolve", code=concern.code, body=assignment.body)
         return concern
 
     # --- The resident's answer to the result --------------------------------------------------------
@@ -364,7 +398,8 @@ class TaskService(CommuneService):
         """The resident accepts the result: the concern is closed; the officer is told."""
         async with self._database.transaction() as db:
             concern = await _residents_own(db, actor, code)
-            # The resident is the one acting: their own chat answers them, no notice needed.
+            # The resident is the one acting: their own chat answers them, and asks for the rating right
+            # after the thanks (handlers), so no notice is needed (one queued would race the thanks).
             await change(db, concern, "satisfied", actor_person_id=concern.resident_id, notify_resident=False)
             assignment = await assignments.live_for(db, concern.id)
             if assignment is not None:
@@ -377,7 +412,9 @@ class TaskService(CommuneService):
         async with self._database.transaction() as db:
             concern = await _residents_own(db, actor, code)
             await change(db, concern, "dispute", actor_person_id=concern.resident_id, text=reason, notify_resident=False)
-            office = {grant.person_id for grant in await staff.holders(db, concern.commune_id, OFFICE)}
+            # The office deals with it; the MTTQ supervises every dispute (issue 11).
+            office = {grant.person_id for role in (OFFICE, MTTQ) for grant in await staff.holders(db, concern.commune_id, role)}
+            office |= set(await followup_store.followers(db, concern.commune_id))  # chairs who chose to be told
             for person_id in sorted(office):
                 await outbox.enqueue(db, person_id, "concern_disputed", code=concern.code, commune_id=concern.commune_id,
                                      category=concern.category, reason=reason)

@@ -1,0 +1,1 @@
+"""Reports on a dialogue or a period: the figures (bot.reports.figures) and the periods they cover."""
