@@ -11,6 +11,7 @@ from bot.deadlines import DeadlineRules
 from bot.services.casework import CaseworkService
 from bot.services.concerns import ConcernService
 from bot.services.dialogues import DialogueService
+from bot.services.journal import UpdateJournal
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
@@ -31,6 +32,7 @@ class Services:
     concerns: ConcernService
     speaking: SpeakingService
     ledger: UpdateLedger
+    journal: UpdateJournal
     staff: StaffService
     notifications: NotificationService
     calendar: WorkingCalendar
@@ -62,6 +64,7 @@ class Services:
             concerns=ConcernService(database, communes),
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
+            journal=UpdateJournal(database),
             staff=staff,
             notifications=NotificationService(database, staff),
             calendar=calendar,
