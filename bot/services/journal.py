@@ -43,6 +43,7 @@ class UpdateJournal:
         # of the two `done` calls is not the end of the update's handling.
         self._received_twice: dict[str, set[int]] = {}
         self._deleting: asyncio.Task | None = None
+        self._flushing = asyncio.Lock()
 
     async def received(self, channel: str, updates: list[dict]) -> list[dict]:
         """Journal a batch of raw updates (one transaction) before they are handled; returns the batch to hand on.
@@ -85,17 +86,19 @@ class UpdateJournal:
                 await asyncio.sleep(RETRY_DELETE_AFTER)
 
     async def flush(self) -> bool:
-        """Delete every finished update now. False when the database was busy (they stay to be deleted)."""
-        for channel, finished in list(self._finished.items()):
-            update_ids = sorted(finished)
-            if not update_ids:
-                continue
-            finished.difference_update(update_ids)
-            try:
-                await self._database.execute_alone(*received_updates.delete_statement(channel, update_ids))
-            except DatabaseBusy:
-                finished.update(update_ids)
-                return False
+        """Delete every finished update now (after a deletion under way). False when the database was busy
+        (they stay to be deleted)."""
+        async with self._flushing:
+            for channel, finished in list(self._finished.items()):
+                update_ids = sorted(finished)
+                if not update_ids:
+                    continue
+                finished.difference_update(update_ids)
+                try:
+                    await self._database.execute_alone(*received_updates.delete_statement(channel, update_ids))
+                except DatabaseBusy:
+                    finished.update(update_ids)
+                    return False
         return True
 
     async def close(self) -> None:
