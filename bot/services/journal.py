@@ -96,9 +96,11 @@ class UpdateJournal:
                 finished.difference_update(update_ids)
                 try:
                     await self._database.execute_alone(*received_updates.delete_statement(channel, update_ids))
-                except DatabaseBusy:
+                except BaseException as error:  # busy, or cancelled at a stop: to be deleted later (again is harmless)
                     finished.update(update_ids)
-                    return False
+                    if isinstance(error, DatabaseBusy):
+                        return False
+                    raise
         return True
 
     async def close(self) -> None:
