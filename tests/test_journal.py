@@ -108,3 +108,22 @@ async def test_an_update_sent_again_while_its_replay_is_in_the_journal_is_not_ha
     journal.done("telegram", 4242)
     assert await journal.flush()
     assert await journaled(bot) == []
+
+
+async def test_a_webhook_journals_what_it_receives_with_journal_received(bot):
+    from telegram import Update
+
+    from bot.app import journal_received
+
+    bot.fake.add_user(STRANGER, "Người lạ")
+    raw = {"update_id": 5151, "message": {"message_id": 7, "date": 1764547200, "text": "/help",
+                                          "entities": [{"type": "bot_command", "offset": 0, "length": 5}],
+                                          "chat": {"id": STRANGER, "type": "private"},
+                                          "from": {"id": STRANGER, "is_bot": False, "first_name": "Lạ"}}}
+    # What a webhook does with a POST from Telegram, before answering it.
+    for update in await journal_received(bot.application, [raw]):
+        assert await journaled(bot) == [5151]
+        await bot.application.update_queue.put(Update.de_json(update, bot.application.bot))
+    await finished(bot, raw)
+    assert await journaled(bot) == []
+    assert "Để bắt đầu, xin bấm /start." in bot.fake.bot_texts(STRANGER)[-1]
