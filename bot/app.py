@@ -6,8 +6,9 @@ import asyncio
 import hmac
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
+from functools import partial
 
 from telegram import BotCommand, BotCommandScopeAllPrivateChats
 from telegram import Update
@@ -34,14 +35,19 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
 
     The ConversationHandler needs a user's updates one by one (its state is per user and
     chat), and a double tap must see the first tap's result; but one user waiting on
-    SQLite or on Telegram should not hold up everybody else in the commune."""
+    SQLite or on Telegram should not hold up everybody else in the commune.
+
+    It also tells `on_finished` the update_id of every update whose handling ended, however it
+    ended (it wrote, only read, was stopped, or failed and the error handler answered): the journal
+    of received updates forgets it. An update cancelled midway (the process is stopping) has not ended."""
 
     # PTB takes a slot before a user's lock is awaited, so one user's burst holds slots while it
     # waits its turn: keep plenty, so other users are not stalled behind it.
-    def __init__(self, max_concurrent_updates: int = 256) -> None:
+    def __init__(self, max_concurrent_updates: int = 256, on_finished: Callable[[int], None] | None = None) -> None:
         super().__init__(max_concurrent_updates)
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
+        self._on_finished = on_finished
 
     @staticmethod
     def _key(update: object) -> object:
@@ -59,11 +65,22 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         try:
             async with lock:
                 await coroutine
+        except asyncio.CancelledError:
+            raise  # cut short (the process is stopping): the journal replays it at the next start
+        except Exception:
+            self._finished(update)
+            raise
+        else:
+            self._finished(update)
         finally:
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this user: forget the lock
                 del self._waiting[key]
                 del self._locks[key]
+
+    def _finished(self, update: object) -> None:
+        if self._on_finished is not None and isinstance(update, Update):
+            self._on_finished(update.update_id)
 
     async def initialize(self) -> None:
         """Nothing to set up."""
@@ -83,13 +100,18 @@ class UpdatesRequest(HTTPXRequest):
     kind and error type only: never its content, which holds names and texts.
 
     It also tells `on_token_rejected` when getUpdates answers 401/404 (the token was revoked
-    while running): PTB then stops polling for good without stopping the process."""
+    while running): PTB then stops polling for good without stopping the process.
+
+    Every batch is written to the journal of received updates (`journal`) before PTB sees it:
+    PTB confirms a batch to Telegram while its updates are still being handled."""
 
     def __init__(self, on_token_rejected: Callable[[], None] | None = None,
-                 on_answered: Callable[[], None] | None = None) -> None:
+                 on_answered: Callable[[], None] | None = None,
+                 journal: Callable[[list[dict]], Awaitable[list[dict]]] | None = None) -> None:
         super().__init__(connection_pool_size=1)  # what ApplicationBuilder gives getUpdates by default
         self._on_token_rejected = on_token_rejected
         self._on_answered = on_answered  # /healthz: Telegram answered just now
+        self._journal = journal
 
     async def post(self, url: str, *args, **kwargs):
         try:
@@ -102,6 +124,8 @@ class UpdatesRequest(HTTPXRequest):
             self._on_answered()
         if url.endswith("/getUpdates") and isinstance(result, list):
             result = [_readable(update) for update in result]
+            if result and self._journal is not None:
+                result = await self._journal(result)
         return result
 
 
@@ -154,8 +178,10 @@ class TelegramWebhookHandler(tornado.web.RequestHandler):
             return
         if self.on_answered is not None:
             self.on_answered()
-        if len(readable) > 1:  # an unreadable update was reduced to its id: nothing to handle
-            await self.bot_application.update_queue.put(Update.de_json(readable, self.bot_application.bot))
+        # Journaled before Telegram is answered (a crash after the answer must not lose it), then handled
+        # as polling hands updates over: an unreadable one, or one already journaled, as its bare update_id.
+        for update in await journal_received(self.bot_application, [readable]):
+            await self.bot_application.update_queue.put(Update.de_json(update, self.bot_application.bot))
         self.set_status(200)
         self.finish()
 
@@ -177,6 +203,18 @@ class DoithoaiApplication(Application):
                 scope=BotCommandScopeAllPrivateChats(),
                 language_code=language_code,
             )
+        await self.replay_journal()
+
+    async def replay_journal(self) -> int:
+        """Queue the updates whose handling a crash cut short (they are handled once the Application starts).
+
+        Before polling or a webhook delivers anything new, so the user's last message comes first."""
+        if "services" not in self.bot_data:
+            return 0
+        raws = await self.bot_data["services"].journal.to_replay(CHANNEL)
+        for raw in raws:
+            await self.update_queue.put(Update.de_json(raw, self.bot))
+        return len(raws)
 
     async def start(self) -> None:
         await super().start()
@@ -187,6 +225,8 @@ class DoithoaiApplication(Application):
         if "sender" in self.bot_data:
             await self.bot_data["sender"].stop()
         await super().stop()
+        if "services" in self.bot_data:
+            await self.bot_data["services"].journal.close()
 
     async def shutdown(self) -> None:
         for bot in self.bot_data.get("sender_bots", ()):
@@ -194,10 +234,19 @@ class DoithoaiApplication(Application):
         await super().shutdown()
 
 
+async def journal_received(application: Application, raw_updates: list[dict]) -> list[dict]:
+    """Write received raw updates (JSON objects as Telegram sent them) to the journal before they are
+    handled; returns those to hand to the Application (an update already journaled becomes its bare
+    update_id). Polling does this in UpdatesRequest; a webhook calls it before answering Telegram
+    and before putting the updates into `application.update_queue`."""
+    return await application.bot_data["services"].journal.received(CHANNEL, raw_updates)
+
+
 async def _forget_old_updates(context: BotContext) -> None:
-    """Handled update ids are kept a week: long enough for any re-delivery."""
+    """Handled update ids are kept a week: long enough for any re-delivery; the journal a day."""
     removed = await context.services.ledger.forget_old(CHANNEL)
-    log.info("forgot %d old handled updates", removed)
+    pruned = await context.services.journal.forget_old(CHANNEL)
+    log.info("forgot %d old handled updates and %d old journaled ones", removed, pruned)
 
 
 async def _queue_reminders(context: BotContext) -> None:
@@ -221,10 +270,10 @@ def build_application(
         .token(token)
         .base_url(base_url)
         .base_file_url(base_file_url)
-        .get_updates_request(UpdatesRequest(on_token_rejected, on_answered))
+        .get_updates_request(UpdatesRequest(on_token_rejected, on_answered, partial(services.journal.received, CHANNEL)))
         .persistence(SqlitePersistence(services.database))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerUserUpdateProcessor())
+        .concurrent_updates(PerUserUpdateProcessor(on_finished=partial(services.journal.done, CHANNEL)))
         # Retries a 429 after Telegram's retry_after; caps throughput at Telegram's limit when asked to.
         .rate_limiter(AIORateLimiter(overall_max_rate=rate_limit_per_second, max_retries=3))
         .build()

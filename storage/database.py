@@ -181,11 +181,19 @@ class Database:
             self._lock.release()
 
     @contextlib.asynccontextmanager
-    async def transaction(self) -> AsyncIterator[aiosqlite.Connection]:
-        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; DatabaseBusy when the lock is held elsewhere."""
+    async def transaction(self, *, busy_timeout: float | None = None) -> AsyncIterator[aiosqlite.Connection]:
+        """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; DatabaseBusy when the lock is held elsewhere.
+
+        `busy_timeout` (seconds) waits that long, not the write timeout, for a lock held by another process."""
         async with self._writer() as db:
             try:
-                await db.execute("BEGIN IMMEDIATE")
+                if busy_timeout is not None:
+                    await db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")
+                try:
+                    await db.execute("BEGIN IMMEDIATE")
+                finally:
+                    if busy_timeout is not None:
+                        await db.execute(f"PRAGMA busy_timeout={int(self._write_timeout * 1000)}")
             except sqlite3.OperationalError as error:
                 if _is_busy(error):
                     raise DatabaseBusy(str(error)) from error

@@ -12,6 +12,7 @@ from bot.services.casework import CaseworkService
 from bot.services.concerns import ConcernService
 from bot.services.dialogues import DialogueService
 from bot.services.followup import FollowUpService
+from bot.services.journal import UpdateJournal
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
@@ -33,6 +34,7 @@ class Services:
     concerns: ConcernService
     speaking: SpeakingService
     ledger: UpdateLedger
+    journal: UpdateJournal
     staff: StaffService
     notifications: NotificationService
     calendar: WorkingCalendar
@@ -66,6 +68,7 @@ class Services:
             concerns=ConcernService(database, communes),
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
+            journal=UpdateJournal(database),
             staff=staff,
             notifications=NotificationService(database, staff),
             calendar=calendar,

@@ -1,7 +1,8 @@
 """Which channel updates were already handled, so a re-delivered update changes nothing.
 
 An update is recorded when its handling ends, not when it starts: one in flight when the
-process was killed is handled again when Telegram delivers it again. An update that wrote
+process was killed is handled again when it comes again (from the journal of received updates,
+bot/services/journal.py, or from Telegram). An update that wrote
 nothing (/help, /mine, a stale button) is not recorded at all, so it never waits for SQLite's
 write lock; delivered again, it is simply answered again."""
 
