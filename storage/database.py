@@ -166,13 +166,14 @@ class Database:
         return applied
 
     @contextlib.asynccontextmanager
-    async def _writer(self) -> AsyncIterator[aiosqlite.Connection]:
-        """The writer connection, once this process's previous write is over (within the write timeout)."""
+    async def _writer(self, timeout: float | None = None) -> AsyncIterator[aiosqlite.Connection]:
+        """The writer connection, once this process's previous write is over (within `timeout`, by
+        default the write timeout)."""
         if not self._lock.locked():
             await self._lock.acquire()
         else:
             try:
-                await asyncio.wait_for(self._lock.acquire(), self._write_timeout)
+                await asyncio.wait_for(self._lock.acquire(), self._write_timeout if timeout is None else timeout)
             except TimeoutError:
                 raise DatabaseBusy("another write of this process held the database too long") from None
         try:
@@ -184,8 +185,9 @@ class Database:
     async def transaction(self, *, busy_timeout: float | None = None) -> AsyncIterator[aiosqlite.Connection]:
         """BEGIN IMMEDIATE … COMMIT, rolled back on any exception; DatabaseBusy when the lock is held elsewhere.
 
-        `busy_timeout` (seconds) waits that long, not the write timeout, for a lock held by another process."""
-        async with self._writer() as db:
+        `busy_timeout` (seconds) waits that long, not the write timeout, for the lock, whether another
+        process holds it or a write of this one that is itself waiting for it."""
+        async with self._writer(busy_timeout) as db:
             try:
                 if busy_timeout is not None:
                     await db.execute(f"PRAGMA busy_timeout={int(busy_timeout * 1000)}")

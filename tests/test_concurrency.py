@@ -149,3 +149,32 @@ async def test_user_data_is_loaded_when_the_user_comes_not_at_start(bot):
     assert "Nội dung: Viết sau khi khởi động lại" in summary[0]
     assert bot.application.persistence.loaded_users == {LAN}
     assert "Viết sau khi khởi động lại" in str(bot.application.user_data[LAN])
+
+
+async def test_a_stranger_is_answered_while_another_users_write_waits_for_the_lock(fake_api, tmp_path):
+    """The journal of received updates must not queue behind a user's write that waits for SQLite."""
+    bot = BotUnderTest(fake_api, tmp_path / "doithoai.sqlite3", write_timeout=30.0)  # the confirm waits far longer than /help may
+    await bot.start()
+    try:
+        await bot.register(LAN, "Bà Lan")
+        confirm = await draft_ready_to_confirm(bot, "Cống thoát nước bị tắc")
+        bot.fake.add_user(STRANGER, "Người lạ")
+        holder = sqlite3.connect(bot.database_path, isolation_level=None)
+        holder.execute("BEGIN IMMEDIATE")
+        try:
+            before = len(bot.fake.calls)
+            blocked = bot.fake.press(LAN, bot.message_with_button(LAN, confirm), confirm)
+            while bot.fake.pending_updates:  # the confirm was fetched: its write now waits for the lock
+                await asyncio.sleep(0.01)
+            help_update = bot.fake.send_text(STRANGER, "/help")
+            await bot.handled(help_update)  # within the harness's 10 s, while the confirm may wait 30 s
+            # The stranger was answered while the resident's confirm still waited for the lock.
+            assert "Để bắt đầu, xin bấm /start." in (await texts_after(bot, STRANGER, before))[0]
+            assert blocked["update_id"] not in bot.application.handled_updates
+        finally:
+            holder.rollback()
+            holder.close()
+        await bot.handled(blocked)  # the lock released: the waiting confirm goes through
+        assert await count(bot, "concerns") == 1
+    finally:
+        await bot.stop()
