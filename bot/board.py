@@ -216,12 +216,12 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
     for entry in view.dialogues:
         d = entry.dialogue
         parts.append(f'<section class="dialogue" id="dialogue-{d.id}" data-dialogue="{d.id}">')
-        parts.append(_tag("h2", t("Dialogue of %(date)s", date=t.date(t.local_date(d.meeting_at)))))
+        parts.append(_tag("h2", t("Dialogue: %(date)s", date=t.date(t.local_date(d.meeting_at)))))
         parts.append(_tag("div", t("Place: %(place)s", place=d.place), "muted"))
         if d.theme:
             parts.append(_tag("div", t("Theme: %(theme)s", theme=d.theme), "muted"))
         if d.announced_on:
-            announced = t("Conclusions announced on %(date)s", date=t.date(date.fromisoformat(d.announced_on)))
+            announced = t("Conclusions announced: %(date)s", date=t.date(date.fromisoformat(d.announced_on)))
             parts.append(_tag("div", announced, "muted"))
         parts.append(_bars(entry.figures, t, f"dialogue-{d.id}"))
         parts.extend(_concern(c, commune, t, locale) for c in entry.concerns)

@@ -54,7 +54,8 @@ async def confirm(update: Update, context: BotContext) -> None:
         await answer(update, describe(error, t))
         return
     await drop_buttons(update)
-    await answer(update, t("✅ You confirmed %(count)d conclusions. The office can announce them.", count=count))
+    await answer(update, t.n("✅ You confirmed %(count)d conclusion. The office can announce it.",
+                             "✅ You confirmed %(count)d conclusions. The office can announce them.", count, count=count))
 
 
 async def show_referrals(update: Update, context: BotContext) -> None:

@@ -99,9 +99,11 @@ async def send_export(update: Update, context: BotContext) -> None:
         await answer(update, describe(error, t))
         return
     await _send(update, f"so-theo-doi-kien-nghi-{report.key}.xlsx", registers.concern_register(report, t),
-                t("The concern register: %(count)d concerns.", count=len(report.rows)))
+                t.n("The concern register: %(count)d concern.", "The concern register: %(count)d concerns.",
+                    len(report.rows), count=len(report.rows)))
     await _send(update, f"so-theo-doi-giao-viec-{report.key}.xlsx", registers.assignment_register(report, t),
-                t("The assignment register: %(count)d assignments.", count=report.figures.assigned))
+                t.n("The assignment register: %(count)d assignment.", "The assignment register: %(count)d assignments.",
+                    report.figures.assigned, count=report.figures.assigned))
 
 
 async def send_announcement_papers(update: Update, context: BotContext, dialogue_id: int) -> None:

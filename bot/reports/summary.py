@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from bot.documents import labels
 from bot.i18n import Translator
+from bot.i18n import N_plural
 from bot.reports.figures import CONCLUSION_KINDS, OUTCOMES
+
+# Declared here: Babel's extractor loses a plural call that follows f-strings calling t() in this module.
+RATING_LINE = N_plural("Residents' rating of closed concerns: %(average)s ⭐ of 5 (%(count)d rating).",
+                       "Residents' rating of closed concerns: %(average)s ⭐ of 5 (%(count)d ratings).")
 
 
 def summary(report, t: Translator) -> str:
@@ -31,6 +36,5 @@ def summary(report, t: Translator) -> str:
                     satisfied=f.satisfied, disputed=f.disputed,
                     share=t(" (%(percent)d%% satisfied)", percent=percent) if percent is not None else "")]
     if f.average_rating is not None:
-        lines.append(t("Residents' rating of closed concerns: %(average)s ⭐ of 5 (%(count)d ratings).",
-                       average=labels.number(t, f.average_rating), count=f.ratings))
+        lines.append(t.n(*RATING_LINE, f.ratings, average=labels.number(t, f.average_rating), count=f.ratings))
     return "\n".join(lines)

@@ -330,8 +330,11 @@ def _officer_reported(payload: dict, t: Translator, communes: Communes) -> Rende
 def _announced_for_mttq(payload: dict, t: Translator, communes: Communes) -> Rendered:
     from bot.reports.figures import local_day
 
-    return Rendered(t("📢 The conclusions of the dialogue of %(date)s were announced: %(count)d concerns. The full list: "
-                      "/report.", date=t.date(local_day(payload["meeting_at"], t.timezone)), count=payload["count"]))
+    return Rendered(t.n("📢 The conclusions of the dialogue held %(date)s were announced: %(count)d concern. The full list: "
+                        "/report.",
+                        "📢 The conclusions of the dialogue held %(date)s were announced: %(count)d concerns. The full list: "
+                        "/report.", payload["count"],
+                        date=t.date(local_day(payload["meeting_at"], t.timezone)), count=payload["count"]))
 
 
 @renders("rating_request")
@@ -353,8 +356,9 @@ def _referrals_waiting(payload: dict, t: Translator, communes: Communes) -> Rend
 
 @renders("conclusions_confirmed")
 def _conclusions_confirmed(payload: dict, t: Translator, communes: Communes) -> Rendered:
-    return Rendered(t("✅ The chair confirmed %(count)d conclusions. They can be announced with /announce.",
-                      count=payload["count"]))
+    return Rendered(t.n("✅ The chair confirmed %(count)d conclusion. It can be announced with /announce.",
+                        "✅ The chair confirmed %(count)d conclusions. They can be announced with /announce.",
+                        payload["count"], count=payload["count"]))
 
 
 @renders("referral_answered")
