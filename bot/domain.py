@@ -57,6 +57,11 @@ HISTORY_LABELS = {
     "concern.reopen": N_("Reopened by the office"),
     "concern.close": N_("Closed by the office"),
     "concern.text_private": N_("You took its text off the public board"),
+    "concern.supported": N_("A resident said it is their concern too"),
+    "concern.raise_again": N_("Raised again: back on the dialogue agenda"),
+    "concern.direction": N_("The commune office proposed a direction"),
+    "concern.promise": N_("A promise was made at the dialogue"),
+    "concern.carried_over": N_("Carried over to the next dialogue's agenda"),
 }
 
 _CODE_DIGITS = re.compile(r"\D")

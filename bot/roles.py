@@ -49,6 +49,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "close": frozenset({OFFICE}),
     "view_overdue": frozenset({OFFICE, CHAIR, MTTQ}),
     "view_undelivered": frozenset({OFFICE, CHAIR, MTTQ}),
+    # Issue 10: the review of concerns raised again and again (plan II.3.1), before every dialogue.
+    "review": frozenset({OFFICE, CHAIR, MTTQ}),
+    "propose_direction": frozenset({OFFICE}),
+    "promise": frozenset({CHAIR, OFFICE}),
+    "carry_over": frozenset({OFFICE, CHAIR}),
+    "hamlet_list": frozenset({HAMLET_HEAD}),
 }
 
 # Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned

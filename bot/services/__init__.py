@@ -16,6 +16,8 @@ from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.residents import ResidentService
+from bot.services.review import ReviewService
+from bot.similarity import SimilarityMatcher
 from bot.services.speaking import SpeakingService
 from bot.services.staff import StaffService
 from bot.services.tasks import TaskService
@@ -40,6 +42,7 @@ class Services:
     tasks: TaskService
     privacy: PrivacyService
     reminders: ReminderService
+    review: ReviewService
 
     @classmethod
     async def create(
@@ -53,13 +56,14 @@ class Services:
         calendar = calendar or WorkingCalendar()
         rules = rules or DeadlineRules()
         staff = StaffService(database, communes, admin_ids)
+        matcher = SimilarityMatcher(database)  # one per process: it keeps the commune's words in memory
         shared = dict(database=database, communes=communes, staff=staff, calendar=calendar, rules=rules,
                       timezone=timezone or ZoneInfo("Asia/Ho_Chi_Minh"))
         return cls(
             database=database,
             communes=communes,
             residents=ResidentService(database, communes),
-            concerns=ConcernService(database, communes),
+            concerns=ConcernService(database, communes, matcher),
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
             staff=staff,
@@ -67,8 +71,9 @@ class Services:
             calendar=calendar,
             rules=rules,
             dialogues=DialogueService(**shared, per_year=dialogues_per_year),
-            casework=CaseworkService(**shared),
+            casework=CaseworkService(**shared, matcher=matcher),
             tasks=TaskService(**shared),
             privacy=PrivacyService(**shared),
             reminders=ReminderService(**shared),
+            review=ReviewService(**shared),
         )

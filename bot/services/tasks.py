@@ -28,7 +28,7 @@ from bot.roles import OFFICE, OFFICER, Actor
 from bot.services.lifecycle import change
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
-from storage import assignments, concerns, outbox, staff, tasks
+from storage import assignments, concerns, outbox, staff, tasks, repeated
 from storage.assignments import Assignment
 from storage.database import Database
 from storage.records import Concern, RoleGrant
@@ -365,7 +365,7 @@ class TaskService(CommuneService):
         async with self._database.transaction() as db:
             concern = await _residents_own(db, actor, code)
             # The resident is the one acting: their own chat answers them, no notice needed.
-            await change(db, concern, "satisfied", actor_person_id=concern.resident_id, notify_resident=False)
+            await change(db, concern, "satisfied", actor_person_id=actor.person_id, notify_resident=False)
             assignment = await assignments.live_for(db, concern.id)
             if assignment is not None:
                 await outbox.enqueue(db, assignment.officer_person_id, "task_answered", code=concern.code, satisfied=True)
@@ -376,7 +376,7 @@ class TaskService(CommuneService):
         reason = clean_text(reason, MAX_REASON_LENGTH)
         async with self._database.transaction() as db:
             concern = await _residents_own(db, actor, code)
-            await change(db, concern, "dispute", actor_person_id=concern.resident_id, text=reason, notify_resident=False)
+            await change(db, concern, "dispute", actor_person_id=actor.person_id, text=reason, notify_resident=False)
             office = {grant.person_id for grant in await staff.holders(db, concern.commune_id, OFFICE)}
             for person_id in sorted(office):
                 await outbox.enqueue(db, person_id, "concern_disputed", code=concern.code, commune_id=concern.commune_id,
@@ -399,7 +399,9 @@ async def _in_commune(db, actor: Actor, code: str) -> Concern:
 async def _residents_own(db, actor: Actor | None, code: str) -> Concern:
     normalized = normalize_code(code)
     concern = await concerns.by_code(db, normalized) if normalized and actor is not None else None
-    if concern is None or concern.resident_id != actor.person_id:
+    # A resident who supported it or whose concern was merged into it answers like its sender (issue 10).
+    if concern is None or (concern.resident_id != actor.person_id
+                           and not await repeated.follows(db, concern.id, actor.person_id)):
         raise ConcernNotFound(code=(code or "").strip()[:20])
     return concern
 
