@@ -33,7 +33,10 @@ OFFICIAL_COMMANDS = (
     OfficialCommand("conclude", N_("Record the chair's conclusions"), N_("🧾 Conclusions"), frozenset({OFFICE, CHAIR}), "meeting"),
     OfficialCommand("announce", N_("Announce the conclusions"), N_("📢 Announce"), frozenset({OFFICE}), "meeting"),
     OfficialCommand("overdue", N_("Assignments past their due date"), N_("⏰ Overdue"), frozenset({OFFICE, CHAIR, MTTQ})),
+    OfficialCommand("review", N_("Review: raised again and again, still unresolved"), N_("🔍 Review"),
+                    frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("tasks", N_("My assignments"), N_("🗂 My tasks"), frozenset({OFFICER})),
+    OfficialCommand("hamlet", N_("Concerns of my hamlet"), N_("🏘 My hamlet"), frozenset({HAMLET_HEAD})),
     OfficialCommand("enter", N_("Enter a concern for a resident without a phone"), N_("✍️ Enter for a resident"),
                     frozenset({OFFICE, HAMLET_HEAD})),
     OfficialCommand("staff", N_("Who holds which role"), N_("👥 Staff"), frozenset({ADMIN})),
@@ -44,6 +47,7 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("concern", N_("A concern's details: /concern CODE"), "", frozenset({ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD})),
     OfficialCommand("assign", N_("Assign a concern: /assign CODE"), "", frozenset({OFFICE, CHAIR})),
     OfficialCommand("close", N_("Close a concern: /close CODE"), "", frozenset({OFFICE})),
+    OfficialCommand("promise", N_("A promise made at the dialogue: /promise CODE DATE TEXT"), "", frozenset({CHAIR, OFFICE})),
     OfficialCommand("revoke", N_("Withdraw a role"), "", frozenset({ADMIN})),
 )
 RESIDENT_COMMANDS = (

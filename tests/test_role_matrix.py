@@ -29,10 +29,11 @@ COMMAND_ACTIONS = {
     "enter": "enter_for_resident", "staff": "staff", "grant": "grant", "revoke": "revoke",
     "concern {code}": "view_concern", "assign {code}": "assign", "close {code}": "close",
     "undelivered": "view_undelivered",
+    "review": "review", "hamlet": "hamlet_list", "promise {code} 31/12/2030 thay đèn": "promise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {
-    "screen": ["cw:acc:{code}", "cw:mrg:{code}", "cw:oos:{code}", "cw:oosy:{code}", "cw:rej:{code}", "cw:nx:{code}"],
+    "screen": ["cw:mi:{code}:{code}", "cw:acc:{code}", "cw:mrg:{code}", "cw:oos:{code}", "cw:oosy:{code}", "cw:rej:{code}", "cw:nx:{code}"],
     "close": ["cw:cls:{code}", "cw:reo:{code}"],
     "assign": ["tk:as:{code}:{officer_grant}"],
     "work_on_task": ["tk:note:{code}", "tk:ext:{code}", "tk:res:{code}"],
@@ -43,6 +44,10 @@ BUTTONS = {
     "run_meeting": ["mt:nx:{dialogue}:0"],
     "conclude": ["cl:pick:{concern_id}", "cl:asg:{concern_id}", "cl:ans:{concern_id}", "cl:off:{concern_id}:1"],
     "announce": ["an:ok:{dialogue}"],
+    "review": ["rv:-:-:pg:1", "rv:land:-:pg:2", "rv:ft:-:-", "rv:fh:land:-"],
+    "propose_direction": ["rv:dir:{code}"],
+    "carry_over": ["rv:co:{dialogue}"],
+    "hamlet_list": ["hl:pg:1"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 
