@@ -59,8 +59,8 @@ HISTORY_LABELS = {
     "concern.text_private": N_("You took its text off the public board"),
     "concern.supported": N_("A resident said it is their concern too"),
     "concern.raise_again": N_("Raised again: back on the dialogue agenda"),
-    "concern.direction": N_("The commune office proposed a direction"),
     "concern.promise": N_("A promise was made at the dialogue"),
+    "concern.promise_kept": N_("The promise was carried out"),
     "concern.carried_over": N_("Carried over to the next dialogue's agenda"),
 }
 

@@ -69,6 +69,8 @@ OFFICIAL_HISTORY_LABELS = {
     "speaker.withdrawn": N_("The resident withdrew the registration to speak"),
     "concern.satisfied": N_("The resident was satisfied with the answer"),
     "concern.dispute": N_("The resident was not satisfied with the answer"),
+    # The office's preparation for the meeting: officials read it, residents do not.
+    "concern.direction": N_("The commune office proposed a direction"),
 }
 
 
