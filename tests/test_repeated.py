@@ -201,6 +201,11 @@ async def test_review_lists_worst_first_with_counts_across_two_dialogues_filtere
     await bot.tap(OFFICE, f"rv:dir:{a}")
     await bot.say(OFFICE, "Nâng cấp cống thoát nước, lập dự toán trong quý I")
     assert "Nâng cấp cống thoát nước" in (await bot.say(CHAIR, "/review"))[0]
+    # It prepares the meeting: residents following the concern do not read it in its history.
+    await bot.say(BINH, "/mine")
+    followed = (await bot.tap(BINH, f"mine:show:{a}"))[0]
+    assert followed.startswith(f"Kiến nghị {a}") and "Nâng cấp cống" not in followed
+    assert "Ông/bà gửi kiến nghị này" not in followed  # Lan's own step is not told to Bình as his
     # Filtered by hamlet: only thôn 3.
     await bot.tap(MTTQ, "rv:fh:-:-")
     filtered = (await bot.tap(MTTQ, "rv:-:thon-3:pg:1"))[0]

@@ -22,6 +22,12 @@ SHOWN_TO_RESIDENTS = ("submitted", "accepted", "assigned", "in_progress", "exten
 SUPPORTABLE = frozenset(SHOWN_TO_RESIDENTS)
 
 
+# History steps taken by a concern's sender, worded to them ("You sent…"): not shown to its followers.
+SENDERS_OWN_STEPS = frozenset({"concern.submitted", "concern.entered", "speaker.registered", "speaker.withdrawn",
+                               "speaker.approved", "speaker.declined", "concern.text_private", "concern.satisfied",
+                               "concern.dispute"})
+
+
 class AlreadyYours(DomainError):
     message = N_("Concern %(code)s is already among yours: you follow it in “My concerns”. Nothing was changed.")
 
@@ -160,7 +166,11 @@ class ConcernService:
     async def history(self, resident: Resident, code_text: str) -> tuple[Concern, list[HistoryEntry]]:
         concern = await self.get_mine(resident, code_text)
         async with self._database.read() as db:
-            return concern, await audit.history(db, "concern", concern.id)
+            history = await audit.history(db, "concern", concern.id)
+        if concern.resident_id != resident.person_id:
+            # A follower reads what happened to it, not its sender's own steps told as "you".
+            history = [entry for entry in history if entry.action not in SENDERS_OWN_STEPS]
+        return concern, history
 
 
 
