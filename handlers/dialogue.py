@@ -779,6 +779,8 @@ async def _record(update: Update, context: BotContext, t: Translator, text: str 
                            conclusion=t(CONCLUSION_LABELS[concern.conclusion])),
                  reply_markup=await context.main_menu(update, t))
     await _show_agenda(update, context, t)
+    if concern.conclusion == "answered":  # issue 10: an answer may carry a promise with a date
+        await review.offer_promise(update, context, t, concern.code)
     return END
 
 

@@ -23,7 +23,7 @@ from handlers.presenters import body_text, category_name
 from handlers.states import END
 
 # This module's states of the one conversation (range 460-469).
-REVIEW_DIRECTION = 460
+REVIEW_DIRECTION, REVIEW_PROMISE = 460, 461
 
 MAX_MESSAGE = 3900
 CODE = r"\d{3}-\d{3}"
@@ -221,6 +221,53 @@ async def promise(update: Update, context: BotContext) -> None:
                            date=t.date(date.fromisoformat(made.due_date))))
 
 
+async def offer_promise(update: Update, context: BotContext, t: Translator, code: str) -> None:
+    """After an answer at the meeting is recorded: a promise with a date may go with it."""
+    actor = await context.actor(update)
+    if actor is None or not actor.may("promise"):
+        return
+    await answer(update, t("Did the answer on concern %(code)s promise something by a date (for example, replace the "
+                           "street lights in December)?", code=code),
+                 reply_markup=inline([[(t("🤝 Add the promise and its date"), f"rv:pr:{code}")]]))
+
+
+async def promise_ask(update: Update, context: BotContext) -> int:
+    """“Add the promise”: ask for the date and what was promised."""
+    await update.callback_query.answer()
+    t = await context.translator(update)
+    code = update.callback_query.data.split(":", 2)[2]
+    actor = await context.actor(update)
+    try:
+        await context.services.review.check_promise(actor, code)
+    except DomainError as refusal:
+        await answer(update, describe(refusal, t))
+        return END
+    await drop_buttons(update)
+    context.user_data["review"] = {"code": code}
+    await answer(update, t("Concern %(code)s: type the date, then what was promised, for example: 31/12/2026 replace the "
+                           "street lights.", code=code), reply_markup=flow_menu(t))
+    return REVIEW_PROMISE
+
+
+async def promise_text(update: Update, context: BotContext) -> int:
+    """The date and the promise, typed: kept, reminded and reviewed until done."""
+    t = await context.translator(update)
+    pending = context.user_data.get("review")
+    if not pending:
+        return END
+    try:
+        made = await context.services.review.promise(await context.actor(update), pending["code"],
+                                                     update.effective_message.text)
+    except DomainError as refusal:
+        await answer(update, describe(refusal, t))
+        return REVIEW_PROMISE
+    context.user_data.pop("review", None)
+    await answer(update, t("🤝 Promise kept for concern %(code)s: %(promise)s, by %(date)s. It is reminded and shown in "
+                           "/review until it is done.", code=made.code, promise=made.promise,
+                           date=t.date(date.fromisoformat(made.due_date))), reply_markup=await context.main_menu(update, t))
+    return END
+
+
 # --- carry-over at scheduling -----------------------------------------------------------------
 
 async def offer_carry_over(update: Update, context: BotContext, t: Translator, dialogue_id: int) -> None:
@@ -314,8 +361,10 @@ def flow(menus: Menus) -> Flow:
             CommandHandler("hamlet", hamlet, filters=NEW_MESSAGES),
             MessageHandler(menus.label(_menu_label("hamlet")), hamlet),
             CallbackQueryHandler(direction_ask, pattern=rf"^rv:dir:{CODE}$"),
+            CallbackQueryHandler(promise_ask, pattern=rf"^rv:pr:{CODE}$"),
         ],
-        states={REVIEW_DIRECTION: [MessageHandler(menus.free_text, direction_text)]},
+        states={REVIEW_DIRECTION: [MessageHandler(menus.free_text, direction_text)],
+                REVIEW_PROMISE: [MessageHandler(menus.free_text, promise_text)]},
         anywhere=[
             CommandHandler("promise", promise, filters=NEW_MESSAGES),
             CallbackQueryHandler(review_page, pattern=rf"^rv:{FILTER}:{PAGE}$"),

@@ -283,3 +283,29 @@ async def test_a_petition_topic_counts_an_anonymous_attempt_the_office_sees(bot)
     assert await bot.rows("SELECT COUNT(*) FROM concerns") == [(0,)]
     screen = (await bot.say(OFFICE, "/review"))[0]
     assert "Khiếu nại, tố cáo (cần làm đơn) · thôn 2: 1" in screen
+
+
+async def test_the_chair_sees_the_direction_when_concluding_and_an_answer_carries_a_promise(bot):
+    from tests import test_dialogue as meeting
+
+    await meeting.officials(bot)
+    await bot.register(LAN, "Bà Lan")
+    code = await meeting.concern(bot, LAN, LIGHTS)
+    await meeting.schedule(bot)
+    await bot.say(OFFICE, "/review")
+    await bot.tap(OFFICE, f"rv:dir:{code}")
+    await bot.say(OFFICE, "Thay toàn bộ bóng đèn bằng đèn LED trong tháng 12")
+    await meeting.move_meeting(bot, datetime.now(timezone.utc) - timedelta(hours=2))
+    concern_id = (await bot.rows("SELECT id FROM concerns WHERE code = ?", code))[0][0]
+    await bot.say(CHAIR, "/conclude")
+    details = (await bot.tap(CHAIR, f"cl:pick:{concern_id}"))[0]
+    assert "Dự kiến phương hướng, giải pháp (Văn phòng): Thay toàn bộ bóng đèn bằng đèn LED trong tháng 12" in details
+    await bot.tap(CHAIR, f"cl:ans:{concern_id}")
+    recorded = await bot.say(CHAIR, "Xã sẽ thay đèn trong tháng 12.")
+    assert code in recorded[-1] and bot.buttons(CHAIR) == [f"rv:pr:{code}"]
+    await bot.tap(CHAIR, f"rv:pr:{code}")
+    told = await bot.say(CHAIR, "31/12/2030 thay đèn đường thôn 2")
+    assert told[0].startswith("🤝") and code in told[0]
+    assert await bot.rows("SELECT promise, due_date, done_at FROM concern_promises") == [
+        ("thay đèn đường thôn 2", "2030-12-31", None)]
+    assert code in (await bot.say(MTTQ, "/review"))[0]  # shown in the review until done

@@ -47,6 +47,7 @@ BUTTONS = {
     "review": ["rv:-:-:pg:1", "rv:land:-:pg:2", "rv:ft:-:-", "rv:fh:land:-"],
     "propose_direction": ["rv:dir:{code}"],
     "carry_over": ["rv:co:{dialogue}"],
+    "promise": ["rv:pr:{code}"],
     "hamlet_list": ["hl:pg:1"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."

@@ -150,6 +150,15 @@ class ReviewService(CommuneService):
 
     # --- promises made when answering at the meeting --------------------------------------------
 
+    async def check_promise(self, actor: Actor | None, code_text: str) -> Concern:
+        """Before asking for the promise: may this official record one, on a concern answered at the meeting?"""
+        actor = await self._staff.require(actor, "promise")
+        async with self._database.read() as db:
+            concern = await self._concern(db, actor, code_text)
+        if concern.conclusion != "answered":
+            raise PromiseNotAnswered(code=concern.code)
+        return concern
+
     async def promise(self, actor: Actor | None, code_text: str, text: str | None) -> Promise:
         """“31/12/2026 replace the street lights”: a concern answered at the meeting carries a promise with its
         date; it is reminded like an assignment and stays in /review until done."""
