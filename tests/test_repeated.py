@@ -309,3 +309,22 @@ async def test_the_chair_sees_the_direction_when_concluding_and_an_answer_carrie
     assert await bot.rows("SELECT promise, due_date, done_at FROM concern_promises") == [
         ("thay đèn đường thôn 2", "2030-12-31", None)]
     assert code in (await bot.say(MTTQ, "/review"))[0]  # shown in the review until done
+
+
+async def test_a_supporter_may_register_to_speak_about_the_concern_they_follow(bot):
+    await officials(bot)
+    first = await send(bot, LAN, "Bà Lan", LIGHTS)
+    await bot.register(BINH, "Ông Bình")
+    await bot.say(BINH, "/new")
+    await bot.tap(BINH, "cc:cat:development")
+    await bot.say(BINH, LIGHTS_AGAIN)
+    await bot.tap(BINH, next(d for d in button_data(bot, BINH, "cc:sup:") if d.endswith(first)))
+    await bot.say(BINH, "/speak")
+    await bot.tap(BINH, "sp:new")
+    assert f"sp:pick:{first}" in bot.buttons(BINH)
+    await bot.tap(BINH, f"sp:pick:{first}")
+    await bot.say(BINH, "Xin thay đèn đường thôn 2 sớm")
+    await bot.tap(BINH, "sp:ok")
+    binh = await person_id(bot, BINH)
+    assert await bot.rows("SELECT resident_id, point, status FROM speaker_registrations") == [
+        (binh, "Xin thay đèn đường thôn 2 sớm", "registered")]
