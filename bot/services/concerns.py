@@ -5,9 +5,8 @@ from __future__ import annotations
 from bot.communes import Commune, Communes
 from bot.domain import MAX_ATTACHMENTS, MAX_CONCERN_LENGTH, new_tracking_code, normalize_code
 from bot.text import clean_text
-from bot.errors import ConcernNotFound, PetitionNotInDialogue, UnknownChoice
+from bot.errors import ConcernNotFound, DomainError, PetitionNotInDialogue, UnknownChoice
 from bot.i18n import N_
-from bot.errors import DomainError
 from bot.similarity import SimilarConcern, SimilarityMatcher
 from bot.services import lifecycle
 from storage import audit, concerns, repeated
