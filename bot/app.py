@@ -253,6 +253,8 @@ async def _queue_reminders(context: BotContext) -> None:
     """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
     queued = await context.services.reminders.queue_due_notices()
     queued += await context.services.followup.queue_referral_reminders()
+    # Promises made when answering at a meeting are reminded like assignments (issue 10).
+    queued += await context.services.review.queue_promise_reminders()
     log.info("queued %d reminders and escalations", queued)
     await context.services.database.execute_alone(ops.SET, ops.set_params(ops.LAST_REMINDER_SWEEP, str(queued)))
 

@@ -61,6 +61,11 @@ HISTORY_LABELS = {
     "concern.rated": N_("You said how satisfied you are"),
     "concern.close": N_("Closed by the office"),
     "concern.text_private": N_("You took its text off the public board"),
+    "concern.supported": N_("A resident said it is their concern too"),
+    "concern.raise_again": N_("Raised again: back on the dialogue agenda"),
+    "concern.promise": N_("A promise was made at the dialogue"),
+    "concern.promise_kept": N_("The promise was carried out"),
+    "concern.carried_over": N_("Carried over to the next dialogue's agenda"),
 }
 
 _CODE_DIGITS = re.compile(r"\D")

@@ -28,7 +28,13 @@ TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
     "dispute": (frozenset({"resolved", "answered"}), "disputed"),
     "reopen": (frozenset({"disputed"}), "in_progress"),
     "close": (frozenset({"resolved", "disputed", "answered"}), "closed"),
+    # Raised again ("nêu lại", issue 10): a later concern merged into one already finished brings it back
+    # into tracking, onto the agenda of the coming dialogue; its old answer stays in its history.
+    "raise_again": (frozenset({"answered", "resolved", "closed", "rejected"}), "accepted"),
 }
+
+# Statuses a later concern may be merged into without bringing the earlier one back (it is still followed).
+STILL_TRACKED_STATUSES = frozenset({"submitted", "accepted", "assigned", "in_progress", "extended", "disputed"})
 
 # Statuses in which an assignment's clock is running ("overdue" is derived from these and the due date).
 OPEN_ASSIGNMENT_STATUSES = frozenset({"assigned", "in_progress", "extended"})

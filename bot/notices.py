@@ -109,7 +109,7 @@ def _concern_update(payload: dict, t: Translator, communes: Communes) -> Rendere
     if t(status) != t(what):  # "Accepted onto the agenda" is not said twice
         lines += ["", t("Status: %(status)s", status=t(status))]
     actions = []
-    if payload["action"] in ("resolve", "referral_answered") and not payload.get("follower"):
+    if payload["action"] in ("resolve", "referral_answered"):  # a follower answers like the first sender (issue 10)
         actions = [(t("👍 Satisfied"), f"vd:ok:{payload['code']}"), (t("👎 Not satisfied"), f"vd:no:{payload['code']}")]
     return Rendered("\n".join(lines), actions)
 

@@ -57,6 +57,12 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "acknowledge_note": frozenset({OFFICE, CHAIR}),
     "confirm_conclusion": frozenset({CHAIR}),
     "record_referral_answer": frozenset({OFFICE}),
+    # Issue 10: the review of concerns raised again and again (plan II.3.1), before every dialogue.
+    "review": frozenset({OFFICE, CHAIR, MTTQ}),
+    "propose_direction": frozenset({OFFICE}),
+    "promise": frozenset({CHAIR, OFFICE}),
+    "carry_over": frozenset({OFFICE, CHAIR}),
+    "hamlet_list": frozenset({HAMLET_HEAD}),
 }
 
 # Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned

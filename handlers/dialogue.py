@@ -22,6 +22,7 @@ from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
 from handlers.reports import send_announcement_papers
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
+from handlers import review
 from handlers.resident import expect_button
 from handlers.states import END
 
@@ -410,6 +411,8 @@ async def plan_confirm(update: Update, context: BotContext) -> int:
         return END
     context.user_data.pop(PLAN, None)
     await answer(update, "\n".join([head, "", *_view_lines(context, t, done.view)]), reply_markup=await context.main_menu(update, t))
+    if plan["dialogue"] is None:
+        await review.offer_carry_over(update, context, t, done.view.dialogue.id)
     return END
 
 
@@ -686,6 +689,7 @@ async def pick_item(update: Update, context: BotContext) -> None:
         lines.append(t("Raised %(count)d times.", count=concern.raised_count))
     if item.speaker is not None:
         lines.append(t("Speaker: %(name)s: “%(point)s”", name=item.speaker.resident_name or "—", point=item.speaker.point))
+    lines += review.direction_lines(await context.services.review.direction(await context.actor(update), concern.id), t)
     lines += ["", t("What did the chair conclude?")]
     rows = [
         [(t("💬 Answered at the meeting"), f"cl:ans:{concern.id}")],
@@ -787,6 +791,8 @@ async def _record(update: Update, context: BotContext, t: Translator, text: str 
     await answer(update, recorded,
                  reply_markup=await context.main_menu(update, t))
     await _show_agenda(update, context, t)
+    if concern.conclusion == "answered":  # issue 10: an answer may carry a promise with a date
+        await review.offer_promise(update, context, t, concern.code)
     return END
 
 

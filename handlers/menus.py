@@ -36,6 +36,9 @@ OFFICIAL_COMMANDS = (
     OfficialCommand("tasks", N_("My assignments"), N_("🗂 My tasks"), frozenset({OFFICER})),
     OfficialCommand("enter", N_("Enter a concern for a resident without a phone"), N_("✍️ Enter for a resident"),
                     frozenset({OFFICE, HAMLET_HEAD})),
+    OfficialCommand("hamlet", N_("Concerns of my hamlet"), N_("🏘 My hamlet"), frozenset({HAMLET_HEAD})),
+    OfficialCommand("review", N_("Review: raised again and again, still unresolved"), N_("🔍 Review"),
+                    frozenset({OFFICE, CHAIR, MTTQ})),
     OfficialCommand("staff", N_("Who holds which role"), N_("👥 Staff"), frozenset({ADMIN})),
     OfficialCommand("grant", N_("Grant a role by invitation link"), N_("➕ Grant a role"), frozenset({ADMIN})),
 )
@@ -44,6 +47,7 @@ TYPED_OFFICIAL_COMMANDS = (
     OfficialCommand("concern", N_("A concern's details: /concern CODE"), "", frozenset({ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD})),
     OfficialCommand("assign", N_("Assign a concern: /assign CODE"), "", frozenset({OFFICE, CHAIR})),
     OfficialCommand("close", N_("Close a concern: /close CODE"), "", frozenset({OFFICE})),
+    OfficialCommand("promise", N_("A promise made at the dialogue: /promise CODE DATE TEXT"), "", frozenset({CHAIR, OFFICE})),
     OfficialCommand("revoke", N_("Withdraw a role"), "", frozenset({ADMIN})),
     OfficialCommand("report", N_("Report on a dialogue or a period"), "", frozenset({OFFICE, CHAIR, MTTQ, HAMLET_HEAD})),
     OfficialCommand("export", N_("The registers as spreadsheets"), "", frozenset({OFFICE, MTTQ})),

@@ -71,6 +71,8 @@ OFFICIAL_HISTORY_LABELS = {
     "speaker.withdrawn": N_("The resident withdrew the registration to speak"),
     "concern.satisfied": N_("The resident was satisfied with the answer"),
     "concern.dispute": N_("The resident was not satisfied with the answer"),
+    # The office's preparation for the meeting: officials read it, residents do not.
+    "concern.direction": N_("The commune office proposed a direction"),
 }
 
 
@@ -96,6 +98,30 @@ def _code_argument(context: BotContext) -> str | None:
 
 # --- /inbox: screening ------------------------------------------------------------------------
 
+def _duplicate_lines(commune, found, t: Translator) -> list[str]:
+    """The likely earlier duplicates of a concern being screened: code, topic, hamlet, status, short text."""
+    if not found:
+        return []
+    lines = ["", t("Possibly the same as an earlier concern:")]
+    for similar in found:
+        hamlet = commune.hamlet(similar.hamlet_id)
+        lines.append(t("• %(code)s · %(topic)s · %(hamlet)s · %(status)s: %(text)s", code=similar.code,
+                       topic=category_name(commune, similar.topic, t),
+                       hamlet=hamlet.name(t.locale) if hamlet else similar.hamlet_id,
+                       status=t(STATUS_LABELS[similar.status]), text=similar.excerpt))
+    return lines
+
+
+async def _card(update: Update, context: BotContext, t: Translator, card: InboxCard):
+    """The card's text and buttons, with the likely duplicates and a button to merge into each."""
+    actor = await context.actor(update)
+    casework = context.services.casework
+    found = await casework.duplicates(actor, card.concern)
+    commune = casework.commune(actor)
+    text = "\n".join([_card_text(commune, card, t), *_duplicate_lines(commune, found, t)])
+    return text[:MAX_MESSAGE], _card_buttons(card, t, found)
+
+
 def _card_text(commune, card: InboxCard, t: Translator) -> str:
     concern = card.concern
     hamlet = commune.hamlet(concern.hamlet_id)
@@ -112,10 +138,11 @@ def _card_text(commune, card: InboxCard, t: Translator) -> str:
     return "\n".join(lines)
 
 
-def _card_buttons(card: InboxCard, t: Translator):
+def _card_buttons(card: InboxCard, t: Translator, duplicates=()):
     code = card.concern.code
-    rows = [[(t(ACTION_LABELS[action]), f"cw:{ACTION_DATA[action]}:{code}")]
-            for action in ("accept", "merge", "out_of_scope", "reject")]
+    rows = [[(t("🔗 Merge into %(code)s", code=similar.code), f"cw:mi:{code}:{similar.code}")] for similar in duplicates]
+    rows += [[(t(ACTION_LABELS[action]), f"cw:{ACTION_DATA[action]}:{code}")]
+             for action in ("accept", "merge", "out_of_scope", "reject")]
     if card.concern.attachments:
         rows.append([attachments_button(card.concern, t)])
     if card.total > 1:
@@ -133,7 +160,8 @@ async def _show_card(update: Update, context: BotContext, t: Translator, after_c
     if card is None:
         await answer(update, t("No new concerns are waiting for screening."), reply_markup=await context.main_menu(update, t))
         return
-    await answer(update, _card_text(casework.commune(actor), card, t), reply_markup=_card_buttons(card, t))
+    text, buttons = await _card(update, context, t, card)
+    await answer(update, text, reply_markup=buttons)
 
 
 async def inbox(update: Update, context: BotContext) -> int:
@@ -164,7 +192,8 @@ async def _and_next(update: Update, context: BotContext, t: Translator, code: st
     if actor is not None and actor.may("screen"):
         card = await context.services.casework.inbox(actor, code) or await context.services.casework.inbox(actor)
         if card is not None:
-            await answer(update, _card_text(context.services.casework.commune(actor), card, t), reply_markup=_card_buttons(card, t))
+            text, buttons = await _card(update, context, t, card)
+            await answer(update, text, reply_markup=buttons)
 
 
 async def accept(update: Update, context: BotContext) -> int:
@@ -228,6 +257,23 @@ async def merge_into(update: Update, context: BotContext) -> int:
     await answer(update, t("🔗 Concern %(code)s is merged into %(into)s, which has now been raised %(count)d times. "
                            "The resident was told to follow %(into)s.", code=concern.code, into=earlier.code,
                            count=earlier.raised_count), reply_markup=await context.main_menu(update, t))
+    await _and_next(update, context, t, concern.code)
+    return END
+
+
+async def merge_chosen(update: Update, context: BotContext) -> int:
+    """“Merge into …” on a likely duplicate shown at screening: merged at once (typing a code stays possible)."""
+    t = await _begin(update, context)
+    _, _, code, into = update.callback_query.data.split(":", 3)
+    try:
+        concern, earlier = await context.services.casework.merge(await context.actor(update), code, into)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return END
+    await drop_buttons(update)
+    await answer(update, t("🔗 Concern %(code)s is merged into %(into)s, which has now been raised %(count)d times. "
+                           "The resident was told to follow %(into)s.", code=concern.code, into=earlier.code,
+                           count=earlier.raised_count))
     await _and_next(update, context, t, concern.code)
     return END
 
@@ -787,6 +833,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(inbox_next, pattern=rf"^cw:nx:{CODE}$"),
             CallbackQueryHandler(accept, pattern=rf"^cw:acc:{CODE}$"),
             CallbackQueryHandler(merge_ask, pattern=rf"^cw:mrg:{CODE}$"),
+            CallbackQueryHandler(merge_chosen, pattern=rf"^cw:mi:{CODE}:{CODE}$"),
             CallbackQueryHandler(out_of_scope_ask, pattern=rf"^cw:oos:{CODE}$"),
             CallbackQueryHandler(out_of_scope, pattern=rf"^cw:oosy:{CODE}$"),
             CallbackQueryHandler(keep, pattern=rf"^cw:keep:{CODE}$"),

@@ -7,6 +7,7 @@ import uuid
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
+from bot.domain import STATUS_LABELS
 from bot.errors import DomainError, describe
 from bot.i18n import Translator
 from handlers.context import BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
@@ -61,7 +62,7 @@ async def choose_topic(update: Update, context: BotContext) -> int:
     t = context.i18n.for_locale(resident.locale)
     key = query.data.split(":", 2)[2]
     try:
-        context.services.concerns.check_category(resident, key)
+        await context.services.concerns.choose_category(resident, key)
     except DomainError as refusal:
         await drop_buttons(update)
         await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
@@ -141,7 +142,61 @@ async def concern_text(update: Update, context: BotContext) -> int:
         await _refuse(update, t, refusal)
         return CONCERN_TEXT if not draft.get("body") else CONCERN_CONFIRM
     draft["body"] = body
+    await offer_similar(update, context, resident, draft)
     return await _show_summary(update, context, resident)
+
+
+# --- Similar concerns (issue 10): one step, shown between the text and the summary ---------------
+
+async def offer_similar(update: Update, context: BotContext, resident: Resident, draft: dict) -> None:
+    """Up to 3 similar concerns of the commune (topic, hamlet, short text, status; never a name), each with
+    “This is my concern too”; the summary that follows sends the draft as a new concern."""
+    found = await context.services.concerns.similar_for(resident, draft["body"], category=draft["category"])
+    if not found:
+        return
+    t = context.i18n.for_locale(resident.locale)
+    commune = context.services.concerns.commune_of(resident)
+    lines = [t("Other residents have raised something similar:")]
+    for similar in found:
+        hamlet = commune.hamlet(similar.hamlet_id)
+        lines.append(t("• %(code)s · %(topic)s · %(hamlet)s · %(status)s: %(text)s", code=similar.code,
+                       topic=category_name(commune, similar.topic, t),
+                       hamlet=hamlet.name(t.locale) if hamlet else similar.hamlet_id,
+                       status=t(STATUS_LABELS[similar.status]), text=similar.excerpt))
+    lines += ["", t("If one of them is your concern, tap it: you will follow it and be counted in, and nothing new is "
+                    "sent. Otherwise send yours as a new concern below.")]
+    buttons = [[(t("🙋 This is my concern too: %(code)s", code=similar.code), f"cc:sup:{draft['id']}:{similar.code}")]
+               for similar in found]
+    await answer(update, "\n".join(lines), reply_markup=inline(buttons))
+
+
+async def support_similar(update: Update, context: BotContext) -> int:
+    """“This is my concern too”: the resident follows that concern; the draft is dropped, nothing new is created."""
+    query = update.callback_query
+    await query.answer()
+    resident = await _resident_or_refuse(update, context)
+    draft = context.user_data.get("draft")
+    if resident is None:
+        return END
+    t = context.i18n.for_locale(resident.locale)
+    _, _, draft_id, code = query.data.split(":", 3)
+    if draft is None or draft["id"] != draft_id:
+        await drop_buttons(update)
+        await answer(update, t("This button is no longer active. Please use the menu below."), reply_markup=await context.main_menu(update, t))
+        return END
+    try:
+        concern = await context.services.concerns.support(resident, code)
+    except DomainError as refusal:
+        await _refuse(update, t, refusal)
+        return CONCERN_CONFIRM
+    context.user_data.pop("draft", None)
+    await drop_buttons(update)
+    await retire_buttons(context)  # the summary's “Send” goes: nothing new is sent
+    await answer(update, t("🙋 Thank you: you are counted in concern %(code)s, now raised %(count)d times. You follow it "
+                           "like its sender: you will be told here at every step, and it is in “%(button)s”.",
+                           code=concern.code, count=concern.raised_count, button=t(MENU_MINE)),
+                 reply_markup=await context.main_menu(update, t))
+    return END
 
 
 async def concern_attachment(update: Update, context: BotContext) -> int:
@@ -482,6 +537,7 @@ def flow(menus: Menus) -> Flow:
             CONCERN_CONFIRM: [CallbackQueryHandler(confirm_concern, pattern=r"^cc:ok:[0-9a-f]{16}$"),
                               CallbackQueryHandler(toggle_public, pattern=r"^cc:pub:[0-9a-f]{16}$"),
                               CallbackQueryHandler(discard_concern, pattern=r"^cc:no:[0-9a-f]{16}$"), drop_draft,
+                              CallbackQueryHandler(support_similar, pattern=r"^cc:sup:[0-9a-f]{16}:\d{3}-\d{3}$"),
                               *drafting, anything_else],
             SPEAK_PICK: [CallbackQueryHandler(speak_chosen, pattern=r"^sp:pick:\d{3}-\d{3}$"), expect_button_here],
             SPEAK_POINT: [MessageHandler(menus.free_text, speak_point)],

@@ -93,7 +93,8 @@ async def _with_attachments(db: aiosqlite.Connection, row) -> Concern | None:
     return Concern(*row, attachments=tuple(Attachment(*r) for r in rows))
 
 
-_CHANGEABLE = frozenset({"dialogue_id", "duplicate_of", "conclusion", "conclusion_text", "screening_note"})
+_CHANGEABLE = frozenset({"dialogue_id", "duplicate_of", "conclusion", "conclusion_text", "screening_note",
+                         "proposed_direction"})
 
 
 async def set_status(db: aiosqlite.Connection, concern_id: int, status: str, **fields: object) -> None:
@@ -136,15 +137,18 @@ async def raise_again(db: aiosqlite.Connection, concern_id: int) -> None:
 
 
 
+# The residents of the concerns merged into it, and those who supported it (issue 10), each once.
 FOLLOWERS = (
-    "SELECT DISTINCT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
+    "SELECT m.resident_id FROM concerns m JOIN concerns c ON c.id = m.duplicate_of"
     " WHERE m.duplicate_of = ? AND m.status = 'merged' AND m.resident_id != c.resident_id"
+    " UNION SELECT s.resident_id FROM concern_supporters s JOIN concerns c ON c.id = s.concern_id"
+    " WHERE s.concern_id = ? AND s.resident_id != c.resident_id"
 )
 
 
 async def followers(db: aiosqlite.Connection, concern_id: int) -> list[int]:
-    """The residents of the concerns merged into this one (each once, not its own resident)."""
-    rows = await (await db.execute(FOLLOWERS, (concern_id,))).fetchall()
+    """The residents of the concerns merged into this one and its supporters (each once, not its own resident)."""
+    rows = await (await db.execute(FOLLOWERS, (concern_id, concern_id))).fetchall()
     return [r[0] for r in rows]
 
 

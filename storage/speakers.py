@@ -35,10 +35,15 @@ async def live_registrations(db: aiosqlite.Connection, resident_id: int) -> list
     return [SpeakerRegistration(*r) for r in rows]
 
 
-async def live_registration_for(db: aiosqlite.Connection, concern_id: int) -> SpeakerRegistration | None:
-    row = await (
-        await db.execute(_REGISTRATION + " WHERE s.concern_id = ? AND s.status = 'registered'", (concern_id,))
-    ).fetchone()
+async def live_registration_for(db: aiosqlite.Connection, concern_id: int,
+                                resident_id: int | None = None) -> SpeakerRegistration | None:
+    """The live registration to speak about a concern (of one resident, when given: followers speak too)."""
+    sql = _REGISTRATION + " WHERE s.concern_id = ? AND s.status = 'registered'"
+    params: tuple = (concern_id,)
+    if resident_id is not None:
+        sql += " AND s.resident_id = ?"
+        params += (resident_id,)
+    row = await (await db.execute(sql, params)).fetchone()
     return SpeakerRegistration(*row) if row else None
 
 

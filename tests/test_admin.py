@@ -134,9 +134,9 @@ async def test_a_hamlet_head_is_invited_for_thon_2_and_a_resident_may_take_the_r
     assert welcome[0].startswith("Chào mừng Bà Lan! Ông/bà đã nhận vai trò: Trưởng thôn 2, tại xã Bảo Lâm.\n\n"
                                  "Ông/bà có thể nhập kiến nghị giúp người dân trong thôn không có điện thoại")
     assert bot.fake.current_reply_keyboard(LAN) == [
-        ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["✍️ Nhập giúp người dân"],
+        ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["✍️ Nhập giúp người dân", "🏘 Thôn của tôi"],
         ["❓ Hướng dẫn", "🌐 Ngôn ngữ"]]
-    assert chat_commands(bot, LAN) == RESIDENT_MENU + ["enter", "concern", "report", "answer"]
+    assert chat_commands(bot, LAN) == RESIDENT_MENU + ["enter", "hamlet", "concern", "report", "answer"]
     assert await bot.rows("SELECT role, hamlet_id FROM roles") == [("hamlet_head", "thon-2")]
     assert await bot.rows("SELECT hamlet_id, display_name FROM residents") == [("thon-3", "Bà Lan")]  # still a resident
     assert bot.fake.bot_texts(ADMIN)[-1] == "Bà Lan (id 1001) đã nhận vai trò: Trưởng thôn 2."
@@ -378,8 +378,8 @@ async def test_someone_granted_on_the_server_gets_the_menu_on_start(bot):
         "Xin chào Chị Vân! Ông/bà đang dùng bot với vai trò: Văn phòng HĐND và UBND xã. Xin chọn một nút bên dưới, hoặc một lệnh trong menu.",
         OFFER_RESIDENT]
     assert chat_commands(bot, 5553) == RESIDENT_MENU + ["inbox", "dialogue", "speakers", "next", "conclude", "announce",
-                                                        "overdue", "enter", "concern", "assign", "close", "report",
-                                                        "export", "concerns", "referred", "answer"]
+                                                        "overdue", "enter", "review", "concern", "assign", "close",
+                                                        "promise", "report", "export", "concerns", "referred", "answer"]
     assert ["📥 Kiến nghị mới", "🗓 Buổi đối thoại", "🎙 Điều hành đối thoại…"] in bot.fake.current_reply_keyboard(5553)
     # Their Telegram name now shows in the staff list.
     assert "• Chị Vân (id 5553): Văn phòng HĐND và UBND xã" in (await bot.say(ADMIN, "/staff"))[0]

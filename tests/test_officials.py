@@ -355,7 +355,7 @@ async def test_the_office_menu_groups_the_meeting_commands_under_one_button(bot)
     await bot.say(CHAIR, "🎙 Điều hành đối thoại…")
     assert bot.buttons(CHAIR) == ["mn:speakers", "mn:next", "mn:conclude"]
     await bot.say(5003, "/start")
-    assert ["🎙 Người phát biểu", "⏰ Quá hạn"] in bot.fake.current_reply_keyboard(5003)
+    assert ["🎙 Người phát biểu", "⏰ Quá hạn", "🔍 Rà soát"] in bot.fake.current_reply_keyboard(5003)
     # A forged menu button still goes through the service's check.
     message_id = bot.fake.last_bot_message(5003)["message_id"]
     assert await bot.send(5003, bot.fake.press(5003, message_id, "mn:announce")) == [

@@ -23,6 +23,7 @@ from storage.database import Database
 GROWING = frozenset({
     "people", "residents", "concerns", "concern_attachments", "audit_log", "speaker_registrations", "assignments",
     "outbox", "reminders_sent", "paged_notices", "handled_updates", "bot_user_data", "bot_conversations",
+    "concern_supporters", "concern_earlier_rounds", "concern_promises", "petition_attempts",
 })
 
 # Hot queries written inside functions of modules other helpers are changing at the same time: kept

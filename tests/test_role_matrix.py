@@ -32,10 +32,11 @@ COMMAND_ACTIONS = {
     "report": "report", "export": "export", "confirm": "confirm_conclusion", "referred": "list_concerns", "concerns": "list_concerns",
     "answer {code}": "enter_for_resident", "follow": "confirm_conclusion",
     "note {code} Xin làm rõ tiến độ": "supervise",
+    "review": "review", "hamlet": "hamlet_list", "promise {code} 31/12/2030 thay đèn": "promise",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {
-    "screen": ["cw:acc:{code}", "cw:mrg:{code}", "cw:oos:{code}", "cw:oosy:{code}", "cw:rej:{code}", "cw:nx:{code}"],
+    "screen": ["cw:mi:{code}:{code}", "cw:acc:{code}", "cw:mrg:{code}", "cw:oos:{code}", "cw:oosy:{code}", "cw:rej:{code}", "cw:nx:{code}"],
     "close": ["cw:cls:{code}", "cw:reo:{code}"],
     "assign": ["tk:as:{code}:{officer_grant}"],
     "work_on_task": ["tk:note:{code}", "tk:ext:{code}", "tk:res:{code}"],
@@ -53,6 +54,11 @@ BUTTONS = {
     "acknowledge_note": ["nt:ack:1"],
     "list_concerns": ["ls:0:1:0:0:0"],
     "enter_for_resident": ["ab:ok:{code}", "ab:no:{code}"],
+    "review": ["rv:-:-:pg:1", "rv:land:-:pg:2", "rv:ft:-:-", "rv:fh:land:-"],
+    "propose_direction": ["rv:dir:{code}"],
+    "carry_over": ["rv:co:{dialogue}"],
+    "promise": ["rv:pr:{code}"],
+    "hamlet_list": ["hl:pg:1"],
 }
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 

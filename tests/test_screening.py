@@ -583,17 +583,18 @@ async def test_residents_strangers_and_other_roles_are_refused_politely_and_audi
         {"action": "screen", "stranger": True}, {"action": "enter_for_resident", "stranger": True}]
 
 
-async def test_a_merged_resident_hears_the_earlier_concerns_news_and_a_finished_one_is_no_target(bot):
+async def test_a_merged_resident_hears_the_earlier_concerns_news_and_a_petition_is_no_target(bot):
     await bot.grant(OFFICE, "Chị Hoa", "office")
     first = await send_concern(bot, LAN, "Bà Lan", "Đường thôn 2 ngập")
     closed = await send_concern(bot, CUONG, "Anh Cường", "Cầu tràn hỏng")
     repeat = await send_concern(bot, BINH, "Ông Bình", "Đường thôn 2 lại ngập")
+    # Sent to the citizen reception, it has no answer to follow (an answered or closed one may be raised again).
     async with bot.database.transaction() as db:
-        await db.execute("UPDATE concerns SET status = 'closed' WHERE code = ?", (closed,))
+        await db.execute("UPDATE concerns SET status = 'out_of_scope' WHERE code = ?", (closed,))
     await bot.say(OFFICE, f"/concern {repeat}")
     await bot.tap(OFFICE, f"cw:mrg:{repeat}")
     refused = await bot.say(OFFICE, closed)
-    assert refused == [f"Kiến nghị {closed} đã kết thúc (“Đã kết thúc”): gộp vào đó thì người dân này sẽ không nhận được "
+    assert refused == [f"Kiến nghị {closed} đã kết thúc (“Không thuộc nội dung đối thoại: cần gửi đơn”): gộp vào đó thì người dân này sẽ không nhận được "
                        "trả lời. Xin tiếp nhận hoặc từ chối riêng kiến nghị này."]
     assert await bot.rows("SELECT status FROM concerns WHERE code = ?", repeat) == [("submitted",)]
     await bot.say(OFFICE, first)
@@ -625,7 +626,7 @@ async def test_news_for_a_resident_without_a_phone_goes_to_the_official_who_ente
 
 
 
-async def test_a_follower_reads_the_news_without_the_other_residents_words_or_buttons(bot):
+async def test_a_follower_reads_the_written_answer_and_may_answer_it_like_the_first_sender(bot):
     from storage import assignments, concerns
 
     await bot.grant(OFFICE, "Chị Hoa", "office")
@@ -651,8 +652,9 @@ async def test_a_follower_reads_the_news_without_the_other_residents_words_or_bu
     await bot.tap(OFFICER, f"tk:rok:{first}")
     assert "Đã khơi thông cống trước nhà bà Lan." in bot.fake.bot_texts(LAN)[-1]
     assert bot.buttons(LAN) == [f"vd:ok:{first}", f"vd:no:{first}"]
+    # Issue 10: whoever follows a concern gets its written answer and may agree or dispute like its sender.
     for follower in (BINH, CUONG):
         told = bot.fake.bot_texts(follower)[-1]
         assert told.startswith(f"Kiến nghị {first}: Địa chính - Xây dựng đã trả lời bằng văn bản.")
-        assert "bà Lan" not in told
-        assert bot.buttons(follower) == []
+        assert "Đã khơi thông cống trước nhà bà Lan." in told
+        assert bot.buttons(follower) == [f"vd:ok:{first}", f"vd:no:{first}"]

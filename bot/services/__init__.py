@@ -19,6 +19,8 @@ from bot.services.privacy import PrivacyService
 from bot.services.reminders import ReminderService
 from bot.services.reports import ReportService
 from bot.services.residents import ResidentService
+from bot.services.review import ReviewService
+from bot.similarity import SimilarityMatcher
 from bot.services.speaking import SpeakingService
 from bot.services.staff import StaffService
 from bot.services.tasks import TaskService
@@ -46,6 +48,7 @@ class Services:
     reminders: ReminderService
     reports: ReportService
     followup: FollowUpService
+    review: ReviewService
 
     @classmethod
     async def create(
@@ -59,13 +62,14 @@ class Services:
         calendar = calendar or WorkingCalendar()
         rules = rules or DeadlineRules()
         staff = StaffService(database, communes, admin_ids)
+        matcher = SimilarityMatcher(database)  # one per process: it keeps the commune's words in memory
         shared = dict(database=database, communes=communes, staff=staff, calendar=calendar, rules=rules,
                       timezone=timezone or ZoneInfo("Asia/Ho_Chi_Minh"))
         return cls(
             database=database,
             communes=communes,
             residents=ResidentService(database, communes),
-            concerns=ConcernService(database, communes),
+            concerns=ConcernService(database, communes, matcher),
             speaking=SpeakingService(database),
             ledger=UpdateLedger(database),
             journal=UpdateJournal(database),
@@ -74,10 +78,11 @@ class Services:
             calendar=calendar,
             rules=rules,
             dialogues=DialogueService(**shared, per_year=dialogues_per_year),
-            casework=CaseworkService(**shared),
+            casework=CaseworkService(**shared, matcher=matcher),
             tasks=TaskService(**shared),
             privacy=PrivacyService(**shared),
             reminders=ReminderService(**shared),
             reports=ReportService(**shared),
             followup=FollowUpService(**shared),
+            review=ReviewService(**shared),
         )

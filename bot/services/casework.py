@@ -15,7 +15,8 @@ from bot.domain import MAX_CONCERN_LENGTH, STATUS_LABELS, new_tracking_code, nor
 from bot.text import clean, clean_text
 from bot.errors import DomainError, PetitionForResident, PetitionNotInDialogue, TextEmpty, UnknownChoice
 from bot.i18n import N_, N_plural, Translator
-from bot.lifecycle import TRANSITIONS, next_status
+from bot.lifecycle import STILL_TRACKED_STATUSES, TRANSITIONS, next_status
+from bot.similarity import SimilarConcern, SimilarityMatcher
 from bot.notices import Rendered, renders
 from bot.pages import Page, window
 from bot.roles import OFFICE, READ_ALL_ROLES, Actor
@@ -147,13 +148,16 @@ class MergeIntoFinished(DomainError):
 
 
 FINISHED_STATUSES = frozenset({"rejected", "out_of_scope", "closed", "answered"})
+# What a later concern may be merged into: still followed, or raised again out of a finished status.
+MERGEABLE_STATUSES = tuple(sorted(STILL_TRACKED_STATUSES | TRANSITIONS["raise_again"][0]))
 
 
 class CaseworkService(CommuneService):
     def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
                  rules: DeadlineRules, *, timezone: ZoneInfo = COMMUNE_TIMEZONE,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None, matcher: SimilarityMatcher | None = None) -> None:
         super().__init__(database, communes, staff, calendar, rules, timezone=timezone, clock=clock)
+        self._matcher = matcher or SimilarityMatcher(database)
 
     # --- shared -------------------------------------------------------------------------------
 
@@ -205,6 +209,21 @@ class CaseworkService(CommuneService):
             total = await casework.count_submitted(db, actor.commune_id)
         return InboxCard(found[0], found[1], total) if found else None
 
+    async def duplicates(self, actor: Actor | None, concern: Concern) -> list[SimilarConcern]:
+        """The likely earlier duplicates of a concern being screened (issue 10), best first: any earlier concern
+        of the commune, also one answered, closed or rejected in an earlier dialogue ("nêu lại")."""
+        actor = await self._staff.require(actor, "screen")
+        found = await self._matcher.similar(concern.body, commune_id=actor.commune_id, topic=concern.category,
+                                            hamlet_id=concern.hamlet_id, exclude_codes=(concern.code,),
+                                            statuses=MERGEABLE_STATUSES)
+        async with self._database.read() as db:
+            earlier = []
+            for similar in found:
+                other = await concerns.in_commune(db, actor.commune_id, similar.code)
+                if other is not None and (other.submitted_at, other.id) < (concern.submitted_at, concern.id):
+                    earlier.append(similar)
+        return earlier
+
     async def accept(self, actor: Actor | None, code_text: str) -> tuple[Concern, Dialogue | None]:
         """Onto the agenda of the coming dialogue (or of the next one to be scheduled)."""
         actor = await self._staff.require(actor, "screen")
@@ -232,12 +251,13 @@ class CaseworkService(CommuneService):
                 raise MergeIntoLater(code=earlier.code)
             if earlier.status == "merged":
                 raise MergeIntoMerged(code=earlier.code, into=await casework.code_of(db, earlier.duplicate_of) or "?")
-            if earlier.status in FINISHED_STATUSES:
-                # Following a finished concern would leave this resident with no answer ever.
+            if earlier.status not in STILL_TRACKED_STATUSES and earlier.status not in TRANSITIONS["raise_again"][0]:
+                # Following a concern sent to the citizen reception would leave this resident with no answer ever.
                 raise MergeIntoFinished(code=earlier.code, status=earlier.status)
             await lifecycle.change(db, concern, "merge", actor_person_id=actor.person_id,
                                    details={"into_code": earlier.code}, duplicate_of=earlier.id)
-            await concerns.raise_again(db, earlier.id)
+            # Raised again ("nêu lại", issue 10): it counts up, and one already answered comes back into tracking.
+            await lifecycle.raised_again(db, earlier, actor_person_id=actor.person_id, details={"code": concern.code})
             # Concerns merged into this one before now follow the earlier one too.
             await concerns.repoint_duplicates(db, concern.id, earlier.id)
             return await lifecycle.reload(db, concern), await lifecycle.reload(db, earlier)

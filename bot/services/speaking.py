@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from bot.domain import MAX_POINT_LENGTH, SPEAKABLE_STATUSES, normalize_code
 from bot.text import clean_text
 from bot.errors import AlreadyRegisteredToSpeak, ConcernNotFound, NotOpenForSpeaking, RegistrationNotFound
-from storage import audit, concerns, speakers
+from storage import audit, concerns, speakers, repeated
 from storage.database import Database, utc_now
 from storage.records import Concern, Dialogue, Resident, SpeakerRegistration
 
@@ -30,6 +30,12 @@ class SpeakingService:
             dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
             registrations = await speakers.live_registrations(db, resident.person_id)
             own = await concerns.of_resident(db, resident.person_id)
+            # A concern the resident supported, or theirs was merged into, is theirs to speak about too (issue 10).
+            known = {c.id for c in own}
+            for concern_id in await repeated.followed_by(db, resident.person_id):
+                followed = await concerns.by_id(db, concern_id) if concern_id not in known else None
+                if followed is not None:
+                    own.append(followed)
             reviews = await speakers.reviews(db, [r.id for r in registrations])
             places: dict[int, tuple[int, int]] = {}
             for dialogue_id in {r.dialogue_id for r in registrations if r.dialogue_id is not None}:
@@ -49,11 +55,12 @@ class SpeakingService:
         code = normalize_code(code_text) or code_text[:12]
         async with self._database.read() as db:
             concern = await concerns.by_code(db, code)
-            if concern is None or concern.resident_id != resident.person_id:
+            if concern is None or (concern.resident_id != resident.person_id
+                                   and not await repeated.follows(db, concern.id, resident.person_id)):
                 raise ConcernNotFound(code=code)
             if concern.status not in SPEAKABLE_STATUSES:
                 raise NotOpenForSpeaking(code=code)
-            if await speakers.live_registration_for(db, concern.id) is not None:
+            if await speakers.live_registration_for(db, concern.id, resident.person_id) is not None:
                 raise AlreadyRegisteredToSpeak(code=code)
         return concern
 
@@ -65,7 +72,7 @@ class SpeakingService:
             current = await concerns.by_id(db, concern.id)
             if current is None or current.status not in SPEAKABLE_STATUSES:
                 raise NotOpenForSpeaking(code=concern.code)
-            if await speakers.live_registration_for(db, concern.id) is not None:
+            if await speakers.live_registration_for(db, concern.id, resident.person_id) is not None:
                 raise AlreadyRegisteredToSpeak(code=concern.code)
             dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
             registration_id = await speakers.register(
@@ -77,7 +84,7 @@ class SpeakingService:
                 action="speaker.registered", subject_type="concern", subject_id=concern.id,
                 details={"registration": registration_id, "dialogue": dialogue.id if dialogue else None},
             )
-            registration = await speakers.live_registration_for(db, concern.id)
+            registration = await speakers.live_registration_for(db, concern.id, resident.person_id)
         assert registration is not None
         return registration, dialogue
 

@@ -32,7 +32,7 @@ from storage import followup as followup_store
 from bot.services.lifecycle import change
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
-from storage import assignments, concerns, outbox, staff, tasks
+from storage import assignments, concerns, outbox, staff, tasks, repeated
 from storage.assignments import Assignment
 from storage.database import Database
 from storage.records import Concern, RoleGrant
@@ -400,7 +400,7 @@ class TaskService(CommuneService):
             concern = await _residents_own(db, actor, code)
             # The resident is the one acting: their own chat answers them, and asks for the rating right
             # after the thanks (handlers), so no notice is needed (one queued would race the thanks).
-            await change(db, concern, "satisfied", actor_person_id=concern.resident_id, notify_resident=False)
+            await change(db, concern, "satisfied", actor_person_id=actor.person_id, notify_resident=False)
             assignment = await assignments.live_for(db, concern.id)
             if assignment is not None:
                 await outbox.enqueue(db, assignment.officer_person_id, "task_answered", code=concern.code, satisfied=True)
@@ -411,7 +411,7 @@ class TaskService(CommuneService):
         reason = clean_text(reason, MAX_REASON_LENGTH)
         async with self._database.transaction() as db:
             concern = await _residents_own(db, actor, code)
-            await change(db, concern, "dispute", actor_person_id=concern.resident_id, text=reason, notify_resident=False)
+            await change(db, concern, "dispute", actor_person_id=actor.person_id, text=reason, notify_resident=False)
             # The office deals with it; the MTTQ supervises every dispute (issue 11).
             office = {grant.person_id for role in (OFFICE, MTTQ) for grant in await staff.holders(db, concern.commune_id, role)}
             office |= set(await followup_store.followers(db, concern.commune_id))  # chairs who chose to be told
@@ -436,7 +436,9 @@ async def _in_commune(db, actor: Actor, code: str) -> Concern:
 async def _residents_own(db, actor: Actor | None, code: str) -> Concern:
     normalized = normalize_code(code)
     concern = await concerns.by_code(db, normalized) if normalized and actor is not None else None
-    if concern is None or concern.resident_id != actor.person_id:
+    # A resident who supported it or whose concern was merged into it answers like its sender (issue 10).
+    if concern is None or (concern.resident_id != actor.person_id
+                           and not await repeated.follows(db, concern.id, actor.person_id)):
         raise ConcernNotFound(code=(code or "").strip()[:20])
     return concern
 
