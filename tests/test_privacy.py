@@ -335,7 +335,7 @@ async def test_forget_erases_photos_voice_notes_locations_and_phone_numbers_type
     asked = (await bot.say(LAN, "/forget"))[0]
     assert attachments_line in asked
     assert ("Được giữ lại, không kèm họ tên hay số điện thoại: nội dung các kiến nghị (1), lĩnh vực, thôn và tình trạng "
-            "của kiến nghị, cùng các câu trả lời của cán bộ.") in asked
+            "của kiến nghị, cùng các câu trả lời của cơ quan chuyên môn.") in asked
     assert "báo cáo cấp trên" in asked and "Mặt trận Tổ quốc" in asked
     await bot.tap(LAN, "pv:forget:yes")
 

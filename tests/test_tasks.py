@@ -313,8 +313,9 @@ async def test_only_the_assigned_officer_may_act_and_forged_buttons_change_nothi
     minh_message = bot.fake.last_bot_message(MINH)["message_id"]
     assert await bot.send(MINH, bot.fake.press(MINH, minh_message, f"tk:res:{other}")) == [
         f"Kiến nghị {other} không được giao cho ông/bà, nên ông/bà không thể xử lý. Không có gì thay đổi."]
+    # An unknown code reads like someone else's: an officer cannot probe which codes exist.
     assert await bot.send(MINH, bot.fake.press(MINH, minh_message, "tk:note:999-999")) == [
-        "Không có kiến nghị nào mang mã 999-999 trong xã. Xin kiểm tra lại mã."]
+        "Kiến nghị 999-999 không được giao cho ông/bà, nên ông/bà không thể xử lý. Không có gì thay đổi."]
     assert await bot.send(MINH, bot.fake.press(MINH, minh_message, "tk:note:999-999;DROP")) == [
         "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
     # Another resident cannot answer someone else's result.

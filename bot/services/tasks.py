@@ -267,10 +267,15 @@ class TaskService(CommuneService):
 
     async def _own(self, db, actor: Actor, code: str) -> tuple[Concern, Assignment]:
         """The concern and its live assignment, only for the officer it is assigned to."""
-        concern = await _in_commune(db, actor, code)
-        assignment = await assignments.live_for(db, concern.id)
-        if assignment is None or assignment.officer_person_id != actor.person_id:
-            raise NotYourTask(code=concern.code)
+        # A code that exists but is someone else's reads the same as one that does not: an officer
+        # cannot probe which codes are in use (need to know).
+        normalized = normalize_code(code)
+        if normalized is None:
+            raise TaskNotFound(code=(code or "").strip()[:20])
+        concern = await concerns.in_commune(db, actor.commune_id, normalized)
+        assignment = await assignments.live_for(db, concern.id) if concern is not None else None
+        if concern is None or assignment is None or assignment.officer_person_id != actor.person_id:
+            raise NotYourTask(code=normalized)
         return concern, assignment
 
     async def task(self, actor: Actor | None, code: str, action: str) -> Task:
