@@ -34,6 +34,10 @@ class NotOwnContact(DomainError):
     message = N_("That is someone else's contact. Only your own number can be shared: tap “Share my phone number”, or “Skip”.")
 
 
+class PhoneInvalid(DomainError):
+    message = N_("That does not look like a phone number. Please type it with its digits only (for example 0912345678), or skip this step.")
+
+
 class NameInvalid(DomainError):
     message = N_("Please send a name of 2 to %(limit)d characters.")
 
