@@ -41,13 +41,19 @@ def draft_lines(commune: Commune, draft: dict, attachments: tuple[Attachment, ..
     ]
 
 
-def draft_summary(commune: Commune, draft: dict, attachments: tuple[Attachment, ...], t: Translator) -> str:
+ADD_MORE = N_("You may still add a photo, a voice note or a location, or type the text again to replace it.")
+# A channel that receives photos only (Zalo: voice notes and locations arrive as "unsupported").
+ADD_PHOTO = N_("You may still add a photo, or type the text again to replace it.")
+
+
+def draft_summary(commune: Commune, draft: dict, attachments: tuple[Attachment, ...], t: Translator,
+                  add_more: str = ADD_MORE) -> str:
     lines = [
         t("Please check your concern before sending it:"),
         "",
         *draft_lines(commune, draft, attachments, t),
         "",
-        t("You may still add a photo, a voice note or a location, or type the text again to replace it."),
+        t(add_more),
     ]
     return "\n".join(lines)
 

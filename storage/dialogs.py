@@ -18,15 +18,16 @@ class Position:
     choices: list[list[str]] = field(default_factory=list)  # [label, action] as last shown
     page: int = 0
     notice_choices: list[list[str]] = field(default_factory=list)
+    notice_newest: bool = False
 
 
 async def position(db: aiosqlite.Connection, channel: str, external_id: str) -> Position:
     row = await (await db.execute(
-        "SELECT step, draft, choices, page, notice_choices FROM dialog_positions WHERE channel = ? AND external_id = ?",
+        "SELECT step, draft, choices, page, notice_choices, notice_newest FROM dialog_positions WHERE channel = ? AND external_id = ?",
         (channel, external_id))).fetchone()
     if row is None:
         return Position()
-    return Position(row[0], json.loads(row[1]), json.loads(row[2]), row[3], json.loads(row[4]))
+    return Position(row[0], json.loads(row[1]), json.loads(row[2]), row[3], json.loads(row[4]), bool(row[5]))
 
 
 async def save_position(db: aiosqlite.Connection, channel: str, external_id: str, where: Position) -> None:
@@ -34,7 +35,7 @@ async def save_position(db: aiosqlite.Connection, channel: str, external_id: str
         "INSERT INTO dialog_positions (channel, external_id, step, draft, choices, page, notice_choices, updated_at) "
         "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO UPDATE SET step = excluded.step, "
         "draft = excluded.draft, choices = excluded.choices, page = excluded.page, "
-        "notice_choices = excluded.notice_choices, updated_at = excluded.updated_at",
+        "notice_choices = excluded.notice_choices, notice_newest = 0, updated_at = excluded.updated_at",
         (channel, external_id, where.step, json.dumps(where.draft, ensure_ascii=False),
          json.dumps(where.choices, ensure_ascii=False), where.page,
          json.dumps(where.notice_choices, ensure_ascii=False), utc_now()))
@@ -42,8 +43,8 @@ async def save_position(db: aiosqlite.Connection, channel: str, external_id: str
 
 async def set_notice_choices(db: aiosqlite.Connection, channel: str, external_id: str, choices: list[list[str]]) -> None:
     await db.execute(
-        "INSERT INTO dialog_positions (channel, external_id, notice_choices, updated_at) VALUES (?, ?, ?, ?) "
-        "ON CONFLICT (channel, external_id) DO UPDATE SET notice_choices = excluded.notice_choices",
+        "INSERT INTO dialog_positions (channel, external_id, notice_choices, notice_newest, updated_at) VALUES (?, ?, ?, 1, ?) "
+        "ON CONFLICT (channel, external_id) DO UPDATE SET notice_choices = excluded.notice_choices, notice_newest = 1",
         (channel, external_id, json.dumps(choices, ensure_ascii=False), utc_now()))
 
 

@@ -20,7 +20,7 @@ class ZaloUnderTest:
 
     async def start(self) -> None:
         self.channel = ZaloChannel(token=self.fake.token, base_url=self.fake.base_url, services=self.telegram.services,
-                                   i18n=I18n(TZ), poll_timeout=1, sender_clock=self.telegram.clock,
+                                   i18n=I18n(TZ), poll_timeout=1, sender_clock=self.telegram.clock, per_chat_interval=0,
                                    limits=SendingLimits(per_second=0, max_attempts=3, in_flight=4, backoff_seconds=5.0))
         await self.channel.start()
 

@@ -9,7 +9,7 @@ from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
 from bot.i18n import N_, Translator
-from bot.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
+from bot.presenters import ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
 from storage.records import Attachment, Resident
 
 MAX_LISTED = 10
@@ -138,7 +138,7 @@ class Confirm(Text):
     async def show(self, c: Conversation) -> Screen:
         resident = await registered(c)
         commune = c.services.concerns.commune_of(resident)
-        return Screen(draft_summary(commune, c.draft, _attachments(c.draft), c.t),
+        return Screen(draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
                       [Choice(c.t("✅ Send to the commune"), f"cc:ok:{c.draft['id']}"),
                        Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}")],
                       accepts_text=True, accepts_photo=True)

@@ -220,6 +220,8 @@ class Runtime:
                 return
             await self._enter(c, where, target)
             return
+        if typed and where.notice_newest and await self._notice_action(c, where, typed):
+            return
         current = STEPS.get(where.step) if where.step else None
         if where.step and current is None:  # a step renamed or removed since: start over, sensibly
             self._end(where)
@@ -255,15 +257,8 @@ class Runtime:
 
     async def _idle(self, c: Conversation, where: Position, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
-        if typed and where.notice_choices:
-            action = _match(where.notice_choices, typed)
-            if action is not None:
-                prefix, _, argument = action.rpartition(":")
-                handler = NOTICE_ACTIONS.get(prefix)
-                if handler is not None:
-                    where.notice_choices = []
-                    await self._go(c, where, await handler(c, argument))
-                    return
+        if typed and where.notice_choices and await self._notice_action(c, where, typed):
+            return
         if await c.resident() is None:
             actor = await c.actor()
             if actor is None or not actor.is_official:
@@ -273,6 +268,20 @@ class Runtime:
             c.say(c.t("I cannot read voice messages, files or locations here. I can receive typed text and photos."))
         c.say(c.t("I did not understand. Here is what you can do:"))
         await self._enter(c, where, self.menu_step)
+
+    async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
+        """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
+        action = _match(where.notice_choices, typed)
+        if action is None:
+            return False
+        prefix, _, argument = action.rpartition(":")
+        handler = NOTICE_ACTIONS.get(prefix)
+        if handler is None:
+            return False
+        self._end(where)
+        where.notice_choices = []
+        await self._go(c, where, await handler(c, argument))
+        return True
 
     def _resolve(self, where: Position, typed: str) -> str | None:
         if typed.isdigit():

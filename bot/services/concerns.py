@@ -6,9 +6,13 @@ from bot.communes import Commune, Communes
 from bot.domain import MAX_ATTACHMENTS, MAX_CONCERN_LENGTH, new_tracking_code, normalize_code
 from bot.text import clean_text
 from bot.errors import ConcernNotFound, PetitionNotInDialogue, UnknownChoice
-from storage import audit, concerns
+from storage import audit, concerns, dialogs
 from storage.database import Database
 from storage.records import Attachment, Concern, HistoryEntry, Resident
+
+
+# An Attachment.file_ref whose bytes are kept in stored_files (a photo that came as a URL).
+STORED_PREFIX = "stored:"
 
 
 class ConcernService:
@@ -87,3 +91,11 @@ class ConcernService:
         async with self._database.read() as db:
             return concern, await audit.history(db, "concern", concern.id)
 
+
+    async def stored_file(self, file_ref: str | None) -> bytes | None:
+        """The bytes of an attachment received as a URL (a Zalo photo) and kept; None for a channel's own file id."""
+        if not file_ref or not file_ref.startswith(STORED_PREFIX):
+            return None
+        async with self._database.read() as db:
+            found = await dialogs.stored_file(db, file_ref[len(STORED_PREFIX):])
+        return found[1] if found else None

@@ -11,12 +11,12 @@ from bot.dialogs.flows import Runtime
 from bot.dialogs.runtime import Inbound, Photo
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloMessage, parse_update
 from handlers.zalo.render import render_reply
+from bot.services.concerns import STORED_PREFIX
 from storage import dialogs as stored
 
 log = logging.getLogger(__name__)
 
 CHANNEL = "zalo"
-STORED_PREFIX = "stored:"  # an Attachment.file_ref whose bytes are in stored_files
 
 
 class ZaloBot:

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 
 from handlers.zalo.bot import ZaloBot
 from handlers.zalo.client import ZaloClient, ZaloError
-from handlers.zalo.notices import ZALO_LIMITS, zalo_sender
+from handlers.zalo.notices import PER_CHAT_INTERVAL, ZALO_LIMITS, zalo_sender
 from handlers.zalo.webhook import ZaloWebhook, serve_webhook
 
 log = logging.getLogger(__name__)
@@ -19,10 +19,11 @@ class ZaloChannel:
 
     def __init__(self, *, token: str, base_url: str, services, i18n, webhook_url: str | None = None,
                  webhook_secret: str | None = None, listen_host: str = "127.0.0.1", listen_port: int = 8081,
-                 poll_timeout: int = 30, limits=ZALO_LIMITS, sender_clock=None) -> None:
+                 poll_timeout: int = 30, limits=ZALO_LIMITS, sender_clock=None,
+                 per_chat_interval: float = PER_CHAT_INTERVAL) -> None:
         self.client = ZaloClient(token, base_url)
         self.bot = ZaloBot(self.client, services, i18n)
-        self.sender = zalo_sender(self.client, services, i18n, limits, clock=sender_clock)
+        self.sender = zalo_sender(self.client, services, i18n, limits, clock=sender_clock, per_chat_interval=per_chat_interval)
         self.webhook = ZaloWebhook(self.bot, webhook_secret) if webhook_url and webhook_secret else None
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret

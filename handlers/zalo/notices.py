@@ -57,8 +57,9 @@ class ZaloDelivery:
         return Delivery(ok=True)
 
 
-def zalo_sender(client: ZaloClient, services, i18n, limits: SendingLimits = ZALO_LIMITS, clock=None) -> OutboxSender:
+def zalo_sender(client: ZaloClient, services, i18n, limits: SendingLimits = ZALO_LIMITS, clock=None,
+                per_chat_interval: float = PER_CHAT_INTERVAL) -> OutboxSender:
     delivery = ZaloDelivery(client, services, i18n)
-    channel = Channel(CHANNEL, delivery.deliver, lambda notice: PER_CHAT_INTERVAL)
+    channel = Channel(CHANNEL, delivery.deliver, lambda notice: per_chat_interval)
     kwargs = {"clock": clock} if clock is not None else {}
     return OutboxSender(services.notifications, channel, limits, **kwargs)

@@ -2,7 +2,7 @@
 
 -- Where a person is in a dialog: the step's stable name (never a number that moves at a renumbering),
 -- the draft being written, the choices last shown (so a typed "2" means what was shown as 2), and the
--- actions of the newest notice (so "1" answers it when no dialog is running).
+-- actions of the newest notice (so "1" answers it when its list is the last one the person saw).
 CREATE TABLE dialog_positions (
     channel TEXT NOT NULL,
     external_id TEXT NOT NULL,
@@ -11,6 +11,7 @@ CREATE TABLE dialog_positions (
     choices TEXT NOT NULL DEFAULT '[]',
     page INTEGER NOT NULL DEFAULT 0,
     notice_choices TEXT NOT NULL DEFAULT '[]',
+    notice_newest INTEGER NOT NULL DEFAULT 0,  -- the notice's list came after the last screen: its numbers win
     updated_at TEXT NOT NULL,
     PRIMARY KEY (channel, external_id)
 );
