@@ -15,9 +15,11 @@ from bot.deadlines import DeadlineRules, calendar_from_env, rules_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_ZALO_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 DEFAULT_COMMUNES_FILE = PROJECT_ROOT / "config" / "communes.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
+_ZALO_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{8,}$")
 
 
 class ConfigError(Exception):
@@ -50,11 +52,23 @@ class Settings:
     dialogues_per_year: int = 1
     # doithoai's own log lines from this level up; libraries log warnings and errors only.
     log_level: str = "INFO"
+    # Zalo (residents only): polling, or a webhook when both URL and secret are set.
+    zalo_token: str | None = field(default=None, repr=False)
+    zalo_base_url: str = DEFAULT_ZALO_BASE_URL
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: str | None = field(default=None, repr=False)
+    listen_host: str = "127.0.0.1"
+    listen_port: int = 8081
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sandbox(self) -> bool:
-        return self.token is None
+        """No token of any channel: the local sandbox with fake Telegram and fake Zalo."""
+        return self.token is None and self.zalo_token is None
+
+    @property
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.zalo_token, self.zalo_webhook_secret) if s]
 
 
 def _file_url(base_url: str) -> str:
@@ -130,6 +144,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if log_level not in LOG_LEVELS:
         raise ConfigError(f"LOG_LEVEL must be one of {', '.join(LOG_LEVELS)}")
 
+    zalo = _zalo_settings(env)
+
     return Settings(
         token=token,
         base_url=base_url,
@@ -146,4 +162,28 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         env=env,
         **sending,
+        **zalo,
     )
+
+
+def _zalo_settings(env: Mapping[str, str]) -> dict:
+    zalo_token = env.get("ZALO_BOT_TOKEN", "").strip() or None
+    if zalo_token is not None and not _ZALO_TOKEN_SHAPE.match(zalo_token):
+        raise ConfigError("ZALO_BOT_TOKEN does not look like a Zalo bot token (bot id:secret from Zalo Bot Creator)")
+    base_url = env.get("ZALO_BASE_URL", "").strip() or DEFAULT_ZALO_BASE_URL
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", base_url):
+        raise ConfigError(f"ZALO_BASE_URL must be an http(s) URL such as {DEFAULT_ZALO_BASE_URL}")
+    webhook_url = env.get("ZALO_WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("ZALO_WEBHOOK_SECRET", "").strip() or None
+    if (webhook_url is None) != (webhook_secret is None):
+        raise ConfigError("ZALO_WEBHOOK_URL and ZALO_WEBHOOK_SECRET go together: set both (webhook) or neither (polling)")
+    if webhook_url is not None and not re.match(r"^https://[^\s/]+(/\S*)?$", webhook_url):
+        raise ConfigError("ZALO_WEBHOOK_URL must be the public https URL Zalo posts to, e.g. https://bot.example.vn/zalo")
+    if webhook_secret is not None and not re.match(r"^[A-Za-z0-9_-]{8,256}$", webhook_secret):
+        raise ConfigError("ZALO_WEBHOOK_SECRET must be 8 to 256 letters, digits, '-' or '_'")
+    host = env.get("LISTEN_HOST", "").strip() or "127.0.0.1"
+    port = env.get("LISTEN_PORT", "").strip() or "8081"
+    if not port.isdigit() or not 1 <= int(port) <= 65535:
+        raise ConfigError("LISTEN_PORT must be a port number (1-65535)")
+    return dict(zalo_token=zalo_token, zalo_base_url=base_url, zalo_webhook_url=webhook_url,
+                zalo_webhook_secret=webhook_secret, listen_host=host, listen_port=int(port))

@@ -100,7 +100,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         token_rejected.set()
         stop.set()
 
-    fake = None
+    fake = fake_zalo = None
     async with AsyncExitStack() as stack:
         try:
             database = await Database.open(settings.database_path)
@@ -116,6 +116,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         i18n = I18n(settings.timezone)
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi
+            from bot.sandbox.fake_zalo_api import FakeZaloApi
 
             personas = SANDBOX_PERSONAS + (DEMO_PERSONAS if demo else ())
             if demo:
@@ -124,6 +125,11 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             fake = FakeBotApi(host=sandbox_host, port=sandbox_port)
             await fake.start()
             stack.push_async_callback(fake.stop)
+            # Next to it, a fake Zalo: the chat page lets a visitor talk as a Zalo resident too.
+            fake_zalo = FakeZaloApi(host=sandbox_host)
+            await fake_zalo.start()
+            stack.push_async_callback(fake_zalo.stop)
+            fake.zalo = fake_zalo
             for persona in personas:
                 fake.add_user(persona.user_id, persona.page_name, language_code=persona.language)
             token, base_url, base_file_url = fake.token, fake.base_url, fake.base_file_url
@@ -135,42 +141,101 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             limits = dict(rate_limit_per_second=settings.rate_limit_per_second,
                           chat_rate_per_second=settings.chat_rate_per_second,
                           group_rate_per_minute=settings.group_rate_per_minute)
-        application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
-                                        services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
-                                        notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
-                                        **limits)
-        try:
-            await stack.enter_async_context(application)
-            await application.updater.start_polling(drop_pending_updates=False)
-        except InvalidToken:
-            # PTB's own message quotes the token in full: never show it.
-            raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather "
-                               "(it is wrong, or was revoked)") from None
-        except TelegramError as error:
-            host = urlsplit(base_url).netloc
-            reason = str(error).replace(token, "***").splitlines()[0]
-            raise StartupError(f"the Telegram Bot API at {host} cannot be used: {reason}") from None
-        await application.start()
+        telegram = settings.sandbox or settings.token is not None
+        application = None
+        if telegram:
+            application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
+                                            services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
+                                            notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
+                                            **limits)
+            try:
+                await stack.enter_async_context(application)
+                await application.updater.start_polling(drop_pending_updates=False)
+            except InvalidToken:
+                # PTB's own message quotes the token in full: never show it.
+                raise StartupError("Telegram rejected TELEGRAM_BOT_TOKEN: check it with @BotFather "
+                                   "(it is wrong, or was revoked)") from None
+            except TelegramError as error:
+                host = urlsplit(base_url).netloc
+                reason = str(error).replace(token, "***").splitlines()[0]
+                raise StartupError(f"the Telegram Bot API at {host} cannot be used: {reason}") from None
+            await application.start()
+        zalo = await _start_zalo(settings, services, i18n, stack, fake_zalo)
+        if not telegram:
+            # Without Telegram's job queue, the daily reminders are queued by a task of their own.
+            reminders = asyncio.create_task(_queue_reminders_daily(services), name="reminders")
+            stack.callback(reminders.cancel)
         if settings.sandbox:
             loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
             announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
+        elif application is not None:
+            also = " and on Zalo" if zalo is not None else ""
+            announce(f"doithoai is running as @{application.bot.username}{also} (Ctrl+C to stop).")
         else:
-            announce(f"doithoai is running as @{application.bot.username} (Ctrl+C to stop).")
+            announce(f"doithoai is running on Zalo as {zalo.account_name or 'the bot'} (Ctrl+C to stop).")
         if on_ready is not None:
             ready = on_ready(fake, application)
             if inspect.isawaitable(ready):
                 await ready
         await stop.wait()
-        try:
-            await application.updater.stop()
-        except TelegramError:
-            # Polling already ended on a rejected token, and its last "confirm" call fails the same way.
-            if not token_rejected.is_set():
-                raise
-        await application.stop()
+        if application is not None:
+            try:
+                await application.updater.stop()
+            except TelegramError:
+                # Polling already ended on a rejected token, and its last "confirm" call fails the same way.
+                if not token_rejected.is_set():
+                    raise
+            await application.stop()
     if token_rejected.is_set():
         raise TokenRejected("Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked?): polling stopped, "
                             "exiting so that the bot is restarted with a valid token")
+
+
+async def _start_zalo(settings: Settings, services: Services, i18n: I18n, stack: AsyncExitStack, fake_zalo):
+    """The Zalo channel, when ZALO_BOT_TOKEN is set (or the sandbox's fake Zalo): polling, or the webhook."""
+    from handlers.zalo.channel import ZaloChannel
+    from handlers.zalo.client import ZaloError
+
+    if fake_zalo is not None:
+        channel = ZaloChannel(token=fake_zalo.token, base_url=fake_zalo.base_url, services=services, i18n=i18n,
+                              per_chat_interval=0)
+    elif settings.zalo_token is not None:
+        channel = ZaloChannel(token=settings.zalo_token, base_url=settings.zalo_base_url, services=services, i18n=i18n,
+                              webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
+                              listen_host=settings.listen_host, listen_port=settings.listen_port)
+    else:
+        return None
+    try:
+        await channel.start()
+    except ZaloError as error:  # its message never holds the URL, which holds the token
+        await channel.stop()
+        raise StartupError(f"the Zalo Bot API at {urlsplit(settings.zalo_base_url).netloc} cannot be used: {error}") from None
+    except OSError as error:
+        await channel.stop()
+        raise StartupError(f"the Zalo webhook cannot listen on {settings.listen_host}:{settings.listen_port}: "
+                           f"{describe_os_error(error)}") from None
+    stack.push_async_callback(channel.stop)
+    return channel
+
+
+async def _queue_reminders_daily(services: Services) -> None:
+    """At start (after 30 s) and every day at DAILY_AT in the commune's time zone, as the Telegram job queue does."""
+    from datetime import datetime, timedelta
+
+    from bot.services.reminders import DAILY_AT
+
+    await asyncio.sleep(30)
+    while True:
+        try:
+            queued = await services.reminders.queue_due_notices()
+            log.info("queued %d reminders and escalations", queued)
+        except Exception as error:  # noqa: BLE001 - tomorrow is another try
+            log.error("reminders could not be queued: %s", type(error).__name__)
+        now = datetime.now(services.reminders.timezone)
+        next_run = datetime.combine(now.date(), DAILY_AT, tzinfo=services.reminders.timezone)
+        if next_run <= now:
+            next_run += timedelta(days=1)
+        await asyncio.sleep((next_run - now).total_seconds())
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -70,3 +70,114 @@ async def test_a_zalo_residents_whole_path_with_the_office_on_telegram(zalo, bot
     assert (await zalo.say(LAN, "1"))[0].startswith("Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời")
     assert await bot.rows("SELECT status FROM concerns WHERE code = ?", code) == [("closed",)]
     print(zalo.fake.transcript_of(LAN))
+
+
+async def test_wrong_answers_are_told_the_choices_again_and_words_stop_or_help_mid_flow(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    for wrong in ("12", "xin chào", "Đất"):  # "Đất" alone is not one option's words (two topics hold it? no: see below)
+        replies = await zalo.say(LAN, wrong)
+        if wrong != "Đất":
+            assert replies[0].startswith("Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng).")
+            assert "1. Quản lý đất đai" in replies[0] and "Trả lời 1, 2, 3" in replies[0]
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]
+    # "trợ giúp" mid-flow: the help, and the flow is over; "menu": the menu; "huỷ": stopped.
+    assert "Complaints" not in (await zalo.say(LAN, "tro giup"))[0]
+    assert (await zalo.say(LAN, "/new"))[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")
+    stopped = await zalo.say(LAN, "huỷ")
+    assert stopped[0] == "Đã dừng. Chưa gửi gì." and stopped[1].startswith("Xin chào Nguyễn Thị Lan!")
+    await zalo.say(LAN, "/new")
+    assert (await zalo.say(LAN, "menu"))[0].startswith("Xin chào Nguyễn Thị Lan!")
+    # A number that means nothing now: the choices again, never a silent drop.
+    assert (await zalo.say(LAN, "7"))[0].startswith("Xin chọn một trong các mục ở trên")
+
+
+async def test_a_petition_topic_is_redirected_and_the_flow_ends(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    replies = await zalo.say(LAN, "khieu nai to cao")  # typed without diacritics
+    assert "tiếp công dân" in replies[0].lower()
+    assert (await zalo.say(LAN, "Đường hỏng"))[0] == "Hệ thống chưa hiểu ý ông/bà. Ông/bà có thể:"
+
+
+async def test_a_long_text_is_sent_in_parts_of_at_most_two_thousand_characters(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    body = ("Mương thoát nước thôn 2 bị lấp nhiều năm nay, mỗi khi mưa lớn là nước tràn vào nhà dân. " * 22).strip()
+    assert 1900 < len(body) <= 2000
+    parts = await zalo.say(LAN, body)
+    assert len(parts) == 2 and all(len(part) <= 2000 for part in parts)
+    assert parts[-1].endswith("Trả lời 1 hoặc 2.")
+    assert "1. ✅ Gửi đến xã" in parts[-1]
+
+
+async def test_a_redelivered_message_changes_nothing(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    confirm = zalo.fake.say(LAN, "1")
+    await zalo.handled(confirm)
+    assert await zalo.resend(LAN, confirm) == []
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(1,)]
+
+
+async def test_a_draft_survives_a_restart_mid_flow(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "moi truong")
+    await zalo.restart()
+    summary = (await zalo.say(LAN, "Bãi rác tự phát cạnh trường học."))[-1]
+    assert "Lĩnh vực: Môi trường" in summary and "Nội dung: Bãi rác tự phát cạnh trường học." in summary
+    await zalo.say(LAN, "1")
+    assert await bot.rows("SELECT category, body FROM concerns") == [("environment", "Bãi rác tự phát cạnh trường học.")]
+
+
+async def test_a_voice_note_or_location_is_answered_with_what_the_bot_can_receive(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    replies = await zalo.send_unsupported(LAN)
+    assert replies[0] == ("Tại đây hệ thống không đọc được tin nhắn thoại, tệp hay vị trí. "
+                          "Hệ thống nhận được tin nhắn chữ và ảnh.")
+    assert replies[1] == "Xin gõ câu trả lời bằng chữ (hoặc gửi /cancel để dừng)."  # still on the text step
+
+
+async def test_a_notice_is_retried_after_a_server_error_and_a_timeout(zalo, bot):
+    await bot.grant(OFFICE, "Chị Thu", "office")
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    zalo.fake.fail_next("sendMessage", 502)
+    zalo.fake.fail_next("sendMessage", "timeout")
+    await bot.say(OFFICE, "/inbox")
+    await bot.tap(OFFICE, f"cw:acc:{code}")
+    await zalo.deliver()
+    assert not any(text.startswith(f"Kiến nghị {code}: Đã đưa") for text in zalo.fake.texts_to(LAN))
+    await zalo.later(10)  # the first backoff: the timeout
+    await zalo.later(20)  # the second: delivered
+    assert zalo.fake.texts_to(LAN)[-1].startswith(f"Kiến nghị {code}: Đã đưa vào nội dung đối thoại.")
+    assert await bot.rows("SELECT sent_at IS NOT NULL, attempts FROM outbox o JOIN people p ON p.id = o.person_id"
+                          " WHERE p.channel = 'zalo'") == [(1, 2)]
+
+
+async def test_a_resident_who_cannot_be_reached_on_zalo_is_passed_to_the_hamlet_head(zalo, bot):
+    await bot.grant(OFFICE, "Chị Thu", "office")
+    await bot.grant(4001, "Anh Dũng", "hamlet_head", hamlet="thon-2")
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    zalo.fake.unreachable.add(LAN)
+    await bot.say(OFFICE, "/inbox")
+    await bot.tap(OFFICE, f"cw:acc:{code}")
+    await zalo.deliver()
+    await zalo.deliver()  # the hamlet head's notice, queued by the failure
+    assert any("Nguyễn Thị Lan" in text for text in bot.fake.bot_texts(4001))
+    rows = await bot.rows("SELECT sent_at, given_up_at IS NOT NULL, passed_to IS NOT NULL FROM outbox o"
+                          " JOIN people p ON p.id = o.person_id WHERE p.channel = 'zalo'")
+    assert rows == [(None, 1, 1)]

@@ -13,16 +13,18 @@ from tests.harness import TZ, BotUnderTest
 
 
 class ZaloUnderTest:
-    def __init__(self, fake: FakeZaloApi, telegram: BotUnderTest) -> None:
+    def __init__(self, fake: FakeZaloApi, telegram: BotUnderTest, **options) -> None:
         self.fake = fake
         self.telegram = telegram
+        self.options = options
         self.channel: ZaloChannel | None = None
 
     async def start(self) -> None:
         self.channel = ZaloChannel(token=self.fake.token, base_url=self.fake.base_url, services=self.telegram.services,
                                    i18n=I18n(TZ), poll_timeout=1, sender_clock=self.telegram.clock, per_chat_interval=0,
-                                   limits=SendingLimits(per_second=0, max_attempts=3, in_flight=4, backoff_seconds=5.0))
-        await self.channel.start()
+                                   limits=SendingLimits(per_second=0, max_attempts=3, in_flight=4, backoff_seconds=5.0),
+                                   request_timeout=0.5, **self.options)
+        await self.channel.start(own_server="webhook_url" in self.options)
 
     async def stop(self) -> None:
         if self.channel is not None:
@@ -41,6 +43,11 @@ class ZaloUnderTest:
     async def deliver(self) -> None:
         await self.telegram.deliver()
         await asyncio.wait_for(self.channel.sender.settle(), 10)
+
+    async def later(self, seconds: float) -> None:
+        """Move the senders' shared clock on (backoffs run out), then deliver."""
+        self.telegram.clock.now += seconds
+        await self.deliver()
 
     async def _exchange(self, user_id: str, update: dict) -> list[str]:
         before = len(self.fake.texts_to(user_id))

@@ -151,7 +151,7 @@ class FakeZaloApi:
 
     # --- the API -----------------------------------------------------------------------------------
 
-    async def answer(self, token: str, method: str, body: dict) -> tuple[int, dict]:
+    async def answer(self, token: str, method: str, body: dict, gone=lambda: False) -> tuple[int, dict]:
         self.calls.append(method)
         if token != self.token:
             return 401, {"ok": False, "error_code": 401, "description": "Unauthorized"}
@@ -171,7 +171,10 @@ class FakeZaloApi:
             timeout = min(float(body.get("timeout", "30")), 30.0)
             try:
                 update = await asyncio.wait_for(self._updates.get(), timeout)
-            except TimeoutError:
+            except (TimeoutError, asyncio.CancelledError):
+                return 200, {"ok": False, "error_code": 408, "description": "Request timeout"}
+            if gone():  # the poller hung up (stopped, restarted): keep the update for the next one
+                self._updates._queue.appendleft(update)  # noqa: SLF001 - front of the line, as it was
                 return 200, {"ok": False, "error_code": 408, "description": "Request timeout"}
             return 200, {"ok": True, "result": update}
         if method in ("sendMessage", "sendPhoto"):
@@ -199,13 +202,20 @@ class FakeZaloApi:
 class _MethodHandler(tornado.web.RequestHandler):
     def initialize(self, api: FakeZaloApi) -> None:
         self.api = api
+        self._gone = False
+
+    def on_connection_close(self) -> None:
+        self._gone = True
 
     async def post(self, token: str, method: str) -> None:
         try:
             body = json.loads(self.request.body or b"{}")
         except ValueError:
             body = {}
-        status, answer = await self.api.answer(token, method, body if isinstance(body, dict) else {})
+        status, answer = await self.api.answer(token, method, body if isinstance(body, dict) else {},
+                                               gone=lambda: self._gone)
+        if self._gone:
+            return
         self.set_status(status)
         self.set_header("Content-Type", "application/json")
         self.finish(json.dumps(answer, ensure_ascii=False))

@@ -20,8 +20,8 @@ class ZaloChannel:
     def __init__(self, *, token: str, base_url: str, services, i18n, webhook_url: str | None = None,
                  webhook_secret: str | None = None, listen_host: str = "127.0.0.1", listen_port: int = 8081,
                  poll_timeout: int = 30, limits=ZALO_LIMITS, sender_clock=None,
-                 per_chat_interval: float = PER_CHAT_INTERVAL) -> None:
-        self.client = ZaloClient(token, base_url)
+                 per_chat_interval: float = PER_CHAT_INTERVAL, request_timeout: float = 10.0) -> None:
+        self.client = ZaloClient(token, base_url, timeout=request_timeout)
         self.bot = ZaloBot(self.client, services, i18n)
         self.sender = zalo_sender(self.client, services, i18n, limits, clock=sender_clock, per_chat_interval=per_chat_interval)
         self.webhook = ZaloWebhook(self.bot, webhook_secret) if webhook_url and webhook_secret else None
@@ -49,6 +49,10 @@ class ZaloChannel:
                 log.warning("Zalo deleteWebhook failed: %s", error)
             self._polling = asyncio.create_task(self.bot.poll(self._stop, self._poll_timeout), name="zalo polling")
         await self.sender.start()
+
+    @property
+    def webhook_port(self) -> int | None:
+        return getattr(self._server, "port", None)
 
     async def stop(self) -> None:
         self._stop.set()

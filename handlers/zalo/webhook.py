@@ -12,6 +12,7 @@ import logging
 from collections.abc import Mapping
 
 import tornado.httpserver
+import tornado.netutil
 import tornado.web
 
 from handlers.zalo.client import SECRET_HEADER
@@ -60,5 +61,7 @@ async def serve_webhook(webhook: ZaloWebhook, host: str, port: int, path: str = 
     """A server with the webhook alone; stop it with `.stop()`."""
     application = tornado.web.Application([webhook_route(path, webhook)])
     server = tornado.httpserver.HTTPServer(application, xheaders=True)
-    server.listen(port, address=host)
+    sockets = tornado.netutil.bind_sockets(port, address=host)
+    server.add_sockets(sockets)
+    server.port = sockets[0].getsockname()[1]  # port 0 means any free one: this is the one taken
     return server
