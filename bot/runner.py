@@ -136,8 +136,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             # The sandbox's fake Telegram has no limits: nothing to wait for.
             limits = dict(rate_limit_per_second=0, chat_rate_per_second=0, group_rate_per_minute=0)
         else:
-            assert settings.token is not None
-            token, base_url, base_file_url = settings.token, settings.base_url, settings.base_file_url
+            token, base_url, base_file_url = settings.token or "", settings.base_url, settings.base_file_url
             limits = dict(rate_limit_per_second=settings.rate_limit_per_second,
                           chat_rate_per_second=settings.chat_rate_per_second,
                           group_rate_per_minute=settings.group_rate_per_minute)

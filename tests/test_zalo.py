@@ -181,3 +181,95 @@ async def test_a_resident_who_cannot_be_reached_on_zalo_is_passed_to_the_hamlet_
     rows = await bot.rows("SELECT sent_at, given_up_at IS NOT NULL, passed_to IS NOT NULL FROM outbox o"
                           " JOIN people p ON p.id = o.person_id WHERE p.channel = 'zalo'")
     assert rows == [(None, 1, 1)]
+
+
+async def test_the_webhook_refuses_a_request_without_the_right_secret(bot, fake_zalo):
+    import httpx
+
+    from tests.zalo_harness import ZaloUnderTest
+
+    zalo = ZaloUnderTest(fake_zalo, bot, webhook_url="https://bot.example.vn/zalo", webhook_secret="s3cret-zalo-hook",
+                         listen_port=0)
+    await zalo.start()
+    try:
+        assert fake_zalo.webhook == {"url": "https://bot.example.vn/zalo", "secret_token": "s3cret-zalo-hook"}
+        url = f"http://127.0.0.1:{zalo.channel.webhook_port}/zalo"
+        update = fake_zalo._message(LAN, "message.text.received", text="xin chào")  # built, not queued
+        async with httpx.AsyncClient() as client:
+            missing = await client.post(url, json=update)
+            wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-zalo-hooK"})
+            assert (missing.status_code, wrong.status_code) == (403, 403)
+            assert fake_zalo.texts_to(LAN) == []
+            assert await bot.rows("SELECT count(*) FROM zalo_handled") == [(0,)]
+            right = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-zalo-hook"})
+            assert right.status_code == 200
+        assert fake_zalo.texts_to(LAN)[0].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
+    finally:
+        await zalo.stop()
+
+
+async def test_only_a_zalo_token_serves_zalo_alone(fake_zalo, tmp_path):
+    import asyncio
+
+    from bot.config import load_settings
+    from bot.runner import serve
+
+    settings = load_settings({"ZALO_BOT_TOKEN": fake_zalo.token, "ZALO_BASE_URL": fake_zalo.base_url,
+                              "DATABASE_PATH": str(tmp_path / "zalo.sqlite3")})
+    assert not settings.sandbox and settings.token is None
+    assert fake_zalo.token not in repr(settings)
+    stop, told = asyncio.Event(), []
+
+    async def on_ready(fake_telegram, application):
+        assert fake_telegram is None and application is None  # no Telegram, no sandbox
+        fake_zalo.say(LAN, "xin chào")
+        told.extend(await fake_zalo.wait_texts(LAN, 1))
+        stop.set()
+
+    await asyncio.wait_for(serve(settings, stop=stop, announce=told.append, on_ready=on_ready), 20)
+    assert told[0].startswith("doithoai is running on Zalo as doithoai_bot")
+    assert told[1].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
+
+
+async def test_long_lists_come_eight_at_a_time_and_9_shows_more(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    for number in range(10):
+        await zalo.say(LAN, "/new")
+        await zalo.say(LAN, "1")
+        await zalo.say(LAN, f"Kiến nghị số {number + 1} về đất đai.")
+        await zalo.say(LAN, "1")
+    listing = (await zalo.say(LAN, "/mine"))[0]
+    assert "8. 📄" in listing and "9. Xem tiếp…" in listing and listing.endswith("Gõ 9 để xem tiếp.")
+    more = (await zalo.say(LAN, "9"))[0]
+    assert more.startswith("Các lựa chọn tiếp theo:") and "2. 📄" in more and "3. 📄" not in more
+    oldest = (await bot.rows("SELECT code FROM concerns ORDER BY id LIMIT 1"))[0][0]
+    details = (await zalo.say(LAN, "2"))[0]
+    assert oldest in details and "Kiến nghị số 1 về đất đai." in details
+
+
+async def test_a_zalo_resident_registers_to_speak_withdraws_and_disputes_a_result(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    await zalo.say(LAN, "/speak")
+    await zalo.choose(LAN, "Đăng ký phát biểu về")
+    await zalo.choose(LAN, code)
+    await zalo.say(LAN, "Xin xã sửa đèn trước Tết.")
+    assert (await zalo.say(LAN, "1"))[0].startswith(f"✅ Nguyện vọng phát biểu về kiến nghị {code}")
+    overview = (await zalo.say(LAN, "/speak"))[0]
+    assert f"{code}: Xin xã sửa đèn trước Tết." in overview
+    await zalo.choose(LAN, f"Rút đăng ký {code}")
+    assert (await zalo.say(LAN, "co rut dang ky"))[0].startswith(f"Đã rút đăng ký phát biểu về kiến nghị {code}")
+
+    # A result answered in writing, opened from /mine and disputed with a reason.
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+    await zalo.say(LAN, "/mine")
+    details = (await zalo.say(LAN, "1"))[0]
+    assert "1. 👍" in details and "2. 👎" in details
+    asked = (await zalo.say(LAN, "chua dong y"))[0]
+    assert asked.startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
+    assert (await zalo.say(LAN, "Đèn vẫn chưa sáng."))[0].startswith("Cảm ơn ông/bà.")
+    assert await bot.rows("SELECT status FROM concerns WHERE code = ?", code) == [("disputed",)]

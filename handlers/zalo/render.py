@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from babel.lists import format_list
 
+from bot.dialogs.labels import MENU_CANCEL
 from bot.dialogs.runtime import MORE, MORE_LABEL, Choice, Reply
 from bot.i18n import Translator
 from handlers.zalo.client import MAX_TEXT
@@ -18,7 +19,7 @@ def numbered(text: str, choices: list[Choice], t: Translator, *, cancel: bool = 
     if more:
         lines.append(f"{MORE}. {t(MORE_LABEL)}")
     if cancel:
-        lines.append(f"0. {t('Cancel')}")
+        lines.append(f"0. {t(MENU_CANCEL)}")
     lines += ["", t("Reply %(numbers)s.", numbers=format_list(numbers, style="or", locale=t.locale))]
     if more:
         lines.append(t("Type 9 to see more."))
