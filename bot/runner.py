@@ -130,6 +130,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             await fake_zalo.start()
             stack.push_async_callback(fake_zalo.stop)
             fake.zalo = fake_zalo
+            fake_zalo.names["zalo-1005"] = "Chị Bích"  # a Zalo resident to talk as; more can be added on the page
             for persona in personas:
                 fake.add_user(persona.user_id, persona.page_name, language_code=persona.language)
             token, base_url, base_file_url = fake.token, fake.base_url, fake.base_file_url

@@ -352,5 +352,10 @@ def _match(choices: list[list[str]], typed: str) -> str | None:
     exact = [action for label, action in choices if plain(label) == wanted]
     if len(exact) == 1:
         return exact[0]
-    partial = [action for label, action in choices if wanted in plain(label)]
-    return partial[0] if len(partial) == 1 else None
+    # The typed words inside an option's words: the option with the fewest other words ("dong y" is
+    # "Tôi đồng ý", not "Tôi không đồng ý"); a tie means nothing.
+    padded = f" {wanted} "
+    found = sorted((len(plain(label).split()), action) for label, action in choices if padded in f" {plain(label)} ")
+    if len(found) == 1 or (len(found) > 1 and found[0][0] < found[1][0]):
+        return found[0][1]
+    return None

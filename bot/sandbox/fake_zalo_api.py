@@ -15,6 +15,7 @@ import json
 import secrets
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import tornado.httpserver
 import tornado.netutil
@@ -225,3 +226,74 @@ class _PhotoHandler(tornado.web.RequestHandler):
     def get(self, name: str) -> None:
         self.set_header("Content-Type", "image/jpeg")
         self.finish(PHOTO_BYTES)
+
+
+# --- the sandbox's Zalo page: a visitor plays a Zalo resident (no buttons: numbered choices) -----------
+
+ZALO_PAGE = Path(__file__).with_name("zalo_page.html")
+
+
+class _ZaloPageHandler(tornado.web.RequestHandler):
+    def initialize(self, zalo) -> None:
+        self.zalo = zalo
+
+    def get(self) -> None:
+        if self.zalo() is None:
+            raise tornado.web.HTTPError(404)
+        self.set_header("Content-Type", "text/html; charset=utf-8")
+        self.set_header("Cache-Control", "no-store")
+        self.finish(ZALO_PAGE.read_bytes())
+
+
+class _ZaloPageApiHandler(tornado.web.RequestHandler):
+    """GET state?user_id=; POST text {user_id, text}, photo {user_id, caption}, voice {user_id}, users {name}."""
+
+    def initialize(self, zalo) -> None:
+        self.zalo = zalo
+
+    def _api(self) -> FakeZaloApi:
+        api = self.zalo()
+        if api is None:
+            raise tornado.web.HTTPError(404)
+        return api
+
+    def get(self, action: str) -> None:
+        api = self._api()
+        if action != "state":
+            raise tornado.web.HTTPError(404)
+        user_id = self.get_query_argument("user_id", "")
+        messages = [{"from": "bot" if e.from_bot else "user", "text": e.text, "photo": e.photo}
+                    for e in api.transcript if e.user_id == user_id]
+        users = [{"id": uid, "name": name} for uid, name in api.names.items()]
+        self.finish({"users": users, "messages": messages})
+
+    def post(self, action: str) -> None:
+        api = self._api()
+        try:
+            body = json.loads(self.request.body or b"{}")
+        except ValueError:
+            raise tornado.web.HTTPError(400) from None
+        if action == "users":
+            name = str(body.get("name") or "").strip()[:64] or "Cư dân Zalo"
+            user_id = f"zl{secrets.token_hex(8)}"
+            api.names[user_id] = name
+            self.finish({"id": user_id, "name": name})
+            return
+        user_id = str(body.get("user_id") or "")
+        if user_id not in api.names:
+            raise tornado.web.HTTPError(400)
+        if action == "text" and str(body.get("text") or "").strip():
+            api.say(user_id, str(body["text"])[:4000])
+        elif action == "photo":
+            api.send_photo(user_id, str(body.get("caption") or "") or None)
+        elif action == "voice":
+            api.send_unsupported(user_id, "voice")
+        else:
+            raise tornado.web.HTTPError(400)
+        self.finish({"ok": True})
+
+
+def zalo_page_routes(zalo) -> list[tuple]:
+    """Routes for the fake Telegram's server: `zalo()` gives the FakeZaloApi (or None when there is none)."""
+    return [(r"/zalo", _ZaloPageHandler, {"zalo": zalo}),
+            (r"/sandbox/zalo/([a-z]+)", _ZaloPageApiHandler, {"zalo": zalo})]
