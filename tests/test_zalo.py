@@ -273,3 +273,25 @@ async def test_a_zalo_resident_registers_to_speak_withdraws_and_disputes_a_resul
     assert asked.startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
     assert (await zalo.say(LAN, "Đèn vẫn chưa sáng."))[0].startswith("Cảm ơn ông/bà.")
     assert await bot.rows("SELECT status FROM concerns WHERE code = ?", code) == [("disputed",)]
+
+
+def test_zalo_settings_are_checked_once_and_the_secrets_never_shown():
+    import pytest
+
+    from bot.config import ConfigError, load_settings
+
+    token, secret = "1234567890:zaloSecretPartABCDEF", "hook-secret-123"
+    settings = load_settings({"ZALO_BOT_TOKEN": token, "ZALO_WEBHOOK_URL": "https://bot.example.vn/zalo",
+                              "ZALO_WEBHOOK_SECRET": secret, "LISTEN_PORT": "9000"})
+    assert (settings.zalo_base_url, settings.listen_port) == ("https://bot-api.zaloplatforms.com/bot", 9000)
+    assert token not in repr(settings) and secret not in repr(settings)
+    assert set(settings.secrets) == {token, secret}
+    for env, words in (({"ZALO_BOT_TOKEN": "not a token"}, "ZALO_BOT_TOKEN does not look like"),
+                       ({"ZALO_BOT_TOKEN": token, "ZALO_WEBHOOK_URL": "https://bot.example.vn/zalo"}, "go together"),
+                       ({"ZALO_BOT_TOKEN": token, "ZALO_WEBHOOK_URL": "http://bot.example.vn/zalo",
+                         "ZALO_WEBHOOK_SECRET": secret}, "public https URL"),
+                       ({"ZALO_BOT_TOKEN": token, "ZALO_WEBHOOK_URL": "https://bot.example.vn/zalo",
+                         "ZALO_WEBHOOK_SECRET": "short"}, "8 to 256")):
+        with pytest.raises(ConfigError) as error:
+            load_settings(env)
+        assert words in str(error.value) and token not in str(error.value)
