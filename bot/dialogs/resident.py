@@ -243,7 +243,7 @@ class VerdictReason(Step):
 
 # --- Register to speak ----------------------------------------------------------------------
 
-def _review_line(t: Translator, review: str | None, place: tuple[int, int] | None) -> str:
+def review_line(t: Translator, review: str | None, place: tuple[int, int] | None) -> str:
     if review == "approved" and place is not None:
         return t("Approved. Your place in the order of speaking: %(place)d of %(total)d.", place=place[0], total=place[1])
     if review == "approved":
@@ -274,7 +274,7 @@ class Speak(Step):
             lines += ["", t("You are registered to speak about:")]
             for registration in overview.registrations:
                 lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
-                lines.append("  " + _review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
+                lines.append("  " + review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
                 choices.append(Choice(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}"))
         elif not overview.eligible:
             lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.dialogs.runtime import Choice
-from bot.notices import render
+from bot.notices import render_for
 from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits
 from handlers.zalo.bot import CHANNEL
 from handlers.zalo.client import ZaloClient, ZaloError
@@ -29,15 +29,11 @@ class ZaloDelivery:
     async def deliver(self, notice: Notice) -> Delivery:
         t = self._i18n.for_locale(notice.locale)
         try:
-            rendered = render(notice.kind, notice.payload, t, self._services.communes)
+            rendered = render_for(notice.kind, notice.payload, t, self._services.communes, notice.on_behalf_of)
         except Exception as error:  # noqa: BLE001 - a notice that cannot be rendered will never be
             log.exception("notice %s could not be rendered", notice.id)
             return Delivery(ok=False, failure=f"not rendered: {error!r}", permanent=True)
         text, actions = rendered.text, rendered.actions
-        if notice.on_behalf_of is not None:
-            text = t("For %(name)s, who has no phone (you entered their concern) — please pass this on:",
-                     name=notice.on_behalf_of) + "\n\n" + text
-            actions = []
         if actions:
             # What a typed "1" means from now on, when no dialog is running: this notice's first action.
             async with self._services.database.transaction() as db:
