@@ -19,7 +19,7 @@ class DomainError(Exception):
 
 
 class NotRegistered(DomainError):
-    message = N_("Please register first: tap /start and choose your hamlet.")
+    message = N_("Please register first: send /start and choose your hamlet.")
 
 
 class TextTooLong(DomainError):
@@ -43,7 +43,7 @@ class NameInvalid(DomainError):
 
 
 class UnknownChoice(DomainError):
-    message = N_("That choice is not available any more. Please choose again from the buttons.")
+    message = N_("That choice is not available any more. Please choose again from the options.")
 
 
 class PetitionNotInDialogue(DomainError):

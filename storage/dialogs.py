@@ -63,3 +63,10 @@ async def store_file(db: aiosqlite.Connection, file_id: str, content_type: str, 
 async def stored_file(db: aiosqlite.Connection, file_id: str) -> tuple[str, bytes] | None:
     row = await (await db.execute("SELECT content_type, content FROM stored_files WHERE id = ?", (file_id,))).fetchone()
     return (row[0], bytes(row[1])) if row else None
+
+
+async def forget(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+    """/forget: the person's position and draft go, and the kept photos no concern refers to any more."""
+    await db.execute("DELETE FROM dialog_positions WHERE channel = ? AND external_id = ?", (channel, external_id))
+    await db.execute("DELETE FROM stored_files WHERE 'stored:' || id NOT IN "
+                     "(SELECT file_ref FROM concern_attachments WHERE file_ref IS NOT NULL)")

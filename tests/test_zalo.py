@@ -295,3 +295,24 @@ def test_zalo_settings_are_checked_once_and_the_secrets_never_shown():
         with pytest.raises(ConfigError) as error:
             load_settings(env)
         assert words in str(error.value) and token not in str(error.value)
+
+
+async def test_forget_on_zalo_erases_the_kept_photo_and_the_draft(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.send_photo(LAN, "Cầu tràn bị sạt.")
+    await zalo.say(LAN, "1")
+    assert await bot.rows("SELECT count(*) FROM stored_files") == [(1,)]
+    await zalo.say(LAN, "/forget")
+    assert (await zalo.say(LAN, "dong y xoa"))[0].startswith("Thông tin cá nhân của ông/bà đã được xóa")
+    assert await bot.rows("SELECT count(*) FROM stored_files") == [(0,)]
+    assert await bot.rows("SELECT count(*) FROM dialog_positions WHERE external_id = ?", LAN) == [(0,)]
+    assert (await zalo.say(LAN, "xin chào"))[0].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
+
+
+async def test_language_on_zalo(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/language")
+    assert (await zalo.say(LAN, "english"))[0].startswith("Hello Nguyễn Thị Lan! What would you like to do?")
+    assert await bot.rows("SELECT locale FROM people WHERE external_id = ?", LAN) == [("en",)]

@@ -401,12 +401,33 @@ class Forget(Step):
             return END
         await c.services.privacy.forget(c.channel, c.external_id)
         c.forget_resident()
+        c.forgotten = True
         c.say(c.t("Your identity has been erased: the bot no longer knows who you are. "
                   "Thank you for taking part in the commune's dialogue. To use the bot again, send /start."))
         return END
 
 
+@step
+class Language(Step):
+    """/language: the language of every message from now on."""
+
+    name = "language"
+
+    async def show(self, c: Conversation) -> Screen:
+        from bot.dialogs.labels import LANGUAGE_BUTTONS
+
+        return Screen(c.t("Choose a language."), [Choice(label, f"lang:{locale}") for locale, label in LANGUAGE_BUTTONS])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        locale = action.split(":", 1)[1]
+        await c.services.residents.set_locale(c.channel, c.external_id, locale)
+        c.draft.pop("locale", None)
+        c.use_locale(locale)
+        return "menu" if await c.resident() is not None else END
+
+
 COMMANDS.update({
+    "/language": "language",
     "/start": "start.language", "/new": "concern.topic", "/mine": "mine.list", "/speak": "speak.menu",
     "/mydata": "privacy.mydata", "/forget": "privacy.forget", "/help": "help", "/menu": "menu",
 })

@@ -96,6 +96,7 @@ class Conversation:
         self.t = t
         self.replies: list[Reply] = []
         self._resident: Resident | None | bool = False
+        self.forgotten = False  # /forget erased the person: nothing of this exchange is kept either
 
     @property
     def draft(self) -> dict:
@@ -190,8 +191,9 @@ class Runtime:
             await self._react(c, where, inbound)
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
             c.refuse(refusal)
-        async with self.services.database.transaction() as db:
-            await positions.save_position(db, inbound.channel, inbound.external_id, where)
+        if not c.forgotten:
+            async with self.services.database.transaction() as db:
+                await positions.save_position(db, inbound.channel, inbound.external_id, where)
         return c.replies
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
