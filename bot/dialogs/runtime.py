@@ -247,7 +247,8 @@ class Runtime:
         if inbound.photo is not None and "photo" in screen_accepts:
             await self._go(c, where, await current.on_photo(c, inbound.photo))
             return
-        if typed and inbound.photo is None and "text" in screen_accepts:
+        if inbound.text is not None and inbound.photo is None and "text" in screen_accepts:
+            # Blank text too: the step's own check words the refusal ("Please write a few words").
             await self._go(c, where, await current.on_text(c, typed))
             return
         if inbound.unsupported or inbound.photo is not None:
