@@ -55,6 +55,12 @@ async def claim_message(db: aiosqlite.Connection, message_id: str) -> bool:
     return cursor.rowcount == 1
 
 
+async def forget_handled(db: aiosqlite.Connection, before: str) -> int:
+    """Handled Zalo message ids older than `before` (UTC): long past any redelivery."""
+    cursor = await db.execute("DELETE FROM zalo_handled WHERE handled_at < ?", (before,))
+    return cursor.rowcount
+
+
 async def store_file(db: aiosqlite.Connection, file_id: str, content_type: str, content: bytes) -> None:
     await db.execute("INSERT OR IGNORE INTO stored_files (id, content_type, content, created_at) VALUES (?, ?, ?, ?)",
                      (file_id, content_type, content, utc_now()))

@@ -175,7 +175,7 @@ MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 
 class Runtime:
     def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
-                 help_step: str = "help", registered_home: str = "menu") -> None:
+                 help_step: str = "help") -> None:
         self.services = services
         self.i18n = i18n
         self.start_step = start_step

@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import logging
+from datetime import datetime, timedelta, timezone
 
 from bot.dialogs.flows import Runtime
 from bot.dialogs.runtime import Inbound, Photo
@@ -81,6 +82,12 @@ class ZaloBot:
         async with self.services.database.transaction() as db:
             await stored.store_file(db, file_id, content_type, content)
         return Photo(STORED_PREFIX + file_id, message.caption)
+
+    async def forget_old_messages(self, days: int = 7) -> int:
+        """Handled message ids are kept a week, as Telegram's update ids are: long enough for any redelivery."""
+        before = (datetime.now(timezone.utc) - timedelta(days=days)).replace(microsecond=0).isoformat()
+        async with self.services.database.transaction() as db:
+            return await stored.forget_handled(db, before)
 
     async def wait_handled(self, message_id: str) -> None:
         async with self.handled_changed:

@@ -36,6 +36,7 @@ class ZaloChannel:
 
     async def start(self, *, own_server: bool = True) -> None:
         """`own_server=False`: the webhook is mounted on another server (see handlers.zalo.webhook.webhook_route)."""
+        await self.bot.forget_old_messages()
         me = await self.client.get_me()
         self.account_name = str((me or {}).get("account_name") or "")
         if self.webhook is not None:

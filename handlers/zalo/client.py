@@ -33,7 +33,7 @@ class ZaloError(Exception):
     def unreachable(self) -> bool:
         """The user cannot be reached (never wrote to the bot, blocked it, left): sending again cannot help."""
         words = self.description.lower()
-        return self.code in (403, 404) or any(w in words for w in ("not found", "blocked", "not allow", "user"))
+        return self.code in (403, 404) or any(w in words for w in ("not found", "blocked", "not allow", "not interacted", "not follow"))
 
     @property
     def temporary(self) -> bool:
