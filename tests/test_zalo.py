@@ -316,3 +316,14 @@ async def test_language_on_zalo(zalo, bot):
     await zalo.say(LAN, "/language")
     assert (await zalo.say(LAN, "english"))[0].startswith("Hello Nguyễn Thị Lan! What would you like to do?")
     assert await bot.rows("SELECT locale FROM people WHERE external_id = ?", LAN) == [("en",)]
+
+
+async def test_the_sandbox_runs_a_fake_zalo_beside_the_fake_telegram(tmp_path):
+    from tests.test_sandbox import running_sandbox
+
+    async with running_sandbox(tmp_path / "sandbox.sqlite3") as sandbox:
+        zalo = sandbox.fake.zalo
+        assert zalo is not None and zalo.names == {"zalo-1005": "Chị Bích"}
+        zalo.say("zalo-1005", "xin chào")
+        greeting = (await zalo.wait_texts("zalo-1005", 1, timeout=20))[0]
+        assert "1. 🇻🇳 Tiếng Việt" in greeting and greeting.endswith("Trả lời 1 hoặc 2.")
