@@ -253,31 +253,36 @@ def review_line(t: Translator, review: str | None, place: tuple[int, int] | None
     return t("Waiting for the commune office's approval.")
 
 
+def speaking_overview(overview, t: Translator) -> tuple[list[str], list[Choice]]:
+    """/speak's screen: the next dialogue, my registrations (each with its withdrawal), a way to register."""
+    if overview.dialogue is not None:
+        meeting = overview.dialogue.meeting_at
+        lines = [t("The next dialogue: %(when)s, %(time)s, at %(place)s.", when=t.date(t.local_date(meeting)),
+                   time=t.moment(meeting).split(" ")[0], place=overview.dialogue.place)]
+    else:
+        lines = [t("No dialogue is scheduled yet. You can still register: your wish is kept on file "
+                   "and joins the next dialogue when the commune schedules it.")]
+    choices: list[Choice] = []
+    if overview.eligible:
+        choices.append(Choice(t("🎤 Register to speak about a concern"), "sp:new"))
+    if overview.registrations:
+        lines += ["", t("You are registered to speak about:")]
+        for registration in overview.registrations:
+            lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
+            lines.append("  " + review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
+            choices.append(Choice(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}"))
+    elif not overview.eligible:
+        lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]
+    return lines, choices
+
+
 @step
 class Speak(Step):
     name = "speak.menu"
 
     async def show(self, c: Conversation) -> Screen:
-        t = c.t
         overview = await c.services.speaking.overview(await registered(c))
-        if overview.dialogue is not None:
-            meeting = overview.dialogue.meeting_at
-            lines = [t("The next dialogue: %(when)s, %(time)s, at %(place)s.", when=t.date(t.local_date(meeting)),
-                       time=t.moment(meeting).split(" ")[0], place=overview.dialogue.place)]
-        else:
-            lines = [t("No dialogue is scheduled yet. You can still register: your wish is kept on file "
-                       "and joins the next dialogue when the commune schedules it.")]
-        choices: list[Choice] = []
-        if overview.eligible:
-            choices.append(Choice(t("🎤 Register to speak about a concern"), "sp:new"))
-        if overview.registrations:
-            lines += ["", t("You are registered to speak about:")]
-            for registration in overview.registrations:
-                lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
-                lines.append("  " + review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
-                choices.append(Choice(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}"))
-        elif not overview.eligible:
-            lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]
+        lines, choices = speaking_overview(overview, c.t)
         return Screen("\n".join(lines), choices, final=not choices)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
