@@ -327,3 +327,16 @@ async def test_the_sandbox_runs_a_fake_zalo_beside_the_fake_telegram(tmp_path):
         zalo.say("zalo-1005", "xin chào")
         greeting = (await zalo.wait_texts("zalo-1005", 1, timeout=20))[0]
         assert "1. 🇻🇳 Tiếng Việt" in greeting and greeting.endswith("Trả lời 1 hoặc 2.")
+
+
+async def test_profile_on_zalo_changes_the_hamlet_and_the_typed_phone(zalo, bot):
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    details = (await zalo.say(LAN, "/profile"))[0]
+    assert "Điện thoại: +84912345678" in details
+    await zalo.choose(LAN, "thôn")
+    assert (await zalo.say(LAN, "thon 4"))[0] == "Đã lưu. Ông/bà nay đăng ký ở thôn 4, xã Bảo Lâm."
+    await zalo.say(LAN, "/profile")
+    await zalo.choose(LAN, "điện thoại")
+    assert (await zalo.say(LAN, "số của tôi"))[0].startswith("Đây không phải là số điện thoại.")
+    assert (await zalo.say(LAN, "0987 654 321"))[0] == "Đã lưu. Số điện thoại của ông/bà là +84987654321."
+    assert await bot.rows("SELECT hamlet_id, phone FROM residents") == [("thon-4", "+84987654321")]
