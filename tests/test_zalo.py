@@ -340,3 +340,9 @@ async def test_profile_on_zalo_changes_the_hamlet_and_the_typed_phone(zalo, bot)
     assert (await zalo.say(LAN, "số của tôi"))[0].startswith("Đây không phải là số điện thoại.")
     assert (await zalo.say(LAN, "0987 654 321"))[0] == "Đã lưu. Số điện thoại của ông/bà là +84987654321."
     assert await bot.rows("SELECT hamlet_id, phone FROM residents") == [("thon-4", "+84987654321")]
+
+
+async def test_an_english_speaker_reads_the_numbered_hints_in_english_before_registering(zalo, bot):
+    await zalo.say(LAN, "hello")
+    consent = (await zalo.say(LAN, "english"))[0]
+    assert consent.startswith("Before you register:") and consent.endswith("Reply 1 or 2.")

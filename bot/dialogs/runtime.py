@@ -81,6 +81,7 @@ class Reply:
     choices: list[Choice] = field(default_factory=list)
     cancel: bool = False
     more: bool = False  # more choices follow: "9" shows them
+    locale: str = "vi"  # the reader's language, for what the channel adds ("Reply 1 or 2")
 
 
 class Conversation:
@@ -194,6 +195,8 @@ class Runtime:
         if not c.forgotten:
             async with self.services.database.transaction() as db:
                 await positions.save_position(db, inbound.channel, inbound.external_id, where)
+        for reply in c.replies:
+            reply.locale = c.t.locale
         return c.replies
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:

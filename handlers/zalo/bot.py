@@ -60,10 +60,8 @@ class ZaloBot:
             inbound = Inbound(CHANNEL, message.user_id, message.display_name, photo=photo,
                               unsupported=photo is None)
         replies = await self.runtime.handle(inbound)
-        locale = await self.services.residents.locale_of(CHANNEL, message.user_id) or "vi"
-        t = self.i18n.for_locale(locale)
         for reply in replies:
-            for part in render_reply(reply, t):
+            for part in render_reply(reply, self.i18n.for_locale(reply.locale)):
                 try:
                     await self.client.send_message(message.chat_id, part)
                 except ZaloError as error:
