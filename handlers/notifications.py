@@ -13,8 +13,8 @@ from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
 from telegram.request import HTTPXRequest
 
 from bot.errors import DomainError, describe
-from bot.notices import render, render_for
-from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits
+from bot.notices import render
+from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits, render_notice
 from handlers.context import CHANNEL, BotContext, answer
 from handlers.keyboards import inline
 from storage.outbox import Notice
@@ -70,11 +70,9 @@ class TelegramDelivery:
 
     async def deliver(self, notice: Notice) -> Delivery:
         t = self._i18n.for_locale(notice.locale)
-        try:
-            rendered = render_for(notice.kind, notice.payload, t, self._services.communes, notice.on_behalf_of)
-        except Exception as error:  # noqa: BLE001 - a notice that cannot be rendered will never be
-            log.exception("notice %s could not be rendered", notice.id)
-            return Delivery(ok=False, failure=f"not rendered: {error!r}", permanent=True)
+        rendered = render_notice(notice, t, self._services.communes)
+        if isinstance(rendered, Delivery):
+            return rendered
         text, actions = rendered.text, rendered.actions
         markup = inline([[action] for action in actions]) if actions else None
         if notice.kind in CHANGES_THE_MENU and notice.on_behalf_of is None and markup is None:

@@ -5,8 +5,7 @@ from __future__ import annotations
 import logging
 
 from bot.dialogs.runtime import Choice
-from bot.notices import render_for
-from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits
+from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits, render_notice
 from handlers.zalo.bot import CHANNEL
 from handlers.zalo.client import ZaloClient, ZaloError
 from handlers.zalo.render import numbered, split_text
@@ -28,11 +27,9 @@ class ZaloDelivery:
 
     async def deliver(self, notice: Notice) -> Delivery:
         t = self._i18n.for_locale(notice.locale)
-        try:
-            rendered = render_for(notice.kind, notice.payload, t, self._services.communes, notice.on_behalf_of)
-        except Exception as error:  # noqa: BLE001 - a notice that cannot be rendered will never be
-            log.exception("notice %s could not be rendered", notice.id)
-            return Delivery(ok=False, failure=f"not rendered: {error!r}", permanent=True)
+        rendered = render_notice(notice, t, self._services.communes)
+        if isinstance(rendered, Delivery):
+            return rendered
         text, actions = rendered.text, rendered.actions
         if actions:
             # What a typed "1" means from now on, when no dialog is running: this notice's first action.
