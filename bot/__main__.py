@@ -55,12 +55,12 @@ def main(argv: list[str] | None = None) -> int:
     from bot.i18n import CatalogMissing
     from bot.runner import StartupError, TokenRejected, configure_logging, serve
 
-    configure_logging([settings.token or "", settings.webhook_secret or ""], settings.log_level)
+    configure_logging(settings.secrets, settings.log_level)
     if args.command == "migrate":
         return asyncio.run(_migrate(settings))
     if args.command in ("backup", "restore", "status"):
         return _ops_command(args, settings)
-    if args.command == "sandbox" and settings.token:
+    if args.command == "sandbox" and (settings.token or settings.zalo_token):
         settings = _without_token(settings)
     demo = bool(getattr(args, "demo", False))
     if demo:
@@ -104,7 +104,7 @@ def demo_settings(settings):
 def _without_token(settings):
     from dataclasses import replace
 
-    return replace(settings, token=None)
+    return replace(settings, token=None, zalo_token=None, zalo_webhook_url=None, zalo_webhook_secret=None)
 
 
 def _ops_command(args, settings) -> int:

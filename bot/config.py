@@ -16,10 +16,12 @@ from bot.deadlines import DeadlineRules, calendar_from_env, rules_from_env
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_BASE_URL = "https://api.telegram.org/bot"
+DEFAULT_ZALO_BASE_URL = "https://bot-api.zaloplatforms.com/bot"
 DEFAULT_COMMUNES_FILE = PROJECT_ROOT / "config" / "communes.toml"
 LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
 _TOKEN_SHAPE = re.compile(r"^\d{3,20}:[A-Za-z0-9_-]{20,}$")
 _SECRET_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_ZALO_TOKEN_SHAPE = re.compile(r"^[A-Za-z0-9_-]{1,64}:[A-Za-z0-9_-]{8,}$")
 
 
 class ConfigError(Exception):
@@ -63,11 +65,21 @@ class Settings:
     backup_dir: Path | None = None  # None: "backups" next to the database
     backup_keep: int = 7
     backup_hour: int = 2  # the daily automatic backup, at this hour of BOT_TIMEZONE
+    # Zalo (residents only): polling, or a webhook when both URL and secret are set.
+    zalo_token: str | None = field(default=None, repr=False)
+    zalo_base_url: str = DEFAULT_ZALO_BASE_URL
+    zalo_webhook_url: str | None = None
+    zalo_webhook_secret: str | None = field(default=None, repr=False)
     env: Mapping[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def sandbox(self) -> bool:
-        return self.token is None
+        """No token of any channel: the local sandbox with fake Telegram and fake Zalo."""
+        return self.token is None and self.zalo_token is None
+
+    @property
+    def secrets(self) -> list[str]:
+        return [s for s in (self.token, self.webhook_secret, self.zalo_token, self.zalo_webhook_secret) if s]
 
     @property
     def backups(self) -> Path:
@@ -170,6 +182,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if not hour.isdigit() or int(hour) > 23:
         raise ConfigError("BACKUP_HOUR must be an hour of the day, 0-23")
     backup_dir = env.get("BACKUP_DIR", "").strip()
+    zalo = _zalo_settings(env)
 
     return Settings(
         webhook_url=webhook_url,
@@ -195,4 +208,24 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         log_level=log_level,
         env=env,
         **sending,
+        **zalo,
     )
+
+
+def _zalo_settings(env: Mapping[str, str]) -> dict:
+    zalo_token = env.get("ZALO_BOT_TOKEN", "").strip() or None
+    if zalo_token is not None and not _ZALO_TOKEN_SHAPE.match(zalo_token):
+        raise ConfigError("ZALO_BOT_TOKEN does not look like a Zalo bot token (bot id:secret from Zalo Bot Creator)")
+    base_url = env.get("ZALO_BASE_URL", "").strip() or DEFAULT_ZALO_BASE_URL
+    if not re.match(r"^https?://[^\s/]+(/\S*)?$", base_url):
+        raise ConfigError(f"ZALO_BASE_URL must be an http(s) URL such as {DEFAULT_ZALO_BASE_URL}")
+    webhook_url = env.get("ZALO_WEBHOOK_URL", "").strip() or None
+    webhook_secret = env.get("ZALO_WEBHOOK_SECRET", "").strip() or None
+    if (webhook_url is None) != (webhook_secret is None):
+        raise ConfigError("ZALO_WEBHOOK_URL and ZALO_WEBHOOK_SECRET go together: set both (webhook) or neither (polling)")
+    if webhook_url is not None and not re.match(r"^https://[^\s/]+(/\S*)?$", webhook_url):
+        raise ConfigError("ZALO_WEBHOOK_URL must be the public https URL Zalo posts to, e.g. https://bot.example.vn/zalo")
+    if webhook_secret is not None and not re.match(r"^[A-Za-z0-9_-]{8,256}$", webhook_secret):
+        raise ConfigError("ZALO_WEBHOOK_SECRET must be 8 to 256 letters, digits, '-' or '_'")
+    return dict(zalo_token=zalo_token, zalo_base_url=base_url, zalo_webhook_url=webhook_url,
+                zalo_webhook_secret=webhook_secret)

@@ -19,7 +19,7 @@ class DomainError(Exception):
 
 
 class NotRegistered(DomainError):
-    message = N_("Please register first: tap /start and choose your hamlet.")
+    message = N_("Please register first: send /start and choose your hamlet.")
 
 
 class TextTooLong(DomainError):
@@ -34,12 +34,16 @@ class NotOwnContact(DomainError):
     message = N_("That is someone else's contact. Only your own number can be shared: tap “Share my phone number”, or “Skip”.")
 
 
+class PhoneInvalid(DomainError):
+    message = N_("That does not look like a phone number. Please type it with its digits only (for example 0912345678), or skip this step.")
+
+
 class NameInvalid(DomainError):
     message = N_("Please send a name of 2 to %(limit)d characters.")
 
 
 class UnknownChoice(DomainError):
-    message = N_("That choice is not available any more. Please choose again from the buttons.")
+    message = N_("That choice is not available any more. Please choose again from the options.")
 
 
 class PetitionNotInDialogue(DomainError):

@@ -37,6 +37,16 @@ def render(kind: str, payload: dict, t: Translator, communes: Communes) -> Rende
     return RENDERERS[kind](payload, t, communes)
 
 
+def render_for(kind: str, payload: dict, t: Translator, communes: Communes, on_behalf_of: str | None) -> Rendered:
+    """What one addressee reads, whatever the channel: for a resident without a phone, the official who
+    entered their concern passes it on (the actions are the resident's, so none is shown)."""
+    rendered = render(kind, payload, t, communes)
+    if on_behalf_of is None:
+        return rendered
+    return Rendered(t("For %(name)s, who has no phone (you entered their concern) — please pass this on:",
+                      name=on_behalf_of) + "\n\n" + rendered.text)
+
+
 def role_name(payload: dict, t: Translator, communes: Communes, commune_id: str | None = None) -> str:
     """A role as people say it: the officer's body, the hamlet head's hamlet."""
     role = payload["role"]

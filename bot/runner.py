@@ -19,6 +19,7 @@ from telegram.error import InvalidToken, TelegramError
 from bot.app import TelegramWebhookHandler, build_application
 from bot.backup import BackupError, RunLock, prepare_for_migrations, scheduled_backup
 from bot.board import BoardService
+from handlers.zalo.webhook import ZaloWebhookHandler
 from bot.web import Health, WebServer
 from handlers.context import CHANNEL
 from bot.config import Settings
@@ -106,7 +107,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         token_rejected.set()
         stop.set()
 
-    fake = None
+    fake = fake_zalo = None
     async with AsyncExitStack() as stack:
         run_lock = RunLock(settings.database_path) if str(settings.database_path) != ":memory:" else None
         try:
@@ -142,6 +143,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
         i18n = I18n(settings.timezone)
         if settings.sandbox:
             from bot.sandbox.fake_bot_api import FakeBotApi
+            from bot.sandbox.fake_zalo_api import FakeZaloApi
 
             personas = SANDBOX_PERSONAS + (DEMO_PERSONAS if demo else ())
             if demo:
@@ -153,33 +155,47 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             fake = FakeBotApi(host=sandbox_host, port=sandbox_port)
             await fake.start()
             stack.push_async_callback(fake.stop)
+            # Next to it, a fake Zalo: the chat page lets a visitor talk as a Zalo resident too.
+            fake_zalo = FakeZaloApi(host=sandbox_host)
+            await fake_zalo.start()
+            stack.push_async_callback(fake_zalo.stop)
+            fake.zalo = fake_zalo
+            fake_zalo.names["zalo-1005"] = "Chị Bích"  # a Zalo resident to talk as; more can be added on the page
             for persona in personas:
                 fake.add_user(persona.user_id, persona.page_name, language_code=persona.language)
             token, base_url, base_file_url = fake.token, fake.base_url, fake.base_file_url
             # The sandbox's fake Telegram has no limits: nothing to wait for.
             limits = dict(rate_limit_per_second=0, chat_rate_per_second=0, group_rate_per_minute=0)
         else:
-            assert settings.token is not None
-            token, base_url, base_file_url = settings.token, settings.base_url, settings.base_file_url
+            token, base_url, base_file_url = settings.token or "", settings.base_url, settings.base_file_url
             limits = dict(rate_limit_per_second=settings.rate_limit_per_second,
                           chat_rate_per_second=settings.chat_rate_per_second,
                           group_rate_per_minute=settings.group_rate_per_minute)
+        telegram = settings.sandbox or settings.token is not None
         health = Health(database)
-        health.watch(CHANNEL)
-        application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
-                                        services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
-                                        notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
-                                        on_answered=lambda: health.channel_answered(CHANNEL), **limits)
+        application = None
+        if telegram:
+            health.watch(CHANNEL)
+            application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
+                                            services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
+                                            notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
+                                            on_answered=lambda: health.channel_answered(CHANNEL), **limits)
         web = WebServer(settings.listen_host, _web_port(settings, sandbox_port))
         web.serve_health_and_board(health, BoardService(database, settings.communes, settings.timezone), i18n)
-        webhook = settings.webhook_url if not settings.sandbox else None
+        webhook = settings.webhook_url if application is not None and not settings.sandbox else None
         if webhook:
             web.route(urlsplit(webhook).path or "/", TelegramWebhookHandler, bot_application=application,
                       secret=settings.webhook_secret, on_answered=lambda: health.channel_answered(CHANNEL))
-        _schedule_ops_jobs(application, settings, health)
+        # The Zalo channel's webhook, if any, is a route of the same one web server.
+        zalo = _zalo_channel(settings, services, i18n, fake_zalo)
+        if zalo is not None and zalo.webhook is not None:
+            web.route(urlsplit(settings.zalo_webhook_url).path or "/", ZaloWebhookHandler, webhook=zalo.webhook)
+        if application is not None:
+            _schedule_ops_jobs(application, settings, health)
         try:
-            await stack.enter_async_context(application)
-            health.channel_answered(CHANNEL)  # initialize() asked Telegram who the bot is
+            if application is not None:
+                await stack.enter_async_context(application)
+                health.channel_answered(CHANNEL)  # initialize() asked Telegram who the bot is
             try:
                 await web.start()
             except OSError as error:
@@ -191,7 +207,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
                 # allowed_updates left unsaid, as polling leaves it: the same kinds of update either way.
                 await application.bot.set_webhook(webhook, secret_token=settings.webhook_secret,
                                                   drop_pending_updates=False)
-            else:
+            elif application is not None:
                 await application.updater.start_polling(drop_pending_updates=False)
         except InvalidToken:
             # PTB's own message quotes the token in full: never show it.
@@ -201,28 +217,40 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             host = urlsplit(base_url).netloc
             reason = str(error).replace(token, "***").splitlines()[0]
             raise StartupError(f"the Telegram Bot API at {host} cannot be used: {reason}") from None
-        await application.start()
+        if application is not None:
+            await application.start()
+        if zalo is not None:
+            await _start_zalo(zalo, settings, stack)
+        if application is None:
+            # Without Telegram's job queue, the daily reminders are queued by a task of their own.
+            reminders = asyncio.create_task(_queue_reminders_daily(services), name="reminders")
+            stack.callback(reminders.cancel)
         if settings.sandbox:
             loaded = f" with the demo commune (database {settings.database_path})" if demo else ""
             announce(f"Sandbox ready{loaded}: open {fake.page_url} in a browser (Ctrl+C to stop).")
             announce(f"Public board: {web.url}/board/{settings.communes.items[0].id}")
-        else:
+        elif application is not None:
             how = f"webhook {webhook}" if webhook else "polling"
-            announce(f"doithoai is running as @{application.bot.username} ({how}; health and board on {web.url}) "
+            also = " and on Zalo" if zalo is not None else ""
+            announce(f"doithoai is running as @{application.bot.username}{also} ({how}; health and board on {web.url}) "
+                     "(Ctrl+C to stop).")
+        else:
+            announce(f"doithoai is running on Zalo as {zalo.account_name or 'the bot'} (health and board on {web.url}) "
                      "(Ctrl+C to stop).")
         if on_ready is not None:
             ready = on_ready(fake, application)
             if inspect.isawaitable(ready):
                 await ready
         await stop.wait()
-        try:
-            if application.updater.running:
-                await application.updater.stop()
-        except TelegramError:
-            # Polling already ended on a rejected token, and its last "confirm" call fails the same way.
-            if not token_rejected.is_set():
-                raise
-        await application.stop()
+        if application is not None:
+            try:
+                if application.updater.running:
+                    await application.updater.stop()
+            except TelegramError:
+                # Polling already ended on a rejected token, and its last "confirm" call fails the same way.
+                if not token_rejected.is_set():
+                    raise
+            await application.stop()
     if token_rejected.is_set():
         raise TokenRejected("Telegram no longer accepts TELEGRAM_BOT_TOKEN (revoked?): polling stopped, "
                             "exiting so that the bot is restarted with a valid token")
@@ -265,6 +293,58 @@ def _schedule_ops_jobs(application, settings: Settings, health: Health) -> None:
 
     application.job_queue.run_daily(daily_backup, time=time(settings.backup_hour, tzinfo=settings.timezone),
                                     name="daily_backup")
+
+
+def _zalo_channel(settings: Settings, services: Services, i18n: I18n, fake_zalo):
+    """The Zalo channel, when ZALO_BOT_TOKEN is set (or the sandbox's fake Zalo); not started yet."""
+    from handlers.zalo.channel import ZaloChannel
+
+    if fake_zalo is not None:
+        channel = ZaloChannel(token=fake_zalo.token, base_url=fake_zalo.base_url, services=services, i18n=i18n,
+                              per_chat_interval=0)
+    elif settings.zalo_token is not None:
+        channel = ZaloChannel(token=settings.zalo_token, base_url=settings.zalo_base_url, services=services, i18n=i18n,
+                              webhook_url=settings.zalo_webhook_url, webhook_secret=settings.zalo_webhook_secret,
+                              listen_host=settings.listen_host, listen_port=settings.listen_port)
+    else:
+        return None
+    return channel
+
+
+async def _start_zalo(channel, settings: Settings, stack: AsyncExitStack) -> None:
+    """Polling, or (its route already on the web server) the webhook set at Zalo."""
+    from handlers.zalo.client import ZaloError
+
+    try:
+        await channel.start(own_server=False)
+    except ZaloError as error:  # its message never holds the URL, which holds the token
+        await channel.stop()
+        raise StartupError(f"the Zalo Bot API at {urlsplit(settings.zalo_base_url).netloc} cannot be used: {error}") from None
+    except OSError as error:
+        await channel.stop()
+        raise StartupError(f"the Zalo webhook cannot listen on {settings.listen_host}:{settings.listen_port}: "
+                           f"{describe_os_error(error)}") from None
+    stack.push_async_callback(channel.stop)
+
+
+async def _queue_reminders_daily(services: Services) -> None:
+    """At start (after 30 s) and every day at DAILY_AT in the commune's time zone, as the Telegram job queue does."""
+    from datetime import datetime, timedelta
+
+    from bot.services.reminders import DAILY_AT
+
+    await asyncio.sleep(30)
+    while True:
+        try:
+            queued = await services.reminders.queue_due_notices()
+            log.info("queued %d reminders and escalations", queued)
+        except Exception as error:  # noqa: BLE001 - tomorrow is another try
+            log.error("reminders could not be queued: %s", type(error).__name__)
+        now = datetime.now(services.reminders.timezone)
+        next_run = datetime.combine(now.date(), DAILY_AT, tzinfo=services.reminders.timezone)
+        if next_run <= now:
+            next_run += timedelta(days=1)
+        await asyncio.sleep((next_run - now).total_seconds())
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -11,6 +11,7 @@ from telegram.ext import ApplicationHandlerStop
 from bot.i18n import LOCALES, normalize_locale
 from storage.database import DatabaseBusy
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
+from bot.dialogs.resident import HELP
 from handlers.keyboards import MENU_MINE, MENU_NEW, MENU_SPEAK, inline, language_choice
 from handlers.menus import set_chat_commands
 from handlers.states import END
@@ -79,20 +80,7 @@ async def help_text(update: Update, context: BotContext) -> None:
     """/help: what the bot does and which buttons to tap."""
     t = await context.translator(update)
     resident = await context.resident(update)
-    text = t(
-        "This bot lets you take part in the commune's direct dialogue between its leaders and residents.\n\n"
-        "%(new)s: write to the leaders about land, environment, compensation, social policies, officials' conduct, "
-        "infrastructure or anything else (/new).\n"
-        "%(mine)s: see each concern's tracking code, status and history (/mine).\n"
-        "%(speak)s: ask to speak about your concern at the dialogue meeting, and see your place in the order "
-        "of speaking (/speak).\n"
-        "/profile: change your name, hamlet or phone number.\n"
-        "/mydata: see everything stored about you.\n"
-        "/forget: erase your identity (your concerns stay, without your name).\n\n"
-        "Complaints and denunciations that need a petition go to the commune's citizen reception, not to the dialogue.\n"
-        "Send /cancel at any time to stop what you are doing, and /language to change the language.",
-        new=t(MENU_NEW), mine=t(MENU_MINE), speak=t(MENU_SPEAK),
-    )
+    text = t(HELP, new=t(MENU_NEW), mine=t(MENU_MINE), speak=t(MENU_SPEAK))  # the same words on every channel
     if resident is None:
         text += "\n\n" + t("To begin, tap /start.")
         await answer(update, text)

@@ -755,7 +755,7 @@ async def officer_chosen(update: Update, context: BotContext) -> int:
         return END
     officer = next((o for o in officers if o.person_id == int(parts[3])), None)
     if officer is None:
-        await answer(update, t("That choice is not available any more. Please choose again from the buttons."))
+        await answer(update, t("That choice is not available any more. Please choose again from the options."))
         return END
     await drop_buttons(update)
     context.user_data[CONCLUDING] = {"concern": item.concern.id, "kind": "assigned", "officer": officer.person_id}

@@ -9,16 +9,9 @@ from telegram.ext import filters
 
 from bot.i18n import I18n, N_, Translator
 
-MENU_NEW = N_("📝 Send a concern")
-MENU_MINE = N_("📋 My concerns")
-MENU_SPEAK = N_("🎤 Register to speak")
-MENU_HELP = N_("❓ Help")
-MENU_LANGUAGE = N_("🌐 Language")
-MENU_CANCEL = N_("❌ Cancel")
-PHONE_SHARE = N_("📱 Share my phone number")
-PHONE_SKIP = N_("⏭ Skip, no phone number")
-
-LANGUAGE_BUTTONS = (("vi", "🇻🇳 Tiếng Việt"), ("en", "🇬🇧 English"))
+from bot.dialogs.labels import (  # noqa: F401 - defined once for both channels
+    LANGUAGE_BUTTONS, MENU_CANCEL, MENU_HELP, MENU_LANGUAGE, MENU_MINE, MENU_NEW, MENU_SPEAK, PHONE_SHARE, PHONE_SKIP,
+)
 
 
 def flow_menu(t: Translator) -> ReplyKeyboardMarkup:

@@ -14,7 +14,7 @@ from telegram.request import HTTPXRequest
 
 from bot.errors import DomainError, describe
 from bot.notices import render
-from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits
+from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits, render_notice
 from handlers.context import CHANNEL, BotContext, answer
 from handlers.keyboards import inline
 from storage.outbox import Notice
@@ -70,17 +70,10 @@ class TelegramDelivery:
 
     async def deliver(self, notice: Notice) -> Delivery:
         t = self._i18n.for_locale(notice.locale)
-        try:
-            rendered = render(notice.kind, notice.payload, t, self._services.communes)
-        except Exception as error:  # noqa: BLE001 - a notice that cannot be rendered will never be
-            log.exception("notice %s could not be rendered", notice.id)
-            return Delivery(ok=False, failure=f"not rendered: {error!r}", permanent=True)
+        rendered = render_notice(notice, t, self._services.communes)
+        if isinstance(rendered, Delivery):
+            return rendered
         text, actions = rendered.text, rendered.actions
-        if notice.on_behalf_of is not None:
-            # For a resident without a phone: the official passes it on; the buttons are the resident's.
-            text = t("For %(name)s, who has no phone (you entered their concern) — please pass this on:",
-                     name=notice.on_behalf_of) + "\n\n" + text
-            actions = []
         markup = inline([[action] for action in actions]) if actions else None
         if notice.kind in CHANGES_THE_MENU and notice.on_behalf_of is None and markup is None:
             # The notice that tells someone their roles changed carries their new keyboard, so the

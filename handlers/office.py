@@ -460,7 +460,9 @@ async def open_attachments(update: Update, context: BotContext) -> None:
     for attachment in attachments:
         try:
             if attachment.kind == "photo":
-                await bot.send_photo(chat_id, attachment.file_ref, caption=caption)
+                # A photo that came from Zalo is stored as bytes (its URL expires); Telegram's is a file id.
+                stored = await context.services.concerns.stored_file(attachment.file_ref)
+                await bot.send_photo(chat_id, stored if stored is not None else attachment.file_ref, caption=caption)
             elif attachment.kind == "voice":
                 await bot.send_voice(chat_id, attachment.file_ref, caption=caption)
             elif attachment.kind == "document":

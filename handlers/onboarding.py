@@ -146,7 +146,7 @@ async def choose_commune(update: Update, context: BotContext) -> int:
     commune_id = update.callback_query.data.split(":", 2)[2]
     if context.services.communes.get(commune_id) is None:
         t = await context.translator(update)
-        await answer(update, t("That choice is not available any more. Please choose again from the buttons."))
+        await answer(update, t("That choice is not available any more. Please choose again from the options."))
         return ONBOARD_COMMUNE
     context.user_data.setdefault("onboarding", {})["commune"] = commune_id
     await drop_buttons(update)
@@ -170,7 +170,7 @@ async def choose_hamlet(update: Update, context: BotContext) -> int:
     commune = context.services.communes.get(onboarding.get("commune"))
     hamlet_id = update.callback_query.data.split(":", 2)[2]
     if commune is None or commune.hamlet(hamlet_id) is None:
-        await answer(update, t("That choice is not available any more. Please choose again from the buttons."))
+        await answer(update, t("That choice is not available any more. Please choose again from the options."))
         return ONBOARD_HAMLET
     onboarding["hamlet"] = hamlet_id
     context.user_data["onboarding"] = onboarding

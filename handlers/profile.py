@@ -6,6 +6,7 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import DomainError, describe
+from bot.dialogs.profile import profile_lines
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import PHONE_SHARE, PHONE_SKIP, choices, flow_menu, inline, phone_keyboard
@@ -22,17 +23,7 @@ async def show_profile(update: Update, context: BotContext) -> None:
     if resident is None:
         return
     t = context.i18n.for_locale(resident.locale)
-    commune = context.services.communes.get(resident.commune_id)
-    hamlet = commune.hamlet(resident.hamlet_id)
-    lines = [
-        t("Your details as the commune holds them:"),
-        t("Name: %(name)s", name=resident.display_name),
-        t("Hamlet: %(hamlet)s, %(commune)s", hamlet=hamlet.name(t.locale) if hamlet else resident.hamlet_id,
-          commune=commune.name(t.locale)),
-        t("Phone: %(phone)s", phone=resident.phone or t("not given")),
-    ]
-    if resident.consented_at:
-        lines.append(t("You agreed to the privacy notice on %(moment)s.", moment=t.moment(resident.consented_at)))
+    lines = profile_lines(resident, context.services.communes.get(resident.commune_id), t)  # as on every channel
     rows = [[(t("✏️ Change my name"), "pf:name")], [(t("🏘 Change my hamlet"), "pf:hamlet")],
             [(t("📱 Share my phone number"), "pf:phone")]]
     if resident.phone:

@@ -13,6 +13,7 @@ from bot.i18n import Translator
 from handlers.context import BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, choices, flow_menu, inline
+from bot.dialogs.resident import speaking_overview
 from handlers.onboarding import resident_or_refuse
 from handlers.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
 from handlers.states import (
@@ -363,36 +364,10 @@ async def speak_menu(update: Update, context: BotContext) -> int:
         return END
     t = context.i18n.for_locale(resident.locale)
     overview = await context.services.speaking.overview(resident)
-    if overview.dialogue is not None:
-        meeting = overview.dialogue.meeting_at
-        lines = [t("The next dialogue: %(when)s, %(time)s, at %(place)s.", when=t.date(t.local_date(meeting)),
-                   time=t.moment(meeting).split(" ")[0], place=overview.dialogue.place)]
-    else:
-        lines = [t("No dialogue is scheduled yet. You can still register: your wish is kept on file "
-                   "and joins the next dialogue when the commune schedules it.")]
-    rows: list[list[tuple[str, str]]] = []
-    if overview.registrations:
-        lines += ["", t("You are registered to speak about:")]
-        for registration in overview.registrations:
-            lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
-            lines.append("  " + _review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
-            rows.append([(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}")])
-    if overview.eligible:
-        rows.insert(0, [(t("🎤 Register to speak about a concern"), "sp:new")])
-    elif not overview.registrations:
-        lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]
+    lines, offered = speaking_overview(overview, t)  # the same screen on every channel
+    rows = [[(choice.label, choice.action)] for choice in offered]
     await answer(update, "\n".join(lines), reply_markup=inline(rows) if rows else None)
     return END
-
-
-def _review_line(t: Translator, review: str | None, place: tuple[int, int] | None) -> str:
-    if review == "approved" and place is not None:
-        return t("Approved. Your place in the order of speaking: %(place)d of %(total)d.", place=place[0], total=place[1])
-    if review == "approved":
-        return t("Approved by the commune office.")
-    if review == "declined":
-        return t("Declined by the commune office.")
-    return t("Waiting for the commune office's approval.")
 
 
 async def speak_pick(update: Update, context: BotContext) -> int:

@@ -205,7 +205,13 @@ class Database:
                 await db.execute("COMMIT")
             except BaseException as error:
                 if db.in_transaction:
-                    await db.execute("ROLLBACK")
+                    try:
+                        await db.execute("ROLLBACK")
+                    except sqlite3.OperationalError:
+                        # Cancelled while COMMIT ran in aiosqlite's thread: it committed after all. The
+                        # cancellation must go on (a sender's stop() waits for it), not this error.
+                        if db.in_transaction:
+                            raise
                 if isinstance(error, sqlite3.OperationalError) and _is_busy(error):
                     raise DatabaseBusy(str(error)) from error
                 raise

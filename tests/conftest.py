@@ -22,3 +22,23 @@ async def bot(fake_api, tmp_path):
     await under_test.start()
     yield under_test
     await under_test.stop()
+
+
+@pytest.fixture
+async def fake_zalo():
+    from bot.sandbox.fake_zalo_api import FakeZaloApi
+
+    server = FakeZaloApi()
+    await server.start()
+    yield server
+    await server.stop()
+
+
+@pytest.fixture
+async def zalo(bot, fake_zalo):
+    from tests.zalo_harness import ZaloUnderTest
+
+    under_test = ZaloUnderTest(fake_zalo, bot)
+    await under_test.start()
+    yield under_test
+    await under_test.stop()

@@ -25,7 +25,7 @@ LINK = re.compile(r"https://t\.me/doithoai_test_bot\?start=([A-Za-z0-9_-]+)")
 REFUSED = "Xin lỗi, việc này chỉ dành cho Quản trị viên. Không có gì thay đổi."
 LINK_INVALID = ("Đường dẫn mời này không còn hiệu lực (đã dùng, đã thu hồi hoặc đã hết hạn). "
                 "Xin đề nghị quản trị viên gửi đường dẫn mới.")
-CHOICE_GONE = "Lựa chọn này không còn nữa. Xin chọn lại bằng các nút."
+CHOICE_GONE = "Lựa chọn này không còn nữa. Xin chọn lại trong các mục."
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 OFFICER_ROLE = "Công chức Địa chính - Xây dựng"
 RESIDENT_MENU = [name for name, _ in RESIDENT_COMMANDS + PRIVACY_COMMANDS]

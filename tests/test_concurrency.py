@@ -178,3 +178,43 @@ async def test_a_stranger_is_answered_while_another_users_write_waits_for_the_lo
         assert await count(bot, "concerns") == 1
     finally:
         await bot.stop()
+
+
+async def test_a_transaction_cancelled_while_its_commit_runs_stays_cancelled(tmp_path):
+    """The outbox sender's stop() cancels it; when the cancellation lands while COMMIT runs in aiosqlite's
+    thread, the COMMIT still happens and the ROLLBACK that follows fails: the cancellation must win, or the
+    sender treats it as a stumble, goes on, and stop() waits for ever."""
+    import asyncio
+
+    import pytest
+
+    from storage.database import Database
+
+    database = await Database.open(tmp_path / "cancel.sqlite3")
+    try:
+        async with database.transaction() as db:
+            await db.execute("CREATE TABLE t (x INTEGER)")
+        connection = database._connection  # noqa: SLF001 - the writer, whose COMMIT is interrupted
+        real_execute = connection.execute
+
+        pending = []
+
+        async def commit_then_cancelled(sql, *args):
+            if sql == "COMMIT":
+                # The COMMIT is queued to the thread, then the cancellation arrives before it has run.
+                pending.append(asyncio.ensure_future(real_execute(sql, *args)))
+                await asyncio.sleep(0)
+                raise asyncio.CancelledError()
+            return await real_execute(sql, *args)
+
+        connection.execute = commit_then_cancelled
+        try:
+            with pytest.raises(asyncio.CancelledError):
+                async with database.transaction() as db:
+                    await db.execute("INSERT INTO t VALUES (1)")
+        finally:
+            connection.execute = real_execute
+        async with database.read() as db:
+            assert [tuple(row) for row in await (await db.execute("SELECT x FROM t")).fetchall()] == [(1,)]
+    finally:
+        await database.close()

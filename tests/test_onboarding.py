@@ -196,7 +196,7 @@ async def test_a_resident_changes_name_hamlet_and_phone_with_profile(bot):
     # A forged hamlet changes nothing.
     last_bot_message = [m for m in bot.fake.chat(LAN) if m["from_bot"]][-1]["message_id"]
     forged = bot.fake.press(LAN, last_bot_message, "pf:ham:thon-9")
-    assert (await bot.send(LAN, forged))[0] == "Lựa chọn này không còn nữa. Xin chọn lại bằng các nút."
+    assert (await bot.send(LAN, forged))[0] == "Lựa chọn này không còn nữa. Xin chọn lại trong các mục."
     assert await bot.rows("SELECT hamlet_id FROM residents") == [("thon-4",)]
 
 

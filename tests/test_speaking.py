@@ -74,6 +74,6 @@ async def test_without_a_concern_the_resident_is_told_to_send_one_first(bot):
 
 async def test_someone_not_registered_is_sent_to_start(bot):
     bot.fake.add_user(LAN, "Lan")
-    assert await bot.say(LAN, "/speak") == ["Xin đăng ký trước: bấm /start và chọn thôn của ông/bà."]
-    assert await bot.say(LAN, "/new") == ["Xin đăng ký trước: bấm /start và chọn thôn của ông/bà."]
-    assert await bot.say(LAN, "/mine") == ["Xin đăng ký trước: bấm /start và chọn thôn của ông/bà."]
+    assert await bot.say(LAN, "/speak") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
+    assert await bot.say(LAN, "/new") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
+    assert await bot.say(LAN, "/mine") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]

@@ -83,6 +83,8 @@ import tornado.httpserver
 import tornado.netutil
 import tornado.web
 
+from bot.sandbox.fake_zalo_api import zalo_page_routes
+
 __all__ = ["ApiCall", "FakeBotApi", "ParseError", "parse_entities"]
 
 _PAGE_PATH = Path(__file__).with_name("chat_page.html")
@@ -801,6 +803,7 @@ class FakeBotApi:
         self._callback_queries: dict[str, dict] = {}
         self._next_callback_id = 4_382_000_000_000_000_001
         self._failures: dict[str, collections.deque] = {}
+        self.zalo = None  # a FakeZaloApi whose residents the page can play too (the sandbox sets it)
         self._chat_failures: dict[int, collections.deque] = {}
         # Telegram's flood limits, when enforce_limits() was called: (per second overall, per second per chat).
         self._limits: tuple[float, float] | None = None
@@ -851,6 +854,8 @@ class FakeBotApi:
                 (r"/sandbox/file/([^/]+)", _SandboxFileHandler, {"fake": self}),
                 (r"/sandbox/api/([a-z_]+)", _SandboxApiHandler, {"fake": self}),
                 (r"/", _PageHandler, {"fake": self}),
+                # The fake Zalo's page (a resident without buttons), when the sandbox runs one beside this.
+                *zalo_page_routes(lambda: self.zalo),
                 (r"/.*", _NotFoundHandler),
             ],
             log_function=lambda handler: None,

@@ -9,7 +9,7 @@ from bot.errors import ConcernNotFound, DomainError, PetitionNotInDialogue, Unkn
 from bot.i18n import N_
 from bot.similarity import SimilarConcern, SimilarityMatcher
 from bot.services import lifecycle
-from storage import audit, concerns, repeated
+from storage import audit, concerns, dialogs, repeated
 from storage.database import Database, utc_now
 from storage.records import Attachment, Concern, HistoryEntry, Resident
 
@@ -29,6 +29,10 @@ SENDERS_OWN_STEPS = frozenset({"concern.submitted", "concern.entered", "speaker.
 
 class AlreadyYours(DomainError):
     message = N_("Concern %(code)s is already among yours: you follow it in “My concerns”. Nothing was changed.")
+
+
+# An Attachment.file_ref whose bytes are kept in stored_files (a photo that came as a URL).
+STORED_PREFIX = "stored:"
 
 
 class ConcernService:
@@ -171,6 +175,13 @@ class ConcernService:
             history = [entry for entry in history if entry.action not in SENDERS_OWN_STEPS]
         return concern, history
 
+    async def stored_file(self, file_ref: str | None) -> bytes | None:
+        """The bytes of an attachment received as a URL (a Zalo photo) and kept; None for a channel's own file id."""
+        if not file_ref or not file_ref.startswith(STORED_PREFIX):
+            return None
+        async with self._database.read() as db:
+            found = await dialogs.stored_file(db, file_ref[len(STORED_PREFIX):])
+        return found[1] if found else None
 
 
 async def _code(db, concern_id: int) -> str | None:

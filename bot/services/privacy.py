@@ -22,7 +22,7 @@ from bot.roles import ADMIN, CHAIR, HAMLET_HEAD, MTTQ, OFFICE, OFFICER
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.staff import StaffService
 from bot.text import PHONE_NUMBER, identity_pattern
-from storage import audit, privacy
+from storage import audit, dialogs, privacy
 from storage.database import Database, utc_now
 
 # When an official holds several roles, the one a resident knows them by.
@@ -125,6 +125,7 @@ class PrivacyService(CommuneService):
             resident = await privacy.resident(db, person["id"])
             names, phones = await privacy.identity_values(db, person["id"])
             counts = await privacy.forget(db, person["id"], identity=identity_pattern(names, phones), any_phone=PHONE_NUMBER)
+            await dialogs.forget(db, channel, external_id)
             await audit.record(db, commune_id=resident["commune_id"] if resident else None, actor_person_id=person["id"],
                                action="person.forgotten", subject_type="person", subject_id=person["id"], details=counts)
         return ForgetSummary(concerns=counts["concerns_kept"], roles=counts["roles_revoked"],

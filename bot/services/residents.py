@@ -7,7 +7,7 @@ import re
 
 from bot.communes import Communes
 from bot.domain import MAX_NAME_LENGTH
-from bot.errors import NameInvalid, NotOwnContact, NotRegistered, UnknownChoice
+from bot.errors import NameInvalid, NotOwnContact, PhoneInvalid, NotRegistered, UnknownChoice
 from bot.i18n import LOCALES
 from bot.text import clean
 from storage import audit, people
@@ -71,6 +71,19 @@ class ResidentService:
         digits = re.sub(r"\D", "", phone_number or "")
         if not 6 <= len(digits) <= 15:
             raise NotOwnContact()
+        return "+" + digits
+
+    @staticmethod
+    def typed_phone(text: str | None) -> str:
+        """A phone number typed by hand (a channel without a contact button): a Vietnamese number or +country."""
+        raw = (text or "").strip()
+        digits = re.sub(r"\D", "", raw)
+        if re.search(r"[^\d\s.+()-]", raw) or not 9 <= len(digits) <= 15:
+            raise PhoneInvalid()
+        if raw.startswith("+"):
+            return "+" + digits
+        if digits.startswith("0"):
+            return "+84" + digits[1:]
         return "+" + digits
 
     async def register(

@@ -27,6 +27,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta, timezone
 
+from bot.notices import Rendered, render_for
 from storage import outbox
 from storage.database import DatabaseBusy
 from storage.outbox import Notice, Outcome
@@ -43,6 +44,15 @@ class Delivery:
     unreachable: bool = False  # the person cannot be reached (blocked the bot, no such chat): give up now
     permanent: bool = False  # trying again cannot help (the message itself was refused): give up now
     retry_after: float | None = None  # the channel asked to wait this long; not the recipient's fault
+
+
+def render_notice(notice: Notice, t, communes) -> Rendered | Delivery:
+    """What the notice says to its addressee; a notice that cannot be rendered never will be: given up."""
+    try:
+        return render_for(notice.kind, notice.payload, t, communes, notice.on_behalf_of)
+    except Exception as error:  # noqa: BLE001 - whatever the renderer fails on
+        log.exception("notice %s could not be rendered", notice.id)
+        return Delivery(ok=False, failure=f"not rendered: {error!r}", permanent=True)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,438 @@
+"""The resident's flows, declared once: the menu, send a concern, my concerns (history, officials'
+answers, rate or dispute the result), register to speak and withdraw, /mydata, /forget, /help."""
+
+from __future__ import annotations
+
+import uuid
+
+from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
+from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
+from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
+from bot.i18n import N_, Translator
+from bot.presenters import ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
+from storage.records import Attachment, Resident
+
+MAX_LISTED = 10
+MAX_ATTACHMENTS = 10
+MENU_MYDATA = N_("📄 My data")
+
+HELP = N_(
+    "This bot lets you take part in the commune's direct dialogue between its leaders and residents.\n\n"
+    "%(new)s: write to the leaders about land, environment, compensation, social policies, officials' conduct, "
+    "infrastructure or anything else (/new).\n"
+    "%(mine)s: see each concern's tracking code, status and history (/mine).\n"
+    "%(speak)s: ask to speak about your concern at the dialogue meeting, and see your place in the order "
+    "of speaking (/speak).\n"
+    "/profile: change your name, hamlet or phone number.\n"
+    "/mydata: see everything stored about you.\n"
+    "/forget: erase your identity (your concerns stay, without your name).\n\n"
+    "Complaints and denunciations that need a petition go to the commune's citizen reception, not to the dialogue.\n"
+    "Send /cancel at any time to stop what you are doing, and /language to change the language.")
+
+
+async def registered(c: Conversation) -> Resident:
+    resident = await c.resident()
+    if resident is None:
+        raise NotRegistered()
+    return resident
+
+
+@step
+class Menu(Step):
+    name = "menu"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        return Screen(c.t("Hello %(name)s! What would you like to do?", name=resident.display_name),
+                      [Choice(c.t(MENU_NEW), "menu:new"), Choice(c.t(MENU_MINE), "menu:mine"),
+                       Choice(c.t(MENU_SPEAK), "menu:speak"), Choice(c.t(MENU_MYDATA), "menu:mydata"),
+                       Choice(c.t(MENU_HELP), "menu:help")], cancel=False)
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        return {"menu:new": "concern.topic", "menu:mine": "mine.list", "menu:speak": "speak.menu",
+                "menu:mydata": "privacy.mydata", "menu:help": "help"}.get(action, STAY)
+
+
+@step
+class Help(Step):
+    name = "help"
+
+    async def show(self, c: Conversation) -> Screen:
+        text = c.t(HELP, new=c.t(MENU_NEW), mine=c.t(MENU_MINE), speak=c.t(MENU_SPEAK))
+        if await c.resident() is None:
+            text += "\n\n" + c.t("To begin, send /start.")
+        else:
+            text += "\n\n" + c.t("Type “menu” at any time to see what you can do.")
+        return Screen(text, final=True)
+
+
+# --- Send a concern -------------------------------------------------------------------------
+
+def _attachments(draft: dict) -> tuple[Attachment, ...]:
+    return tuple(Attachment(**a) for a in draft.get("attachments", []))
+
+
+@step
+class Topic(Step):
+    name = "concern.topic"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        commune = c.services.concerns.commune_of(resident)
+        c.draft.update({"id": uuid.uuid4().hex[:16], "category": None, "body": None, "attachments": []})
+        return Screen(c.t("What is your concern about? Choose a topic."),
+                      [Choice(category.name(c.t.locale), f"cc:cat:{category.key}") for category in commune.categories])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        resident = await registered(c)
+        key = action.split(":", 2)[2]
+        try:
+            c.services.concerns.check_category(resident, key)
+        except PetitionNotInDialogue as refusal:  # redirected to the citizen reception: the flow ends
+            c.refuse(refusal)
+            return END
+        c.draft["category"] = key
+        return "concern.text"
+
+
+@step
+class Text(Step):
+    name = "concern.text"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        commune = c.services.concerns.commune_of(resident)
+        return Screen(c.t("Topic: %(topic)s", topic=category_name(commune, c.draft["category"], c.t)) + "\n\n"
+                      + c.t("Please write your concern in a few sentences. You may also send a photo with a caption."),
+                      accepts_text=True, accepts_photo=True)
+
+    async def on_text(self, c: Conversation, text: str) -> str:
+        try:
+            c.draft["body"] = c.services.concerns.check_body(text)
+        except DomainError as refusal:
+            c.refuse(refusal)
+            return STAY
+        return "concern.confirm"
+
+    async def on_photo(self, c: Conversation, photo: Photo) -> str:
+        if len(c.draft["attachments"]) >= MAX_ATTACHMENTS:
+            c.say(c.t("This concern already has 10 attachments, the most it can have."))
+            return STAY
+        if photo.caption:
+            try:
+                c.draft["body"] = c.services.concerns.check_body(photo.caption)
+            except DomainError as refusal:
+                c.refuse(refusal)
+                return STAY
+        c.draft["attachments"].append({"kind": "photo", "file_ref": photo.file_ref})
+        if c.draft.get("body"):
+            return "concern.confirm"
+        c.say(c.t("Received. Now please write a few words describing the problem."))
+        return "concern.text" if self.name != "concern.text" else STAY
+
+
+@step
+class Confirm(Text):
+    name = "concern.confirm"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        commune = c.services.concerns.commune_of(resident)
+        return Screen(draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
+                      [Choice(c.t("✅ Send to the commune"), f"cc:ok:{c.draft['id']}"),
+                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}")],
+                      accepts_text=True, accepts_photo=True)
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        if action != f"cc:ok:{c.draft.get('id')}":
+            c.say(c.t("The concern was not sent. Nothing was saved."))
+            return "menu"
+        resident = await registered(c)
+        concern = await c.services.concerns.submit(
+            resident, category=c.draft["category"], body=c.draft.get("body"),
+            attachments=_attachments(c.draft), submission_key=c.draft["id"])
+        commune = c.services.concerns.commune_of(resident)
+        c.say("\n".join([
+            c.t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
+                "The commune office will review it for the dialogue agenda. You will be told here at every step. "
+                "Choose “%(button)s” in the menu to follow it.", code=concern.code, button=c.t(MENU_MINE)),
+            "", *draft_lines(commune, c.draft, _attachments(c.draft), c.t)]))
+        return END
+
+
+# --- My concerns ----------------------------------------------------------------------------
+
+@step
+class Mine(Step):
+    name = "mine.list"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        concerns = await c.services.concerns.mine(resident)
+        if not concerns:
+            return Screen(c.t("You have not sent any concern yet. Choose “%(button)s” in the menu to send one.",
+                              button=c.t(MENU_NEW)), final=True)
+        commune = c.services.concerns.commune_of(resident)
+        lines = [c.t("Your concerns (newest first):"), *(concern_line(commune, concern, c.t) for concern in concerns[:MAX_LISTED])]
+        if len(concerns) > MAX_LISTED:
+            lines.append(c.t.n("… and %(count)d older one.", "… and %(count)d older ones.", len(concerns) - MAX_LISTED,
+                               count=len(concerns) - MAX_LISTED))
+        lines += ["", c.t("Choose a code to see its history.")]
+        return Screen("\n".join(lines), [Choice(f"📄 {concern.code}", f"mine:show:{concern.code}") for concern in concerns])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        c.draft["code"] = action.split(":", 2)[2]
+        return "mine.concern"
+
+
+@step
+class MyConcern(Step):
+    name = "mine.concern"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        concern, history = await c.services.concerns.history(resident, c.draft.get("code", ""))
+        commune = c.services.concerns.commune_of(resident)
+        text = concern_details(commune, concern, history, c.t)
+        if concern.status != "resolved":
+            return Screen(text, final=True)
+        # A result waiting for the resident's answer can be answered here too, not only from its notice.
+        return Screen(text, verdict_choices(c.t, concern.code))
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        prefix, _, code = action.rpartition(":")
+        return await (satisfied if prefix == "vd:ok" else not_satisfied)(c, code)
+
+
+def verdict_choices(t: Translator, code: str) -> list[Choice]:
+    return [Choice(t("👍 Satisfied"), f"vd:ok:{code}"), Choice(t("👎 Not satisfied"), f"vd:no:{code}")]
+
+
+@notice_action("vd:ok")
+async def satisfied(c: Conversation, code: str) -> str:
+    concern = await c.services.tasks.satisfied(await c.actor(), code)
+    c.say(c.t("Thank you. You are satisfied with the answer, so concern %(code)s is now closed.", code=concern.code))
+    return END
+
+
+@notice_action("vd:no")
+async def not_satisfied(c: Conversation, code: str) -> str:
+    concern = await c.services.tasks.answerable(await c.actor(), code)
+    c.draft["code"] = concern.code
+    return "verdict.reason"
+
+
+@step
+class VerdictReason(Step):
+    name = "verdict.reason"
+
+    async def show(self, c: Conversation) -> Screen:
+        return Screen(c.t("Please tell us in a few words why the answer on concern %(code)s does not satisfy you. "
+                          "The commune office will read it.", code=c.draft["code"]), accepts_text=True)
+
+    async def on_text(self, c: Conversation, text: str) -> str:
+        try:
+            concern = await c.services.tasks.dispute(await c.actor(), c.draft["code"], text)
+        except DomainError as refusal:
+            c.refuse(refusal)
+            return STAY if refusal.__class__.__name__ in ("TextEmpty", "TextTooLong") else END
+        c.say(c.t("Thank you. Your answer was sent to the commune office. They will look at concern %(code)s "
+                  "again and tell you here.", code=concern.code))
+        return END
+
+
+# --- Register to speak ----------------------------------------------------------------------
+
+def review_line(t: Translator, review: str | None, place: tuple[int, int] | None) -> str:
+    if review == "approved" and place is not None:
+        return t("Approved. Your place in the order of speaking: %(place)d of %(total)d.", place=place[0], total=place[1])
+    if review == "approved":
+        return t("Approved by the commune office.")
+    if review == "declined":
+        return t("Declined by the commune office.")
+    return t("Waiting for the commune office's approval.")
+
+
+def speaking_overview(overview, t: Translator) -> tuple[list[str], list[Choice]]:
+    """/speak's screen: the next dialogue, my registrations (each with its withdrawal), a way to register."""
+    if overview.dialogue is not None:
+        meeting = overview.dialogue.meeting_at
+        lines = [t("The next dialogue: %(when)s, %(time)s, at %(place)s.", when=t.date(t.local_date(meeting)),
+                   time=t.moment(meeting).split(" ")[0], place=overview.dialogue.place)]
+    else:
+        lines = [t("No dialogue is scheduled yet. You can still register: your wish is kept on file "
+                   "and joins the next dialogue when the commune schedules it.")]
+    choices: list[Choice] = []
+    if overview.eligible:
+        choices.append(Choice(t("🎤 Register to speak about a concern"), "sp:new"))
+    if overview.registrations:
+        lines += ["", t("You are registered to speak about:")]
+        for registration in overview.registrations:
+            lines.append(t("• %(code)s: %(point)s", code=registration.concern_code, point=registration.point))
+            lines.append("  " + review_line(t, overview.reviews.get(registration.id), overview.places.get(registration.id)))
+            choices.append(Choice(t("↩️ Withdraw %(code)s", code=registration.concern_code), f"sp:wd:{registration.id}"))
+    elif not overview.eligible:
+        lines += ["", t("To speak, first send a concern with “%(button)s”.", button=t(MENU_NEW))]
+    return lines, choices
+
+
+@step
+class Speak(Step):
+    name = "speak.menu"
+
+    async def show(self, c: Conversation) -> Screen:
+        overview = await c.services.speaking.overview(await registered(c))
+        lines, choices = speaking_overview(overview, c.t)
+        return Screen("\n".join(lines), choices, final=not choices)
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        if action == "sp:new":
+            return "speak.pick"
+        c.draft["registration"] = int(action.split(":", 2)[2])
+        return "speak.withdraw"
+
+
+@step
+class SpeakPick(Step):
+    name = "speak.pick"
+
+    async def show(self, c: Conversation) -> Screen:
+        resident = await registered(c)
+        overview = await c.services.speaking.overview(resident)
+        if not overview.eligible:
+            c.say(c.t("None of your concerns can be registered for speaking now."))
+            return END
+        commune = c.services.concerns.commune_of(resident)
+        return Screen(c.t("Which concern do you want to speak about?"),
+                      [Choice(f"{concern.code} · {category_name(commune, concern.category, c.t)}", f"sp:pick:{concern.code}")
+                       for concern in overview.eligible])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        concern = await c.services.speaking.check_concern(await registered(c), action.split(":", 2)[2])
+        c.draft["code"] = concern.code
+        return "speak.point"
+
+
+@step
+class SpeakPoint(Step):
+    name = "speak.point"
+
+    async def show(self, c: Conversation) -> Screen:
+        return Screen(c.t("What point do you want to raise about concern %(code)s? Please write it in one or two sentences.",
+                          code=c.draft["code"]), accepts_text=True)
+
+    async def on_text(self, c: Conversation, text: str) -> str:
+        try:
+            c.draft["point"] = c.services.speaking.check_point(text)
+        except DomainError as refusal:
+            c.refuse(refusal)
+            return STAY
+        return "speak.confirm"
+
+
+@step
+class SpeakConfirm(Step):
+    name = "speak.confirm"
+
+    async def show(self, c: Conversation) -> Screen:
+        return Screen(c.t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
+                          code=c.draft["code"], point=c.draft["point"]),
+                      [Choice(c.t("✅ Register"), "sp:ok"), Choice(c.t("❌ Do not register"), "sp:no")])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        if action != "sp:ok":
+            c.say(c.t("Nothing was registered."))
+            return END
+        registration, dialogue = await c.services.speaking.register(await registered(c), c.draft["code"], c.draft["point"])
+        if dialogue is not None:
+            c.say(c.t("✅ You are registered to speak about concern %(code)s at the dialogue on %(when)s. "
+                      "The office will confirm the order of speakers.", code=registration.concern_code,
+                      when=c.t.date(c.t.local_date(dialogue.meeting_at))))
+        else:
+            c.say(c.t("✅ Your wish to speak about concern %(code)s is kept on file. "
+                      "You will be told when the dialogue is scheduled.", code=registration.concern_code))
+        return END
+
+
+@step
+class SpeakWithdraw(Step):
+    name = "speak.withdraw"
+
+    async def show(self, c: Conversation) -> Screen:
+        return Screen(c.t("Withdraw this registration to speak?"),
+                      [Choice(c.t("Yes, withdraw"), f"sp:wdy:{c.draft['registration']}"), Choice(c.t("No, keep it"), "sp:wdn")])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        if action == "sp:wdn":
+            c.say(c.t("Your registration is kept."))
+            return END
+        registration = await c.services.speaking.withdraw(await registered(c), int(action.split(":", 2)[2]))
+        c.say(c.t("Your registration to speak about concern %(code)s was withdrawn.", code=registration.concern_code))
+        return END
+
+
+# --- My data, forget ------------------------------------------------------------------------
+
+@step
+class MyData(Step):
+    name = "privacy.mydata"
+
+    async def show(self, c: Conversation) -> Screen:
+        data = await c.services.privacy.my_data(c.channel, c.external_id)
+        return Screen("\n".join(c.services.privacy.summary(data, c.t)), final=True)
+
+
+@step
+class Forget(Step):
+    name = "privacy.forget"
+
+    async def show(self, c: Conversation) -> Screen:
+        summary = await c.services.privacy.forget_summary(c.channel, c.external_id)
+        return Screen(c.t(
+            "Erase your identity?\n\n"
+            "Erased: your name, your phone number, the link to your chat account, the photos "
+            "you sent (%(attachments)d), and every phone number written in your concerns. "
+            "Any role you hold as an official is withdrawn.\n\n"
+            "Kept, without your name or phone number: the text of your concerns (%(concerns)d), their topic, "
+            "hamlet and status, and the officials' answers, as the commune's record of the dialogue.\n\n"
+            "Afterwards the bot no longer knows you. This cannot be undone. "
+            "If you want a copy of your data first, send /mydata.",
+            concerns=summary.concerns, attachments=summary.attachments),
+            [Choice(c.t("🗑 Yes, erase my identity"), "pv:forget:yes"), Choice(c.t("↩️ No, keep everything"), "pv:forget:no")])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        if action != "pv:forget:yes":
+            c.say(c.t("Nothing was erased. Everything stays as it was."))
+            return END
+        await c.services.privacy.forget(c.channel, c.external_id)
+        c.forget_resident()
+        c.forgotten = True
+        c.say(c.t("Your identity has been erased: the bot no longer knows who you are. "
+                  "Thank you for taking part in the commune's dialogue. To use the bot again, send /start."))
+        return END
+
+
+@step
+class Language(Step):
+    """/language: the language of every message from now on."""
+
+    name = "language"
+
+    async def show(self, c: Conversation) -> Screen:
+        from bot.dialogs.labels import LANGUAGE_BUTTONS
+
+        return Screen(c.t("Choose a language."), [Choice(label, f"lang:{locale}") for locale, label in LANGUAGE_BUTTONS])
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        locale = action.split(":", 1)[1]
+        await c.services.residents.set_locale(c.channel, c.external_id, locale)
+        c.draft.pop("locale", None)
+        c.use_locale(locale)
+        return "menu" if await c.resident() is not None else END
+
+
+COMMANDS.update({
+    "/language": "language",
+    "/start": "start.language", "/new": "concern.topic", "/mine": "mine.list", "/speak": "speak.menu",
+    "/mydata": "privacy.mydata", "/forget": "privacy.forget", "/help": "help", "/menu": "menu",
+})

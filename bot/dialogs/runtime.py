@@ -1,0 +1,367 @@
+"""The dialog runtime: one place that owns what every conversation step needs, whatever the channel.
+
+A flow is a set of named steps (bot/dialogs/flows.py), declared once. A step shows a neutral
+`Screen` (text, choices as (label, action) pairs, what input it accepts) and reacts to a choice, a
+text or a photo by calling a service and returning the next step's name, `STAY` or `END`.
+
+The runtime keeps each person's position (the step's stable name), draft and last choices in SQLite,
+keyed by (channel, external id), so a restart or a redeployment lands them on the same step; it
+resolves a typed number, or an option's words typed without diacritics, to the same action as a
+press; it answers anything else with the choices again; it words every `DomainError` with
+`bot.errors.describe`; /cancel (and "huỷ") ends any flow. A channel only renders `Reply`s.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from bot.errors import DomainError, describe
+from bot.i18n import I18n, N_, Translator
+from bot.similarity import strip_marks
+from storage import dialogs as positions
+from storage.dialogs import Position
+from storage.records import Resident
+
+log = logging.getLogger(__name__)
+
+STAY = "stay"
+END = "end"
+PER_PAGE = 8  # choices shown at once; "9" shows the next ones
+MORE = "9"
+CANCEL_ACTION = "cancel"
+
+CHOOSE_AGAIN = N_("Please choose one of the options above (or send /cancel to stop).")
+CANCELLED = N_("Stopped. Nothing was sent.")
+MORE_LABEL = N_("More…")
+
+
+@dataclass(frozen=True)
+class Choice:
+    label: str
+    action: str
+
+
+@dataclass
+class Screen:
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    accepts_text: bool = False
+    accepts_photo: bool = False
+    cancel: bool = True  # "0. Cancel" is offered with the choices
+    final: bool = False  # shown, then the flow ends (a listing with nothing to pick)
+
+
+@dataclass(frozen=True)
+class Photo:
+    """A photo received and stored: `file_ref` is what concerns keep (Attachment.file_ref)."""
+
+    file_ref: str
+    caption: str | None = None
+
+
+@dataclass(frozen=True)
+class Inbound:
+    """One message from a person, in no channel's words."""
+
+    channel: str
+    external_id: str
+    display_name: str = ""
+    text: str | None = None
+    photo: Photo | None = None
+    unsupported: bool = False  # voice, file, location... that the channel cannot pass on
+
+
+@dataclass
+class Reply:
+    """One message to send: text, and the choices (numbered on a channel without buttons)."""
+
+    text: str
+    choices: list[Choice] = field(default_factory=list)
+    cancel: bool = False
+    more: bool = False  # more choices follow: "9" shows them
+    locale: str = "vi"  # the reader's language, for what the channel adds ("Reply 1 or 2")
+
+
+class Conversation:
+    """What a step sees: the person, their draft, the services, and a way to say something."""
+
+    def __init__(self, runtime: Runtime, inbound: Inbound, where: Position, t: Translator) -> None:
+        self.runtime = runtime
+        self.services = runtime.services
+        self.channel = inbound.channel
+        self.external_id = inbound.external_id
+        self.display_name = inbound.display_name
+        self.where = where
+        self.t = t
+        self.replies: list[Reply] = []
+        self._resident: Resident | None | bool = False
+        self.forgotten = False  # /forget erased the person: nothing of this exchange is kept either
+
+    @property
+    def draft(self) -> dict:
+        return self.where.draft
+
+    def say(self, text: str, choices: list[Choice] | None = None) -> None:
+        self.replies.append(Reply(text, choices or []))
+
+    def refuse(self, refusal: DomainError) -> None:
+        self.say(describe(refusal, self.t))
+
+    def use_locale(self, locale: str) -> None:
+        self.t = self.runtime.i18n.for_locale(locale)
+
+    async def resident(self) -> Resident | None:
+        if self._resident is False:
+            self._resident = await self.services.residents.find(self.channel, self.external_id)
+        return self._resident
+
+    def forget_resident(self) -> None:
+        self._resident = False
+
+    async def actor(self):
+        return await self.services.staff.actor(self.channel, self.external_id, self.display_name, writing=True)
+
+
+class Step:
+    """A named step: override `show` and whichever reactions it accepts."""
+
+    name = ""
+
+    async def show(self, c: Conversation) -> Screen:
+        raise NotImplementedError
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        return STAY
+
+    async def on_text(self, c: Conversation, text: str) -> str:
+        return STAY
+
+    async def on_photo(self, c: Conversation, photo: Photo) -> str:
+        return STAY
+
+
+STEPS: dict[str, Step] = {}
+# A command (or its typed word) -> the step it opens; filled by the flows.
+COMMANDS: dict[str, str] = {}
+# A notice's action prefix ("vd:ok") -> what pressing it does: (conversation, argument) -> next step.
+NOTICE_ACTIONS: dict[str, Callable[[Conversation, str], Awaitable[str]]] = {}
+
+
+def step(cls: type[Step]) -> type[Step]:
+    if cls.name in STEPS:
+        raise RuntimeError(f"two steps named {cls.name!r}")
+    STEPS[cls.name] = cls()
+    return cls
+
+
+def notice_action(prefix: str):
+    def register(function):
+        NOTICE_ACTIONS[prefix] = function
+        return function
+    return register
+
+
+def plain(text: str) -> str:
+    """An option's words as typed without diacritics, emoji or punctuation."""
+    return " ".join("".join(ch if ch.isalnum() else " " for ch in strip_marks(text)).split())
+
+
+# Words that stop a flow or ask for help, typed without a slash (folded: "huỷ", "hủy" and "huy" alike).
+CANCEL_WORDS = frozenset({"/cancel", "huy", "cancel", "thoat", "dung"})
+HELP_WORDS = frozenset({"/help", "tro giup", "help", "huong dan"})
+MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
+
+
+class Runtime:
+    def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
+                 help_step: str = "help") -> None:
+        self.services = services
+        self.i18n = i18n
+        self.start_step = start_step
+        self.menu_step = menu_step
+        self.help_step = help_step
+
+    async def handle(self, inbound: Inbound) -> list[Reply]:
+        async with self.services.database.read() as db:
+            where = await positions.position(db, inbound.channel, inbound.external_id)
+        locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
+        c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
+        try:
+            await self._react(c, where, inbound)
+        except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
+            c.refuse(refusal)
+        if not c.forgotten:
+            async with self.services.database.transaction() as db:
+                await positions.save_position(db, inbound.channel, inbound.external_id, where)
+        for reply in c.replies:
+            reply.locale = c.t.locale
+        return c.replies
+
+    async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
+        typed = (inbound.text or "").strip()
+        word = plain(typed) if not typed.startswith("/") else typed.split()[0].split("@")[0].lower()
+        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices):
+            had_flow = where.step is not None
+            self._end(where)
+            c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
+            if await c.resident() is not None:
+                await self._enter(c, where, self.menu_step)
+            return
+        if word in HELP_WORDS:
+            self._end(where)
+            await self._enter(c, where, self.help_step)
+            return
+        if word in MENU_WORDS:
+            self._end(where)
+            await self._enter(c, where, self.menu_step if await c.resident() is not None else self.start_step)
+            return
+        if typed.startswith("/"):
+            target = COMMANDS.get(word)
+            self._end(where)
+            if target is None:
+                c.say(c.t("I do not know that command. Send /help to see what I can do."))
+                return
+            await self._enter(c, where, target)
+            return
+        if typed and where.notice_newest and await self._notice_action(c, where, typed):
+            return
+        current = STEPS.get(where.step) if where.step else None
+        if where.step and current is None:  # a step renamed or removed since: start over, sensibly
+            self._end(where)
+        if current is None:
+            await self._idle(c, where, inbound)
+            return
+        await self._in_step(c, where, current, inbound)
+
+    async def _in_step(self, c: Conversation, where: Position, current: Step, inbound: Inbound) -> None:
+        typed = (inbound.text or "").strip()
+        if where.choices and typed:
+            if typed == MORE and (where.page + 1) * PER_PAGE < len(where.choices):
+                where.page += 1
+                c.replies.append(self._page(c, where, c.t("More options:")))
+                return
+            action = self._resolve(where, typed)
+            if action is not None:
+                await self._go(c, where, await current.on_choice(c, action))
+                return
+        screen_accepts = where.draft.get("_accepts", [])
+        if inbound.photo is not None and "photo" in screen_accepts:
+            await self._go(c, where, await current.on_photo(c, inbound.photo))
+            return
+        if inbound.text is not None and inbound.photo is None and "text" in screen_accepts:
+            # Blank text too: the step's own check words the refusal ("Please write a few words").
+            await self._go(c, where, await current.on_text(c, typed))
+            return
+        if inbound.unsupported or inbound.photo is not None:
+            c.say(c.t("I cannot read voice messages, files or locations here. I can receive typed text and photos."))
+        if where.choices:
+            c.replies.append(self._page(c, where, c.t(CHOOSE_AGAIN)))
+        elif "text" in screen_accepts:
+            c.say(c.t("Please type your answer as text (or send /cancel to stop)."))
+
+    async def _idle(self, c: Conversation, where: Position, inbound: Inbound) -> None:
+        typed = (inbound.text or "").strip()
+        if typed and where.notice_choices and await self._notice_action(c, where, typed):
+            return
+        if await c.resident() is None:
+            actor = await c.actor()
+            if actor is None or not actor.is_official:
+                await self._enter(c, where, self.start_step)
+                return
+        if inbound.unsupported or inbound.photo is not None:
+            c.say(c.t("I cannot read voice messages, files or locations here. I can receive typed text and photos."))
+        c.say(c.t("I did not understand. Here is what you can do:"))
+        await self._enter(c, where, self.menu_step)
+
+    async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
+        """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
+        action = _match(where.notice_choices, typed)
+        if action is None:
+            return False
+        prefix, _, argument = action.rpartition(":")
+        handler = NOTICE_ACTIONS.get(prefix)
+        if handler is None:
+            return False
+        self._end(where)
+        where.notice_choices = []
+        await self._go(c, where, await handler(c, argument))
+        return True
+
+    def _resolve(self, where: Position, typed: str) -> str | None:
+        if typed.isdigit():
+            number = int(typed)
+            start = where.page * PER_PAGE
+            shown = where.choices[start:start + PER_PAGE]
+            return shown[number - 1][1] if 1 <= number <= len(shown) else None
+        return _match(where.choices, typed)
+
+    async def _go(self, c: Conversation, where: Position, target: str) -> None:
+        if target == STAY:
+            return
+        if target == END:
+            self._end(where)
+            return
+        await self._enter(c, where, target)
+
+    async def _enter(self, c: Conversation, where: Position, name: str) -> None:
+        """Show a step; its choices become what a typed number means."""
+        for _ in range(8):  # a step may hand over at once (show() returning another step's screen)
+            where.step = name
+            try:
+                screen = await STEPS[name].show(c)
+            except DomainError as refusal:
+                c.refuse(refusal)
+                self._end(where)
+                return
+            if isinstance(screen, str):  # the step sent the person on at once
+                if screen == END:
+                    self._end(where)
+                    return
+                name = screen
+                continue
+            break
+        else:
+            raise RuntimeError(f"steps hand over in a loop at {name!r}")
+        where.choices = [[choice.label, choice.action] for choice in screen.choices]
+        where.page = 0
+        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("photo", screen.accepts_photo)) if on]
+        where.draft["_cancel"] = screen.cancel and not screen.final
+        if screen.final:
+            c.say(screen.text, screen.choices)
+            self._end(where)
+            return
+        c.replies.append(self._page(c, where, screen.text))
+
+    def _page(self, c: Conversation, where: Position, text: str) -> Reply:
+        start = where.page * PER_PAGE
+        shown = [Choice(label, action) for label, action in where.choices[start:start + PER_PAGE]]
+        return Reply(text, shown, cancel=bool(where.draft.get("_cancel")) and bool(shown),
+                     more=start + PER_PAGE < len(where.choices))
+
+    @staticmethod
+    def _end(where: Position) -> None:
+        locale = where.draft.get("locale")
+        where.step, where.choices, where.page = None, [], 0
+        where.draft = {"locale": locale} if locale else {}
+
+
+def _match(choices: list[list[str]], typed: str) -> str | None:
+    """The action whose label was typed (without diacritics or emoji); one match only."""
+    if typed.isdigit():
+        number = int(typed)
+        return choices[number - 1][1] if 1 <= number <= len(choices) else None
+    wanted = plain(typed)
+    if not wanted:
+        return None
+    exact = [action for label, action in choices if plain(label) == wanted]
+    if len(exact) == 1:
+        return exact[0]
+    # The typed words inside an option's words: the option with the fewest other words ("dong y" is
+    # "Tôi đồng ý", not "Tôi không đồng ý"); a tie means nothing.
+    padded = f" {wanted} "
+    found = sorted((len(plain(label).split()), action) for label, action in choices if padded in f" {plain(label)} ")
+    if len(found) == 1 or (len(found) > 1 and found[0][0] < found[1][0]):
+        return found[0][1]
+    return None
