@@ -49,6 +49,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "close": frozenset({OFFICE}),
     "view_overdue": frozenset({OFFICE, CHAIR, MTTQ}),
     "view_undelivered": frozenset({OFFICE, CHAIR, MTTQ}),
+    # Issue 8: the MTTQ compiles and issues the invitations (plan III.3), the office helps compile;
+    # hamlet heads propose representatives of their hamlet and carry invitations by hand.
+    "view_invitations": frozenset({MTTQ, OFFICE, CHAIR}),
+    "compile_invitations": frozenset({MTTQ, OFFICE}),
+    "propose_representative": frozenset({MTTQ, OFFICE, HAMLET_HEAD}),
+    "issue_invitations": frozenset({MTTQ}),
+    "deliver_by_hand": frozenset({HAMLET_HEAD}),
+    "announce_meeting": frozenset({OFFICE, MTTQ}),
+    "take_attendance": frozenset({OFFICE}),
+    "delegate_chair": frozenset({CHAIR}),  # and only the Chairman (bot/services/invitations.py)
+    "propose_chair": frozenset({OFFICE}),
+    "view_reminders": frozenset({OFFICE, MTTQ}),
 }
 
 # Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned

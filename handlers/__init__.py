@@ -9,12 +9,12 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Conv
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import I18n
-from handlers import admin, common, dialogue, notifications, office, officer, onboarding, privacy, profile, resident
+from handlers import admin, common, dialogue, invitations, notifications, office, officer, onboarding, privacy, profile, resident
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 
 # Each module contributes a Flow; their order is the order of their `anywhere` handlers.
 # admin comes before onboarding: its /start <invitation token> must win over the plain /start.
-FLOW_MODULES = [admin, onboarding, resident, profile, dialogue, office, officer, privacy]
+FLOW_MODULES = [admin, onboarding, resident, profile, dialogue, office, officer, privacy, invitations]
 
 
 def _conversation(flows: list[Flow], menus: Menus) -> ConversationHandler:

@@ -11,6 +11,7 @@ from bot.deadlines import DeadlineRules
 from bot.services.casework import CaseworkService
 from bot.services.concerns import ConcernService
 from bot.services.dialogues import DialogueService
+from bot.services.invitations import InvitationService
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
@@ -40,6 +41,7 @@ class Services:
     tasks: TaskService
     privacy: PrivacyService
     reminders: ReminderService
+    invitations: InvitationService
 
     @classmethod
     async def create(
@@ -71,4 +73,5 @@ class Services:
             tasks=TaskService(**shared),
             privacy=PrivacyService(**shared),
             reminders=ReminderService(**shared),
+            invitations=InvitationService(**shared),
         )

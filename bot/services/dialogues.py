@@ -424,6 +424,7 @@ class DialogueService(CommuneService):
             for resident_id in _by_resident(concerned):
                 await outbox.enqueue(db, resident_id, "dialogue_rescheduled", commune=actor.commune_id,
                                      meeting_at=dialogue.meeting_at, previous_at=before.meeting_at, place=dialogue.place)
+            await _tell_invitees(db, dialogue, cancelled=False, previous_at=before.meeting_at)
             view = await self._view(db, dialogue)
         return Scheduled(view, sum(1 for j in concerned if j.speaking), sum(1 for j in concerned if not j.speaking),
                          len(_by_resident(concerned)))
@@ -445,6 +446,7 @@ class DialogueService(CommuneService):
                                subject_type="dialogue", subject_id=dialogue_id, details={"meeting_at": dialogue.meeting_at})
             for resident_id in _by_resident(concerned):
                 await outbox.enqueue(db, resident_id, "dialogue_cancelled", meeting_at=dialogue.meeting_at)
+            await _tell_invitees(db, dialogue, cancelled=True)
             view = await self._view(db, dialogue)
         return Scheduled(view, sum(1 for j in concerned if j.speaking), sum(1 for j in concerned if not j.speaking),
                          len(_by_resident(concerned)))
@@ -766,6 +768,13 @@ class DialogueService(CommuneService):
             dialogue = await dialogues.by_id(db, dialogue.id)
         assert dialogue is not None
         return Announcement(dialogue, today, len(concluded), assigned, due, limit, late, heads)
+
+
+async def _tell_invitees(db, dialogue: DialogueRecord, *, cancelled: bool, previous_at: str | None = None) -> int:
+    """Every invitee and hamlet head of a moved or cancelled dialogue is told (issue 8)."""
+    from bot.services.invitations import tell_invitees
+
+    return await tell_invitees(db, dialogue, cancelled=cancelled, previous_at=previous_at)
 
 
 def _by_resident(joined: list[dialogues.Joined]) -> dict[int, tuple[list[str], list[str]]]:

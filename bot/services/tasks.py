@@ -104,13 +104,17 @@ class ExtensionDateTooLate(DomainError):
     count = "days"
 
 
+class ExtensionDateNotWorkingDay(DomainError):
+    message = N_("%(date)s is not a working day: a due date falls on a working day. The latest allowed date is %(latest)s.")
+
+
 class WrittenReplyTooShort(DomainError):
     message = N_("Please write the reason and the plan in full, at least %(minimum)d characters: "
                  "what is being verified, how, by when, and who is responsible.")
 
 
 # Refusals of what was typed: the person may simply type it again.
-INPUT_REFUSALS = (ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater, ExtensionDateTooLate,
+INPUT_REFUSALS = (ExtensionDateNotWorkingDay, ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater, ExtensionDateTooLate,
                   WrittenReplyTooShort)
 
 
@@ -288,8 +292,9 @@ class TaskService(CommuneService):
             raise ExtensionImpossible(code=concern.code, latest=latest, days=days)
         return ExtensionWindow(due, latest, days)
 
-    @staticmethod
-    def _check_new_date(window: ExtensionWindow, day: date, today: date) -> None:
+    def _check_new_date(self, window: ExtensionWindow, day: date, today: date) -> None:
+        if not self._calendar.is_working_day(day):
+            raise ExtensionDateNotWorkingDay(date=day, latest=window.latest)
         if day < today:
             raise ExtensionDateInPast(latest=window.latest)
         if day <= window.due:
