@@ -12,6 +12,10 @@ ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD = "admin", "chair", "office", "
 ROLES = (ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD)
 OFFICIAL_ROLES = frozenset(ROLES)
 
+# A chair grant says which: the Chairman (who chairs, or delegates) or a Vice-chairman (plan II.1).
+CHAIRMAN, VICE_CHAIRMAN = "chairman", "vice_chairman"
+CHAIR_RANKS = (CHAIRMAN, VICE_CHAIRMAN)
+
 ROLE_LABELS = {
     ADMIN: N_("Administrator"),
     CHAIR: N_("Chair (Chairman or delegated Vice-chairman)"),

@@ -169,9 +169,8 @@ async def attendance(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     actor = await context.actor(update)
     try:
+        await context.services.staff.require(actor, "take_attendance")
         _, listed, _ = await context.services.invitations.current(actor)
-        if not actor.may("take_attendance"):
-            await context.services.staff.require(actor, "take_attendance")
     except DomainError as refusal:
         await answer(update, describe(refusal, t))
         return

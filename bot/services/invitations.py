@@ -17,7 +17,7 @@ from bot.errors import DomainError, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.notices import Rendered, renders
 from bot.pages import Page, page_line
-from bot.roles import CHAIR, HAMLET_HEAD, MTTQ, OFFICE, Actor
+from bot.roles import CHAIR, CHAIRMAN, HAMLET_HEAD, VICE_CHAIRMAN, Actor
 from bot.services import paged
 from bot.services.base import CommuneService
 from bot.services.dialogues import NoDialogue, _when, place_name
@@ -28,8 +28,6 @@ from storage.invitations import Invitation
 
 ANSWERS = ("yes", "no", "delegate")
 MAX_NAME = 100
-# A chair grant's body tells the Chairman from a Vice-chairman (bot/roles.py CHAIR).
-CHAIRMAN, VICE_CHAIRMAN = "chairman", "vice_chairman"
 
 
 class NotInvited(DomainError):
@@ -509,12 +507,10 @@ def loudspeaker(payload: dict, t: Translator, communes: Communes) -> str:
 @renders("chair_delegated")
 def _chair_delegated(payload: dict, t: Translator, communes: Communes) -> Rendered:
     day, at = _when(t, payload["meeting_at"])
-    return Rendered(t.n("🎙 %(by)s has delegated you to chair the dialogue on %(date)s at %(time)s, at %(place)s. "
-                        "Its agenda has %(count)d concern.",
-                        "🎙 %(by)s has delegated you to chair the dialogue on %(date)s at %(time)s, at %(place)s. "
-                        "Its agenda has %(count)d concerns.", payload["agenda"], by=payload["by"], date=day, time=at,
-                        place=place_name(communes, payload.get("commune"), payload["place"], t.locale),
-                        count=payload["agenda"]))
+    return Rendered(t("🎙 %(by)s has delegated you to chair the dialogue on %(date)s at %(time)s, at %(place)s. "
+                      "Concerns on its agenda: %(count)d.", by=payload["by"], date=day, time=at,
+                      place=place_name(communes, payload.get("commune"), payload["place"], t.locale),
+                      count=payload["agenda"]))
 
 
 @renders("chair_proposed")
@@ -534,8 +530,8 @@ DELIVERY_LABELS = {"none": N_("not issued"), "waiting": N_("being sent"), "chat"
 def invitee_line(item: dict, t: Translator) -> str:
     answer = item.get("answer")
     said = t(ANSWER_LABELS[answer], name=item.get("delegate") or "") if answer else t("no answer")
-    return t("• %(name)s: %(delivery)s, %(answer)s", name=item["name"], delivery=t(DELIVERY_LABELS[item["delivery"]]),
-             answer=said)
+    delivery = DELIVERY_LABELS[item["delivery"]]
+    return t("• %(name)s: %(delivery)s, %(answer)s", name=item["name"], delivery=t(delivery), answer=said)
 
 
 @paged.page_text("hamlet_invitations")
