@@ -101,8 +101,11 @@ class FakeElsewhere:
 
 
 async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_flight: int,
-                enforce: bool, elsewhere: bool = False) -> dict:
-    """Send `count` notices through the real sender; returns seconds, 429s, lost and duplicated."""
+                enforce: bool, elsewhere: bool = False, fill_with=None, counter=None) -> dict:
+    """Send `count` notices through the real sender; returns seconds, 429s, lost and duplicated.
+
+    `fill_with(database, services)` queues them (default: `fill`), `counter(fake)` counts what arrived
+    by notice (default: `delivered`); bench/broadcast.py queues invitations with them."""
     if elsewhere:
         fake = FakeElsewhere(people)
     else:
@@ -114,7 +117,10 @@ async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_fl
     with tempfile.TemporaryDirectory(prefix="doithoai-bench-") as folder:
         database = await Database.open(Path(folder) / "bench.sqlite3")
         services = await Services.create(database, load_communes(DEFAULT_COMMUNES_FILE))
-        await fill(database, count, people)
+        if fill_with is None:
+            await fill(database, count, people)
+        else:
+            await fill_with(database, services)
         application = build_application(
             token=fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, services=services,
             i18n=I18n(TZ), rate_limit_per_second=rate, chat_rate_per_second=chat_rate, group_rate_per_minute=20,
@@ -136,7 +142,7 @@ async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_fl
     if elsewhere:
         counts = fake.finish()
     else:
-        counts = delivered(fake)
+        counts = (counter or delivered)(fake)
         await fake.stop()
     return {"seconds": seconds, "cpu": cpu, "sent": sum(counts.values()), "lost": count - len(counts),
             "duplicated": sum(c - 1 for c in counts.values()), "429s": fake.limit_hits}
