@@ -10,13 +10,14 @@ from datetime import datetime, time, timedelta
 
 import pytest
 
-from bot.services.dialogues import DialoguePlan
+from bot.services.dialogues import DayOffNeedsConfirmation, DialoguePlan
 from bot.services.invitations import NotChairman, NotInvited
-from tests.dates import future_monday, vi_date
+from tests.dates import TZ, future_monday, vi_date
 
 LAN, HOA, NAM, BINH = 1101, 1102, 1103, 1104  # residents: Lan (thôn 2, concern), Hoa & Nam (thôn 1), Bình (thôn 3)
 MAI, THU, CHAIRMAN, VICE, HEAD1, HEAD2 = 1201, 1202, 1203, 1204, 1205, 1206
 CODE = re.compile(r"Mã theo dõi: (\d{3}-\d{3})")
+ASK_DATE = "Buổi đối thoại tổ chức vào ngày nào?"
 
 
 async def actor(bot, user_id):
@@ -216,3 +217,47 @@ async def test_a_cancelled_dialogue_tells_every_invitee(bot, scheduled):
                    for text in texts(bot, user)), user
 
 
+
+
+async def test_a_429_pauses_only_the_chat_it_concerns_and_that_invitation_follows(bot, scheduled):
+    mttq = await actor(bot, MAI)
+    for user in (HOA, NAM, BINH):
+        await bot.services.invitations.add_resident(mttq, await person(bot, user))
+    bot.fake.fail_next("sendMessage", 429, retry_after=30)
+    await bot.services.invitations.issue(mttq)
+    await bot.deliver()
+    invited = (HOA, NAM, BINH)
+    have = [user for user in invited if texts(bot, user) and texts(bot, user)[-1].startswith("✉️ GIẤY MỜI")]
+    assert len(have) == 2  # the two others were not held up by the one Telegram asked to wait
+    await bot.later(31)
+    assert all(texts(bot, user)[-1].startswith("✉️ GIẤY MỜI") for user in invited)
+
+
+async def test_a_meeting_day_that_is_not_a_working_day_needs_an_explicit_confirmation(bot):
+    from tests.dates import earliest, typed
+
+    await bot.grant(THU, "Chị Thu", "office")
+    await bot.grant(CHAIRMAN, "Ông Thành", "chair", body="chairman")
+    calendar = bot.services.calendar
+    holiday = earliest(calendar)
+    while calendar.is_working_day(holiday) or holiday.weekday() >= 5:  # a public holiday on a weekday (1/1/2027)
+        holiday += timedelta(days=1)
+    await bot.say(THU, "/dialogue")
+    replies = await bot.say(THU, typed(holiday))
+    assert replies[-1] == f"{vi_date(holiday)} là ngày nghỉ (cuối tuần, ngày lễ hoặc ngày nghỉ bù), vẫn tổ chức đối thoại vào ngày này?"
+    assert bot.buttons(THU) == ["dl:dayoff:yes", "dl:dayoff:no"]
+    # "Choose another day" asks the date again; the same day confirmed goes on to the time.
+    assert (await bot.tap(THU, "dl:dayoff:no"))[-1].startswith(ASK_DATE)
+    # The service refuses the day off without the confirmation (a Zalo adapter cannot skip the question).
+    with pytest.raises(DayOffNeedsConfirmation):
+        await bot.services.dialogues.check_date(await actor(bot, THU), typed(holiday))
+    await bot.say(THU, typed(holiday))
+    await bot.tap(THU, "dl:dayoff:yes")
+    assert bot.buttons(THU) == ["dl:time:0730", "dl:time:0800", "dl:time:1400"]
+    await bot.tap(THU, "dl:time:0800")
+    await bot.tap(THU, "dl:place:hall")
+    await bot.tap(THU, "dl:theme:skip")
+    await bot.tap(THU, f"dl:chair:{await person(bot, CHAIRMAN)}")
+    await bot.tap(THU, next(d for d in bot.buttons(THU) if d.startswith("dl:ok:")))
+    stored = await bot.rows("SELECT meeting_at FROM dialogues")
+    assert [datetime.fromisoformat(m).astimezone(TZ).date() for (m,) in stored] == [holiday]
