@@ -6,7 +6,7 @@ attendance and a walk-in point from the floor join this meeting, the Chairman de
 from __future__ import annotations
 
 import re
-from datetime import datetime, time, timedelta
+from datetime import datetime, time, timedelta, timezone
 
 import pytest
 
@@ -261,3 +261,18 @@ async def test_a_meeting_day_that_is_not_a_working_day_needs_an_explicit_confirm
     await bot.tap(THU, next(d for d in bot.buttons(THU) if d.startswith("dl:ok:")))
     stored = await bot.rows("SELECT meeting_at FROM dialogues")
     assert [datetime.fromisoformat(m).astimezone(TZ).date() for (m,) in stored] == [holiday]
+
+
+async def test_a_registration_to_speak_on_the_meeting_day_joins_that_meeting_once_begun(bot):
+    await bot.register(LAN, "Bà Lan", hamlet="thon-2")
+    code = CODE.search((await bot.submit_concern(LAN, "Đèn đường thôn 2 hỏng"))[0]).group(1)
+    begun = (datetime.now(timezone.utc) - timedelta(seconds=1)).isoformat()  # the meeting began a moment ago, today
+    async with bot.database.transaction() as db:
+        await db.execute("INSERT INTO dialogues (commune_id, meeting_at, place, created_at) VALUES ('bao-lam', ?, 'Hội trường', ?)",
+                         (begun, begun))
+    await bot.say(LAN, "/speak")
+    await bot.tap(LAN, "sp:new")
+    await bot.tap(LAN, f"sp:pick:{code}")
+    await bot.say(LAN, "Xin sửa đèn đường")
+    await bot.tap(LAN, "sp:ok")
+    assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
