@@ -328,6 +328,8 @@ class InvitationService(CommuneService):
         commune = self._communes.get(actor.commune_id)
         if commune is None or commune.hamlet(hamlet_id) is None:
             raise UnknownChoice()
+        if commune.category(category) is None:  # a commune without "other": its first topic that is not a petition
+            category = next(c.key for c in commune.categories if not c.petition)
         async with self._database.transaction() as db:
             dialogue = await self._dialogue(db, actor)
             if self.today() < self.local_date(dialogue.meeting_at):
