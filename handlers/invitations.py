@@ -8,13 +8,15 @@ from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError, describe
-from bot.services.invitations import count_by_hamlet, forward_text, invitee_line, meeting_payload
+from bot.services.invitations import count_by_hamlet, forward_text, meeting_payload
 from bot.services.reminders import PLANNED_LABELS
 from handlers.context import BotContext, answer, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import inline
 from handlers.states import END
 
+# Hand-over buttons under the forwarding text (the rest: /invitations again once these are done).
+MAX_HAND_BUTTONS = 20
 # Persisted conversation states: numbered in this module's own range.
 INVITATION_DELEGATE = 480
 
@@ -58,18 +60,19 @@ async def invitations_screen(update: Update, context: BotContext) -> None:
 
 
 async def _hamlet_screen(update: Update, context: BotContext, t, actor) -> None:
+    """The text to forward (with the link that opens the bot), buttons for those still to be handed their
+    invitation, and the whole list as one paged message."""
     try:
         dialogue, listed = await context.services.invitations.hamlet_list(actor)
     except DomainError as refusal:
         await answer(update, describe(refusal, t))
         return
     link = f"https://t.me/{context.bot.username}?start=dialogue"
-    lines = [forward_text(meeting_payload(dialogue), t, context.services.communes, link), ""]
-    lines += [invitee_line(dict(name=i.name, delivery=i.delivery, answer=i.answer, delegate=i.delegate_name), t)
-              for i in listed]
     buttons = [[(t("🤝 Handed over: %(name)s", name=i.name), f"iv:hand:{i.id}")]
-               for i in listed if i.delivery in ("offline", "unreachable")][:20]
-    await answer(update, "\n".join(lines)[:4000], reply_markup=inline(buttons) if buttons else None)
+               for i in listed if i.delivery in ("offline", "unreachable")][:MAX_HAND_BUTTONS]
+    await answer(update, forward_text(meeting_payload(dialogue), t, context.services.communes, link),
+                 reply_markup=inline(buttons) if buttons else None)
+    await context.services.invitations.send_hamlet_list(actor)
 
 
 async def _refused(update: Update, context: BotContext, call) -> object | None:

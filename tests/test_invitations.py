@@ -102,7 +102,8 @@ async def test_the_whole_invitation_round_for_two_hamlets(bot, scheduled):
 
     # The head of thôn 1 hands Ông Tư his invitation; the forward text carries a link to the bot.
     replies = await bot.say(HEAD1, "/invitations")
-    assert "https://t.me/" in replies[-1] and "?start=" in replies[-1]
+    assert "https://t.me/" in replies[0] and "?start=" in replies[0]
+    assert "• Ông Tư: không dùng Telegram: cần trao tận tay, chưa trả lời" in replies[-1]  # the list, paged
     tu_row = (await bot.rows("SELECT id FROM invitations WHERE name = 'Ông Tư'"))[0][0]
     assert (await bot.tap(HEAD1, f"iv:hand:{tu_row}"))[-1] == "🤝 Ông Tư: đã trao giấy mời tận tay."
     # The head of thôn 2 cannot mark thôn 1's invitee.
@@ -276,3 +277,13 @@ async def test_a_registration_to_speak_on_the_meeting_day_joins_that_meeting_onc
     await bot.say(LAN, "Xin sửa đèn đường")
     await bot.tap(LAN, "sp:ok")
     assert await bot.rows("SELECT dialogue_id FROM speaker_registrations") == [(1,)]
+
+
+async def test_a_hamlet_heads_long_list_is_one_message_with_pages(bot, scheduled):
+    mttq = await actor(bot, MAI)
+    for n in range(45):
+        await bot.services.invitations.add_by_name(mttq, f"Người số {n:02d}", "thon-1")
+    replies = await bot.say(HEAD1, "/invitations")
+    assert len(replies) == 2  # the text to forward, and the list as one message
+    assert replies[-1].count("\n• ") == 20 and "Người số 00" in replies[-1]
+    assert any(b.startswith("pn:") for b in bot.buttons(HEAD1))

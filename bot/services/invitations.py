@@ -245,6 +245,18 @@ class InvitationService(CommuneService):
             dialogue = await self._dialogue(db, actor)
             return dialogue, await invitations.of_dialogue(db, dialogue.id, actor.hamlet_id)
 
+    async def send_hamlet_list(self, actor: Actor | None) -> int:
+        """The hamlet head's list as it is now, as one paged message however long (◀️/▶️)."""
+        actor = await self._staff.require(actor, "deliver_by_hand")
+        async with self._database.transaction() as db:
+            dialogue = await self._dialogue(db, actor)
+            listed = await invitations.of_dialogue(db, dialogue.id, actor.hamlet_id)
+            payload = await paged.keep(db, person_id=actor.person_id, kind="hamlet_invitations",
+                                       header=dict(_meeting(dialogue), hamlet=actor.hamlet_id, dialogue=dialogue.id),
+                                       items=[_listed(i) for i in listed])
+            await outbox.enqueue(db, actor.person_id, "hamlet_invitations", **payload)
+        return len(listed)
+
     async def handed(self, actor: Actor | None, invitation_id: int, answer: str | None = None) -> Invitation:
         """The hamlet head handed the invitation over ("đã trao giấy mời tận tay"), with the answer if given."""
         actor = await self._staff.require(actor, "deliver_by_hand")
