@@ -13,8 +13,9 @@ from handlers import admin, common, dialogue, invitations, notifications, office
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 
 # Each module contributes a Flow; their order is the order of their `anywhere` handlers.
-# admin comes before onboarding: its /start <invitation token> must win over the plain /start.
-FLOW_MODULES = [admin, onboarding, resident, profile, dialogue, office, officer, privacy, invitations]
+# admin comes before onboarding: its /start <invitation token> must win over the plain /start; and
+# invitations before admin: its /start dialogue (the link hamlet heads forward) is no role token.
+FLOW_MODULES = [invitations, admin, onboarding, resident, profile, dialogue, office, officer, privacy]
 
 
 def _conversation(flows: list[Flow], menus: Menus) -> ConversationHandler:

@@ -5,7 +5,7 @@ the rules are in bot/services/invitations.py and bot/services/reminders.py."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.errors import DomainError, describe
 from bot.services.invitations import count_by_hamlet, forward_text, meeting_payload
@@ -73,6 +73,22 @@ async def _hamlet_screen(update: Update, context: BotContext, t, actor) -> None:
     await answer(update, forward_text(meeting_payload(dialogue), t, context.services.communes, link),
                  reply_markup=inline(buttons) if buttons else None)
     await context.services.invitations.send_hamlet_list(actor)
+
+
+async def start_from_link(update: Update, context: BotContext) -> int:
+    """/start dialogue (the link a hamlet head forwards): a registered resident gets the invitation to
+    answer with one tap; someone new registers first, then opens the link again."""
+    from handlers import onboarding
+
+    resident = await context.resident(update)
+    if resident is None:
+        return await onboarding.start(update, context)
+    t = await context.translator(update)
+    try:
+        await context.services.invitations.join_by_link(resident.person_id)
+    except DomainError as refusal:
+        await answer(update, describe(refusal, t))
+    return END
 
 
 async def _refused(update: Update, context: BotContext, call) -> object | None:
@@ -238,7 +254,9 @@ async def reminders_ahead(update: Update, context: BotContext) -> None:
 def flow(menus: Menus) -> Flow:
     """The 👤 answer asks a name (a state of the one conversation); everything else works anywhere."""
     return Flow(
-        entry_points=[CallbackQueryHandler(rsvp, pattern=r"^iv:(yes|no|sub):\d{1,9}$")],
+        entry_points=[CallbackQueryHandler(rsvp, pattern=r"^iv:(yes|no|sub):\d{1,9}$"),
+                      # Before admin's /start <token>: this link is not a role invitation.
+                      CommandHandler("start", start_from_link, filters=NEW_MESSAGES & filters.Regex(r"^/start dialogue$"))],
         states={INVITATION_DELEGATE: [MessageHandler(menus.free_text, rsvp_delegate)]},
         anywhere=[
             CommandHandler("invitations", invitations_screen, filters=NEW_MESSAGES),

@@ -287,3 +287,22 @@ async def test_a_hamlet_heads_long_list_is_one_message_with_pages(bot, scheduled
     assert len(replies) == 2  # the text to forward, and the list as one message
     assert replies[-1].count("\n• ") == 20 and "Người số 00" in replies[-1]
     assert any(b.startswith("pn:") for b in bot.buttons(HEAD1))
+
+
+async def test_the_link_a_hamlet_head_forwards_gives_a_neighbour_the_invitation_to_answer_in_one_tap(bot, scheduled):
+    mttq = await actor(bot, MAI)
+    await bot.services.invitations.compile(mttq)
+    # Before the list is issued there is nothing to answer yet.
+    assert (await bot.say(NAM, "/start dialogue")) == [
+        "Giấy mời chưa được ban hành: Ủy ban MTTQ ban hành bằng lệnh /invitations."]
+    await bot.services.invitations.issue(mttq)
+    await bot.deliver()
+    replies = await bot.say(NAM, "/start dialogue")
+    assert replies[-1].startswith("✉️ GIẤY MỜI")
+    nam_row = (await bot.rows("SELECT id, hamlet_id, reason FROM invitations WHERE person_id = ?", await person(bot, NAM)))
+    assert [(hamlet, reason) for _, hamlet, reason in nam_row] == [("thon-1", "representative")]
+    assert (await bot.tap(NAM, f"iv:yes:{nam_row[0][0]}"))[-1] == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
+    # Someone new is not told the link is a bad role invitation: they start registering.
+    bot.fake.add_user(1999, "Người mới")
+    replies = await bot.say(1999, "/start dialogue")
+    assert len(replies) == 1 and bot.buttons(1999) == ["ob:lang:vi", "ob:lang:en"], replies

@@ -137,6 +137,36 @@ class InvitationService(CommuneService):
         assert invitation is not None
         return invitation
 
+    async def join_by_link(self, person_id: int) -> Invitation:
+        """A neighbour opened the link their hamlet head forwarded: a registered resident of the commune joins
+        the list as a representative of their hamlet and, the list being issued, gets the invitation at once
+        (one tap to answer). Before the MTTQ issues the list there is nothing to answer yet."""
+        async with self._database.transaction() as db:
+            found = await db.execute("SELECT commune_id FROM residents WHERE person_id = ?", (person_id,))
+            row = await found.fetchone()
+            if row is None:
+                raise NotInvited()
+            dialogue = await dialogues.current(db, row[0])
+            if dialogue is None:
+                raise NoDialogue()
+            issued, _, _ = await invitations.dialogue_marks(db, dialogue.id)
+            if not issued:
+                raise NotIssued()
+            name, hamlet_id = await invitations.resident(db, person_id, row[0]) or ("", None)
+            invitation_id = await invitations.add(db, dialogue_id=dialogue.id, commune_id=row[0], hamlet_id=hamlet_id,
+                                                  person_id=person_id, name=name, reason="representative", added_by=None)
+            if invitation_id is not None:
+                await self._send(db, dialogue, invitation_id, person_id)
+                await audit.record(db, commune_id=row[0], actor_person_id=person_id, action="invitation.joined_by_link",
+                                   subject_type="invitation", subject_id=invitation_id, details={})
+            else:  # already invited: the invitation again, to answer it
+                invitation = await invitations.of_person(db, dialogue.id, person_id)
+                assert invitation is not None
+                await outbox.enqueue(db, person_id, "invitation", invitation=invitation.id, **_meeting(dialogue))
+            joined = await invitations.of_person(db, dialogue.id, person_id)
+        assert joined is not None
+        return joined
+
     async def add_by_name(self, actor: Actor | None, name: str | None, hamlet_id: str) -> Invitation:
         """Someone without Telegram, by name and hamlet: their hamlet head carries the invitation."""
         actor = await self._staff.require(actor, "propose_representative")
