@@ -194,6 +194,11 @@ async def attendance(update: Update, context: BotContext) -> None:
         await answer(update, describe(refusal, t))
         return
     buttons = [[(("✅ " if i.attended_at else "") + i.name, f"iv:here:{i.id}")] for i in listed][:50]
+    commune = context.services.communes.get(actor.commune_id)
+    for hamlet_id in sorted({i.hamlet_id for i in listed if i.hamlet_id}):
+        hamlet = commune.hamlet(hamlet_id) if commune else None
+        if hamlet is not None:
+            buttons.append([(t("✅ All of %(hamlet)s", hamlet=hamlet.name(t.locale)), f"iv:ah:{hamlet_id}")])
     await answer(update, t("Tap each person present. A walk-in: /walkin name; hamlet; point raised (optional)."),
                  reply_markup=inline(buttons) if buttons else None)
 
@@ -205,6 +210,16 @@ async def present(update: Update, context: BotContext) -> None:
     done = await _refused(update, context, lambda _: context.services.invitations.attend(actor, number))
     if done is not None:
         await answer(update, t("Marked present."))
+
+
+async def present_hamlet(update: Update, context: BotContext) -> None:
+    """Everyone invited from one hamlet is present (one tap for a hamlet that came together)."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    hamlet_id = update.callback_query.data.split(":")[2]
+    done = await _refused(update, context, lambda _: context.services.invitations.attend(actor, hamlet_id=hamlet_id))
+    if done is not None:
+        await answer(update, t("Marked present: %(count)d.", count=done))
 
 
 async def walk_in(update: Update, context: BotContext) -> None:
@@ -269,6 +284,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(radio_text, pattern=r"^iv:radio$"),
             CallbackQueryHandler(handed, pattern=r"^iv:hand:\d{1,9}$"),
             CallbackQueryHandler(present, pattern=r"^iv:here:\d{1,9}$"),
+            CallbackQueryHandler(present_hamlet, pattern=r"^iv:ah:[^:]{1,32}$"),
             CallbackQueryHandler(delegate_chair, pattern=r"^iv:chair:\d{1,9}$"),
         ],
     )

@@ -180,6 +180,10 @@ async def test_attendance_and_a_walk_in_point_from_the_floor_join_this_meeting(b
     assert replies[-1] == "Bà Năm có mặt; ý kiến nêu tại hội nghị được đưa vào chương trình buổi đối thoại này."
     present = await bot.rows("SELECT name FROM invitations WHERE attended_at IS NOT NULL ORDER BY id")
     assert present == [("Bà Lan",), ("Bà Năm",)]
+    # A hamlet that came together: one tap (the head of thôn 1 is on the list).
+    await bot.say(THU, "/attendance")
+    assert (await bot.tap(THU, "iv:ah:thon-1"))[-1] == "Đã ghi nhận có mặt: 2 người."
+    assert len(await bot.rows("SELECT 1 FROM invitations WHERE attended_at IS NOT NULL")) == 3
     floor = await bot.rows("SELECT status, dialogue_id FROM concerns WHERE body = 'Xin sửa cầu tràn thôn 1'")
     assert floor == [("accepted", dialogue.id)]  # this meeting's agenda, not the next dialogue's
     async with bot.database.read() as db:

@@ -50,7 +50,7 @@ BUTTONS = {
     "issue_invitations": ["iv:issue"],
     "announce_meeting": ["iv:public", "iv:radio"],
     "deliver_by_hand": ["iv:hand:1"],
-    "take_attendance": ["iv:here:1"],
+    "take_attendance": ["iv:here:1", "iv:ah:thon-2"],
     "delegate_chair": ["iv:chair:1"],
 }
 # Actions reached only through a flow (tested in their own files), not by a forged button.
