@@ -222,6 +222,31 @@ async def present_hamlet(update: Update, context: BotContext) -> None:
         await answer(update, t("Marked present: %(count)d.", count=done))
 
 
+def _hamlet_of(context: BotContext, actor, text: str):
+    commune = context.services.communes.get(actor.commune_id) if actor else None
+    if commune is None:
+        return None
+    return next((h for h in commune.hamlets if text in (h.id, h.name("vi"), h.name("en"))), None)
+
+
+async def invite_by_name(update: Update, context: BotContext) -> None:
+    """/invite name; hamlet: someone without Telegram on the list (their hamlet head carries it)."""
+    t = await context.translator(update)
+    actor = await context.actor(update)
+    parts = [p.strip() for p in (update.message.text.partition(" ")[2]).split(";")]
+    try:
+        await context.services.staff.require(actor, "propose_representative")
+        hamlet = _hamlet_of(context, actor, parts[1]) if len(parts) >= 2 else None
+        if hamlet is None:
+            await answer(update, t("Please write: /invite name; hamlet (someone without Telegram)."))
+            return
+        done = await context.services.invitations.add_by_name(actor, parts[0], hamlet.id)
+    except DomainError as refusal:
+        await answer(update, describe(refusal, t))
+        return
+    await answer(update, t("%(name)s is on the list; the hamlet head hands the invitation over.", name=done.name))
+
+
 async def walk_in(update: Update, context: BotContext) -> None:
     """/walkin name; hamlet number or id; point raised from the floor (optional)."""
     t = await context.translator(update)
@@ -277,6 +302,7 @@ def flow(menus: Menus) -> Flow:
             CommandHandler("invitations", invitations_screen, filters=NEW_MESSAGES),
             CommandHandler("attendance", attendance, filters=NEW_MESSAGES),
             CommandHandler("walkin", walk_in, filters=NEW_MESSAGES),
+            CommandHandler("invite", invite_by_name, filters=NEW_MESSAGES),
             CommandHandler("reminders", reminders_ahead, filters=NEW_MESSAGES),
             CallbackQueryHandler(compile_list, pattern=r"^iv:compile$"),
             CallbackQueryHandler(issue, pattern=r"^iv:issue$"),

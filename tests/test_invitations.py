@@ -66,7 +66,8 @@ async def test_the_whole_invitation_round_for_two_hamlets(bot, scheduled):
     # Representatives: Hoa proposed by the head of thôn 1, Ông Tư without Telegram by name.
     head1 = await actor(bot, HEAD1)
     await bot.services.invitations.add_resident(head1, await person(bot, HOA))
-    await bot.services.invitations.add_by_name(mttq, "Ông Tư", "thon-1")
+    assert (await bot.say(MAI, "/invite Ông Tư; thon-1"))[-1] == (
+        "Đã đưa Ông Tư vào danh sách; trưởng thôn sẽ trao giấy mời tận tay.")
     # A hamlet head proposes only from their own hamlet.
     with pytest.raises(Exception):
         await bot.services.invitations.add_resident(head1, await person(bot, LAN))

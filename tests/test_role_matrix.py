@@ -32,6 +32,7 @@ COMMAND_ACTIONS = {
     # Issue 8: a hamlet head's /invitations is their hamlet's list; the others' the dashboard.
     "invitations": ("view_invitations", "deliver_by_hand"), "attendance": "take_attendance",
     "walkin Ông Tư; thon-2; Xin đèn đường": "take_attendance", "reminders": "view_reminders",
+    "invite Ông Tư; thon-2": "propose_representative",
 }
 # Button data each action's handlers accept (forged here: nobody was shown them), by action.
 BUTTONS = {
@@ -54,7 +55,7 @@ BUTTONS = {
     "delegate_chair": ["iv:chair:1"],
 }
 # Actions reached only through a flow (tested in their own files), not by a forged button.
-UNREACHABLE_BY_TYPING = {"propose_representative", "propose_chair", "view_concern"}
+UNREACHABLE_BY_TYPING = {"propose_chair", "view_concern"}
 STALE = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
 
 
