@@ -1,14 +1,17 @@
-"""A broadcast (e.g. the MTTQ's invitations) through the real outbox and sender, within Telegram's limits.
+"""A broadcast of the MTTQ's invitations through the real service, outbox and sender, within Telegram's limits.
 
     .venv/bin/python bench/broadcast.py [--count 5000]
 
-`--count` notices, one to each of as many people, sent by the real Application's sender with the
-shipped limits (TELEGRAM_RATE_LIMIT=30, 1 a second per chat) against a FakeBotApi in this process that
-enforces Telegram's flood limits (more than 30 messages in any second, or two to one chat within a
-second, are answered 429 with retry_after). Prints the total time, the floor (count / 30 s), their
-ratio, the 429s provoked, and lost and duplicated notices from the server's log; the last line is
-`ratio=1.02 lost=0 duplicated=0 429s=0`. Target: ratio <= 1.05, nothing lost or duplicated, no 429.
-5,000 notices take about three minutes. Never assert on these figures in tests.
+`--count` residents of xã Bảo Lâm are put on a dialogue's invitation list and the MTTQ issues it with
+the real InvitationService (one transaction queues every invitation in the outbox, as in production);
+the real Application's sender then sends them with the shipped limits (TELEGRAM_RATE_LIMIT=30, 1 a
+second per chat) against a FakeBotApi in another process (as Telegram is; `--same-process` shares
+this one) that enforces Telegram's flood limits (more than
+30 messages in any second, or two to one chat within a second, are answered 429 with retry_after).
+Each invitation is known on arrival by its answer buttons (iv:yes:<invitation>). Prints the total
+time, the floor (count / 30 s), their ratio, the 429s provoked, and lost and duplicated invitations;
+the last line is `ratio=1.02 lost=0 duplicated=0 429s=0`. Target: ratio <= 1.05, nothing lost or
+duplicated, no 429. 5,000 invitations take about three minutes. Never assert on these figures in tests.
 """
 
 from __future__ import annotations
@@ -17,25 +20,58 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import outbox as outbox_bench  # noqa: E402  (bench/outbox.py: the same database and server set-up)
 
+from storage import dialogues, invitations  # noqa: E402
+from storage.database import utc_now  # noqa: E402
+
 RATE = 30
+MTTQ_USER = 9_999_999
+
+
+def invitation_filler(count: int):
+    """Residents 10,000,000 + n on the list of a dialogue; the MTTQ issues it through the service."""
+    async def fill(database, services) -> None:
+        commune = services.communes.single or services.communes.items[0]
+        hamlets = [h.id for h in commune.hamlets]
+        meeting = (datetime.now(timezone.utc) + timedelta(days=30)).replace(microsecond=0).isoformat()
+        async with database.transaction() as db:
+            dialogue_id = await dialogues.insert(db, commune_id=commune.id, meeting_at=meeting, place="Hội trường UBND xã",
+                                                 theme=None, chair_person_id=None)
+            for n in range(count):
+                hamlet = hamlets[n % len(hamlets)]
+                cursor = await db.execute(
+                    "INSERT INTO people (channel, external_id, locale, created_at) VALUES ('telegram', ?, 'vi', ?)",
+                    (str(10_000_000 + n), utc_now()))
+                await db.execute("INSERT INTO residents (person_id, commune_id, hamlet_id, display_name, registered_at)"
+                                 " VALUES (?, ?, ?, ?, ?)", (cursor.lastrowid, commune.id, hamlet, f"Người {n}", utc_now()))
+                await invitations.add(db, dialogue_id=dialogue_id, commune_id=commune.id, hamlet_id=hamlet,
+                                      person_id=cursor.lastrowid, name=f"Người {n}", reason="representative", added_by=None)
+        await services.staff.grant_on_server("telegram", str(MTTQ_USER), commune_id=commune.id, role="mttq")
+        mttq = await services.staff.actor("telegram", str(MTTQ_USER))
+        await services.invitations.issue(mttq)
+    return fill
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--count", type=int, default=5000)
+    parser.add_argument("--same-process", action="store_true",
+                        help="run the fake server in this process too (it then competes with the sender for the CPU)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
     result = asyncio.run(outbox_bench.drain(count=args.count, people=args.count, rate=RATE, chat_rate=1,
-                                            in_flight=16, enforce=True))
+                                            in_flight=16, enforce=True, fill_with=invitation_filler(args.count),
+                                            counter="invitations", elsewhere=not args.same_process))
     floor = args.count / RATE
     ratio = result["seconds"] / floor
-    print(f"{args.count} notices to {args.count} people at {RATE}/s overall and 1/s per chat: "
+    print(f"{args.count} invitations to {args.count} residents at {RATE}/s overall and 1/s per chat: "
           f"{result['seconds']:.1f} s; floor {floor:.1f} s")
     print(f"ratio={ratio:.2f} lost={result['lost']} duplicated={result['duplicated']} 429s={result['429s']}")
 

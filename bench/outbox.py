@@ -69,15 +69,33 @@ def delivered(fake: FakeBotApi) -> Counter:
     return found
 
 
-def _serve_fake(connection, people: int) -> None:
-    """In a process of its own (as Telegram is): serve, then report what was delivered."""
+INVITATION = re.compile(r"iv:yes:(\d+)")
+
+
+def invitations_delivered(fake: FakeBotApi) -> Counter:
+    """Invitations that arrived, each known by its answer buttons (iv:yes:<invitation>)."""
+    found = Counter()
+    for call in fake.calls_of("sendMessage"):
+        match = INVITATION.search(str(call.params.get("reply_markup", "")))
+        if call.ok and match:
+            found[int(match.group(1))] += 1
+    return found
+
+
+COUNTERS = {"notices": delivered, "invitations": invitations_delivered}
+
+
+def _serve_fake(connection, people: int, enforce: bool = False, counter: str = "notices") -> None:
+    """In a process of its own (as Telegram is): serve, then report what was delivered and the 429s."""
     async def serve() -> None:
         fake = FakeBotApi()
         await fake.start()
         add_people(fake, people)
+        if enforce:
+            fake.enforce_limits(per_second=30, per_chat_per_second=1)
         connection.send((fake.token, fake.base_url, fake.base_file_url))
         await asyncio.get_running_loop().run_in_executor(None, connection.recv)
-        connection.send(dict(delivered(fake)))
+        connection.send((dict(COUNTERS[counter](fake)), fake.limit_hits))
         await fake.stop()
 
     asyncio.run(serve())
@@ -86,35 +104,43 @@ def _serve_fake(connection, people: int) -> None:
 class FakeElsewhere:
     """The fake Bot API in another process, so this process's CPU goes to the bot alone."""
 
-    def __init__(self, people: int) -> None:
+    def __init__(self, people: int, enforce: bool = False, counter: str = "notices") -> None:
         self._connection, theirs = multiprocessing.Pipe()
-        self._process = multiprocessing.get_context("spawn").Process(target=_serve_fake, args=(theirs, people))
+        self._process = multiprocessing.get_context("spawn").Process(target=_serve_fake,
+                                                                     args=(theirs, people, enforce, counter))
         self._process.start()
         self.token, self.base_url, self.base_file_url = self._connection.recv()
         self.limit_hits = 0
 
     def finish(self) -> Counter:
         self._connection.send("stop")
-        counts = Counter(self._connection.recv())
+        counts, self.limit_hits = self._connection.recv()
+        counts = Counter(counts)
         self._process.join()
         return counts
 
 
 async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_flight: int,
-                enforce: bool, elsewhere: bool = False) -> dict:
-    """Send `count` notices through the real sender; returns seconds, 429s, lost and duplicated."""
+                enforce: bool, elsewhere: bool = False, fill_with=None, counter: str = "notices") -> dict:
+    """Send `count` notices through the real sender; returns seconds, 429s, lost and duplicated.
+
+    `fill_with(database, services)` queues them (default: `fill`), `counter` names how what arrived is
+    counted (COUNTERS); bench/broadcast.py queues invitations with them."""
     if elsewhere:
-        fake = FakeElsewhere(people)
+        fake = FakeElsewhere(people, enforce, counter)
     else:
         fake = FakeBotApi()
         await fake.start()
         add_people(fake, people)
-    if enforce:
-        fake.enforce_limits(per_second=30, per_chat_per_second=1)
+        if enforce:
+            fake.enforce_limits(per_second=30, per_chat_per_second=1)
     with tempfile.TemporaryDirectory(prefix="doithoai-bench-") as folder:
         database = await Database.open(Path(folder) / "bench.sqlite3")
         services = await Services.create(database, load_communes(DEFAULT_COMMUNES_FILE))
-        await fill(database, count, people)
+        if fill_with is None:
+            await fill(database, count, people)
+        else:
+            await fill_with(database, services)
         application = build_application(
             token=fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url, services=services,
             i18n=I18n(TZ), rate_limit_per_second=rate, chat_rate_per_second=chat_rate, group_rate_per_minute=20,
@@ -136,7 +162,7 @@ async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_fl
     if elsewhere:
         counts = fake.finish()
     else:
-        counts = delivered(fake)
+        counts = COUNTERS[counter](fake)
         await fake.stop()
     return {"seconds": seconds, "cpu": cpu, "sent": sum(counts.values()), "lost": count - len(counts),
             "duplicated": sum(c - 1 for c in counts.values()), "429s": fake.limit_hits}

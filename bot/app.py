@@ -20,7 +20,6 @@ import tornado.web
 from bot.i18n import I18n
 from bot.persistence import SqlitePersistence
 from bot.services import Services
-from bot.services.reminders import DAILY_AT
 from storage import ops
 from handlers import register
 from handlers.context import CHANNEL, BotContext
@@ -250,8 +249,9 @@ async def _forget_old_updates(context: BotContext) -> None:
 
 
 async def _queue_reminders(context: BotContext) -> None:
-    """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue."""
-    queued = await context.services.reminders.queue_due_notices()
+    """Every working day: remind officers before their due dates, tell office and MTTQ what is overdue, and
+    remind the dialogue's deadlines; whatever fell due while the bot was down goes out now, once."""
+    queued = await context.services.reminders.sweep()
     queued += await context.services.followup.queue_referral_reminders()
     # Promises made when answering at a meeting are reminded like assignments (issue 10).
     queued += await context.services.review.queue_promise_reminders()
@@ -291,8 +291,9 @@ def build_application(
     register(application, i18n)
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
     # 07:30 in the commune's time zone (BOT_TIMEZONE), every day; the service itself skips days off.
-    at = DAILY_AT.replace(tzinfo=services.reminders.timezone)
+    at = services.reminders.daily_at.replace(tzinfo=services.reminders.timezone)
     application.job_queue.run_daily(_queue_reminders, time=at, name="queue_reminders")
-    # Also shortly after start, so a bot restarted after 07:30 still reminds that day (never twice: reminders_sent).
+    # Also shortly after start, so a bot restarted after that hour still reminds that day (never twice:
+    # reminders_sent); a start at night sends nothing (the sweep keeps to the hours) and the morning catches up.
     application.job_queue.run_once(_queue_reminders, when=30, name="queue_reminders_at_start")
     return application

@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from typing import TextIO
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.roles import HAMLET_HEAD, OFFICER, ROLES
+from bot.roles import CHAIR, CHAIR_RANKS, HAMLET_HEAD, OFFICER, ROLES
 from bot.services.staff import MAX_BODY_LENGTH, StaffService
 
 PROG = "python -m bot grant"
@@ -75,8 +75,10 @@ def _checked(args: argparse.Namespace, settings: Settings) -> tuple[str, str | N
     if args.role == OFFICER:
         if body is None or not 2 <= len(body) <= MAX_BODY_LENGTH:
             raise _UsageError(f"--role officer needs --body with the body's name (2 to {MAX_BODY_LENGTH} characters)")
-    elif body is not None:
-        raise _UsageError("--body is only for --role officer")
+    elif args.role == CHAIR and body not in (None, *CHAIR_RANKS):
+        raise _UsageError("--role chair takes --body chairman or --body vice_chairman")
+    elif body is not None and args.role != CHAIR:
+        raise _UsageError("--body is only for --role officer (or chairman / vice_chairman for --role chair)")
     if args.role == HAMLET_HEAD:
         if commune.hamlet(args.hamlet) is None:
             raise _UsageError(f"--role hamlet_head needs --hamlet, one of: {', '.join(h.id for h in commune.hamlets)}")

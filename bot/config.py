@@ -7,6 +7,7 @@ import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import time
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,6 +53,7 @@ class Settings:
     rules: DeadlineRules = field(default_factory=DeadlineRules)
     # The plan holds one dialogue a year (II.4); the 2025 Law on Local Government allows more.
     dialogues_per_year: int = 1
+    reminder_time: time = time(7, 30)  # REMINDER_TIME: when the daily reminders go out (commune time)
     # doithoai's own log lines from this level up; libraries log warnings and errors only.
     log_level: str = "INFO"
     # Webhook mode when set: Telegram posts updates to this public https URL (a reverse proxy
@@ -150,6 +152,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         calendar = calendar_from_env(env)
     except ValueError as error:
         raise ConfigError(str(error).splitlines()[0]) from None
+
+    reminder_raw = env.get("REMINDER_TIME", "").strip() or "07:30"
+    try:
+        reminder_time = time.fromisoformat(reminder_raw)
+    except ValueError:
+        reminder_time = None
+    if reminder_time is None or not time(5, 0) <= reminder_time < time(20, 0):
+        raise ConfigError("REMINDER_TIME must be a time of day between 05:00 and 19:59, e.g. 07:30")
+    sending["reminder_time"] = reminder_time
 
     per_year = env.get("DIALOGUES_PER_YEAR", "").strip() or "1"
     if not per_year.isdigit() or int(per_year) < 1:

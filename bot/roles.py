@@ -12,6 +12,10 @@ ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD = "admin", "chair", "office", "
 ROLES = (ADMIN, CHAIR, OFFICE, MTTQ, OFFICER, HAMLET_HEAD)
 OFFICIAL_ROLES = frozenset(ROLES)
 
+# A chair grant says which: the Chairman (who chairs, or delegates) or a Vice-chairman (plan II.1).
+CHAIRMAN, VICE_CHAIRMAN = "chairman", "vice_chairman"
+CHAIR_RANKS = (CHAIRMAN, VICE_CHAIRMAN)
+
 ROLE_LABELS = {
     ADMIN: N_("Administrator"),
     CHAIR: N_("Chair (Chairman or delegated Vice-chairman)"),
@@ -63,6 +67,18 @@ PERMISSIONS: dict[str, frozenset[str]] = {
     "promise": frozenset({CHAIR, OFFICE}),
     "carry_over": frozenset({OFFICE, CHAIR}),
     "hamlet_list": frozenset({HAMLET_HEAD}),
+    # Issue 8: the MTTQ compiles and issues the invitations (plan III.3), the office helps compile;
+    # hamlet heads propose representatives of their hamlet and carry invitations by hand.
+    "view_invitations": frozenset({MTTQ, OFFICE, CHAIR}),
+    "compile_invitations": frozenset({MTTQ, OFFICE}),
+    "propose_representative": frozenset({MTTQ, OFFICE, HAMLET_HEAD}),
+    "issue_invitations": frozenset({MTTQ}),
+    "deliver_by_hand": frozenset({HAMLET_HEAD}),
+    "announce_meeting": frozenset({OFFICE, MTTQ}),
+    "take_attendance": frozenset({OFFICE}),
+    "delegate_chair": frozenset({CHAIR}),  # and only the Chairman (bot/services/invitations.py)
+    "propose_chair": frozenset({OFFICE}),
+    "view_reminders": frozenset({OFFICE, MTTQ}),
 }
 
 # Who may see a resident's name and phone (DOMAIN.md "What must never happen"); the assigned

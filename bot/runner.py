@@ -135,6 +135,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             services = await Services.create(database, settings.communes, settings.admin_ids, calendar=settings.calendar,
                                              rules=settings.rules, dialogues_per_year=settings.dialogues_per_year,
                                              timezone=settings.timezone)
+            services.reminders.daily_at = settings.reminder_time
             # Notices claimed but unfinished when the bot last stopped are sent again (none is lost).
             await services.notifications.recover_interrupted()
         except (sqlite3.Error, OSError) as error:

@@ -9,12 +9,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Conv
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import I18n
-from handlers import admin, common, communes, dialogue, followup, notifications, office, officer, onboarding, privacy, profile, reports, resident, review
+from handlers import (admin, common, communes, dialogue, followup, invitations, notifications, office, officer, onboarding,
+                      privacy, profile, reports, resident, review)
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 
 # Each module contributes a Flow; their order is the order of their `anywhere` handlers.
-# admin comes before onboarding: its /start <invitation token> must win over the plain /start.
-FLOW_MODULES = [admin, onboarding, resident, profile, dialogue, office, officer, review, privacy, communes, reports, followup]
+# admin comes before onboarding: its /start <invitation token> must win over the plain /start; and
+# invitations before admin: its /start dialogue (the link hamlet heads forward) is no role token.
+FLOW_MODULES = [invitations, admin, onboarding, resident, profile, dialogue, office, officer, review, privacy, communes,
+                reports, followup]
 
 
 def _conversation(flows: list[Flow], menus: Menus) -> ConversationHandler:

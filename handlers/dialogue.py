@@ -14,7 +14,7 @@ from bot.i18n import N_, Translator
 from bot.notices import render
 from bot.pages import Page, window
 from bot.roles import CHAIR
-from bot.services.dialogues import MEETING_TIMES, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
+from bot.services.dialogues import MEETING_TIMES, DayOffNeedsConfirmation, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
 from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
@@ -181,10 +181,44 @@ async def plan_date(update: Update, context: BotContext) -> int:
     try:
         day = await context.services.dialogues.check_date(await context.actor(update), update.effective_message.text,
                                                           plan["dialogue"])
+    except DayOffNeedsConfirmation as question:
+        return await _ask_day_off(update, context, t, question)
     except DomainError as refusal:
         await _refuse(update, context, t, refusal)
         return DIALOGUE_DATE
+    return await _date_chosen(update, context, t, plan, day, day_off=False)
+
+
+async def _ask_day_off(update: Update, context: BotContext, t: Translator, question: DayOffNeedsConfirmation) -> int:
+    """A holiday or a Sunday is possible, but only on purpose: ask (issue 8)."""
+    _plan(context)["day_off_pending"] = question.params["date"].isoformat()
+    await answer(update, describe(question, t), reply_markup=inline([
+        [(t("✅ Yes, hold it that day"), "dl:dayoff:yes")], [(t("📅 Choose another day"), "dl:dayoff:no")]]))
+    return DIALOGUE_DATE
+
+
+async def plan_day_off(update: Update, context: BotContext) -> int:
+    """The answer to "that day is a day off, hold it anyway?"."""
+    t, parts = await _pressed(update, context)
+    plan = _plan(context)
+    pending = plan.pop("day_off_pending", None) if plan else None
+    await drop_buttons(update)
+    if pending is None:
+        return END
+    if parts[2] == "no":
+        return await _ask_date(update, context, t)
+    try:
+        day = await context.services.dialogues.check_date(await context.actor(update), date.fromisoformat(pending).strftime("%d/%m/%Y"),
+                                                          plan["dialogue"], day_off_confirmed=True)
+    except DomainError as refusal:
+        await _refuse(update, context, t, refusal)
+        return DIALOGUE_DATE
+    return await _date_chosen(update, context, t, plan, day, day_off=True)
+
+
+async def _date_chosen(update: Update, context: BotContext, t: Translator, plan: dict, day: date, *, day_off: bool) -> int:
     plan["day"] = day.isoformat()
+    plan["day_off"] = day_off
     if plan.get("review"):
         return await _review(update, context, t)
     return await _ask_time(update, t)
@@ -390,7 +424,8 @@ async def plan_confirm(update: Update, context: BotContext) -> int:
         return END
     actor = await context.actor(update)
     hours, minutes = (int(x) for x in plan["at"].split(":"))
-    answers = DialoguePlan(date.fromisoformat(plan["day"]), time(hours, minutes), plan["place"], plan["theme"], plan["chair"])
+    answers = DialoguePlan(date.fromisoformat(plan["day"]), time(hours, minutes), plan["place"], plan["theme"], plan["chair"],
+                           plan.get("day_off", False))
     try:
         if plan["dialogue"] is None:
             done = await context.services.dialogues.schedule(actor, answers)
@@ -929,7 +964,8 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(officer_chosen, pattern=r"^cl:off:\d{1,12}:\d{1,12}$"),
         ],
         states={
-            DIALOGUE_DATE: [MessageHandler(menus.free_text, plan_date)],
+            DIALOGUE_DATE: [MessageHandler(menus.free_text, plan_date),
+                            CallbackQueryHandler(plan_day_off, pattern=r"^dl:dayoff:(yes|no)$")],
             DIALOGUE_TIME: [CallbackQueryHandler(plan_time_button, pattern=r"^dl:time:(0730|0800|1400)$"),
                             MessageHandler(menus.free_text, plan_time_typed)],
             DIALOGUE_PLACE: [CallbackQueryHandler(plan_place_button, pattern=r"^dl:place:hall$"),

@@ -356,7 +356,7 @@ NAMED = ["--name", "Ông Nam"]
     (["--role", "chair", "--telegram-id", "abc", *NAMED], {}, "'abc' is not a Telegram user id"),
     (["--role", "officer", "--telegram-id", "5551", *NAMED], {}, "--role officer needs --body"),
     (["--role", "hamlet_head", "--telegram-id", "5551", *NAMED, "--hamlet", "thon-9"], {}, "--role hamlet_head needs --hamlet, one of: thon-1,"),
-    (["--role", "chair", "--telegram-id", "5551", *NAMED, "--body", "Địa chính"], {}, "--body is only for --role officer"),
+    (["--role", "chair", "--telegram-id", "5551", *NAMED, "--body", "Địa chính"], {}, "--role chair takes --body chairman or --body vice_chairman"),
     (["--role", "chair", "--telegram-id", "5551", *NAMED, "--commune", "xyz"], {}, "unknown commune 'xyz'; known: bao-lam"),
     (["--role", "chair", "--telegram-id", "5551", *NAMED], {"ADMIN_TELEGRAM_IDS": "me"}, "ADMIN_TELEGRAM_IDS must be"),
 ])

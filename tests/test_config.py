@@ -82,3 +82,13 @@ def test_start_up_with_a_bad_setting_prints_one_line_and_no_traceback(tmp_path):
     assert result.stderr.strip().count("\n") == 0
     assert "BOT_TIMEZONE" in result.stderr and "Traceback" not in result.stderr
     assert TOKEN not in result.stderr + result.stdout
+
+
+def test_the_reminder_hour_is_a_setting_and_never_at_night():
+    from datetime import time
+
+    assert load_settings({}).reminder_time == time(7, 30)
+    assert load_settings({"REMINDER_TIME": "08:15"}).reminder_time == time(8, 15)
+    for bad in ("22:00", "3:00", "soon"):
+        with pytest.raises(ConfigError, match="REMINDER_TIME"):
+            load_settings({"REMINDER_TIME": bad})

@@ -277,6 +277,13 @@ async def test_the_scheduled_job_queues_and_delivers_todays_reminders(bot):
     before = counts(bot)
 
     job = next(job for job in bot.application.job_queue.jobs() if job.name == "queue_reminders")
+    # The job keeps to the hours: woken at night it sends nothing (the morning's run will) ...
+    bot.services.reminders._clock = lambda: datetime.combine(today, time(22, 0), tzinfo=TZ)
+    await job.run(bot.application)
+    await bot.deliver()
+    assert counts(bot) == before
+    # ... and in the morning it sends today's.
+    bot.services.reminders._clock = lambda: datetime.combine(today, time(9, 0), tzinfo=TZ)
     await job.run(bot.application)
     await bot.deliver()  # the job only queues; the background sender sends
 

@@ -13,6 +13,7 @@ from bot.services.concerns import ConcernService
 from bot.services.dialogues import DialogueService
 from bot.services.followup import FollowUpService
 from bot.services.journal import UpdateJournal
+from bot.services.invitations import InvitationService
 from bot.services.ledger import UpdateLedger
 from bot.services.notifications import NotificationService
 from bot.services.privacy import PrivacyService
@@ -49,6 +50,7 @@ class Services:
     reports: ReportService
     followup: FollowUpService
     review: ReviewService
+    invitations: InvitationService
 
     @classmethod
     async def create(
@@ -85,4 +87,5 @@ class Services:
             reports=ReportService(**shared),
             followup=FollowUpService(**shared),
             review=ReviewService(**shared),
+            invitations=InvitationService(**shared),
         )

@@ -50,6 +50,11 @@ class DateTooFar(DomainError):
     message = N_("That date is too far ahead. Please choose a date within the next two years.")
 
 
+class DayOffNeedsConfirmation(DomainError):
+    message = N_("%(date)s is not a working day (a weekend, a public holiday or a day off given in exchange). "
+                 "Hold the dialogue on that day anyway?")
+
+
 class TimeUnreadable(DomainError):
     message = N_("Please write the time as hours:minutes, for example 08:00 (7h30 and 14h are fine too).")
 
@@ -142,6 +147,7 @@ class DialoguePlan:
     place: str
     theme: str | None
     chair_person_id: int
+    day_off_confirmed: bool = False  # a day that is not a working day, chosen knowingly
 
 
 @dataclass(frozen=True)
@@ -317,12 +323,13 @@ class DialogueService(CommuneService):
     def place_name(self, commune_id: str, place: str, locale: str) -> str:
         return place_name(self._communes, commune_id, place, locale)
 
-    async def check_date(self, actor: Actor | None, text: str | None, dialogue_id: int | None = None) -> date:
+    async def check_date(self, actor: Actor | None, text: str | None, dialogue_id: int | None = None, *,
+                         day_off_confirmed: bool = False) -> date:
         """A meeting day typed as dd/mm/yyyy: not past, leaving the invitations their working days,
-        and within the dialogues a year allows."""
+        within the dialogues a year allows, and a day off only when confirmed."""
         actor = await self._staff.require(actor, "schedule_dialogue")
         day = self._parse_date(text)
-        await self._check_day(actor, day, dialogue_id)
+        await self._check_day(actor, day, dialogue_id, day_off_confirmed)
         return day
 
     def _parse_date(self, text: str | None) -> date:
@@ -331,7 +338,7 @@ class DialogueService(CommuneService):
             raise DateUnreadable()
         return day
 
-    async def _check_day(self, actor: Actor, day: date, dialogue_id: int | None) -> None:
+    async def _check_day(self, actor: Actor, day: date, dialogue_id: int | None, day_off_confirmed: bool = False) -> None:
         today = self.today()
         if day < today:
             raise DateInPast()
@@ -345,6 +352,8 @@ class DialogueService(CommuneService):
         same_year = [d for d in others if self.meeting_day(d).year == day.year]
         if len(same_year) >= self._per_year:
             raise DialoguesPerYear(year=day.year, existing=self.meeting_day(same_year[-1]), allowed=self._per_year)
+        if not day_off_confirmed and not self._calendar.is_working_day(day):
+            raise DayOffNeedsConfirmation(date=day)
 
     @staticmethod
     def check_time(text: str | None) -> time:
@@ -376,9 +385,10 @@ class DialogueService(CommuneService):
         return choice
 
     async def _check_plan(self, actor: Actor, plan: DialoguePlan, dialogue_id: int | None) -> DialoguePlan:
-        await self._check_day(actor, plan.day, dialogue_id)
+        await self._check_day(actor, plan.day, dialogue_id, plan.day_off_confirmed)
         await self.check_chair(actor, plan.chair_person_id)
-        return DialoguePlan(plan.day, plan.at, self.check_place(plan.place), self.check_theme(plan.theme), plan.chair_person_id)
+        return DialoguePlan(plan.day, plan.at, self.check_place(plan.place), self.check_theme(plan.theme), plan.chair_person_id,
+                            plan.day_off_confirmed)
 
     async def schedule(self, actor: Actor | None, plan: DialoguePlan) -> Scheduled:
         """Save the dialogue; the wishes to speak kept on file and the accepted concerns join it, and
@@ -425,6 +435,7 @@ class DialogueService(CommuneService):
             for resident_id in _by_resident(concerned):
                 await outbox.enqueue(db, resident_id, "dialogue_rescheduled", commune=actor.commune_id,
                                      meeting_at=dialogue.meeting_at, previous_at=before.meeting_at, place=dialogue.place)
+            await _tell_invitees(db, dialogue, cancelled=False, previous_at=before.meeting_at)
             view = await self._view(db, dialogue)
         return Scheduled(view, sum(1 for j in concerned if j.speaking), sum(1 for j in concerned if not j.speaking),
                          len(_by_resident(concerned)))
@@ -446,6 +457,7 @@ class DialogueService(CommuneService):
                                subject_type="dialogue", subject_id=dialogue_id, details={"meeting_at": dialogue.meeting_at})
             for resident_id in _by_resident(concerned):
                 await outbox.enqueue(db, resident_id, "dialogue_cancelled", meeting_at=dialogue.meeting_at)
+            await _tell_invitees(db, dialogue, cancelled=True)
             view = await self._view(db, dialogue)
         return Scheduled(view, sum(1 for j in concerned if j.speaking), sum(1 for j in concerned if not j.speaking),
                          len(_by_resident(concerned)))
@@ -773,6 +785,13 @@ class DialogueService(CommuneService):
             dialogue = await dialogues.by_id(db, dialogue.id)
         assert dialogue is not None
         return Announcement(dialogue, today, len(concluded), assigned, due, limit, late, heads)
+
+
+async def _tell_invitees(db, dialogue: DialogueRecord, *, cancelled: bool, previous_at: str | None = None) -> int:
+    """Every invitee and hamlet head of a moved or cancelled dialogue is told (issue 8)."""
+    from bot.services.invitations import tell_invitees
+
+    return await tell_invitees(db, dialogue, cancelled=cancelled, previous_at=previous_at)
 
 
 def _by_resident(joined: list[dialogues.Joined]) -> dict[int, tuple[list[str], list[str]]]:

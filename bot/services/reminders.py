@@ -18,10 +18,12 @@ notice today, and SQLite reads only the assignments due on those days, through a
 
 from __future__ import annotations
 
-from datetime import date, time, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
 
 from bot.communes import Communes
-from bot.i18n import N_plural, Translator
+from bot.deadlines import dialogue_deadlines
+from bot.i18n import N_, N_plural, Translator
 from bot.lifecycle import OPEN_ASSIGNMENT_STATUSES
 from bot.notices import Rendered, renders
 from bot.pages import Page, page_line
@@ -29,15 +31,24 @@ from bot.roles import CHAIR, MTTQ, OFFICE, OFFICER
 from bot.services import paged
 from bot.services.base import COMMUNE_TIMEZONE, CommuneService
 from bot.services.tasks import DueDate, due_line
-from storage import outbox, reminders, staff
+from storage import dialogues, invitations, outbox, reminders, staff
 from storage.reminders import DueAssignment
 
 # Declared here: Babel's extractor loses this plural call where it stands among the digest's lines.
 LATE_ASSIGNED_LINE = N_plural("• %(code)s · %(topic)s · %(assigned)s · due %(date)s · %(days)d working day late",
                               "• %(code)s · %(topic)s · %(assigned)s · due %(date)s · %(days)d working days late")
 
-# When the daily job runs: early in the commune's working day.
+# When the daily job runs: early in the commune's working day (REMINDER_TIME sets another hour).
 DAILY_AT = time(7, 30, tzinfo=COMMUNE_TIMEZONE)
+# Never at night: a sweep woken later than this (a restart in the evening) waits for the next morning.
+QUIET_FROM = time(20, 0)
+# How far back the sweep catches up on days it missed while the bot was down.
+CATCH_UP_DAYS = 31
+# The plan's dialogue deadlines: reminded these working days before, then every working day late.
+DEADLINE_BEFORE = (3, 1)
+INVITATIONS_DUE = "invitations_due"
+CONCLUSIONS_DUE = "conclusions_due"
+MEETING_TOMORROW = "meeting_tomorrow"
 # Working days before the due date on which the officer is reminded (0: the due day itself).
 REMIND_BEFORE = frozenset({5, 1, 0})
 # Overdue: on the first working day late, then every this many working days.
@@ -51,7 +62,33 @@ DUE_TODAY = "task_due_today"  # recorded for the overseers told that an item fal
 DIGEST = "reminder_digest"
 
 
+@dataclass(frozen=True)
+class Planned:
+    """A reminder /reminders lists: the day it goes out, its kind, and what it is about."""
+
+    on_day: date
+    kind: str
+    subject: date  # the deadline (or the meeting day) it is about
+    recipients: int
+
+
 class ReminderService(CommuneService):
+    daily_at: time = DAILY_AT  # the runner sets REMINDER_TIME here
+
+    def in_hours(self, moment: datetime | None = None) -> bool:
+        """Reminders go out on working days, from the configured hour until the evening, never at night."""
+        local = (moment or self._now()).astimezone(self._timezone)
+        at = self.daily_at.replace(tzinfo=None)
+        return self._calendar.is_working_day(local.date()) and at <= local.time().replace(tzinfo=None) < QUIET_FROM
+
+    async def sweep(self, moment: datetime | None = None) -> int:
+        """What the job queue wakes: every reminder due by now (the database says which), if now is a
+        time to send; one that fell due while the bot was down goes out now, once."""
+        if not self.in_hours(moment):
+            return 0
+        today = (moment or self._now()).astimezone(self._timezone).date()
+        return await self.queue_due_notices(today) + await self.queue_dialogue_reminders(today)
+
     async def queue_due_notices(self, today: date | None = None) -> int:
         """Queue today's reminders and escalations in every commune. Returns how many messages were queued."""
         today = today or self.today()
@@ -59,11 +96,33 @@ class ReminderService(CommuneService):
             return 0
         async with self._database.read() as db:
             earliest = await reminders.earliest_due(db)
+            last_swept = await _last_swept_before(db, today)
         days = self._notice_days(today, date.fromisoformat(earliest[:10]) if earliest else today)
+        days = self._with_missed_days(days, today, date.fromisoformat(earliest[:10]) if earliest else today, last_swept)
         queued = 0
         for commune in self._communes.items:
             queued += await self._sweep(commune.id, today, days)
         return queued
+
+    def _with_missed_days(self, days: dict[str, tuple[int, int]], today: date, earliest: date,
+                          last_swept: date | None) -> dict[str, tuple[int, int]]:
+        """Catch-up: the due dates that called for a notice on a working day the sweep missed (the bot
+        was down) get one today, said as of today; each was not sent on its day, so it goes out once."""
+        if last_swept is None:
+            return days
+        day = max(last_swept, today - timedelta(days=CATCH_UP_DAYS)) + timedelta(days=1)
+        days = dict(days)
+        while day < today:
+            if self._calendar.is_working_day(day):
+                for due in self._notice_days(day, earliest):
+                    if due not in days:
+                        due_day = date.fromisoformat(due)
+                        if due_day >= today:
+                            days[due] = (self._calendar.working_days_between(today, due_day), 0)
+                        else:
+                            days[due] = (0, self._calendar.working_days_between(due_day, today))
+            day += timedelta(days=1)
+        return days
 
     def _notice_days(self, today: date, earliest: date) -> dict[str, tuple[int, int]]:
         """ISO due date -> (working days left, working days late) for every due date that calls for a
@@ -140,6 +199,116 @@ class ReminderService(CommuneService):
         payload = await paged.keep(db, person_id=person_id, kind=DIGEST, header=header, items=entries,
                                    encoded=encoded, key=key)
         await outbox.enqueue(db, person_id, DIGEST, **payload)
+
+
+    # --- the plan's dialogue deadlines (issue 8) ---------------------------------------------------
+
+    def _deadline_points(self, deadline: date, today: date) -> list[date]:
+        """The days a deadline's reminder falls due up to today: 3 and 1 working days before it, then
+        every working day after it while it is not met."""
+        points = [self._calendar.working_days_before(deadline, n) for n in DEADLINE_BEFORE]
+        day = deadline
+        while True:
+            day = self._calendar.working_days_after(day, 1)
+            if day > today:
+                break
+            points.append(day)
+        return sorted(p for p in points if p <= today)
+
+    async def _dialogue_notices(self, db, dialogue, today: date) -> list[tuple[str, date, list[int], dict]]:
+        """(kind, day it fell due, recipients, payload) of each dialogue reminder due by today: the latest
+        point only, so a restart after several missed days sends one message, not a backlog."""
+        meeting = datetime.fromisoformat(dialogue.meeting_at).astimezone(self._timezone).date()
+        deadlines = dialogue_deadlines(meeting, calendar=self._calendar, rules=self._rules)
+        issued, _, _ = await invitations.dialogue_marks(db, dialogue.id)
+        holders = await staff.holders(db, dialogue.commune_id)
+        office = [g.person_id for g in holders if g.role == OFFICE]
+        mttq = [g.person_id for g in holders if g.role == MTTQ]
+        base = dict(commune=dialogue.commune_id, meeting_at=dialogue.meeting_at, place=dialogue.place)
+        found = []
+        if dialogue.status == "scheduled" and not issued and today < meeting:
+            points = self._deadline_points(deadlines.invitations_by, today)
+            if points:
+                late = max(0, self._calendar.working_days_between(deadlines.invitations_by, today))
+                left = max(0, self._calendar.working_days_between(today, deadlines.invitations_by))
+                found.append((INVITATIONS_DUE, points[-1], sorted(set(mttq + office)),
+                              dict(base, deadline=deadlines.invitations_by.isoformat(), days_late=late, days_left=left)))
+        tomorrow_point = self._calendar.working_days_before(meeting, 1)
+        if dialogue.status == "scheduled" and issued and tomorrow_point <= today < meeting:
+            listed = await invitations.of_dialogue(db, dialogue.id)
+            coming = [i.person_id for i in listed if i.person_id and i.answer in ("yes", "delegate")]
+            heads = [g.person_id for g in holders if g.role == "hamlet_head"
+                     and any(i.hamlet_id == g.hamlet_id for i in listed)]
+            found.append((MEETING_TOMORROW, tomorrow_point, sorted(set(coming + heads)), base))
+        if dialogue.status != "cancelled" and not dialogue.announced_on and today > meeting:
+            points = self._deadline_points(deadlines.conclusions_by, today)
+            if points:
+                late = max(0, self._calendar.working_days_between(deadlines.conclusions_by, today))
+                left = max(0, self._calendar.working_days_between(today, deadlines.conclusions_by))
+                chair = [dialogue.chair_person_id] if dialogue.chair_person_id else []
+                to = office + chair + (mttq if late else [])
+                found.append((CONCLUSIONS_DUE, points[-1], sorted(set(to)),
+                              dict(base, deadline=deadlines.conclusions_by.isoformat(), days_late=late, days_left=left)))
+        return found
+
+    async def queue_dialogue_reminders(self, today: date | None = None) -> int:
+        """The plan's dialogue deadlines, reminded once per due point and person (deadline_reminders_sent)."""
+        today = today or self.today()
+        if not self._calendar.is_working_day(today):
+            return 0
+        queued = 0
+        for commune in self._communes.items:
+            async with self._database.transaction() as db:
+                for dialogue in await _open_dialogues(db, commune.id):
+                    for kind, point, people, payload in await self._dialogue_notices(db, dialogue, today):
+                        done = await invitations.reminded(db, dialogue.id, kind, point.isoformat())
+                        fresh = [p for p in people if p not in done]
+                        for person_id in fresh:
+                            await outbox.enqueue(db, person_id, kind, **payload)
+                        await invitations.mark_reminded(db, dialogue.id, kind, point.isoformat(), fresh)
+                        queued += len(fresh)
+        return queued
+
+    async def planned(self, actor, working_days: int = 10) -> list[Planned]:
+        """/reminders: the dialogue reminders due in the next `working_days` working days (as things stand)."""
+        actor = await self._staff.require(actor, "view_reminders")
+        today = self.today()
+        days = [today] if self._calendar.is_working_day(today) else []
+        while len(days) < working_days:
+            days.append(self._calendar.working_days_after(days[-1] if days else today, 1))
+        result: list[Planned] = []
+        async with self._database.read() as db:
+            for dialogue in await _open_dialogues(db, actor.commune_id):
+                seen: set[tuple[str, date]] = set()
+                for day in days:
+                    for kind, point, people, payload in await self._dialogue_notices(db, dialogue, day):
+                        if (kind, point) in seen or point < today:
+                            continue
+                        seen.add((kind, point))
+                        subject = date.fromisoformat(payload["deadline"]) if "deadline" in payload else \
+                            datetime.fromisoformat(dialogue.meeting_at).astimezone(self._timezone).date()
+                        result.append(Planned(day, kind, subject, len(people)))
+            rows = await (await db.execute(
+                "SELECT COALESCE(a.extended_to, a.due_date) FROM assignments a JOIN concerns c ON c.id = a.concern_id"
+                " WHERE a.ended_at IS NULL AND c.commune_id = ? AND COALESCE(a.extended_to, a.due_date) IS NOT NULL",
+                (actor.commune_id,))).fetchall()
+        for (due,) in rows:
+            due_day = date.fromisoformat(due)
+            for day in days:
+                if due in self._notice_days(day, due_day):
+                    result.append(Planned(day, "task", due_day, 1))
+        return sorted(result, key=lambda p: (p.on_day, p.kind))
+
+
+async def _open_dialogues(db, commune_id: str) -> list:
+    """Dialogues whose deadlines may still call for a reminder: scheduled, or held and not announced."""
+    return [d for d in await dialogues.not_cancelled(db, commune_id) if not d.announced_on]
+
+
+async def _last_swept_before(db, today: date) -> date | None:
+    row = await (await db.execute("SELECT MAX(on_day) FROM reminder_sweeps WHERE on_day < ?",
+                                  (today.isoformat(),))).fetchone()
+    return date.fromisoformat(row[0]) if row and row[0] else None
 
 
 def _item(assignment: DueAssignment, today: date, left: int, late: int) -> dict:
@@ -300,3 +469,59 @@ def digest_text(header: dict, page: Page[dict], t: Translator, communes: Commune
 def _digest(payload: dict, t: Translator, communes: Communes) -> Rendered:
     """A person's reminders of the day in one message: its first page (the others are read when asked)."""
     return paged.first_page(DIGEST, payload, t, communes)
+
+
+# --- The dialogue deadlines' reminders -----------------------------------------------------------------
+
+def _meeting_when(payload: dict, t: Translator) -> str:
+    return t.date(t.local_date(payload["meeting_at"]))
+
+
+@renders(INVITATIONS_DUE)
+def _invitations_due(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    deadline, meeting = t.date(date.fromisoformat(payload["deadline"])), _meeting_when(payload, t)
+    if payload.get("days_late"):
+        return Rendered(t.n("⚠️ The invitations to the dialogue of %(meeting)s are late: they had to be issued by "
+                            "%(date)s (%(n)d working day late). The MTTQ issues them with /invitations.",
+                            "⚠️ The invitations to the dialogue of %(meeting)s are late: they had to be issued by "
+                            "%(date)s (%(n)d working days late). The MTTQ issues them with /invitations.",
+                            payload["days_late"], meeting=meeting, date=deadline))
+    return Rendered(t.n("⏰ The invitations to the dialogue of %(meeting)s must be issued by %(date)s "
+                        "(%(n)d working day left). The MTTQ issues them with /invitations.",
+                        "⏰ The invitations to the dialogue of %(meeting)s must be issued by %(date)s "
+                        "(%(n)d working days left). The MTTQ issues them with /invitations.",
+                        payload["days_left"], meeting=meeting, date=deadline))
+
+
+@renders(CONCLUSIONS_DUE)
+def _conclusions_due(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    deadline, meeting = t.date(date.fromisoformat(payload["deadline"])), _meeting_when(payload, t)
+    if payload.get("days_late"):
+        return Rendered(t.n("⚠️ The conclusions of the dialogue of %(meeting)s are not announced: the deadline was "
+                            "%(date)s (%(n)d working day late). The office announces them with /announce.",
+                            "⚠️ The conclusions of the dialogue of %(meeting)s are not announced: the deadline was "
+                            "%(date)s (%(n)d working days late). The office announces them with /announce.",
+                            payload["days_late"], meeting=meeting, date=deadline))
+    return Rendered(t.n("⏰ The conclusions of the dialogue of %(meeting)s must be announced by %(date)s "
+                        "(%(n)d working day left): /conclude, then /announce.",
+                        "⏰ The conclusions of the dialogue of %(meeting)s must be announced by %(date)s "
+                        "(%(n)d working days left): /conclude, then /announce.",
+                        payload["days_left"], meeting=meeting, date=deadline))
+
+
+@renders(MEETING_TOMORROW)
+def _meeting_tomorrow(payload: dict, t: Translator, communes: Communes) -> Rendered:
+    from bot.services.dialogues import place_name
+
+    at = t.moment(payload["meeting_at"]).split(" ")[0]
+    return Rendered(t("📅 Reminder: the commune's dialogue is on %(date)s at %(time)s, at %(place)s.",
+                      date=_meeting_when(payload, t), time=at,
+                      place=place_name(communes, payload.get("commune"), payload["place"], t.locale)))
+
+
+PLANNED_LABELS = {
+    INVITATIONS_DUE: N_("invitations to issue by %(date)s"),
+    CONCLUSIONS_DUE: N_("conclusions to announce by %(date)s"),
+    MEETING_TOMORROW: N_("the meeting of %(date)s, to those coming and the hamlet heads"),
+    "task": N_("an assignment due %(date)s"),
+}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime, time, timezone
 
 from bot.domain import MAX_POINT_LENGTH, SPEAKABLE_STATUSES, normalize_code
 from bot.text import clean_text
@@ -10,6 +11,15 @@ from bot.errors import AlreadyRegisteredToSpeak, ConcernNotFound, NotOpenForSpea
 from storage import audit, concerns, speakers, repeated
 from storage.database import Database, utc_now
 from storage.records import Concern, Dialogue, Resident, SpeakerRegistration
+
+
+def _meeting_day_start() -> str:
+    """The start of today in the commune (UTC): a registration made on the meeting day, even after the
+    meeting began, joins that meeting's queue (DOMAIN.md "In practice"), not the next dialogue's."""
+    from bot.services.base import COMMUNE_TIMEZONE
+
+    today = datetime.now(timezone.utc).astimezone(COMMUNE_TIMEZONE).date()
+    return datetime.combine(today, time(0, 0), tzinfo=COMMUNE_TIMEZONE).astimezone(timezone.utc).isoformat()
 
 
 @dataclass(frozen=True)
@@ -27,7 +37,7 @@ class SpeakingService:
 
     async def overview(self, resident: Resident) -> SpeakingOverview:
         async with self._database.read() as db:
-            dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
+            dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, _meeting_day_start())
             registrations = await speakers.live_registrations(db, resident.person_id)
             own = await concerns.of_resident(db, resident.person_id)
             # A concern the resident supported, or theirs was merged into, is theirs to speak about too (issue 10).
@@ -74,7 +84,7 @@ class SpeakingService:
                 raise NotOpenForSpeaking(code=concern.code)
             if await speakers.live_registration_for(db, concern.id, resident.person_id) is not None:
                 raise AlreadyRegisteredToSpeak(code=concern.code)
-            dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, utc_now())
+            dialogue = await speakers.upcoming_dialogue(db, resident.commune_id, _meeting_day_start())
             registration_id = await speakers.register(
                 db, commune_id=resident.commune_id, concern_id=concern.id, resident_id=resident.person_id,
                 dialogue_id=dialogue.id if dialogue else None, point=text,

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 from bot.communes import Commune, Communes
 from bot.errors import DomainError, InvitationInvalid, NotAllowed, UnknownChoice
 from bot.i18n import N_
-from bot.roles import ADMIN, HAMLET_HEAD, OFFICE, OFFICER, PERMISSIONS, ROLES, Actor
+from bot.roles import ADMIN, CHAIR, CHAIR_RANKS, HAMLET_HEAD, OFFICE, OFFICER, PERMISSIONS, ROLES, Actor
 from bot.text import clean
 from storage import audit, outbox, people, staff
 from storage.database import Database, utc_now
@@ -128,6 +128,8 @@ class StaffService:
             if commune.hamlet(hamlet_id) is None:
                 raise UnknownChoice()
             return None, hamlet_id
+        if role == CHAIR and body in CHAIR_RANKS:  # the Chairman or a Vice-chairman
+            return body, None
         return None, None
 
     async def invite(self, actor: Actor, role: str, *, body: str | None = None, hamlet_id: str | None = None) -> str:

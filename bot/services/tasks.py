@@ -120,14 +120,18 @@ LEGAL_PROCEDURE_MAX = timedelta(days=365)
 LEGAL_PROCEDURE_WORDS = ("thủ tục", "thu tuc", "procedure")
 
 
+class ExtensionDateNotWorkingDay(DomainError):
+    message = N_("%(date)s is not a working day: a due date falls on a working day. The latest allowed date is %(latest)s.")
+
+
 class WrittenReplyTooShort(DomainError):
     message = N_("Please write the reason and the plan in full, at least %(minimum)d characters: "
                  "what is being verified, how, by when, and who is responsible.")
 
 
 # Refusals of what was typed: the person may simply type it again.
-INPUT_REFUSALS = (ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater, ExtensionDateTooLate,
-                  ExtensionDateTooLateLegal, WrittenReplyTooShort)
+INPUT_REFUSALS = (ExtensionDateNotWorkingDay, ExtensionDateUnreadable, ExtensionDateInPast, ExtensionDateNotLater,
+                  ExtensionDateTooLate, ExtensionDateTooLateLegal, WrittenReplyTooShort)
 
 
 # --- What the service hands back ----------------------------------------------------------------
@@ -312,8 +316,9 @@ class TaskService(CommuneService):
         category = commune.category(concern.category) if commune else None
         return ExtensionWindow(due, latest, days, bool(category and category.legal_procedure))
 
-    @staticmethod
-    def _check_new_date(window: ExtensionWindow, day: date, today: date, legal: bool = False) -> None:
+    def _check_new_date(self, window: ExtensionWindow, day: date, today: date, legal: bool = False) -> None:
+        if not self._calendar.is_working_day(day):
+            raise ExtensionDateNotWorkingDay(date=day, latest=window.latest)
         if day < today:
             raise ExtensionDateInPast(latest=window.latest)
         if day <= window.due:
