@@ -136,15 +136,17 @@ async def registered_residents(db: aiosqlite.Connection, commune_id: str) -> lis
 
 async def must_attend(db: aiosqlite.Connection, dialogue_id: int) -> list[tuple[int, str, str | None, str]]:
     """(person, name, hamlet, reason) of those who must be there: residents with a concern on the
-    agenda (merged followers included), registered speakers."""
+    agenda (merged followers and supporters included), registered speakers."""
     rows = await (await db.execute(
         """
         SELECT c.resident_id, 'agenda' FROM concerns c WHERE c.dialogue_id = ? AND c.status != 'merged'
         UNION SELECT f.resident_id, 'agenda' FROM concerns c JOIN concerns f ON f.duplicate_of = c.id
               WHERE c.dialogue_id = ?
+        UNION SELECT s.resident_id, 'agenda' FROM concerns c JOIN concern_supporters s ON s.concern_id = c.id
+              WHERE c.dialogue_id = ?
         UNION SELECT s.resident_id, 'speaker' FROM speaker_registrations s
               WHERE s.dialogue_id = ? AND s.status = 'registered'
-        """, (dialogue_id, dialogue_id, dialogue_id))).fetchall()
+        """, (dialogue_id, dialogue_id, dialogue_id, dialogue_id))).fetchall()
     found: dict[int, str] = {}
     for person_id, reason in rows:
         if found.get(person_id) != "speaker":

@@ -9,7 +9,7 @@ import re
 from datetime import date, datetime, timedelta, timezone
 from zoneinfo import ZoneInfo
 
-from storage import assignments
+from storage import assignments, invitations
 from tests.dates import future_monday
 from tests.harness import BotUnderTest
 from tests.test_dialogue import schedule
@@ -87,6 +87,17 @@ async def test_a_resident_shown_similar_concerns_supports_one_and_follows_it_to_
     assert await bot.rows("SELECT actor_person_id FROM audit_log WHERE action = 'concern.supported'") == [(binh,)]
     assert not button_data(bot, BINH, "cc:ok:")  # the summary's “Send” is gone
     assert first in (await bot.say(BINH, "/mine"))[0]
+    # A supporter of a concern on a dialogue's agenda is among those who must be invited to it.
+    async with bot.database.transaction() as db:
+        dialogue_id = (await db.execute(
+            "INSERT INTO dialogues (commune_id, meeting_at, place, created_at) VALUES ('bao-lam', '2030-01-07T01:00:00+00:00',"
+            " 'Hội trường', '2026-01-01T00:00:00+00:00')")).lastrowid
+        await db.execute("UPDATE concerns SET dialogue_id = ? WHERE code = ?", (dialogue_id, first))
+    async with bot.database.read() as db:
+        assert binh in {row[0] for row in await invitations.must_attend(db, dialogue_id)}
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET dialogue_id = NULL WHERE code = ?", (first,))
+        await db.execute("DELETE FROM dialogues WHERE id = ?", (dialogue_id,))
 
     # The office accepts it: Bình is told like Lan.
     await bot.say(OFFICE, f"/concern {first}")
