@@ -148,9 +148,13 @@ async def nothing_to_cancel(update: Update, context: BotContext) -> None:
 async def unknown_command(update: Update, context: BotContext) -> None:
     """A command the bot does not know."""
     t = await context.translator(update)
-    registered = await context.resident(update) is not None
+    if await context.resident(update) is None:
+        actor = await context.actor(update)
+        if actor is None or not actor.is_official:
+            await answer(update, t("I do not know that command. To begin, tap /start."))
+            return
     await answer(update, t("I do not know that command. Please use the buttons below, or /help."),
-                 reply_markup=(await context.main_menu(update, t)) if registered else None)
+                 reply_markup=await context.main_menu(update, t))
 
 
 async def unknown_message(update: Update, context: BotContext) -> None:

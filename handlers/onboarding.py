@@ -126,8 +126,8 @@ async def give_consent(update: Update, context: BotContext) -> int:
     await drop_buttons(update)
     t = await context.translator(update)
     if query.data != "ob:consent:yes":
-        context.user_data.pop("onboarding", None)
         await answer(update, t("Understood: nothing about you was stored. If you change your mind, tap /start at any time."))
+        context.user_data.clear()  # not even the language or the draft: the bot's per-user row goes too
         return END
     onboarding = context.user_data.setdefault("onboarding", {})
     onboarding["consented_at"] = context.services.residents.consent_time()

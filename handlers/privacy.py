@@ -8,6 +8,7 @@ from telegram import InputFile, ReplyKeyboardRemove, Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError, describe
+from bot.services.privacy import FORGET_LIMITS
 from bot.text import split_message
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons
 from handlers.flows import Flow, Menus, NEW_MESSAGES
@@ -65,7 +66,7 @@ async def ask_forget(update: Update, context: BotContext) -> int:
           "Afterwards the bot no longer knows you and sends you no more news about your concerns. "
           "You may start again with /start as a new user. This cannot be undone. "
           "If you want a copy of your data first, tap /mydata.",
-          concerns=summary.concerns, attachments=summary.attachments),
+          concerns=summary.concerns, attachments=summary.attachments) + "\n\n" + t(FORGET_LIMITS),
         reply_markup=buttons,
     )
     return FORGET_CONFIRM

@@ -42,7 +42,8 @@ async def test_a_sticker_or_an_unknown_command_is_answered(bot):
 async def test_a_stranger_gets_pointed_to_start(bot):
     bot.fake.add_user(TU, "Tư")
     assert await bot.say(TU, "xin chào") == ["Xin chào! Xin bấm /start để đăng ký trước."]
-    assert await bot.say(TU, "/foo") == ["Không có lệnh này. Xin dùng các nút bên dưới, hoặc bấm /help."]
+    # No buttons to point to: a stranger is told how to begin.
+    assert await bot.say(TU, "/foo") == ["Không có lệnh này. Để bắt đầu, xin bấm /start."]
 
 
 async def test_forged_button_data_changes_nothing(bot):

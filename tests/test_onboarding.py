@@ -78,6 +78,7 @@ async def test_not_agreeing_stores_nothing_and_says_how_to_come_back(bot):
     assert replies == ["Đã rõ: không có thông tin nào của ông/bà được lưu. Nếu đổi ý, ông/bà có thể bấm /start bất cứ lúc nào."]
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
+    assert await bot.rows("SELECT COUNT(*) FROM bot_user_data") == [(0,)]  # not even the language chosen
     assert bot.buttons(LAN) == []  # the notice's buttons are gone
     # Coming back: the notice again.
     await bot.say(LAN, "/start")

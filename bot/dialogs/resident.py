@@ -9,6 +9,7 @@ from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
 from bot.i18n import N_, Translator
+from bot.services.privacy import FORGET_LIMITS
 from bot.presenters import ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
 from storage.records import Attachment, Resident
 
@@ -397,7 +398,7 @@ class Forget(Step):
             "hamlet and status, and the officials' answers, as the commune's record of the dialogue.\n\n"
             "Afterwards the bot no longer knows you. This cannot be undone. "
             "If you want a copy of your data first, send /mydata.",
-            concerns=summary.concerns, attachments=summary.attachments),
+            concerns=summary.concerns, attachments=summary.attachments) + "\n\n" + c.t(FORGET_LIMITS),
             [Choice(c.t("🗑 Yes, erase my identity"), "pv:forget:yes"), Choice(c.t("↩️ No, keep everything"), "pv:forget:no")])
 
     async def on_choice(self, c: Conversation, action: str) -> str:

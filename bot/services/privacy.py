@@ -75,6 +75,10 @@ class ForgetSummary:
     attachments: int = 0
 
 
+FORGET_LIMITS = N_("Not in the bot's power: messages already delivered to officials stay in their chats, "
+                   "and the commune's backup copies keep your data until they are replaced (within days).")
+
+
 class PrivacyService(CommuneService):
     def __init__(self, database: Database, communes: Communes, staff: StaffService, calendar: WorkingCalendar,
                  rules: DeadlineRules, *, timezone: ZoneInfo = COMMUNE_TIMEZONE,
