@@ -72,6 +72,7 @@ from bot.i18n import I18n  # noqa: E402
 from bot.sandbox.fake_bot_api import FakeBotApi  # noqa: E402
 from bot.services import Services  # noqa: E402
 from storage.database import Database  # noqa: E402
+from handlers.keyboards import PHONE_SKIP  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 TARGET_RATIO = 0.5
@@ -217,7 +218,9 @@ async def start_echo(stack: contextlib.AsyncExitStack, rate_limit: int) -> Subje
 
 
 def registration() -> list[tuple[str, str]]:
-    return [("say", "/start"), ("tap", "ob:lang:vi"), ("tap", "ob:hamlet:thon-2"), ("say", "Cư dân thử tải")]
+    """The onboarding as a resident walks it: language, consent, hamlet, name, no phone."""
+    return [("say", "/start"), ("tap", "ob:lang:vi"), ("tap", "ob:consent:yes"), ("tap", "ob:hamlet:thon-2"),
+            ("say", "Cư dân thử tải"), ("say", I18n(TZ).for_locale("vi")(PHONE_SKIP))]
 
 
 def our_cycle(user_id: int) -> Iterator[tuple[str, str]]:

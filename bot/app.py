@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import hmac
 import json
 import logging
@@ -29,6 +30,11 @@ from handlers.notifications import telegram_sender
 
 log = logging.getLogger(__name__)
 
+# The longest the outbox sender waits for users' updates to be handled before starting more requests:
+# users go first, but a steady stream of updates still lets a burst of notices out this often.
+GIVE_WAY_AT_MOST = 0.05
+
+
 class PerUserUpdateProcessor(BaseUpdateProcessor):
     """Different users' updates run concurrently; one user's updates run strictly in order.
 
@@ -47,6 +53,15 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         self._locks: dict[object, asyncio.Lock] = {}
         self._waiting: dict[object, int] = {}
         self._on_finished = on_finished
+        self._handling = 0
+        self._idle = asyncio.Event()
+        self._idle.set()
+
+    async def quiet(self) -> None:
+        """Return once no update is being handled, or after GIVE_WAY_AT_MOST seconds (the outbox sender waits here)."""
+        if not self._idle.is_set():
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._idle.wait(), GIVE_WAY_AT_MOST)
 
     @staticmethod
     def _key(update: object) -> object:
@@ -61,6 +76,8 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         key = self._key(update)
         lock = self._locks.setdefault(key, asyncio.Lock())
         self._waiting[key] = self._waiting.get(key, 0) + 1
+        self._handling += 1
+        self._idle.clear()
         try:
             async with lock:
                 await coroutine
@@ -72,6 +89,9 @@ class PerUserUpdateProcessor(BaseUpdateProcessor):
         else:
             self._finished(update)
         finally:
+            self._handling -= 1
+            if not self._handling:
+                self._idle.set()
             self._waiting[key] -= 1
             if not self._waiting[key]:  # nobody else queued for this user: forget the lock
                 del self._waiting[key]
@@ -275,7 +295,7 @@ def build_application(
         .get_updates_request(UpdatesRequest(on_token_rejected, on_answered, partial(services.journal.received, CHANNEL)))
         .persistence(SqlitePersistence(services.database))
         .context_types(ContextTypes(context=BotContext))
-        .concurrent_updates(PerUserUpdateProcessor(on_finished=partial(services.journal.done, CHANNEL)))
+        .concurrent_updates(processor := PerUserUpdateProcessor(on_finished=partial(services.journal.done, CHANNEL)))
         # Retries a 429 after Telegram's retry_after; caps throughput at Telegram's limit when asked to.
         .rate_limiter(AIORateLimiter(overall_max_rate=rate_limit_per_second, max_retries=3))
         .build()
@@ -286,7 +306,8 @@ def build_application(
     limits = SendingLimits(per_second=rate_limit_per_second, max_attempts=notice_max_attempts, in_flight=notices_in_flight)
     sender, sender_bots = telegram_sender(
         token=token, base_url=base_url, base_file_url=base_file_url, services=services, i18n=i18n, limits=limits,
-        per_chat_per_second=chat_rate_per_second, per_group_per_minute=group_rate_per_minute, clock=sender_clock)
+        per_chat_per_second=chat_rate_per_second, per_group_per_minute=group_rate_per_minute, clock=sender_clock,
+        give_way=processor.quiet)
     application.bot_data["sender"], application.bot_data["sender_bots"] = sender, sender_bots
     register(application, i18n)
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))

@@ -22,12 +22,16 @@ from array import array
 from dataclasses import dataclass
 from functools import lru_cache
 
-import numpy
-
-from rapidfuzz import fuzz, process
-
 from storage import similar as similar_store
 from storage.database import Database
+
+
+def _rapidfuzz():
+    """rapidfuzz, imported when first compared rather than when the bot starts (see `candidates` for numpy)."""
+    import rapidfuzz.fuzz
+    import rapidfuzz.process
+
+    return rapidfuzz
 
 # A pair scoring at or above this is "the same concern".
 THRESHOLD = 0.44
@@ -158,11 +162,12 @@ def _fuzzy_overlap(left: frozenset[str], right: frozenset[str]) -> float:
     if not left or not right:
         return 0.0
     small, large = (left, right) if len(left) <= len(right) else (right, left)
+    rapidfuzz = _rapidfuzz()
     found = 0.0
     for word in small:
         if word in large:
             found += 1.0
-        elif len(word) >= 4 and process.extractOne(word, large, scorer=fuzz.ratio, score_cutoff=85) is not None:
+        elif len(word) >= 4 and rapidfuzz.process.extractOne(word, large, scorer=rapidfuzz.fuzz.ratio, score_cutoff=85) is not None:
             found += 0.8
     return found / len(small)
 
@@ -174,7 +179,7 @@ def _score_features(a: _Features, b: _Features) -> float:
     union = len(a.unigrams | b.unigrams)
     jaccard = len(a.unigrams & b.unigrams) / union
     pairs = len(a.bigrams & b.bigrams) / max(1, min(len(a.bigrams), len(b.bigrams)))
-    set_ratio = fuzz.token_set_ratio(a.joined, b.joined) / 100
+    set_ratio = _rapidfuzz().fuzz.token_set_ratio(a.joined, b.joined) / 100
     return 0.30 * words_found + 0.25 * jaccard + 0.25 * pairs + 0.20 * set_ratio
 
 
@@ -237,6 +242,8 @@ class _CommuneWords:
         counted = ([w for n, w in known if n <= total * _COMMON_SHARE] or [w for _, w in known[:2]])[:_COUNTED_WORDS]
         if not counted:
             return []
+        import numpy  # here, not at start: 14 MiB and 55 ms a bot that is not asked for similar concerns never spends
+
         # Views on the arrays, dropped before this returns (an array cannot grow while one is alive).
         positions = [numpy.frombuffer(self.holders[w], dtype=numpy.int32) for w in counted]
         rarity = [math.log(1 + total / len(p)) for p in positions]

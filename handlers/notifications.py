@@ -112,7 +112,7 @@ class TelegramDelivery:
 
 def telegram_sender(*, token: str, base_url: str, base_file_url: str, services, i18n,
                     limits: SendingLimits, per_chat_per_second: float, per_group_per_minute: float,
-                    clock=None) -> tuple[OutboxSender, list[NoticeBot]]:
+                    clock=None, give_way=None) -> tuple[OutboxSender, list[NoticeBot]]:
     """The one background sender of Telegram notices, and the Bots it sends with (initialise them with the Application)."""
     lanes = max(1, min(16, limits.in_flight))
     per_lane = -(-limits.in_flight // lanes) + 1
@@ -124,7 +124,7 @@ def telegram_sender(*, token: str, base_url: str, base_file_url: str, services, 
                                 per_group_per_minute=per_group_per_minute)
     channel = Channel(CHANNEL, delivery.deliver, delivery.chat_interval)
     kwargs = {"clock": clock} if clock is not None else {}
-    return OutboxSender(services.notifications, channel, limits, **kwargs), bots
+    return OutboxSender(services.notifications, channel, limits, give_way=give_way, **kwargs), bots
 
 
 # --- /undelivered: what the office must carry by other means ---------------------------------

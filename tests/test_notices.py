@@ -3,8 +3,10 @@ recipient never holds up the others, and what cannot be delivered reaches the ha
 
 from __future__ import annotations
 
+import asyncio
 import re
 
+from bot import app
 from storage import outbox
 from tests.harness import BotUnderTest
 
@@ -176,3 +178,40 @@ async def test_when_telegram_asks_several_chats_to_wait_at_once_every_chat_waits
     assert numbers(bot, 1004) == []
     await bot.later(5.2)
     assert [numbers(bot, user_id) for user_id in (LAN, TU, 1003, 1004)] == [["#1001"], ["#1002"], ["#1003"], ["#1004"]]
+
+
+async def held_update(bot) -> tuple[asyncio.Event, asyncio.Task]:
+    """An update being handled until the returned event is set (a slow command of someone else)."""
+    release = asyncio.Event()
+    processor = bot.application.update_processor
+    handling = asyncio.create_task(processor.process_update(object(), release.wait()))
+    await asyncio.sleep(0)
+    return release, handling
+
+
+async def test_a_broadcast_starts_no_request_while_a_users_update_is_being_handled(bot, monkeypatch):
+    monkeypatch.setattr(app, "GIVE_WAY_AT_MOST", 60.0)
+    await bot.register(LAN, "Bà Lan")
+    release, handling = await held_update(bot)
+    await queue(bot, LAN, 3)
+    bot.application.bot_data["sender"].wake()
+    for _ in range(20):  # ample turns of the event loop for a sender that does not give way
+        await asyncio.sleep(0.005)
+    assert numbers(bot, LAN) == []
+    release.set()
+    await handling
+    await bot.deliver()
+    assert numbers(bot, LAN) == ["#0", "#1", "#2"]
+
+
+async def test_a_steady_stream_of_updates_holds_notices_back_only_briefly(bot, monkeypatch):
+    monkeypatch.setattr(app, "GIVE_WAY_AT_MOST", 0.01)
+    await bot.register(LAN, "Bà Lan")
+    release, handling = await held_update(bot)
+    try:
+        await queue(bot, LAN, 3)
+        await bot.deliver()  # while the update is still being handled
+        assert numbers(bot, LAN) == ["#0", "#1", "#2"]
+    finally:
+        release.set()
+        await handling

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 import unicodedata
 from dataclasses import fields
 from pathlib import Path
@@ -169,3 +171,12 @@ async def test_the_lookup_shows_at_most_three_best_first(tmp_path):
     assert len(found) == 3
     assert [s.score for s in found] == sorted((s.score for s in found), reverse=True)
     await database.close()
+
+
+def test_the_matcher_module_leaves_numpy_and_rapidfuzz_until_a_lookup_needs_them():
+    # The bot imports the matcher at start; numpy alone is 14 MiB of idle RSS (issue 7: under 80 MiB).
+    code = ("import sys; import bot.similarity; "
+            "print(sorted(m for m in ('numpy', 'rapidfuzz') if m in sys.modules))")
+    loaded = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                            cwd=Path(__file__).resolve().parent.parent).stdout.strip()
+    assert loaded == "[]"

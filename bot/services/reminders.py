@@ -170,16 +170,19 @@ class ReminderService(CommuneService):
                     kind = _kind(item, officer=person_id == assignment.officer_person_id)
                     if (assignment.assignment_id, person_id, kind) not in already:
                         items.setdefault(person_id, []).append((assignment, kind, item))
-            await reminders.mark_sent_many(db, on_day, [(a.assignment_id, person_id, kind)
-                                                        for person_id, listed in items.items() for a, kind, _ in listed])
-            encoded: dict[tuple, str] = {}  # the overseers' digests are alike: encoded once
+            # In the key's order: SQLite then walks its B-tree once instead of jumping about (half the time).
+            await reminders.mark_sent_many(db, on_day, sorted(
+                (a.assignment_id, person_id, kind) for person_id, listed in items.items() for a, kind, _ in listed))
+            encoded: dict[tuple, str] = {}  # the overseers' digests are alike: encoded (and counted) once
+            headers: dict[tuple, dict] = {}
             for person_id, listed in items.items():
-                await self._queue(db, person_id, commune_id, today, listed, encoded)
+                await self._queue(db, person_id, commune_id, today, listed, encoded, headers)
             await reminders.mark_swept(db, commune_id, on_day, last)
         return len(items)
 
     async def _queue(self, db, person_id: int, commune_id: str, today: date,
-                     listed: list[tuple[DueAssignment, str, dict]], encoded: dict[tuple, str]) -> None:
+                     listed: list[tuple[DueAssignment, str, dict]], encoded: dict[tuple, str],
+                     headers: dict[tuple, dict]) -> None:
         """One message for the person: a lone task of an officer with its buttons, else a digest."""
         assignment, kind, item = listed[0]
         if len(listed) == 1 and person_id == assignment.officer_person_id:
@@ -195,7 +198,9 @@ class ReminderService(CommuneService):
         entries = [item for _, _, item in listed]
         officer = all(a.officer_person_id == person_id for a, _, _ in listed)
         key = (officer, *(a.assignment_id for a, _, _ in listed))
-        header = _header(entries, commune_id, today, officer=officer)
+        header = headers.get(key)
+        if header is None:
+            header = headers[key] = _header(entries, commune_id, today, officer=officer)
         payload = await paged.keep(db, person_id=person_id, kind=DIGEST, header=header, items=entries,
                                    encoded=encoded, key=key)
         await outbox.enqueue(db, person_id, DIGEST, **payload)
@@ -334,11 +339,18 @@ def _order(item: dict) -> tuple:
 
 
 def _header(entries: list[dict], commune_id: str, today: date, *, officer: bool) -> dict:
+    # One pass: an overseer's digest lists every item of the commune due that day (ten thousand at a province's scale).
+    new_late = late = due_today = 0
+    for entry in entries:
+        days_late = entry["days_late"]
+        if days_late == 1:
+            new_late += 1
+        elif days_late:
+            late += 1
+        elif entry["due_today"]:
+            due_today += 1
     return dict(commune_id=commune_id, on_day=today.isoformat(), to_officer=officer, total=len(entries),
-                new_late=sum(e["days_late"] == 1 for e in entries),
-                late=sum(e["days_late"] > 1 for e in entries),
-                due_today=sum(bool(e["due_today"]) for e in entries),
-                due_soon=sum(not e["days_late"] and not e["due_today"] for e in entries))
+                new_late=new_late, late=late, due_today=due_today, due_soon=len(entries) - new_late - late - due_today)
 
 
 # --- What the notices say ---------------------------------------------------------------------------

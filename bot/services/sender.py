@@ -11,7 +11,8 @@ time between two messages to one chat; the sender does the rest:
   its outcome is written, so a kill can leave at most `in_flight` notices sent but not marked:
   those, and every other claimed notice, are sent again after the restart (see storage.outbox).
 
-Nothing here runs inside a user's update: `wake()` is all an update (via storage.outbox.enqueue) does.
+Nothing here runs inside a user's update: `wake()` is all an update (via storage.outbox.enqueue) does;
+and users' updates go first: new requests start when no update is being handled (`give_way`).
 """
 
 from __future__ import annotations
@@ -87,8 +88,14 @@ def _wall_after(seconds: float) -> str:
 
 class OutboxSender:
     def __init__(self, notifications, channel: Channel, limits: SendingLimits = SendingLimits(), *,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 clock: Callable[[], float] = time.monotonic,
+                 give_way: Callable[[], Awaitable[None]] | None = None) -> None:
         self._notifications = notifications
+        # Awaited before new requests are started: returns once no user's update is being handled (or
+        # after a short while, so a steady stream of updates cannot hold notices back for ever). The
+        # sender shares the process and its event loop with the handlers: uncapped, a broadcast would
+        # otherwise slip its requests between every step of a user's reply.
+        self._give_way = give_way
         self._channel = channel
         self._limits = limits
         self._clock = clock
@@ -167,6 +174,8 @@ class OutboxSender:
                     self._look = await self._notifications.any_waiting(self._channel.name)
                 if self._look and self._held < HELD:
                     await self._claim()
+                if self._give_way is not None and self._heap and self._sending < self._limits.in_flight:
+                    await self._give_way()
                 wake_at = self._dispatch(self._clock())
             except asyncio.CancelledError:
                 raise
