@@ -67,6 +67,34 @@ async def test_one_message_a_second_to_one_chat_while_other_chats_go_on(fake_api
         await bot.stop()
 
 
+async def test_the_next_message_to_a_chat_waits_a_second_from_the_answer_not_from_the_start(fake_api, tmp_path):
+    """Telegram counts arrivals: a slow answer must not bring the next message to that chat closer than a second."""
+    from dataclasses import replace
+
+    bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(chat_rate_per_second=1))
+    await bot.start()
+    try:
+        await bot.register(LAN, "Bà Lan")
+        sender = bot.application.bot_data["sender"]
+        deliver = sender._channel.deliver  # noqa: SLF001 - the channel's delivery, slowed down below
+
+        async def slow(notice):
+            result = await deliver(notice)
+            bot.clock.now += 0.8  # Telegram answered 0.8 s after the request left
+            return result
+
+        sender._channel = replace(sender._channel, deliver=slow)  # noqa: SLF001
+        await queue(bot, LAN, 2)
+        await bot.deliver()
+        assert numbers(bot, LAN) == ["#0"]  # answered at 0.8 s
+        await bot.later(0.4)  # 1.2 s after the first left, only 0.4 s after its answer: not yet
+        assert numbers(bot, LAN) == ["#0"]
+        await bot.later(0.7)
+        assert numbers(bot, LAN) == ["#0", "#1"]
+    finally:
+        await bot.stop()
+
+
 async def test_a_failing_chat_is_retried_with_growing_waits_and_never_delays_the_others(bot):
     await bot.register(LAN, "Bà Lan")
     await bot.register(TU, "Ông Tư")

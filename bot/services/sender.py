@@ -250,7 +250,6 @@ class OutboxSender:
         return math.inf
 
     async def _send(self, chat: str, notice: Notice) -> None:
-        started = self._clock()
         try:
             try:
                 delivery = await self._channel.deliver(notice)
@@ -258,8 +257,10 @@ class OutboxSender:
                 log.exception("notice %s could not be delivered", notice.id)
                 delivery = Delivery(ok=False, failure=repr(error), permanent=True)
             now = self._clock()
+            # From the answer, not the start: the request arrived at Telegram before its answer came back,
+            # so the next one to this chat arrives at least the chat's interval after it, whatever the jitter.
             self._chat_free[chat] = max(self._chat_free.get(chat, -math.inf),
-                                        started + MARGIN * self._channel.chat_interval(notice))
+                                        now + MARGIN * self._channel.chat_interval(notice))
             outcome = self._judge(chat, notice, delivery, now)
             if outcome is not None:
                 await self._record(outcome, notice)
