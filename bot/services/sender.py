@@ -109,9 +109,11 @@ class OutboxSender:
         self._held = 0
         self._sending = 0
         self._next_send = -math.inf
-        # The last `per_second` starts: catching up after a late wake-up must never put more than
-        # `per_second` requests into one second (stretched by MARGIN), which is what Telegram counts.
-        self._window: deque[float] = deque(maxlen=max(1, int(limits.per_second)))
+        # The last `per_second` requests, each [time, answered]: the time of its start, then of its answer.
+        # Telegram counts arrivals, which lie between the two: a request starts only a second (stretched
+        # by MARGIN) after the answer to the one `per_second` before it, so no second ever holds more,
+        # whatever the network's jitter or a late wake-up's catching up.
+        self._window: deque[list] = deque(maxlen=max(1, int(limits.per_second)))
         self._paused_until = -math.inf
         self._told_to_wait: deque[tuple[float, str]] = deque()
         self._look = True
@@ -226,7 +228,10 @@ class OutboxSender:
                 return math.inf  # a finishing request stirs the loop
             start = max(self._paused_until, self._next_send)
             if self._pace and len(self._window) == self._window.maxlen:
-                start = max(start, self._window[0] + MARGIN)
+                at, answered = self._window[0]
+                if not answered:
+                    return math.inf  # its answer stirs the loop
+                start = max(start, at + MARGIN)
             if start > now:
                 return start
             heapq.heappop(self._heap)
@@ -243,13 +248,15 @@ class OutboxSender:
             if self._pace:
                 # Keep the pace from the ideal time while only a little late, so sleeping's overshoot is not lost.
                 self._next_send = (self._next_send if now - self._next_send < self._pace else now) + self._pace
-                self._window.append(now)
-            task = asyncio.create_task(self._send(chat, notice))
+            entry = [now, False]
+            if self._pace:
+                self._window.append(entry)
+            task = asyncio.create_task(self._send(chat, notice, entry))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
         return math.inf
 
-    async def _send(self, chat: str, notice: Notice) -> None:
+    async def _send(self, chat: str, notice: Notice, entry: list) -> None:
         try:
             try:
                 delivery = await self._channel.deliver(notice)
@@ -257,6 +264,7 @@ class OutboxSender:
                 log.exception("notice %s could not be delivered", notice.id)
                 delivery = Delivery(ok=False, failure=repr(error), permanent=True)
             now = self._clock()
+            entry[0], entry[1] = now, True
             # From the answer, not the start: the request arrived at Telegram before its answer came back,
             # so the next one to this chat arrives at least the chat's interval after it, whatever the jitter.
             self._chat_free[chat] = max(self._chat_free.get(chat, -math.inf),
