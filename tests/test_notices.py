@@ -95,6 +95,36 @@ async def test_the_next_message_to_a_chat_waits_a_second_from_the_answer_not_fro
         await bot.stop()
 
 
+async def test_the_overall_pace_counts_a_second_from_the_answer_of_the_request_before(fake_api, tmp_path):
+    """At 2 a second overall, the third request starts a second after the first one's answer, not its start."""
+    from dataclasses import replace
+
+    bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(rate_limit_per_second=2))
+    await bot.start()
+    try:
+        for user_id, name in ((LAN, "Bà Lan"), (TU, "Ông Tư"), (HOA, "Chị Hoa")):
+            await bot.register(user_id, name)
+        sender = bot.application.bot_data["sender"]
+        deliver = sender._channel.deliver  # noqa: SLF001 - the channel's delivery, slowed down below
+
+        async def slow(notice):
+            result = await deliver(notice)
+            bot.clock.now += 0.8  # Telegram answered 0.8 s after the request left
+            return result
+
+        sender._channel = replace(sender._channel, deliver=slow)  # noqa: SLF001
+        await queue(bot, LAN, 1)
+        await queue(bot, TU, 1, first=10)
+        await queue(bot, HOA, 1, first=20)
+        await bot.deliver()
+        # The first answered at 0.8 s, the second at 1.6 s: the third may start only at 0.8 + 1 s.
+        assert (numbers(bot, LAN), numbers(bot, TU), numbers(bot, HOA)) == (["#0"], ["#10"], [])
+        await bot.later(0.3)
+        assert numbers(bot, HOA) == ["#20"]
+    finally:
+        await bot.stop()
+
+
 async def test_a_failing_chat_is_retried_with_growing_waits_and_never_delays_the_others(bot):
     await bot.register(LAN, "Bà Lan")
     await bot.register(TU, "Ông Tư")
