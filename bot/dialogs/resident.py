@@ -391,12 +391,15 @@ class Forget(Step):
         summary = await c.services.privacy.forget_summary(c.channel, c.external_id)
         return Screen(c.t(
             "Erase your identity?\n\n"
-            "Erased: your name, your phone number, the link to your chat account, the photos "
-            "you sent (%(attachments)d), and every phone number written in your concerns. "
+            "Erased: your name, your phone number, the link to your chat account, the photos, voice notes, "
+            "files and locations you sent (%(attachments)d), and every phone number written in your concerns. "
             "Any role you hold as an official is withdrawn.\n\n"
             "Kept, without your name or phone number: the text of your concerns (%(concerns)d), their topic, "
-            "hamlet and status, and the officials' answers, as the commune's record of the dialogue.\n\n"
-            "Afterwards the bot no longer knows you. This cannot be undone. "
+            "hamlet and status, and the officials' answers. The commune must keep them as the record of the "
+            "dialogue: what residents raised and how it was answered is reported to the higher level and "
+            "supervised by the Fatherland Front.\n\n"
+            "Afterwards the bot no longer knows you and sends you no more news about your concerns. "
+            "You may start again with /start as a new user. This cannot be undone. "
             "If you want a copy of your data first, send /mydata.",
             concerns=summary.concerns, attachments=summary.attachments) + "\n\n" + c.t(FORGET_LIMITS),
             [Choice(c.t("🗑 Yes, erase my identity"), "pv:forget:yes"), Choice(c.t("↩️ No, keep everything"), "pv:forget:no")])
@@ -408,7 +411,10 @@ class Forget(Step):
         await c.services.privacy.forget(c.channel, c.external_id)
         c.forget_resident()
         c.forgotten = True
-        c.say(c.t("Your identity has been erased: the bot no longer knows who you are. "
+        c.say(c.t("Your identity has been erased: the bot no longer knows who you are. Your name, phone number and the "
+                  "photos, voice notes, files and locations you sent are gone; the commune keeps only the text of your "
+                  "concerns, without your name or phone number, with their topic, hamlet, status and the officials' "
+                  "answers, as the record of the dialogue.\n\n"
                   "Thank you for taking part in the commune's dialogue. To use the bot again, send /start."))
         return END
 

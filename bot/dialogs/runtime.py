@@ -71,6 +71,7 @@ class Inbound:
     text: str | None = None
     photo: Photo | None = None
     unsupported: bool = False  # voice, file, location... that the channel cannot pass on
+    action: str | None = None  # a pressed button's action (a channel with buttons): the same as typing its number
 
 
 @dataclass
@@ -82,6 +83,8 @@ class Reply:
     cancel: bool = False
     more: bool = False  # more choices follow: "9" shows them
     locale: str = "vi"  # the reader's language, for what the channel adds ("Reply 1 or 2")
+    step: str | None = None  # the person's step once the exchange is over (None: no flow open)
+    forgotten: bool = False  # /forget erased the person: the channel drops what it keeps too
 
 
 class Conversation:
@@ -176,12 +179,15 @@ MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 
 class Runtime:
     def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
-                 help_step: str = "help") -> None:
+                 help_step: str = "help", typed_choices: bool = True) -> None:
         self.services = services
         self.i18n = i18n
         self.start_step = start_step
         self.menu_step = menu_step
         self.help_step = help_step
+        # A channel without buttons takes a choice typed as its number or words; one with buttons takes
+        # only presses (Telegram: "đồng ý" typed under /forget's question erases nothing).
+        self.typed_choices = typed_choices
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self.services.database.read() as db:
@@ -196,13 +202,13 @@ class Runtime:
             async with self.services.database.transaction() as db:
                 await positions.save_position(db, inbound.channel, inbound.external_id, where)
         for reply in c.replies:
-            reply.locale = c.t.locale
+            reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
         return c.replies
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
         word = plain(typed) if not typed.startswith("/") else typed.split()[0].split("@")[0].lower()
-        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices):
+        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
             had_flow = where.step is not None
             self._end(where)
             c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
@@ -237,7 +243,10 @@ class Runtime:
 
     async def _in_step(self, c: Conversation, where: Position, current: Step, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
-        if where.choices and typed:
+        if inbound.action is not None and any(action == inbound.action for _, action in where.choices):
+            await self._go(c, where, await current.on_choice(c, inbound.action))
+            return
+        if where.choices and typed and self.typed_choices:
             if typed == MORE and (where.page + 1) * PER_PAGE < len(where.choices):
                 where.page += 1
                 c.replies.append(self._page(c, where, c.t("More options:")))

@@ -1,0 +1,150 @@
+"""Telegram's renderer of the channel-neutral flows (bot/dialogs/): a command, a typed text or a button
+press becomes one runtime call; each reply is drawn as Telegram expects: choices as inline buttons
+carrying the action as callback data (taken off once the step is over), the main-menu keyboard when a
+flow ends, 4,096-character parts. The steps, their wording and what is asked next live in bot/dialogs
+only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
+
+Flows moved here so far: /mydata and /forget (privacy)."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InputFile, ReplyKeyboardRemove, Update
+from telegram.ext import CallbackQueryHandler, CommandHandler
+
+from bot.dialogs.flows import Runtime
+from bot.dialogs.runtime import Inbound, Reply
+from bot.errors import DomainError
+from bot.text import split_message
+from handlers import common
+from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
+from handlers.flows import NEW_MESSAGES
+from handlers.keyboards import inline
+from handlers.menus import set_chat_commands
+from handlers.states import END
+from storage import dialogs as positions
+
+MAX_MESSAGE = 4096  # Telegram's limit for one message
+DATA_FILE_NAME = "doithoai-my-data.json"
+
+# The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
+COMMANDS = ("mydata", "forget")
+ACTIONS = r"^pv:"
+
+
+def runtime(context: BotContext) -> Runtime:
+    found = context.application.bot_data.get("dialogs")
+    if found is None:
+        found = context.application.bot_data["dialogs"] = Runtime(context.services, context.i18n, typed_choices=False)
+    return found
+
+
+async def _step_of(context: BotContext, user_id: int) -> tuple[str | None, list[str]]:
+    async with context.services.database.read() as db:
+        where = await positions.position(db, CHANNEL, str(user_id))
+    return where.step, [action for _, action in where.choices]
+
+
+async def _run(update: Update, context: BotContext, inbound: Inbound) -> list[Reply]:
+    await retire_buttons(context)  # whatever step asked last is over, whichever flow it was
+    replies = await runtime(context).handle(inbound)
+    for number, reply in enumerate(replies):
+        await _render(update, context, reply, last=number == len(replies) - 1)
+    return replies
+
+
+async def _render(update: Update, context: BotContext, reply: Reply, *, last: bool) -> None:
+    t = context.i18n.for_locale(reply.locale)
+    markup = None
+    if reply.forgotten:
+        context.application.drop_user_data(update.effective_user.id)
+        await set_chat_commands(update.get_bot(), update.effective_chat.id, t, None)
+        markup = ReplyKeyboardRemove() if last else None
+    elif reply.choices and reply.step not in (None, "menu"):
+        markup = inline([[(choice.label, choice.action)] for choice in reply.choices])
+    elif last and reply.step in (None, "menu"):
+        # A flow is over (or the menu was asked for): Telegram shows the menu as its keyboard.
+        if reply.step == "menu":
+            async with context.services.database.transaction() as db:
+                await positions.save_position(db, CHANNEL, str(update.effective_user.id), positions.Position())
+        actor = await context.actor(update)
+        if await context.resident(update) is not None or (actor is not None and actor.is_official):
+            markup = await context.main_menu(update, t)
+    parts = split_message(reply.text.split("\n"), MAX_MESSAGE)
+    for number, part in enumerate(parts):
+        message = await answer(update, part, reply_markup=markup if number == len(parts) - 1 else None)
+        if message is not None and number == len(parts) - 1 and reply.choices and markup is not None \
+                and not isinstance(markup, ReplyKeyboardRemove) and hasattr(markup, "inline_keyboard"):
+            context.user_data["live_buttons"] = (message.chat_id, message.message_id)
+
+
+def _inbound(update: Update, **what) -> Inbound:
+    user = update.effective_user
+    return Inbound(CHANNEL, str(user.id), user.full_name, **what)
+
+
+async def command(update: Update, context: BotContext) -> int:
+    """A command whose flow the runtime owns: any Telegram-only flow in progress is left."""
+    for key in [key for key in context.user_data if key not in ("locale", "live_buttons")]:
+        del context.user_data[key]
+    text = update.message.text
+    await _run(update, context, _inbound(update, text=text))
+    if text.split()[0].split("@")[0] == "/mydata":
+        await _send_data_file(update, context)
+    return END
+
+
+async def press(update: Update, context: BotContext) -> int:
+    """A button of a runtime step; one from an older message (or forged) does nothing."""
+    query = update.callback_query
+    step, actions = await _step_of(context, update.effective_user.id)
+    if step is None or query.data not in actions:
+        await common.stale_button(update, context)
+        return END
+    await query.answer()
+    await drop_buttons(update)
+    context.user_data.pop("live_buttons", None)
+    await _run(update, context, _inbound(update, action=query.data))
+    return END
+
+
+async def message(update: Update, context: BotContext) -> None:
+    """Anything typed or sent outside Telegram's own flows: a runtime step's answer, or not understood."""
+    step, _ = await _step_of(context, update.effective_user.id)
+    if step is None:
+        await common.unknown_message(update, context)
+        return
+    msg = update.message
+    await _run(update, context, _inbound(update, text=msg.text if msg.text is not None else msg.caption,
+                                         unsupported=msg.text is None and msg.photo is None))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel (or the menu's Cancel) outside Telegram's own flows: stops a runtime flow, if one is open."""
+    step, _ = await _step_of(context, update.effective_user.id)
+    if step is None:
+        await common.nothing_to_cancel(update, context)
+        return
+    await _run(update, context, _inbound(update, text="/cancel"))
+
+
+async def _send_data_file(update: Update, context: BotContext) -> None:
+    """Telegram can carry a file: /mydata's summary is followed by everything stored, as JSON."""
+    t = await context.translator(update)
+    try:
+        data = await context.services.privacy.my_data(CHANNEL, str(update.effective_user.id))
+    except DomainError:
+        return  # the runtime already said why there is nothing
+    document = context.services.privacy.document(data, t)
+    content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    await update.get_bot().send_document(
+        update.effective_chat.id, InputFile(content, filename=DATA_FILE_NAME, attach=True),
+        caption=t("The same with every detail, in one file (it opens on a computer). Please keep it private."),
+    )
+
+
+def entry_points() -> list:
+    """Joined to the one conversation's entry points, so entering a runtime flow leaves any PTB flow."""
+    return [CommandHandler(list(COMMANDS), command, filters=NEW_MESSAGES),
+            CallbackQueryHandler(press, pattern=ACTIONS)]
