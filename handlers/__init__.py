@@ -36,7 +36,7 @@ def _conversation(flows: list[Flow], menus: Menus) -> ConversationHandler:
             persistent=True,
             allow_reentry=True,
             # The flows drawn from bot/dialogs (handlers/dialogs.py) enter here too, so they leave any other.
-            entry_points=[handler for flow in flows for handler in flow.entry_points] + dialogs.entry_points(),
+            entry_points=[handler for flow in flows for handler in flow.entry_points] + dialogs.entry_points(menus),
             states=states,
             fallbacks=[
                 CommandHandler("cancel", common.cancel, filters=NEW_MESSAGES),

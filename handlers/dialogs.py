@@ -4,14 +4,14 @@ carrying the action as callback data (taken off once the step is over), the main
 flow ends, 4,096-character parts. The steps, their wording and what is asked next live in bot/dialogs
 only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
 
-Flows moved here so far: /mydata and /forget (privacy)."""
+Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw)."""
 
 from __future__ import annotations
 
 import json
 
 from telegram import InputFile, ReplyKeyboardRemove, Update
-from telegram.ext import CallbackQueryHandler, CommandHandler
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.dialogs.flows import Runtime
 from bot.dialogs.runtime import Inbound, Reply
@@ -20,8 +20,9 @@ from bot.text import split_message
 from handlers import common
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
 from handlers.flows import NEW_MESSAGES
-from handlers.keyboards import inline
+from handlers.keyboards import MENU_SPEAK, flow_menu, inline
 from handlers.menus import set_chat_commands
+from handlers.onboarding import offer_resident_registration
 from handlers.states import END
 from storage import dialogs as positions
 
@@ -29,8 +30,12 @@ MAX_MESSAGE = 4096  # Telegram's limit for one message
 DATA_FILE_NAME = "doithoai-my-data.json"
 
 # The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
-COMMANDS = ("mydata", "forget")
-ACTIONS = r"^pv:"
+COMMANDS = ("mydata", "forget", "speak")
+ACTIONS = r"^(pv|sp):"
+# Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
+MENU_BUTTONS = {MENU_SPEAK: "/speak"}
+# Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
+RESIDENT_COMMANDS = ("/speak",)
 
 
 def runtime(context: BotContext) -> Runtime:
@@ -63,6 +68,8 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
         markup = ReplyKeyboardRemove() if last else None
     elif reply.choices and reply.step not in (None, "menu"):
         markup = inline([[(choice.label, choice.action)] for choice in reply.choices])
+    elif last and reply.step not in (None, "menu"):
+        markup = flow_menu(t)  # a step awaiting typed text: only the way out
     elif last and reply.step in (None, "menu"):
         # A flow is over (or the menu was asked for): Telegram shows the menu as its keyboard.
         if reply.step == "menu":
@@ -89,8 +96,17 @@ async def command(update: Update, context: BotContext) -> int:
     for key in [key for key in context.user_data if key not in ("locale", "live_buttons")]:
         del context.user_data[key]
     text = update.message.text
+    for label, command_text in MENU_BUTTONS.items():
+        if text in {context.i18n.for_locale(locale)(label) for locale in ("vi", "en")}:
+            text = command_text
+    name = text.split()[0].split("@")[0]
+    if name in RESIDENT_COMMANDS and await context.resident(update) is None:
+        actor = await context.actor(update)
+        if actor is not None and actor.is_official:
+            await offer_resident_registration(update, context)
+            return END
     await _run(update, context, _inbound(update, text=text))
-    if text.split()[0].split("@")[0] == "/mydata":
+    if name == "/mydata":
         await _send_data_file(update, context)
     return END
 
@@ -144,7 +160,8 @@ async def _send_data_file(update: Update, context: BotContext) -> None:
     )
 
 
-def entry_points() -> list:
+def entry_points(menus) -> list:
     """Joined to the one conversation's entry points, so entering a runtime flow leaves any PTB flow."""
     return [CommandHandler(list(COMMANDS), command, filters=NEW_MESSAGES),
+            *(MessageHandler(menus.label(label), command) for label in MENU_BUTTONS),
             CallbackQueryHandler(press, pattern=ACTIONS)]
