@@ -4,7 +4,8 @@ carrying the action as callback data (taken off once the step is over), the main
 flow ends, 4,096-character parts. The steps, their wording and what is asked next live in bot/dialogs
 only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
 
-Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw)."""
+Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw), the
+answers to an invitation (notice actions iv:yes, iv:no, iv:sub)."""
 
 from __future__ import annotations
 
@@ -31,7 +32,7 @@ DATA_FILE_NAME = "doithoai-my-data.json"
 
 # The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
 COMMANDS = ("mydata", "forget", "speak")
-ACTIONS = r"^(pv|sp):"
+ACTIONS = r"^(pv|sp):|^iv:(yes|no|sub):\d{1,9}$"
 # Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
 MENU_BUTTONS = {MENU_SPEAK: "/speak"}
 # Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
@@ -45,10 +46,9 @@ def runtime(context: BotContext) -> Runtime:
     return found
 
 
-async def _step_of(context: BotContext, user_id: int) -> tuple[str | None, list[str]]:
+async def _position(context: BotContext, user_id: int) -> positions.Position:
     async with context.services.database.read() as db:
-        where = await positions.position(db, CHANNEL, str(user_id))
-    return where.step, [action for _, action in where.choices]
+        return await positions.position(db, CHANNEL, str(user_id))
 
 
 async def _run(update: Update, context: BotContext, inbound: Inbound) -> list[Reply]:
@@ -114,8 +114,7 @@ async def command(update: Update, context: BotContext) -> int:
 async def press(update: Update, context: BotContext) -> int:
     """A button of a runtime step; one from an older message (or forged) does nothing."""
     query = update.callback_query
-    step, actions = await _step_of(context, update.effective_user.id)
-    if step is None or query.data not in actions:
+    if not runtime(context).pressable(await _position(context, update.effective_user.id), query.data):
         await common.stale_button(update, context)
         return END
     await query.answer()
@@ -127,8 +126,7 @@ async def press(update: Update, context: BotContext) -> int:
 
 async def message(update: Update, context: BotContext) -> None:
     """Anything typed or sent outside Telegram's own flows: a runtime step's answer, or not understood."""
-    step, _ = await _step_of(context, update.effective_user.id)
-    if step is None:
+    if (await _position(context, update.effective_user.id)).step is None:
         await common.unknown_message(update, context)
         return
     msg = update.message
@@ -138,8 +136,7 @@ async def message(update: Update, context: BotContext) -> None:
 
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel (or the menu's Cancel) outside Telegram's own flows: stops a runtime flow, if one is open."""
-    step, _ = await _step_of(context, update.effective_user.id)
-    if step is None:
+    if (await _position(context, update.effective_user.id)).step is None:
         await common.nothing_to_cancel(update, context)
         return
     await _run(update, context, _inbound(update, text="/cancel"))

@@ -346,3 +346,29 @@ async def test_an_english_speaker_reads_the_numbered_hints_in_english_before_reg
     await zalo.say(LAN, "hello")
     consent = (await zalo.say(LAN, "english"))[0]
     assert consent.startswith("Before you register:") and consent.endswith("Reply 1 or 2.")
+
+
+async def test_a_zalo_resident_answers_an_invitation_with_numbered_replies(zalo, bot):
+    """The invitation's answers are notice actions of the runtime: "1" (I will come), "3" and a name (someone else)."""
+    from datetime import time
+
+    from bot.services.dialogues import DialoguePlan
+    from tests.dates import future_monday
+
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await bot.grant(1201, "Bà Mai", "mttq")
+    await bot.grant(1202, "Chị Thu", "office")
+    await bot.grant(1203, "Ông Thành", "chair", body="chairman")
+    chairman = (await bot.rows("SELECT id FROM people WHERE external_id = '1203'"))[0][0]
+    office = await bot.services.staff.actor("telegram", "1202")
+    await bot.services.dialogues.schedule(office, DialoguePlan(
+        future_monday(bot.services.calendar), time(8, 0), "Hội trường UBND xã", "Đất đai", chairman))
+    mttq = await bot.services.staff.actor("telegram", "1201")
+    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
+    invitation = await bot.services.invitations.add_resident(mttq, lan)
+    await bot.services.invitations.issue(mttq)
+    await zalo.deliver()
+    notice = zalo.fake.texts_to(LAN)[-1]
+    assert notice.startswith("✉️ GIẤY MỜI") and "1. ✅" in notice and "3. 👤" in notice
+    assert await zalo.say(LAN, "1") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation.id) == [("yes",)]

@@ -231,6 +231,9 @@ class Runtime:
                 return
             await self._enter(c, where, target)
             return
+        if inbound.action is not None:
+            await self._pressed(c, where, inbound.action)
+            return
         if typed and where.notice_newest and await self._notice_action(c, where, typed):
             return
         current = STEPS.get(where.step) if where.step else None
@@ -243,9 +246,6 @@ class Runtime:
 
     async def _in_step(self, c: Conversation, where: Position, current: Step, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
-        if inbound.action is not None and any(action == inbound.action for _, action in where.choices):
-            await self._go(c, where, await current.on_choice(c, inbound.action))
-            return
         if where.choices and typed and self.typed_choices:
             if typed == MORE and (where.page + 1) * PER_PAGE < len(where.choices):
                 where.page += 1
@@ -283,6 +283,22 @@ class Runtime:
             c.say(c.t("I cannot read voice messages, files or locations here. I can receive typed text and photos."))
         c.say(c.t("I did not understand. Here is what you can do:"))
         await self._enter(c, where, self.menu_step)
+
+    async def _pressed(self, c: Conversation, where: Position, action: str) -> None:
+        """A button pressed (a channel with buttons): the current step's choice, or a notice's action."""
+        current = STEPS.get(where.step) if where.step else None
+        if current is not None and any(shown == action for _, shown in where.choices):
+            await self._go(c, where, await current.on_choice(c, action))
+            return
+        handler = NOTICE_ACTIONS.get(action.rpartition(":")[0])
+        if handler is not None:
+            self._end(where)
+            await self._go(c, where, await handler(c, action.rpartition(":")[2]))
+
+    def pressable(self, where: Position, action: str) -> bool:
+        """Whether a press means something now (the channel answers anything else as a stale button)."""
+        return (where.step is not None and any(shown == action for _, shown in where.choices)) \
+            or action.rpartition(":")[0] in NOTICE_ACTIONS
 
     async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
         """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
