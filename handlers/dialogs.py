@@ -5,7 +5,8 @@ flow ends, 4,096-character parts. The steps, their wording and what is asked nex
 only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
 
 Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw), the
-answers to an invitation (notice actions iv:yes, iv:no, iv:sub)."""
+answers to an invitation (notice actions iv:yes, iv:no, iv:sub), /mine with a concern's history, the
+verdict on a result (vd:ok, vd:no and the reason) and its rating (rt:)."""
 
 from __future__ import annotations
 
@@ -21,28 +22,29 @@ from bot.text import split_message
 from handlers import common
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
 from handlers.flows import NEW_MESSAGES
-from handlers.keyboards import MENU_SPEAK, flow_menu, inline
+from handlers.keyboards import MENU_MINE, MENU_SPEAK, flow_menu, inline
 from handlers.menus import set_chat_commands
 from handlers.onboarding import offer_resident_registration
 from handlers.states import END
 from storage import dialogs as positions
 
 MAX_MESSAGE = 4096  # Telegram's limit for one message
+MAX_BUTTONS = 100  # Telegram's limit of inline buttons under one message
 DATA_FILE_NAME = "doithoai-my-data.json"
 
 # The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
-COMMANDS = ("mydata", "forget", "speak")
-ACTIONS = r"^(pv|sp):|^iv:(yes|no|sub):\d{1,9}$"
+COMMANDS = ("mydata", "forget", "speak", "mine")
+ACTIONS = r"^(pv|sp|mine|vd|rt):|^iv:(yes|no|sub):\d{1,9}$"
 # Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
-MENU_BUTTONS = {MENU_SPEAK: "/speak"}
+MENU_BUTTONS = {MENU_SPEAK: "/speak", MENU_MINE: "/mine"}
 # Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
-RESIDENT_COMMANDS = ("/speak",)
+RESIDENT_COMMANDS = ("/speak", "/mine")
 
 
 def runtime(context: BotContext) -> Runtime:
     found = context.application.bot_data.get("dialogs")
     if found is None:
-        found = context.application.bot_data["dialogs"] = Runtime(context.services, context.i18n, typed_choices=False)
+        found = context.application.bot_data["dialogs"] = Runtime(context.services, context.i18n, typed_choices=False, per_page=MAX_BUTTONS)
     return found
 
 
@@ -66,7 +68,9 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
         context.application.drop_user_data(update.effective_user.id)
         await set_chat_commands(update.get_bot(), update.effective_chat.id, t, None)
         markup = ReplyKeyboardRemove() if last else None
-    elif reply.choices and reply.step not in (None, "menu"):
+    elif reply.choices and not reply.choices[0].action.startswith("menu:"):
+        # A step's choices, or those said as a flow ends (the rating after 👍); the runtime's own menu
+        # is Telegram's keyboard instead (below).
         markup = inline([[(choice.label, choice.action)] for choice in reply.choices])
     elif last and reply.step not in (None, "menu"):
         markup = flow_menu(t)  # a step awaiting typed text: only the way out

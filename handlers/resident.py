@@ -1,4 +1,4 @@
-"""The resident's Telegram-only flows still to move to bot/dialogs: send a concern, follow my concerns."""
+"""The resident's Telegram-only flow still to move to bot/dialogs: send a concern."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from bot.errors import DomainError, describe
 from bot.i18n import Translator
 from handlers.context import BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
-from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, choices, flow_menu, inline
+from handlers.keyboards import MENU_CANCEL, MENU_MINE, inline
 from handlers.onboarding import resident_or_refuse
-from handlers.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
+from handlers.presenters import category_name, draft_lines, draft_summary
 from handlers.states import (
     CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END,
 )
@@ -293,69 +293,8 @@ async def expect_button(update: Update, context: BotContext) -> None:
 
 # --- My concerns ----------------------------------------------------------------------------
 
-async def my_concerns(update: Update, context: BotContext) -> None:
-    """/mine: my concerns with code, topic, status and date; each one's history on tap."""
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    concerns = await context.services.concerns.mine(resident)
-    if not concerns:
-        await answer(update, t("You have not sent any concern yet. Tap “%(button)s” to send one.", button=t(MENU_NEW)))
-        return
-    commune = context.services.concerns.commune_of(resident)
-    listed = concerns[:MAX_LISTED]
-    lines = [t("Your concerns (newest first):"), *(concern_line(commune, c, t) for c in listed)]
-    if len(concerns) > MAX_LISTED:
-        lines.append(t.n("… and %(count)d older one.", "… and %(count)d older ones.", len(concerns) - MAX_LISTED,
-                         count=len(concerns) - MAX_LISTED))
-    lines += ["", t("Tap a code to see its history.")]
-    buttons = choices([(f"📄 {c.code}", f"mine:show:{c.code}") for c in listed], per_row=2)
-    await answer(update, "\n".join(lines), reply_markup=buttons)
-
-
-async def show_concern(update: Update, context: BotContext) -> None:
-    """A concern's details and history."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    try:
-        concern, history = await context.services.concerns.history(resident, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return
-    commune = context.services.concerns.commune_of(resident)
-    # A result waiting for the resident's answer can be answered here too, not only from its notice.
-    rows = [[(t("👍 Satisfied"), f"vd:ok:{concern.code}"), (t("👎 Not satisfied"), f"vd:no:{concern.code}")]] \
-        if concern.status in ("resolved", "answered") else []
-    if concern.text_public:  # consent given at submission can be withdrawn at any time
-        rows.append([(t("🔒 Take my text off the public board"), f"mine:priv:{concern.code}")])
-    await answer(update, concern_details(commune, concern, history, t), reply_markup=inline(rows) if rows else None)
-
-
-async def keep_text_private(update: Update, context: BotContext) -> None:
-    """The resident withdraws their text from the public board (topic and hamlet stay)."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    try:
-        concern = await context.services.concerns.keep_text_private(resident, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return
-    await drop_buttons(update)
-    await answer(update, t("The text of concern %(code)s is no longer shown on the public board; "
-                           "only its topic and hamlet are.", code=concern.code))
-
-
 def flow(menus: Menus) -> Flow:
-    """Send a concern (in the conversation); my concerns (anywhere). /speak is drawn from bot/dialogs (handlers/dialogs.py)."""
+    """Send a concern (in the conversation). /speak and /mine are drawn from bot/dialogs (handlers/dialogs.py)."""
     expect_button_here = MessageHandler(menus.free_text, expect_button)
     anything_else = MessageHandler(NEW_MESSAGES & ~filters.COMMAND & ~menus.any, expect_text)
     drop_draft = CallbackQueryHandler(discard_concern, pattern=r"^cc:cancel$")
@@ -375,10 +314,4 @@ def flow(menus: Menus) -> Flow:
                               CallbackQueryHandler(support_similar, pattern=r"^cc:sup:[0-9a-f]{16}:\d{3}-\d{3}$"),
                               *drafting, anything_else],
         },
-        anywhere=[
-            CommandHandler("mine", my_concerns, filters=NEW_MESSAGES),
-            MessageHandler(menus.mine, my_concerns),
-            CallbackQueryHandler(show_concern, pattern=r"^mine:show:\d{3}-\d{3}$"),
-            CallbackQueryHandler(keep_text_private, pattern=r"^mine:priv:\d{3}-\d{3}$"),
-        ],
     )

@@ -286,7 +286,7 @@ async def test_forget_erases_the_identity_keeps_the_concern_and_the_same_user_st
     new_person = await person_id(bot, NGOC)
     assert new_person != ngoc
     assert await bot.say(NGOC, "📋 Kiến nghị của tôi") == [
-        "Ông/bà chưa gửi kiến nghị nào. Xin bấm “📝 Gửi kiến nghị” để gửi."]
+        "Ông/bà chưa gửi kiến nghị nào. Xin chọn “📝 Gửi kiến nghị” trong danh mục để gửi."]
     assert await bot.rows("SELECT COUNT(*) FROM roles WHERE person_id = ? ", new_person) == [(0,)]
 
 

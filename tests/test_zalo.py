@@ -372,3 +372,21 @@ async def test_a_zalo_resident_answers_an_invitation_with_numbered_replies(zalo,
     assert notice.startswith("✉️ GIẤY MỜI") and "1. ✅" in notice and "3. 👤" in notice
     assert await zalo.say(LAN, "1") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."]
     assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation.id) == [("yes",)]
+
+
+async def test_a_zalo_resident_satisfied_with_a_result_rates_it_by_number(zalo, bot):
+    """👍 from /mine closes the concern, then the rating is asked as on Telegram: a number answers it."""
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+    await zalo.say(LAN, "/mine")
+    await zalo.say(LAN, "1")
+    closed, rating = await zalo.say(LAN, "1")
+    assert closed == f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc."
+    assert "5. " in rating
+    assert await zalo.say(LAN, "5") == [f"Cảm ơn ông/bà: đã ghi nhận 5 ⭐ cho kiến nghị {code}."]
+    assert await bot.rows("SELECT details FROM audit_log WHERE action = 'concern.rated'") == [('{"satisfaction": 5}',)]

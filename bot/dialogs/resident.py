@@ -9,6 +9,7 @@ from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
 from bot.i18n import N_, Translator
+from bot.notices import render
 from bot.services.privacy import FORGET_LIMITS
 from bot.presenters import ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
 from storage.records import Attachment, Resident
@@ -194,15 +195,27 @@ class MyConcern(Step):
         resident = await registered(c)
         concern, history = await c.services.concerns.history(resident, c.draft.get("code", ""))
         commune = c.services.concerns.commune_of(resident)
-        text = concern_details(commune, concern, history, c.t)
-        if concern.status != "resolved":
-            return Screen(text, final=True)
         # A result waiting for the resident's answer can be answered here too, not only from its notice.
-        return Screen(text, verdict_choices(c.t, concern.code))
+        choices = verdict_choices(c.t, concern.code) if concern.status in ("resolved", "answered") else []
+        if concern.text_public:  # consent given at submission can be withdrawn at any time
+            choices.append(Choice(c.t("🔒 Take my text off the public board"), f"mine:priv:{concern.code}"))
+        return Screen(concern_details(commune, concern, history, c.t), choices, final=not choices)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         prefix, _, code = action.rpartition(":")
+        if prefix == "mine:priv":
+            concern = await c.services.concerns.keep_text_private(await registered(c), code)
+            c.say(c.t("The text of concern %(code)s is no longer shown on the public board; "
+                      "only its topic and hamlet are.", code=concern.code))
+            return END
         return await (satisfied if prefix == "vd:ok" else not_satisfied)(c, code)
+
+
+@notice_action("mine:show")
+async def show_mine(c: Conversation, code: str) -> str:
+    """A code pressed on an older /mine list (Telegram keeps it on screen): that concern's history."""
+    c.draft["code"] = code
+    return "mine.concern"
 
 
 def verdict_choices(t: Translator, code: str) -> list[Choice]:
@@ -213,6 +226,18 @@ def verdict_choices(t: Translator, code: str) -> list[Choice]:
 async def satisfied(c: Conversation, code: str) -> str:
     concern = await c.services.tasks.satisfied(await c.actor(), code)
     c.say(c.t("Thank you. You are satisfied with the answer, so concern %(code)s is now closed.", code=concern.code))
+    # Closed: how satisfied they are, asked in the same words as when the office closes a concern.
+    rating = render("rating_request", {"code": concern.code}, c.t, c.services.communes)
+    c.say(rating.text, [Choice(label, action) for label, action in rating.actions])
+    return END
+
+
+@notice_action("rt")
+async def rate(c: Conversation, argument: str) -> str:
+    """⭐ (rt:<code>:<stars>): how satisfied the resident is with a closed concern."""
+    code, _, stars = argument.partition(":")
+    concern = await c.services.followup.rate(await c.actor(), code, int(stars))
+    c.say(c.t("Thank you: %(stars)s ⭐ recorded for concern %(code)s.", stars=stars, code=concern.code))
     return END
 
 

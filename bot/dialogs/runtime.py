@@ -166,6 +166,17 @@ def notice_action(prefix: str):
     return register
 
 
+def notice_handler(action: str):
+    """The notice action an action belongs to, and its argument: the longest registered prefix
+    ("vd:ok" of "vd:ok:123-456"; "rt" of "rt:123-456:5")."""
+    parts = action.split(":")
+    for cut in range(len(parts) - 1, 0, -1):
+        handler = NOTICE_ACTIONS.get(":".join(parts[:cut]))
+        if handler is not None:
+            return handler, ":".join(parts[cut:])
+    return None, ""
+
+
 def plain(text: str) -> str:
     """An option's words as typed without diacritics, emoji or punctuation."""
     return " ".join("".join(ch if ch.isalnum() else " " for ch in strip_marks(text)).split())
@@ -179,7 +190,7 @@ MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 
 class Runtime:
     def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
-                 help_step: str = "help", typed_choices: bool = True) -> None:
+                 help_step: str = "help", typed_choices: bool = True, per_page: int = PER_PAGE) -> None:
         self.services = services
         self.i18n = i18n
         self.start_step = start_step
@@ -188,6 +199,7 @@ class Runtime:
         # A channel without buttons takes a choice typed as its number or words; one with buttons takes
         # only presses (Telegram: "đồng ý" typed under /forget's question erases nothing).
         self.typed_choices = typed_choices
+        self.per_page = per_page  # choices shown at once (Telegram shows them all as buttons)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self.services.database.read() as db:
@@ -198,6 +210,9 @@ class Runtime:
             await self._react(c, where, inbound)
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
             c.refuse(refusal)
+        said = [reply for reply in c.replies if reply.choices]
+        if where.step is None and said:  # choices said as a flow ended (the rating after 👍): a notice's
+            where.notice_choices = [[choice.label, choice.action] for choice in said[-1].choices]
         if not c.forgotten:
             async with self.services.database.transaction() as db:
                 await positions.save_position(db, inbound.channel, inbound.external_id, where)
@@ -247,7 +262,7 @@ class Runtime:
     async def _in_step(self, c: Conversation, where: Position, current: Step, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
         if where.choices and typed and self.typed_choices:
-            if typed == MORE and (where.page + 1) * PER_PAGE < len(where.choices):
+            if typed == MORE and (where.page + 1) * self.per_page < len(where.choices):
                 where.page += 1
                 c.replies.append(self._page(c, where, c.t("More options:")))
                 return
@@ -290,23 +305,22 @@ class Runtime:
         if current is not None and any(shown == action for _, shown in where.choices):
             await self._go(c, where, await current.on_choice(c, action))
             return
-        handler = NOTICE_ACTIONS.get(action.rpartition(":")[0])
+        handler, argument = notice_handler(action)
         if handler is not None:
             self._end(where)
-            await self._go(c, where, await handler(c, action.rpartition(":")[2]))
+            await self._go(c, where, await handler(c, argument))
 
     def pressable(self, where: Position, action: str) -> bool:
         """Whether a press means something now (the channel answers anything else as a stale button)."""
         return (where.step is not None and any(shown == action for _, shown in where.choices)) \
-            or action.rpartition(":")[0] in NOTICE_ACTIONS
+            or notice_handler(action)[0] is not None
 
     async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
         """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
         action = _match(where.notice_choices, typed)
         if action is None:
             return False
-        prefix, _, argument = action.rpartition(":")
-        handler = NOTICE_ACTIONS.get(prefix)
+        handler, argument = notice_handler(action)
         if handler is None:
             return False
         self._end(where)
@@ -317,8 +331,8 @@ class Runtime:
     def _resolve(self, where: Position, typed: str) -> str | None:
         if typed.isdigit():
             number = int(typed)
-            start = where.page * PER_PAGE
-            shown = where.choices[start:start + PER_PAGE]
+            start = where.page * self.per_page
+            shown = where.choices[start:start + self.per_page]
             return shown[number - 1][1] if 1 <= number <= len(shown) else None
         return _match(where.choices, typed)
 
@@ -360,10 +374,10 @@ class Runtime:
         c.replies.append(self._page(c, where, screen.text))
 
     def _page(self, c: Conversation, where: Position, text: str) -> Reply:
-        start = where.page * PER_PAGE
-        shown = [Choice(label, action) for label, action in where.choices[start:start + PER_PAGE]]
+        start = where.page * self.per_page
+        shown = [Choice(label, action) for label, action in where.choices[start:start + self.per_page]]
         return Reply(text, shown, cancel=bool(where.draft.get("_cancel")) and bool(shown),
-                     more=start + PER_PAGE < len(where.choices))
+                     more=start + self.per_page < len(where.choices))
 
     @staticmethod
     def _end(where: Position) -> None:
