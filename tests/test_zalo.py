@@ -390,3 +390,19 @@ async def test_a_zalo_resident_satisfied_with_a_result_rates_it_by_number(zalo, 
     assert "5. " in rating
     assert await zalo.say(LAN, "5") == [f"Cảm ơn ông/bà: đã ghi nhận 5 ⭐ cho kiến nghị {code}."]
     assert await bot.rows("SELECT details FROM audit_log WHERE action = 'concern.rated'") == [('{"satisfaction": 5}',)]
+
+
+async def test_a_zalo_resident_is_offered_similar_concerns_and_joins_one_by_number(zalo, bot):
+    """Issue 10's step is in the shared concern flow: similar concerns come as numbered choices after Send / Do not send."""
+    await bot.register(1001, "Bà Hoa")
+    code = (await bot.submit_concern(1001, "Đèn đường thôn 2 bị hỏng cả tháng nay, buổi tối đi lại rất tối",
+                                     topic="development"))[0].split("Mã theo dõi: ")[1][:7]
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Kinh tế - xã hội")
+    summary = (await zalo.say(LAN, "den duong thon 2 hong ca thang roi, toi di lai toi om"))[0]
+    assert summary.startswith("Người dân khác đã nêu ý kiến tương tự:")
+    assert f"3. 🙋 Đây cũng là ý kiến của tôi: {code}" in summary and "1. ✅" in summary
+    joined = await zalo.say(LAN, "3")
+    assert joined[0].startswith(f"🙋 Cảm ơn ông/bà: ông/bà đã được tính vào kiến nghị {code}, nay đã được nêu 2 lần.")
+    assert await bot.rows("SELECT COUNT(*) FROM concerns") == [(1,)]

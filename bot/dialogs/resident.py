@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+from bot.domain import STATUS_LABELS
 from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
@@ -114,6 +115,7 @@ class Text(Step):
         except DomainError as refusal:
             c.refuse(refusal)
             return STAY
+        await _find_similar(c)
         return "concern.confirm"
 
     async def on_photo(self, c: Conversation, photo: Photo) -> str:
@@ -127,10 +129,36 @@ class Text(Step):
                 c.refuse(refusal)
                 return STAY
         c.draft["attachments"].append({"kind": "photo", "file_ref": photo.file_ref})
+        if photo.caption:
+            await _find_similar(c)
         if c.draft.get("body"):
             return "concern.confirm"
         c.say(c.t("Received. Now please write a few words describing the problem."))
         return "concern.text" if self.name != "concern.text" else STAY
+
+
+async def _find_similar(c: Conversation) -> None:
+    """Issue 10: up to 3 similar concerns of the commune (topic, hamlet, short text, status; never a name),
+    offered with the summary so the resident may join one instead of sending a new one."""
+    found = await c.services.concerns.similar_for(await registered(c), c.draft["body"], category=c.draft["category"])
+    c.draft["similar"] = [{"code": s.code, "topic": s.topic, "hamlet_id": s.hamlet_id, "status": s.status,
+                           "excerpt": s.excerpt} for s in found]
+
+
+def _similar_lines(c: Conversation, commune) -> list[str]:
+    similar = c.draft.get("similar") or []
+    if not similar:
+        return []
+    lines = [c.t("Other residents have raised something similar:")]
+    for one in similar:
+        hamlet, status = commune.hamlet(one["hamlet_id"]), STATUS_LABELS[one["status"]]
+        lines.append(c.t("• %(code)s · %(topic)s · %(hamlet)s · %(status)s: %(text)s", code=one["code"],
+                         topic=category_name(commune, one["topic"], c.t),
+                         hamlet=hamlet.name(c.t.locale) if hamlet else one["hamlet_id"],
+                         status=c.t(status), text=one["excerpt"]))
+    lines += ["", c.t("If one of them is your concern, choose it: you will follow it and be counted in, and nothing "
+                      "new is sent. Otherwise send yours as a new concern."), "", ""]
+    return lines
 
 
 @step
@@ -140,12 +168,21 @@ class Confirm(Text):
     async def show(self, c: Conversation) -> Screen:
         resident = await registered(c)
         commune = c.services.concerns.commune_of(resident)
-        return Screen(draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
+        similar = [Choice(c.t("🙋 This is my concern too: %(code)s", code=one["code"]), f"cc:sup:{c.draft['id']}:{one['code']}")
+                   for one in c.draft.get("similar") or []]
+        return Screen("\n".join(_similar_lines(c, commune)) + draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
                       [Choice(c.t("✅ Send to the commune"), f"cc:ok:{c.draft['id']}"),
-                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}")],
+                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}"), *similar],
                       accepts_text=True, accepts_photo=True)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
+        if action.startswith(f"cc:sup:{c.draft.get('id')}:"):
+            # “This is my concern too”: the resident follows that concern; nothing new is created.
+            concern = await c.services.concerns.support(await registered(c), action.rsplit(":", 1)[1])
+            c.say(c.t("🙋 Thank you: you are counted in concern %(code)s, now raised %(count)d times. You follow it "
+                      "like its sender: you will be told here at every step, and it is in “%(button)s”.",
+                      code=concern.code, count=concern.raised_count, button=c.t(MENU_MINE)))
+            return END
         if action != f"cc:ok:{c.draft.get('id')}":
             c.say(c.t("The concern was not sent. Nothing was saved."))
             return "menu"
