@@ -58,7 +58,7 @@ def register(application: Application, i18n: I18n) -> None:
     # Group 0: the conversation first (it owns text while a flow awaits it), then what works anywhere,
     # then the answers to everything not understood. Only the first match in a group runs.
     application.add_handler(_conversation(flows, menus))
-    application.add_handlers([handler for flow in flows for handler in flow.anywhere])
+    application.add_handlers([handler for flow in flows for handler in flow.anywhere] + dialogs.anywhere(menus))
     application.add_handlers([
         CommandHandler("undelivered", notifications.undelivered, filters=NEW_MESSAGES),
         CommandHandler("help", common.help_text, filters=NEW_MESSAGES),

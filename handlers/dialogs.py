@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 
 from telegram import InputFile, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.dialogs.flows import Runtime
@@ -33,10 +34,17 @@ MAX_BUTTONS = 100  # Telegram's limit of inline buttons under one message
 DATA_FILE_NAME = "doithoai-my-data.json"
 
 # The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
-COMMANDS = ("mydata", "forget", "speak", "mine")
-ACTIONS = r"^(pv|sp|mine|vd|rt):|^iv:(yes|no|sub):\d{1,9}$"
+# Those that open a flow of several steps enter the one conversation (leaving any Telegram-only flow);
+# those that only show something, or answer a notice at once, work anywhere (a draft in progress stays).
+COMMANDS = ("forget", "speak")
+ACTIONS = r"^(pv|sp):|^vd:no:|^iv:sub:\d{1,9}$"
+ANYWHERE_COMMANDS = ("mydata", "mine")
+ANYWHERE_ACTIONS = r"^(mine|rt):|^vd:ok:|^iv:(yes|no):\d{1,9}$"
 # Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
-MENU_BUTTONS = {MENU_SPEAK: "/speak", MENU_MINE: "/mine"}
+MENU_BUTTONS = {MENU_SPEAK: "/speak"}
+ANYWHERE_MENU_BUTTONS = {MENU_MINE: "/mine"}
+# A list whose items are opened one after another: its buttons stay.
+KEEP_BUTTONS = ("mine:show:",)
 # Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
 RESIDENT_COMMANDS = ("/speak", "/mine")
 
@@ -53,8 +61,18 @@ async def _position(context: BotContext, user_id: int) -> positions.Position:
         return await positions.position(db, CHANNEL, str(user_id))
 
 
+async def _retire_own_buttons(context: BotContext) -> None:
+    """The runtime step asked last is over: its buttons go (a Telegram-only flow's are `live_buttons`)."""
+    live = context.user_data.pop("dialog_buttons", None)
+    if live:
+        try:
+            await context.bot.edit_message_reply_markup(chat_id=live[0], message_id=live[1], reply_markup=None)
+        except BadRequest:
+            pass  # cosmetic: the runtime refuses a press that no longer means anything anyway
+
+
 async def _run(update: Update, context: BotContext, inbound: Inbound) -> list[Reply]:
-    await retire_buttons(context)  # whatever step asked last is over, whichever flow it was
+    await _retire_own_buttons(context)
     replies = await runtime(context).handle(inbound)
     for number, reply in enumerate(replies):
         await _render(update, context, reply, last=number == len(replies) - 1)
@@ -85,9 +103,9 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
     parts = split_message(reply.text.split("\n"), MAX_MESSAGE)
     for number, part in enumerate(parts):
         message = await answer(update, part, reply_markup=markup if number == len(parts) - 1 else None)
-        if message is not None and number == len(parts) - 1 and reply.choices and markup is not None \
-                and not isinstance(markup, ReplyKeyboardRemove) and hasattr(markup, "inline_keyboard"):
-            context.user_data["live_buttons"] = (message.chat_id, message.message_id)
+        if message is not None and number == len(parts) - 1 and reply.choices and hasattr(markup, "inline_keyboard") \
+                and not all(choice.action.startswith(KEEP_BUTTONS) for choice in reply.choices):
+            context.user_data["dialog_buttons"] = (message.chat_id, message.message_id)
 
 
 def _inbound(update: Update, **what) -> Inbound:
@@ -97,10 +115,16 @@ def _inbound(update: Update, **what) -> Inbound:
 
 async def command(update: Update, context: BotContext) -> int:
     """A command whose flow the runtime owns: any Telegram-only flow in progress is left."""
-    for key in [key for key in context.user_data if key not in ("locale", "live_buttons")]:
+    await retire_buttons(context)
+    for key in [key for key in context.user_data if key not in ("locale", "dialog_buttons")]:
         del context.user_data[key]
+    return await listing(update, context)
+
+
+async def listing(update: Update, context: BotContext) -> int:
+    """/mine, /mydata: shown wherever the person is; a Telegram-only flow in progress stays as it was."""
     text = update.message.text
-    for label, command_text in MENU_BUTTONS.items():
+    for label, command_text in {**MENU_BUTTONS, **ANYWHERE_MENU_BUTTONS}.items():
         if text in {context.i18n.for_locale(locale)(label) for locale in ("vi", "en")}:
             text = command_text
     name = text.split()[0].split("@")[0]
@@ -122,8 +146,10 @@ async def press(update: Update, context: BotContext) -> int:
         await common.stale_button(update, context)
         return END
     await query.answer()
-    await drop_buttons(update)
-    context.user_data.pop("live_buttons", None)
+    if not query.data.startswith(KEEP_BUTTONS):
+        await drop_buttons(update)
+        if query.message is not None and context.user_data.get("dialog_buttons") == (query.message.chat_id, query.message.message_id):
+            context.user_data.pop("dialog_buttons")
     await _run(update, context, _inbound(update, action=query.data))
     return END
 
@@ -166,3 +192,10 @@ def entry_points(menus) -> list:
     return [CommandHandler(list(COMMANDS), command, filters=NEW_MESSAGES),
             *(MessageHandler(menus.label(label), command) for label in MENU_BUTTONS),
             CallbackQueryHandler(press, pattern=ACTIONS)]
+
+
+def anywhere(menus) -> list:
+    """Handlers beside the conversation: a listing or a notice's answer leaves a Telegram-only flow as it was."""
+    return [CommandHandler(list(ANYWHERE_COMMANDS), listing, filters=NEW_MESSAGES),
+            *(MessageHandler(menus.label(label), listing) for label in ANYWHERE_MENU_BUTTONS),
+            CallbackQueryHandler(press, pattern=ANYWHERE_ACTIONS)]

@@ -21,6 +21,7 @@ from bot.errors import DomainError, describe
 from bot.i18n import I18n, N_, Translator
 from bot.similarity import strip_marks
 from storage import dialogs as positions
+from storage.database import DatabaseBusy
 from storage.dialogs import Position
 from storage.records import Resident
 
@@ -166,6 +167,11 @@ def notice_action(prefix: str):
     return register
 
 
+def _kept(draft: dict) -> dict:
+    """A draft without what the runtime notes about the screen shown."""
+    return {key: value for key, value in draft.items() if not key.startswith("_")}
+
+
 def notice_handler(action: str):
     """The notice action an action belongs to, and its argument: the longest registered prefix
     ("vd:ok" of "vd:ok:123-456"; "rt" of "rt:123-456:5")."""
@@ -206,6 +212,7 @@ class Runtime:
             where = await positions.position(db, inbound.channel, inbound.external_id)
         locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
         c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
+        idle_before, draft_before = where.step is None, _kept(where.draft)
         try:
             await self._react(c, where, inbound)
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
@@ -214,8 +221,15 @@ class Runtime:
         if where.step is None and said:  # choices said as a flow ended (the rating after 👍): a notice's
             where.notice_choices = [[choice.label, choice.action] for choice in said[-1].choices]
         if not c.forgotten:
-            async with self.services.database.transaction() as db:
-                await positions.save_position(db, inbound.channel, inbound.external_id, where)
+            try:
+                async with self.services.database.transaction() as db:
+                    await positions.save_position(db, inbound.channel, inbound.external_id, where)
+            except DatabaseBusy:
+                # A listing opened from no flow (/mine while a backup holds the write lock) is still shown:
+                # only its numbered choices are not kept. Anything else is refused as busy, to try again.
+                if not (idle_before and _kept(where.draft) == draft_before):
+                    raise
+                log.warning("the dialog position was not kept: the database was busy")
         for reply in c.replies:
             reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
         return c.replies
