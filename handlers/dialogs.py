@@ -6,7 +6,9 @@ only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
 
 Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw), the
 answers to an invitation (notice actions iv:yes, iv:no, iv:sub), /mine with a concern's history, the
-verdict on a result (vd:ok, vd:no and the reason) and its rating (rt:)."""
+verdict on a result (vd:ok, vd:no and the reason) and its rating (rt:). Still Telegram's own, to move
+next (their bot/dialogs twins serve Zalo): the concern flow (handlers/resident.py), /profile
+(handlers/profile.py) and first contact (handlers/onboarding.py)."""
 
 from __future__ import annotations
 
