@@ -9,15 +9,15 @@ from telegram.ext import Application, CallbackQueryHandler, CommandHandler, Conv
 from telegram.warnings import PTBUserWarning
 
 from bot.i18n import I18n
-from handlers import (admin, common, communes, dialogue, followup, invitations, notifications, office, officer, onboarding,
-                      privacy, profile, reports, resident, review)
+from handlers import (admin, common, communes, dialogs, dialogue, followup, invitations, notifications, office, officer,
+                      onboarding, profile, reports, resident, review)
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 
 # Each module contributes a Flow; their order is the order of their `anywhere` handlers.
 # admin comes before onboarding: its /start <invitation token> must win over the plain /start; and
 # invitations before admin: its /start dialogue (the link hamlet heads forward) is no role token.
-FLOW_MODULES = [invitations, admin, onboarding, resident, profile, dialogue, office, officer, review, privacy, communes,
-                reports, followup]
+FLOW_MODULES = [invitations, admin, onboarding, resident, profile, dialogue, office, officer, review, communes, reports,
+                followup]
 
 
 def _conversation(flows: list[Flow], menus: Menus) -> ConversationHandler:
@@ -35,7 +35,8 @@ def _conversation(flows: list[Flow], menus: Menus) -> ConversationHandler:
             name="main",
             persistent=True,
             allow_reentry=True,
-            entry_points=[handler for flow in flows for handler in flow.entry_points],
+            # The flows drawn from bot/dialogs (handlers/dialogs.py) enter here too, so they leave any other.
+            entry_points=[handler for flow in flows for handler in flow.entry_points] + dialogs.entry_points(menus),
             states=states,
             fallbacks=[
                 CommandHandler("cancel", common.cancel, filters=NEW_MESSAGES),
@@ -57,19 +58,19 @@ def register(application: Application, i18n: I18n) -> None:
     # Group 0: the conversation first (it owns text while a flow awaits it), then what works anywhere,
     # then the answers to everything not understood. Only the first match in a group runs.
     application.add_handler(_conversation(flows, menus))
-    application.add_handlers([handler for flow in flows for handler in flow.anywhere])
+    application.add_handlers([handler for flow in flows for handler in flow.anywhere] + dialogs.anywhere(menus))
     application.add_handlers([
         CommandHandler("undelivered", notifications.undelivered, filters=NEW_MESSAGES),
         CommandHandler("help", common.help_text, filters=NEW_MESSAGES),
         MessageHandler(menus.help, common.help_text),
         CommandHandler("language", common.ask_language, filters=NEW_MESSAGES),
         MessageHandler(menus.language, common.ask_language),
-        CommandHandler("cancel", common.nothing_to_cancel, filters=NEW_MESSAGES),
-        MessageHandler(menus.cancel, common.nothing_to_cancel),
+        CommandHandler("cancel", dialogs.cancel, filters=NEW_MESSAGES),
+        MessageHandler(menus.cancel, dialogs.cancel),
         CallbackQueryHandler(common.set_language, pattern=r"^lang:(vi|en)$"),
         MessageHandler(filters.UpdateType.EDITED, common.edited_message),
         MessageHandler(NEW_MESSAGES & filters.COMMAND, common.unknown_command),
-        MessageHandler(NEW_MESSAGES, common.unknown_message),
+        MessageHandler(NEW_MESSAGES, dialogs.message),
         CallbackQueryHandler(common.stale_button),
     ])
 

@@ -145,22 +145,6 @@ async def acknowledge(update: Update, context: BotContext) -> None:
     await answer(update, t("✅ Acknowledged. The MTTQ can see it."))
 
 
-async def rate(update: Update, context: BotContext) -> None:
-    """⭐: how satisfied the resident is with a closed concern."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    _, code, stars = query.data.split(":")
-    try:
-        concern = await context.services.followup.rate(await context.actor(update), code, int(stars))
-    except DomainError as error:
-        await drop_buttons(update)
-        await answer(update, describe(error, t))
-        return
-    await drop_buttons(update)
-    await answer(update, t("Thank you: %(stars)s ⭐ recorded for concern %(code)s.", stars=stars, code=concern.code))
-
-
 async def ask_answer(update: Update, context: BotContext) -> None:
     """/answer CODE: a hamlet head records the reply of a resident without a phone to the answer they got."""
     t = await context.translator(update)
@@ -261,7 +245,6 @@ def flow(menus: Menus) -> Flow:
             CommandHandler("referred", show_referrals, filters=NEW_MESSAGES),
             CommandHandler("note", add_note, filters=NEW_MESSAGES),
             CallbackQueryHandler(acknowledge, pattern=r"^nt:ack:\d{1,12}$"),
-            CallbackQueryHandler(rate, pattern=r"^rt:\d{3}-\d{3}:[1-5]$"),
             CommandHandler("answer", ask_answer, filters=NEW_MESSAGES),
             CommandHandler("follow", follow, filters=NEW_MESSAGES),
             CallbackQueryHandler(answer_agreed, pattern=r"^ab:ok:\d{3}-\d{3}$"),

@@ -5,7 +5,7 @@ the rules are in bot/services/invitations.py and bot/services/reminders.py."""
 from __future__ import annotations
 
 from telegram import Update
-from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
+from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError, describe
 from bot.services.invitations import count_by_hamlet, forward_text, meeting_payload
@@ -17,8 +17,6 @@ from handlers.states import END
 
 # Hand-over buttons under the forwarding text (the rest: /invitations again once these are done).
 MAX_HAND_BUTTONS = 20
-# Persisted conversation states: numbered in this module's own range.
-INVITATION_DELEGATE = 480
 
 
 async def _person_id(update: Update, context: BotContext) -> int | None:
@@ -143,37 +141,6 @@ async def handed(update: Update, context: BotContext) -> None:
         await answer(update, t("🤝 %(name)s: invitation handed over.", name=done.name))
 
 
-async def rsvp(update: Update, context: BotContext) -> int | None:
-    """✅ / ❌ on an invitation; 👤 asks the name of who comes instead."""
-    t = await context.translator(update)
-    _, choice, number = update.callback_query.data.split(":")
-    if choice == "sub":
-        await update.callback_query.answer()
-        context.user_data["invitation"] = int(number)
-        await answer(update, t("Please type the full name of the person who will come in your place."))
-        return INVITATION_DELEGATE
-    person_id = await _person_id(update, context)
-    done = await _refused(update, context, lambda _: context.services.invitations.answer(
-        person_id, int(number), choice))
-    if done is not None:
-        await replace_message(update, t("Thank you: we noted that you will come.") if choice == "yes"
-                              else t("Thank you: we noted that you cannot come."))
-    return END
-
-
-async def rsvp_delegate(update: Update, context: BotContext) -> int:
-    t = await context.translator(update)
-    person_id = await _person_id(update, context)
-    number = context.user_data.pop("invitation", None)
-    try:
-        done = await context.services.invitations.answer(person_id, int(number or 0), "delegate", update.message.text)
-    except DomainError as refusal:
-        await answer(update, describe(refusal, t))
-        return END
-    await answer(update, t("Thank you: we noted that %(name)s will come in your place.", name=done.delegate_name))
-    return END
-
-
 async def delegate_chair(update: Update, context: BotContext) -> None:
     t = await context.translator(update)
     actor = await context.actor(update)
@@ -292,12 +259,11 @@ async def reminders_ahead(update: Update, context: BotContext) -> None:
 
 
 def flow(menus: Menus) -> Flow:
-    """The 👤 answer asks a name (a state of the one conversation); everything else works anywhere."""
+    """/start dialogue enters the conversation; everything else works anywhere."""
     return Flow(
-        entry_points=[CallbackQueryHandler(rsvp, pattern=r"^iv:(yes|no|sub):\d{1,9}$"),
-                      # Before admin's /start <token>: this link is not a role invitation.
+        # The answers to an invitation (iv:yes, iv:no, iv:sub) are notice actions of bot/dialogs/invitations.py.
+        entry_points=[# Before admin's /start <token>: this link is not a role invitation.
                       CommandHandler("start", start_from_link, filters=NEW_MESSAGES & filters.Regex(r"^/start dialogue$"))],
-        states={INVITATION_DELEGATE: [MessageHandler(menus.free_text, rsvp_delegate)]},
         anywhere=[
             CommandHandler("invitations", invitations_screen, filters=NEW_MESSAGES),
             CommandHandler("attendance", attendance, filters=NEW_MESSAGES),

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import date
 
 from telegram import Update
-from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
 from bot.domain import STATUS_LABELS
@@ -363,73 +362,6 @@ async def expect_typed(update: Update, context: BotContext) -> None:
 
 # --- The resident's answer to the result -------------------------------------------------------------
 
-async def verdict_satisfied(update: Update, context: BotContext) -> None:
-    """👍: the resident accepts the result; the concern is closed."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    actor = await context.actor(update)
-    try:
-        concern = await context.services.tasks.satisfied(actor, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        if isinstance(refusal, StaleAction):
-            await drop_buttons(update)
-        await _refuse(update, context, t, refusal)
-        return
-    await drop_buttons(update)
-    await answer(update, t("Thank you. You are satisfied with the answer, so concern %(code)s is now closed.", code=concern.code),
-                 reply_markup=await context.main_menu(update, t))
-    # Closed: how satisfied they are, asked in the same words as when the office closes a concern.
-    rating = render("rating_request", {"code": concern.code}, t, context.services.communes)
-    await answer(update, rating.text, reply_markup=inline([rating.actions]))
-
-
-async def verdict_not_satisfied(update: Update, context: BotContext) -> int:
-    """👎: ask why; the buttons stay until the reason is sent, in case the resident stops."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    actor = await context.actor(update)
-    try:
-        concern = await context.services.tasks.answerable(actor, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        if isinstance(refusal, StaleAction):
-            await drop_buttons(update)
-        await _refuse(update, context, t, refusal)
-        return END
-    context.user_data["verdict"] = {"code": concern.code, "message_id": query.message.message_id if query.message else None}
-    await answer(update, t("Please tell us in a few words why the answer on concern %(code)s does not satisfy you. "
-                           "The commune office will read it.", code=concern.code), reply_markup=flow_menu(t))
-    return VERDICT_REASON
-
-
-async def verdict_reason(update: Update, context: BotContext) -> int:
-    """The reason: the concern is disputed and goes back to the commune office."""
-    t = await context.translator(update)
-    pending = context.user_data.get("verdict")
-    if not pending:
-        return END
-    actor = await context.actor(update)
-    try:
-        concern = await context.services.tasks.dispute(actor, pending["code"], update.effective_message.text)
-    except (TextEmpty, TextTooLong) as refusal:
-        await _refuse(update, context, t, refusal)
-        return VERDICT_REASON
-    except DomainError as refusal:
-        context.user_data.pop("verdict", None)
-        await _refuse(update, context, t, refusal, menu=True)
-        return END
-    context.user_data.pop("verdict", None)
-    if pending.get("message_id"):
-        try:
-            await update.get_bot().edit_message_reply_markup(update.effective_chat.id, pending["message_id"], reply_markup=None)
-        except BadRequest:
-            pass  # cosmetic: a second press is refused by the service anyway
-    await answer(update, t("Thank you. Your answer was sent to the commune office. They will look at concern %(code)s "
-                           "again and tell you here.", code=concern.code), reply_markup=await context.main_menu(update, t))
-    return END
-
-
 def flow(menus: Menus) -> Flow:
     """/assign, /tasks and the task buttons start flows (leaving any other); 👍, the officer choice
     and the attachments work anywhere."""
@@ -443,7 +375,6 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(note_ask, pattern=rf"^tk:note:{CODE}$"),
             CallbackQueryHandler(extend_ask, pattern=rf"^tk:ext:{CODE}$"),
             CallbackQueryHandler(resolve_ask, pattern=rf"^tk:res:{CODE}$"),
-            CallbackQueryHandler(verdict_not_satisfied, pattern=rf"^vd:no:{CODE}$"),
         ],
         states={
             TASK_NOTE: [MessageHandler(menus.free_text, note_text), not_text],
@@ -453,12 +384,10 @@ def flow(menus: Menus) -> Flow:
             TASK_RESULT_CONFIRM: [CallbackQueryHandler(resolve_send, pattern=rf"^tk:rok:{CODE}$"),
                                   CallbackQueryHandler(resolve_rewrite, pattern=rf"^tk:red:{CODE}$"),
                                   MessageHandler(menus.free_text, resolve_text), not_text],
-            VERDICT_REASON: [MessageHandler(menus.free_text, verdict_reason), not_text],
         },
         anywhere=[
             CallbackQueryHandler(assign_chosen, pattern=rf"^tk:as:{CODE}:\d{{1,12}}$"),
             CallbackQueryHandler(tasks_page, pattern=rf"^tk:{PAGE}$"),
             CallbackQueryHandler(paged_notice_page, pattern=rf"^pn:\d{{1,12}}:{PAGE}$"),
-            CallbackQueryHandler(verdict_satisfied, pattern=rf"^vd:ok:{CODE}$"),
         ],
     )

@@ -1,4 +1,4 @@
-"""The resident's flows: send a concern, follow my concerns, register to speak."""
+"""The resident's Telegram-only flow still to move to bot/dialogs: send a concern."""
 
 from __future__ import annotations
 
@@ -12,12 +12,11 @@ from bot.errors import DomainError, describe
 from bot.i18n import Translator
 from handlers.context import BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
 from handlers.flows import ATTACHMENTS, NEW_MESSAGES, Flow, Menus
-from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, choices, flow_menu, inline
-from bot.dialogs.resident import speaking_overview
+from handlers.keyboards import MENU_CANCEL, MENU_MINE, inline
 from handlers.onboarding import resident_or_refuse
-from handlers.presenters import category_name, concern_details, concern_line, draft_lines, draft_summary
+from handlers.presenters import category_name, draft_lines, draft_summary
 from handlers.states import (
-    CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END, SPEAK_CONFIRM, SPEAK_PICK, SPEAK_POINT,
+    CONCERN_CONFIRM, CONCERN_TEXT, CONCERN_TOPIC, END,
 )
 from storage.records import Attachment, Resident
 
@@ -294,205 +293,8 @@ async def expect_button(update: Update, context: BotContext) -> None:
 
 # --- My concerns ----------------------------------------------------------------------------
 
-async def my_concerns(update: Update, context: BotContext) -> None:
-    """/mine: my concerns with code, topic, status and date; each one's history on tap."""
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    concerns = await context.services.concerns.mine(resident)
-    if not concerns:
-        await answer(update, t("You have not sent any concern yet. Tap “%(button)s” to send one.", button=t(MENU_NEW)))
-        return
-    commune = context.services.concerns.commune_of(resident)
-    listed = concerns[:MAX_LISTED]
-    lines = [t("Your concerns (newest first):"), *(concern_line(commune, c, t) for c in listed)]
-    if len(concerns) > MAX_LISTED:
-        lines.append(t.n("… and %(count)d older one.", "… and %(count)d older ones.", len(concerns) - MAX_LISTED,
-                         count=len(concerns) - MAX_LISTED))
-    lines += ["", t("Tap a code to see its history.")]
-    buttons = choices([(f"📄 {c.code}", f"mine:show:{c.code}") for c in listed], per_row=2)
-    await answer(update, "\n".join(lines), reply_markup=buttons)
-
-
-async def show_concern(update: Update, context: BotContext) -> None:
-    """A concern's details and history."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    try:
-        concern, history = await context.services.concerns.history(resident, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return
-    commune = context.services.concerns.commune_of(resident)
-    # A result waiting for the resident's answer can be answered here too, not only from its notice.
-    rows = [[(t("👍 Satisfied"), f"vd:ok:{concern.code}"), (t("👎 Not satisfied"), f"vd:no:{concern.code}")]] \
-        if concern.status in ("resolved", "answered") else []
-    if concern.text_public:  # consent given at submission can be withdrawn at any time
-        rows.append([(t("🔒 Take my text off the public board"), f"mine:priv:{concern.code}")])
-    await answer(update, concern_details(commune, concern, history, t), reply_markup=inline(rows) if rows else None)
-
-
-async def keep_text_private(update: Update, context: BotContext) -> None:
-    """The resident withdraws their text from the public board (topic and hamlet stay)."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    try:
-        concern = await context.services.concerns.keep_text_private(resident, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return
-    await drop_buttons(update)
-    await answer(update, t("The text of concern %(code)s is no longer shown on the public board; "
-                           "only its topic and hamlet are.", code=concern.code))
-
-
-# --- Register to speak ----------------------------------------------------------------------
-
-async def speak_menu(update: Update, context: BotContext) -> int:
-    """/speak: the next dialogue, my registrations (with withdraw), and a way to register."""
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return END
-    t = context.i18n.for_locale(resident.locale)
-    overview = await context.services.speaking.overview(resident)
-    lines, offered = speaking_overview(overview, t)  # the same screen on every channel
-    rows = [[(choice.label, choice.action)] for choice in offered]
-    await answer(update, "\n".join(lines), reply_markup=inline(rows) if rows else None)
-    return END
-
-
-async def speak_pick(update: Update, context: BotContext) -> int:
-    """“Register”: choose which of my concerns to speak about."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return END
-    t = context.i18n.for_locale(resident.locale)
-    overview = await context.services.speaking.overview(resident)
-    await drop_buttons(update)
-    if not overview.eligible:
-        await answer(update, t("None of your concerns can be registered for speaking now."), reply_markup=await context.main_menu(update, t))
-        return END
-    commune = context.services.concerns.commune_of(resident)
-    buttons = choices([(f"{c.code} · {category_name(commune, c.category, t)}", f"sp:pick:{c.code}")
-                       for c in overview.eligible[:MAX_LISTED]])
-    await ask(update, context, t("Which concern do you want to speak about?"), buttons)
-    return SPEAK_PICK
-
-
-async def speak_chosen(update: Update, context: BotContext) -> int:
-    """A concern was chosen: ask for the point to raise."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return END
-    t = context.i18n.for_locale(resident.locale)
-    try:
-        concern = await context.services.speaking.check_concern(resident, query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        await drop_buttons(update)
-        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
-        return END
-    await drop_buttons(update)
-    context.user_data["speak"] = {"code": concern.code}
-    await answer(update, t("What point do you want to raise about concern %(code)s? Please write it in one or two sentences.",
-                           code=concern.code), reply_markup=flow_menu(t))
-    return SPEAK_POINT
-
-
-async def speak_point(update: Update, context: BotContext) -> int:
-    """The point was written: show it back for confirmation."""
-    resident = await _resident_or_refuse(update, context)
-    pending = context.user_data.get("speak")
-    if resident is None or pending is None:
-        return END
-    t = context.i18n.for_locale(resident.locale)
-    try:
-        pending["point"] = context.services.speaking.check_point(update.effective_message.text)
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return SPEAK_POINT
-    buttons = inline([[(t("✅ Register"), "sp:ok")], [(t("❌ Do not register"), "sp:no")]])
-    await retire_buttons(context)  # a point typed again: only the newest question can be answered
-    await ask(update, context, t("You will ask to speak about concern %(code)s:\n“%(point)s”\n\nRegister?",
-                                 code=pending["code"], point=pending["point"]), buttons)
-    return SPEAK_CONFIRM
-
-
-async def speak_confirm(update: Update, context: BotContext) -> int:
-    """Confirmed: the registration is committed, then acknowledged."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    pending = context.user_data.pop("speak", None)
-    if resident is None:
-        return END
-    t = context.i18n.for_locale(resident.locale)
-    await drop_buttons(update)
-    if query.data != "sp:ok" or not pending or "point" not in pending:
-        await answer(update, t("Nothing was registered."), reply_markup=await context.main_menu(update, t))
-        return END
-    try:
-        registration, dialogue = await context.services.speaking.register(resident, pending["code"], pending["point"])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
-        return END
-    if dialogue is not None:
-        text = t("✅ You are registered to speak about concern %(code)s at the dialogue on %(when)s. "
-                 "The office will confirm the order of speakers.", code=registration.concern_code,
-                 when=t.date(t.local_date(dialogue.meeting_at)))
-    else:
-        text = t("✅ Your wish to speak about concern %(code)s is kept on file. "
-                 "You will be told when the dialogue is scheduled.", code=registration.concern_code)
-    await answer(update, text, reply_markup=await context.main_menu(update, t))
-    return END
-
-
-async def speak_withdraw_ask(update: Update, context: BotContext) -> None:
-    """“Withdraw”: ask once more, elderly fingers slip."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    registration_id = query.data.split(":", 2)[2]
-    await drop_buttons(update)  # the /speak overview is answered; /speak shows a fresh one
-    await answer(update, t("Withdraw this registration to speak?"), reply_markup=inline([
-        [(t("Yes, withdraw"), f"sp:wdy:{registration_id}")], [(t("No, keep it"), "sp:wdn")],
-    ]))
-
-
-async def speak_withdraw(update: Update, context: BotContext) -> None:
-    """Withdraw confirmed (or not)."""
-    query = update.callback_query
-    await query.answer()
-    resident = await _resident_or_refuse(update, context)
-    if resident is None:
-        return
-    t = context.i18n.for_locale(resident.locale)
-    await drop_buttons(update)
-    if query.data == "sp:wdn":
-        await answer(update, t("Your registration is kept."))
-        return
-    try:
-        registration = await context.services.speaking.withdraw(resident, int(query.data.split(":", 2)[2]))
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return
-    await answer(update, t("Your registration to speak about concern %(code)s was withdrawn.", code=registration.concern_code))
-
-
 def flow(menus: Menus) -> Flow:
-    """Send a concern, register to speak (in the conversation); my concerns and withdrawals (anywhere)."""
+    """Send a concern (in the conversation). /speak and /mine are drawn from bot/dialogs (handlers/dialogs.py)."""
     expect_button_here = MessageHandler(menus.free_text, expect_button)
     anything_else = MessageHandler(NEW_MESSAGES & ~filters.COMMAND & ~menus.any, expect_text)
     drop_draft = CallbackQueryHandler(discard_concern, pattern=r"^cc:cancel$")
@@ -502,9 +304,6 @@ def flow(menus: Menus) -> Flow:
         entry_points=[
             CommandHandler("new", new_concern, filters=NEW_MESSAGES),
             MessageHandler(menus.new, new_concern),
-            CommandHandler("speak", speak_menu, filters=NEW_MESSAGES),
-            MessageHandler(menus.speak, speak_menu),
-            CallbackQueryHandler(speak_pick, pattern=r"^sp:new$"),
         ],
         states={
             CONCERN_TOPIC: [CallbackQueryHandler(choose_topic, pattern=r"^cc:cat:[^:]{1,32}$"), drop_draft, expect_button_here],
@@ -514,16 +313,5 @@ def flow(menus: Menus) -> Flow:
                               CallbackQueryHandler(discard_concern, pattern=r"^cc:no:[0-9a-f]{16}$"), drop_draft,
                               CallbackQueryHandler(support_similar, pattern=r"^cc:sup:[0-9a-f]{16}:\d{3}-\d{3}$"),
                               *drafting, anything_else],
-            SPEAK_PICK: [CallbackQueryHandler(speak_chosen, pattern=r"^sp:pick:\d{3}-\d{3}$"), expect_button_here],
-            SPEAK_POINT: [MessageHandler(menus.free_text, speak_point)],
-            SPEAK_CONFIRM: [CallbackQueryHandler(speak_confirm, pattern=r"^sp:(ok|no)$"), expect_button_here],
         },
-        anywhere=[
-            CommandHandler("mine", my_concerns, filters=NEW_MESSAGES),
-            MessageHandler(menus.mine, my_concerns),
-            CallbackQueryHandler(show_concern, pattern=r"^mine:show:\d{3}-\d{3}$"),
-            CallbackQueryHandler(keep_text_private, pattern=r"^mine:priv:\d{3}-\d{3}$"),
-            CallbackQueryHandler(speak_withdraw_ask, pattern=r"^sp:wd:\d{1,12}$"),
-            CallbackQueryHandler(speak_withdraw, pattern=r"^sp:(wdy:\d{1,12}|wdn)$"),
-        ],
     )

@@ -12,7 +12,7 @@ END = ConversationHandler.END
     CONCERN_TOPIC,
     CONCERN_TEXT,
     CONCERN_CONFIRM,
-    SPEAK_PICK,
+    SPEAK_PICK,  # retired: /speak is a bot/dialogs flow now; kept so the numbers after it stay put
     SPEAK_POINT,
     SPEAK_CONFIRM,
 ) = range(10)

@@ -210,7 +210,7 @@ async def test_forget_cancelled_keeps_everything(bot):
     assert asked[0].startswith("Ông/bà có muốn xóa thông tin cá nhân của mình không?")
     assert "nội dung các kiến nghị (1)" in asked[0]
     assert bot.buttons(LAN) == ["pv:forget:yes", "pv:forget:no"]
-    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    assert (await bot.say(LAN, "đồng ý"))[0] == "Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."
     assert await bot.tap(LAN, "pv:forget:no") == ["Không có gì bị xóa. Mọi thông tin vẫn giữ nguyên."]
 
     assert await bot.rows("SELECT p.external_id, r.display_name, p.forgotten_at FROM people p JOIN residents r ON r.person_id = p.id") == before
@@ -249,7 +249,7 @@ async def test_forget_erases_the_identity_keeps_the_concern_and_the_same_user_st
     erased = await bot.tap(NGOC, "pv:forget:yes")
 
     assert erased[0].startswith("Thông tin cá nhân của ông/bà đã được xóa: hệ thống không còn biết ông/bà là ai.")
-    assert erased[0].endswith("Cảm ơn ông/bà đã tham gia đối thoại với xã. Muốn dùng lại, xin bấm /start.")
+    assert erased[0].endswith("Cảm ơn ông/bà đã tham gia đối thoại với xã. Muốn dùng lại, xin gửi /start.")
     assert bot.fake.current_reply_keyboard(NGOC) is None
     # Her name, phone and Telegram id are nowhere in the database any more.
     assert await text_columns_containing(bot, name) == []
@@ -286,7 +286,7 @@ async def test_forget_erases_the_identity_keeps_the_concern_and_the_same_user_st
     new_person = await person_id(bot, NGOC)
     assert new_person != ngoc
     assert await bot.say(NGOC, "📋 Kiến nghị của tôi") == [
-        "Ông/bà chưa gửi kiến nghị nào. Xin bấm “📝 Gửi kiến nghị” để gửi."]
+        "Ông/bà chưa gửi kiến nghị nào. Xin chọn “📝 Gửi kiến nghị” trong danh mục để gửi."]
     assert await bot.rows("SELECT COUNT(*) FROM roles WHERE person_id = ? ", new_person) == [(0,)]
 
 
@@ -385,3 +385,17 @@ async def test_forget_erases_every_identity_column_a_later_migration_adds(bot):
     assert await text_columns_containing(bot, "Nguyễn T. Lan") == []
     assert await bot.rows("SELECT details FROM audit_log WHERE action = 'resident.changed'") == [
         ('{"hamlet": "thon-2", "note": "số cũ —"}',)]
+
+
+async def test_forget_on_telegram_is_the_shared_dialog_step_with_its_buttons(bot):
+    """/forget is drawn from bot/dialogs on Telegram too: the runtime keeps the position, the buttons carry its actions."""
+    await bot.register(LAN, "Nguyễn Thị Lan")
+    await bot.say(LAN, "/forget")
+    assert await bot.rows("SELECT step FROM dialog_positions WHERE channel = 'telegram' AND external_id = ?", str(LAN)) == [
+        ("privacy.forget",)]
+    assert bot.buttons(LAN) == ["pv:forget:yes", "pv:forget:no"]
+    # /cancel stops it; Telegram shows its menu as the keyboard (no inline menu), and no step stays open.
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Chưa gửi gì.", "Xin chào Nguyễn Thị Lan! Ông/bà muốn làm gì?"]
+    assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Gửi kiến nghị"] and bot.buttons(LAN) == []
+    assert await bot.rows("SELECT step FROM dialog_positions WHERE channel = 'telegram' AND external_id = ?", str(LAN)) in (
+        [], [(None,)])

@@ -60,7 +60,8 @@ async def test_a_registration_joins_the_scheduled_dialogue_and_can_be_withdrawn(
     assert await bot.tap(LAN, "sp:wdy:1") == [f"Đã rút đăng ký phát biểu về kiến nghị {code}."]
     assert await bot.rows("SELECT status FROM speaker_registrations") == [("withdrawn",)]
     # The same withdraw button delivered again (a double tap) changes nothing and says so.
-    assert await bot.send(LAN, bot.fake.press(LAN, message_id, "sp:wdy:1")) == ["Đăng ký này không còn hiệu lực."]
+    assert await bot.send(LAN, bot.fake.press(LAN, message_id, "sp:wdy:1")) == [
+        "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
     actions = await bot.rows("SELECT action FROM audit_log WHERE subject_type = 'concern' ORDER BY id")
     assert actions == [("concern.submitted",), ("speaker.registered",), ("speaker.withdrawn",)]
 
@@ -77,3 +78,19 @@ async def test_someone_not_registered_is_sent_to_start(bot):
     assert await bot.say(LAN, "/speak") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
     assert await bot.say(LAN, "/new") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
     assert await bot.say(LAN, "/mine") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
+
+
+async def test_speak_on_telegram_runs_the_shared_dialog_steps(bot):
+    """/speak is drawn from bot/dialogs on Telegram too: positions in the runtime's table, the point typed with only Cancel below."""
+    await bot.register(LAN, "Bà Lan")
+    code = CODE.search((await bot.submit_concern(LAN, "Đường ngập"))[0]).group(1)
+    await bot.say(LAN, "🎤 Đăng ký phát biểu")
+    await bot.tap(LAN, "sp:new")
+    await bot.tap(LAN, f"sp:pick:{code}")
+    assert await bot.rows("SELECT step FROM dialog_positions WHERE channel = 'telegram' AND external_id = ?", str(LAN)) == [
+        ("speak.point",)]
+    assert bot.fake.current_reply_keyboard(LAN) == [["❌ Hủy"]]
+    await bot.say(LAN, "Mương thoát nước")
+    assert await bot.tap(LAN, "sp:no") == ["Chưa đăng ký gì."]
+    assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Gửi kiến nghị"]
+    assert await bot.rows("SELECT COUNT(*) FROM speaker_registrations") == [(0,)]

@@ -346,3 +346,63 @@ async def test_an_english_speaker_reads_the_numbered_hints_in_english_before_reg
     await zalo.say(LAN, "hello")
     consent = (await zalo.say(LAN, "english"))[0]
     assert consent.startswith("Before you register:") and consent.endswith("Reply 1 or 2.")
+
+
+async def test_a_zalo_resident_answers_an_invitation_with_numbered_replies(zalo, bot):
+    """The invitation's answers are notice actions of the runtime: "1" (I will come), "3" and a name (someone else)."""
+    from datetime import time
+
+    from bot.services.dialogues import DialoguePlan
+    from tests.dates import future_monday
+
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await bot.grant(1201, "Bà Mai", "mttq")
+    await bot.grant(1202, "Chị Thu", "office")
+    await bot.grant(1203, "Ông Thành", "chair", body="chairman")
+    chairman = (await bot.rows("SELECT id FROM people WHERE external_id = '1203'"))[0][0]
+    office = await bot.services.staff.actor("telegram", "1202")
+    await bot.services.dialogues.schedule(office, DialoguePlan(
+        future_monday(bot.services.calendar), time(8, 0), "Hội trường UBND xã", "Đất đai", chairman))
+    mttq = await bot.services.staff.actor("telegram", "1201")
+    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
+    invitation = await bot.services.invitations.add_resident(mttq, lan)
+    await bot.services.invitations.issue(mttq)
+    await zalo.deliver()
+    notice = zalo.fake.texts_to(LAN)[-1]
+    assert notice.startswith("✉️ GIẤY MỜI") and "1. ✅" in notice and "3. 👤" in notice
+    assert await zalo.say(LAN, "1") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation.id) == [("yes",)]
+
+
+async def test_a_zalo_resident_satisfied_with_a_result_rates_it_by_number(zalo, bot):
+    """👍 from /mine closes the concern, then the rating is asked as on Telegram: a number answers it."""
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+    await zalo.say(LAN, "/mine")
+    await zalo.say(LAN, "1")
+    closed, rating = await zalo.say(LAN, "1")
+    assert closed == f"Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời, kiến nghị {code} đã kết thúc."
+    assert "5. " in rating
+    assert await zalo.say(LAN, "5") == [f"Cảm ơn ông/bà: đã ghi nhận 5 ⭐ cho kiến nghị {code}."]
+    assert await bot.rows("SELECT details FROM audit_log WHERE action = 'concern.rated'") == [('{"satisfaction": 5}',)]
+
+
+async def test_a_zalo_resident_is_offered_similar_concerns_and_joins_one_by_number(zalo, bot):
+    """Issue 10's step is in the shared concern flow: similar concerns come as numbered choices after Send / Do not send."""
+    await bot.register(1001, "Bà Hoa")
+    code = (await bot.submit_concern(1001, "Đèn đường thôn 2 bị hỏng cả tháng nay, buổi tối đi lại rất tối",
+                                     topic="development"))[0].split("Mã theo dõi: ")[1][:7]
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Kinh tế - xã hội")
+    summary = (await zalo.say(LAN, "den duong thon 2 hong ca thang roi, toi di lai toi om"))[0]
+    assert summary.startswith("Người dân khác đã nêu ý kiến tương tự:")
+    assert f"3. 🙋 Đây cũng là ý kiến của tôi: {code}" in summary and "1. ✅" in summary
+    joined = await zalo.say(LAN, "3")
+    assert joined[0].startswith(f"🙋 Cảm ơn ông/bà: ông/bà đã được tính vào kiến nghị {code}, nay đã được nêu 2 lần.")
+    assert await bot.rows("SELECT COUNT(*) FROM concerns") == [(1,)]

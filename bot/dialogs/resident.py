@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import uuid
 
+from bot.domain import STATUS_LABELS
 from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
 from bot.i18n import N_, Translator
+from bot.notices import render
 from bot.services.privacy import FORGET_LIMITS
 from bot.presenters import ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
 from storage.records import Attachment, Resident
@@ -113,6 +115,7 @@ class Text(Step):
         except DomainError as refusal:
             c.refuse(refusal)
             return STAY
+        await _find_similar(c)
         return "concern.confirm"
 
     async def on_photo(self, c: Conversation, photo: Photo) -> str:
@@ -126,10 +129,36 @@ class Text(Step):
                 c.refuse(refusal)
                 return STAY
         c.draft["attachments"].append({"kind": "photo", "file_ref": photo.file_ref})
+        if photo.caption:
+            await _find_similar(c)
         if c.draft.get("body"):
             return "concern.confirm"
         c.say(c.t("Received. Now please write a few words describing the problem."))
         return "concern.text" if self.name != "concern.text" else STAY
+
+
+async def _find_similar(c: Conversation) -> None:
+    """Issue 10: up to 3 similar concerns of the commune (topic, hamlet, short text, status; never a name),
+    offered with the summary so the resident may join one instead of sending a new one."""
+    found = await c.services.concerns.similar_for(await registered(c), c.draft["body"], category=c.draft["category"])
+    c.draft["similar"] = [{"code": s.code, "topic": s.topic, "hamlet_id": s.hamlet_id, "status": s.status,
+                           "excerpt": s.excerpt} for s in found]
+
+
+def _similar_lines(c: Conversation, commune) -> list[str]:
+    similar = c.draft.get("similar") or []
+    if not similar:
+        return []
+    lines = [c.t("Other residents have raised something similar:")]
+    for one in similar:
+        hamlet, status = commune.hamlet(one["hamlet_id"]), STATUS_LABELS[one["status"]]
+        lines.append(c.t("• %(code)s · %(topic)s · %(hamlet)s · %(status)s: %(text)s", code=one["code"],
+                         topic=category_name(commune, one["topic"], c.t),
+                         hamlet=hamlet.name(c.t.locale) if hamlet else one["hamlet_id"],
+                         status=c.t(status), text=one["excerpt"]))
+    lines += ["", c.t("If one of them is your concern, choose it: you will follow it and be counted in, and nothing "
+                      "new is sent. Otherwise send yours as a new concern."), "", ""]
+    return lines
 
 
 @step
@@ -139,12 +168,21 @@ class Confirm(Text):
     async def show(self, c: Conversation) -> Screen:
         resident = await registered(c)
         commune = c.services.concerns.commune_of(resident)
-        return Screen(draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
+        similar = [Choice(c.t("🙋 This is my concern too: %(code)s", code=one["code"]), f"cc:sup:{c.draft['id']}:{one['code']}")
+                   for one in c.draft.get("similar") or []]
+        return Screen("\n".join(_similar_lines(c, commune)) + draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
                       [Choice(c.t("✅ Send to the commune"), f"cc:ok:{c.draft['id']}"),
-                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}")],
+                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}"), *similar],
                       accepts_text=True, accepts_photo=True)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
+        if action.startswith(f"cc:sup:{c.draft.get('id')}:"):
+            # “This is my concern too”: the resident follows that concern; nothing new is created.
+            concern = await c.services.concerns.support(await registered(c), action.rsplit(":", 1)[1])
+            c.say(c.t("🙋 Thank you: you are counted in concern %(code)s, now raised %(count)d times. You follow it "
+                      "like its sender: you will be told here at every step, and it is in “%(button)s”.",
+                      code=concern.code, count=concern.raised_count, button=c.t(MENU_MINE)))
+            return END
         if action != f"cc:ok:{c.draft.get('id')}":
             c.say(c.t("The concern was not sent. Nothing was saved."))
             return "menu"
@@ -194,15 +232,27 @@ class MyConcern(Step):
         resident = await registered(c)
         concern, history = await c.services.concerns.history(resident, c.draft.get("code", ""))
         commune = c.services.concerns.commune_of(resident)
-        text = concern_details(commune, concern, history, c.t)
-        if concern.status != "resolved":
-            return Screen(text, final=True)
         # A result waiting for the resident's answer can be answered here too, not only from its notice.
-        return Screen(text, verdict_choices(c.t, concern.code))
+        choices = verdict_choices(c.t, concern.code) if concern.status in ("resolved", "answered") else []
+        if concern.text_public:  # consent given at submission can be withdrawn at any time
+            choices.append(Choice(c.t("🔒 Take my text off the public board"), f"mine:priv:{concern.code}"))
+        return Screen(concern_details(commune, concern, history, c.t), choices, final=not choices)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         prefix, _, code = action.rpartition(":")
+        if prefix == "mine:priv":
+            concern = await c.services.concerns.keep_text_private(await registered(c), code)
+            c.say(c.t("The text of concern %(code)s is no longer shown on the public board; "
+                      "only its topic and hamlet are.", code=concern.code))
+            return END
         return await (satisfied if prefix == "vd:ok" else not_satisfied)(c, code)
+
+
+@notice_action("mine:show")
+async def show_mine(c: Conversation, code: str) -> str:
+    """A code pressed on an older /mine list (Telegram keeps it on screen): that concern's history."""
+    c.draft["code"] = code
+    return "mine.concern"
 
 
 def verdict_choices(t: Translator, code: str) -> list[Choice]:
@@ -213,6 +263,18 @@ def verdict_choices(t: Translator, code: str) -> list[Choice]:
 async def satisfied(c: Conversation, code: str) -> str:
     concern = await c.services.tasks.satisfied(await c.actor(), code)
     c.say(c.t("Thank you. You are satisfied with the answer, so concern %(code)s is now closed.", code=concern.code))
+    # Closed: how satisfied they are, asked in the same words as when the office closes a concern.
+    rating = render("rating_request", {"code": concern.code}, c.t, c.services.communes)
+    c.say(rating.text, [Choice(label, action) for label, action in rating.actions])
+    return END
+
+
+@notice_action("rt")
+async def rate(c: Conversation, argument: str) -> str:
+    """⭐ (rt:<code>:<stars>): how satisfied the resident is with a closed concern."""
+    code, _, stars = argument.partition(":")
+    concern = await c.services.followup.rate(await c.actor(), code, int(stars))
+    c.say(c.t("Thank you: %(stars)s ⭐ recorded for concern %(code)s.", stars=stars, code=concern.code))
     return END
 
 
@@ -391,12 +453,15 @@ class Forget(Step):
         summary = await c.services.privacy.forget_summary(c.channel, c.external_id)
         return Screen(c.t(
             "Erase your identity?\n\n"
-            "Erased: your name, your phone number, the link to your chat account, the photos "
-            "you sent (%(attachments)d), and every phone number written in your concerns. "
+            "Erased: your name, your phone number, the link to your chat account, the photos, voice notes, "
+            "files and locations you sent (%(attachments)d), and every phone number written in your concerns. "
             "Any role you hold as an official is withdrawn.\n\n"
             "Kept, without your name or phone number: the text of your concerns (%(concerns)d), their topic, "
-            "hamlet and status, and the officials' answers, as the commune's record of the dialogue.\n\n"
-            "Afterwards the bot no longer knows you. This cannot be undone. "
+            "hamlet and status, and the officials' answers. The commune must keep them as the record of the "
+            "dialogue: what residents raised and how it was answered is reported to the higher level and "
+            "supervised by the Fatherland Front.\n\n"
+            "Afterwards the bot no longer knows you and sends you no more news about your concerns. "
+            "You may start again with /start as a new user. This cannot be undone. "
             "If you want a copy of your data first, send /mydata.",
             concerns=summary.concerns, attachments=summary.attachments) + "\n\n" + c.t(FORGET_LIMITS),
             [Choice(c.t("🗑 Yes, erase my identity"), "pv:forget:yes"), Choice(c.t("↩️ No, keep everything"), "pv:forget:no")])
@@ -408,7 +473,10 @@ class Forget(Step):
         await c.services.privacy.forget(c.channel, c.external_id)
         c.forget_resident()
         c.forgotten = True
-        c.say(c.t("Your identity has been erased: the bot no longer knows who you are. "
+        c.say(c.t("Your identity has been erased: the bot no longer knows who you are. Your name, phone number and the "
+                  "photos, voice notes, files and locations you sent are gone; the commune keeps only the text of your "
+                  "concerns, without your name or phone number, with their topic, hamlet, status and the officials' "
+                  "answers, as the record of the dialogue.\n\n"
                   "Thank you for taking part in the commune's dialogue. To use the bot again, send /start."))
         return END
 

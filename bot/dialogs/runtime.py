@@ -21,6 +21,7 @@ from bot.errors import DomainError, describe
 from bot.i18n import I18n, N_, Translator
 from bot.similarity import strip_marks
 from storage import dialogs as positions
+from storage.database import DatabaseBusy
 from storage.dialogs import Position
 from storage.records import Resident
 
@@ -71,6 +72,7 @@ class Inbound:
     text: str | None = None
     photo: Photo | None = None
     unsupported: bool = False  # voice, file, location... that the channel cannot pass on
+    action: str | None = None  # a pressed button's action (a channel with buttons): the same as typing its number
 
 
 @dataclass
@@ -82,6 +84,8 @@ class Reply:
     cancel: bool = False
     more: bool = False  # more choices follow: "9" shows them
     locale: str = "vi"  # the reader's language, for what the channel adds ("Reply 1 or 2")
+    step: str | None = None  # the person's step once the exchange is over (None: no flow open)
+    forgotten: bool = False  # /forget erased the person: the channel drops what it keeps too
 
 
 class Conversation:
@@ -163,6 +167,22 @@ def notice_action(prefix: str):
     return register
 
 
+def _kept(draft: dict) -> dict:
+    """A draft without what the runtime notes about the screen shown."""
+    return {key: value for key, value in draft.items() if not key.startswith("_")}
+
+
+def notice_handler(action: str):
+    """The notice action an action belongs to, and its argument: the longest registered prefix
+    ("vd:ok" of "vd:ok:123-456"; "rt" of "rt:123-456:5")."""
+    parts = action.split(":")
+    for cut in range(len(parts) - 1, 0, -1):
+        handler = NOTICE_ACTIONS.get(":".join(parts[:cut]))
+        if handler is not None:
+            return handler, ":".join(parts[cut:])
+    return None, ""
+
+
 def plain(text: str) -> str:
     """An option's words as typed without diacritics, emoji or punctuation."""
     return " ".join("".join(ch if ch.isalnum() else " " for ch in strip_marks(text)).split())
@@ -176,33 +196,48 @@ MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 
 class Runtime:
     def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
-                 help_step: str = "help") -> None:
+                 help_step: str = "help", typed_choices: bool = True, per_page: int = PER_PAGE) -> None:
         self.services = services
         self.i18n = i18n
         self.start_step = start_step
         self.menu_step = menu_step
         self.help_step = help_step
+        # A channel without buttons takes a choice typed as its number or words; one with buttons takes
+        # only presses (Telegram: "đồng ý" typed under /forget's question erases nothing).
+        self.typed_choices = typed_choices
+        self.per_page = per_page  # choices shown at once (Telegram shows them all as buttons)
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self.services.database.read() as db:
             where = await positions.position(db, inbound.channel, inbound.external_id)
         locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
         c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
+        idle_before, draft_before = where.step is None, _kept(where.draft)
         try:
             await self._react(c, where, inbound)
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
             c.refuse(refusal)
+        said = [reply for reply in c.replies if reply.choices]
+        if where.step is None and said:  # choices said as a flow ended (the rating after 👍): a notice's
+            where.notice_choices = [[choice.label, choice.action] for choice in said[-1].choices]
         if not c.forgotten:
-            async with self.services.database.transaction() as db:
-                await positions.save_position(db, inbound.channel, inbound.external_id, where)
+            try:
+                async with self.services.database.transaction() as db:
+                    await positions.save_position(db, inbound.channel, inbound.external_id, where)
+            except DatabaseBusy:
+                # A listing opened from no flow (/mine while a backup holds the write lock) is still shown:
+                # only its numbered choices are not kept. Anything else is refused as busy, to try again.
+                if not (idle_before and _kept(where.draft) == draft_before):
+                    raise
+                log.warning("the dialog position was not kept: the database was busy")
         for reply in c.replies:
-            reply.locale = c.t.locale
+            reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
         return c.replies
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
         word = plain(typed) if not typed.startswith("/") else typed.split()[0].split("@")[0].lower()
-        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices):
+        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
             had_flow = where.step is not None
             self._end(where)
             c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
@@ -225,6 +260,9 @@ class Runtime:
                 return
             await self._enter(c, where, target)
             return
+        if inbound.action is not None:
+            await self._pressed(c, where, inbound.action)
+            return
         if typed and where.notice_newest and await self._notice_action(c, where, typed):
             return
         current = STEPS.get(where.step) if where.step else None
@@ -237,8 +275,8 @@ class Runtime:
 
     async def _in_step(self, c: Conversation, where: Position, current: Step, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
-        if where.choices and typed:
-            if typed == MORE and (where.page + 1) * PER_PAGE < len(where.choices):
+        if where.choices and typed and self.typed_choices:
+            if typed == MORE and (where.page + 1) * self.per_page < len(where.choices):
                 where.page += 1
                 c.replies.append(self._page(c, where, c.t("More options:")))
                 return
@@ -275,13 +313,28 @@ class Runtime:
         c.say(c.t("I did not understand. Here is what you can do:"))
         await self._enter(c, where, self.menu_step)
 
+    async def _pressed(self, c: Conversation, where: Position, action: str) -> None:
+        """A button pressed (a channel with buttons): the current step's choice, or a notice's action."""
+        current = STEPS.get(where.step) if where.step else None
+        if current is not None and any(shown == action for _, shown in where.choices):
+            await self._go(c, where, await current.on_choice(c, action))
+            return
+        handler, argument = notice_handler(action)
+        if handler is not None:
+            self._end(where)
+            await self._go(c, where, await handler(c, argument))
+
+    def pressable(self, where: Position, action: str) -> bool:
+        """Whether a press means something now (the channel answers anything else as a stale button)."""
+        return (where.step is not None and any(shown == action for _, shown in where.choices)) \
+            or notice_handler(action)[0] is not None
+
     async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
         """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
         action = _match(where.notice_choices, typed)
         if action is None:
             return False
-        prefix, _, argument = action.rpartition(":")
-        handler = NOTICE_ACTIONS.get(prefix)
+        handler, argument = notice_handler(action)
         if handler is None:
             return False
         self._end(where)
@@ -292,8 +345,8 @@ class Runtime:
     def _resolve(self, where: Position, typed: str) -> str | None:
         if typed.isdigit():
             number = int(typed)
-            start = where.page * PER_PAGE
-            shown = where.choices[start:start + PER_PAGE]
+            start = where.page * self.per_page
+            shown = where.choices[start:start + self.per_page]
             return shown[number - 1][1] if 1 <= number <= len(shown) else None
         return _match(where.choices, typed)
 
@@ -335,10 +388,10 @@ class Runtime:
         c.replies.append(self._page(c, where, screen.text))
 
     def _page(self, c: Conversation, where: Position, text: str) -> Reply:
-        start = where.page * PER_PAGE
-        shown = [Choice(label, action) for label, action in where.choices[start:start + PER_PAGE]]
+        start = where.page * self.per_page
+        shown = [Choice(label, action) for label, action in where.choices[start:start + self.per_page]]
         return Reply(text, shown, cancel=bool(where.draft.get("_cancel")) and bool(shown),
-                     more=start + PER_PAGE < len(where.choices))
+                     more=start + self.per_page < len(where.choices))
 
     @staticmethod
     def _end(where: Position) -> None:

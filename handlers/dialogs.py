@@ -1,0 +1,203 @@
+"""Telegram's renderer of the channel-neutral flows (bot/dialogs/): a command, a typed text or a button
+press becomes one runtime call; each reply is drawn as Telegram expects: choices as inline buttons
+carrying the action as callback data (taken off once the step is over), the main-menu keyboard when a
+flow ends, 4,096-character parts. The steps, their wording and what is asked next live in bot/dialogs
+only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
+
+Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw), the
+answers to an invitation (notice actions iv:yes, iv:no, iv:sub), /mine with a concern's history, the
+verdict on a result (vd:ok, vd:no and the reason) and its rating (rt:). Still Telegram's own, to move
+next (their bot/dialogs twins serve Zalo): the concern flow (handlers/resident.py), /profile
+(handlers/profile.py) and first contact (handlers/onboarding.py)."""
+
+from __future__ import annotations
+
+import json
+
+from telegram import InputFile, ReplyKeyboardRemove, Update
+from telegram.error import BadRequest
+from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
+
+from bot.dialogs.flows import Runtime
+from bot.dialogs.runtime import Inbound, Reply
+from bot.errors import DomainError
+from bot.text import split_message
+from handlers import common
+from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
+from handlers.flows import NEW_MESSAGES
+from handlers.keyboards import MENU_MINE, MENU_SPEAK, flow_menu, inline
+from handlers.menus import set_chat_commands
+from handlers.onboarding import offer_resident_registration
+from handlers.states import END
+from storage import dialogs as positions
+
+MAX_MESSAGE = 4096  # Telegram's limit for one message
+MAX_BUTTONS = 100  # Telegram's limit of inline buttons under one message
+DATA_FILE_NAME = "doithoai-my-data.json"
+
+# The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
+# Those that open a flow of several steps enter the one conversation (leaving any Telegram-only flow);
+# those that only show something, or answer a notice at once, work anywhere (a draft in progress stays).
+COMMANDS = ("forget", "speak")
+ACTIONS = r"^(pv|sp):|^vd:no:|^iv:sub:\d{1,9}$"
+ANYWHERE_COMMANDS = ("mydata", "mine")
+ANYWHERE_ACTIONS = r"^(mine|rt):|^vd:ok:|^iv:(yes|no):\d{1,9}$"
+# Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
+MENU_BUTTONS = {MENU_SPEAK: "/speak"}
+ANYWHERE_MENU_BUTTONS = {MENU_MINE: "/mine"}
+# A list whose items are opened one after another: its buttons stay.
+KEEP_BUTTONS = ("mine:show:",)
+# Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
+RESIDENT_COMMANDS = ("/speak", "/mine")
+
+
+def runtime(context: BotContext) -> Runtime:
+    found = context.application.bot_data.get("dialogs")
+    if found is None:
+        found = context.application.bot_data["dialogs"] = Runtime(context.services, context.i18n, typed_choices=False, per_page=MAX_BUTTONS)
+    return found
+
+
+async def _position(context: BotContext, user_id: int) -> positions.Position:
+    async with context.services.database.read() as db:
+        return await positions.position(db, CHANNEL, str(user_id))
+
+
+async def _retire_own_buttons(context: BotContext) -> None:
+    """The runtime step asked last is over: its buttons go (a Telegram-only flow's are `live_buttons`)."""
+    live = context.user_data.pop("dialog_buttons", None)
+    if live:
+        try:
+            await context.bot.edit_message_reply_markup(chat_id=live[0], message_id=live[1], reply_markup=None)
+        except BadRequest:
+            pass  # cosmetic: the runtime refuses a press that no longer means anything anyway
+
+
+async def _run(update: Update, context: BotContext, inbound: Inbound) -> list[Reply]:
+    await _retire_own_buttons(context)
+    replies = await runtime(context).handle(inbound)
+    for number, reply in enumerate(replies):
+        await _render(update, context, reply, last=number == len(replies) - 1)
+    return replies
+
+
+async def _render(update: Update, context: BotContext, reply: Reply, *, last: bool) -> None:
+    t = context.i18n.for_locale(reply.locale)
+    markup = None
+    if reply.forgotten:
+        context.application.drop_user_data(update.effective_user.id)
+        await set_chat_commands(update.get_bot(), update.effective_chat.id, t, None)
+        markup = ReplyKeyboardRemove() if last else None
+    elif reply.choices and not reply.choices[0].action.startswith("menu:"):
+        # A step's choices, or those said as a flow ends (the rating after 👍); the runtime's own menu
+        # is Telegram's keyboard instead (below).
+        markup = inline([[(choice.label, choice.action)] for choice in reply.choices])
+    elif last and reply.step not in (None, "menu"):
+        markup = flow_menu(t)  # a step awaiting typed text: only the way out
+    elif last and reply.step in (None, "menu"):
+        # A flow is over (or the menu was asked for): Telegram shows the menu as its keyboard.
+        if reply.step == "menu":
+            async with context.services.database.transaction() as db:
+                await positions.save_position(db, CHANNEL, str(update.effective_user.id), positions.Position())
+        actor = await context.actor(update)
+        if await context.resident(update) is not None or (actor is not None and actor.is_official):
+            markup = await context.main_menu(update, t)
+    parts = split_message(reply.text.split("\n"), MAX_MESSAGE)
+    for number, part in enumerate(parts):
+        message = await answer(update, part, reply_markup=markup if number == len(parts) - 1 else None)
+        if message is not None and number == len(parts) - 1 and reply.choices and hasattr(markup, "inline_keyboard") \
+                and not all(choice.action.startswith(KEEP_BUTTONS) for choice in reply.choices):
+            context.user_data["dialog_buttons"] = (message.chat_id, message.message_id)
+
+
+def _inbound(update: Update, **what) -> Inbound:
+    user = update.effective_user
+    return Inbound(CHANNEL, str(user.id), user.full_name, **what)
+
+
+async def command(update: Update, context: BotContext) -> int:
+    """A command whose flow the runtime owns: any Telegram-only flow in progress is left."""
+    await retire_buttons(context)
+    for key in [key for key in context.user_data if key not in ("locale", "dialog_buttons")]:
+        del context.user_data[key]
+    return await listing(update, context)
+
+
+async def listing(update: Update, context: BotContext) -> int:
+    """/mine, /mydata: shown wherever the person is; a Telegram-only flow in progress stays as it was."""
+    text = update.message.text
+    for label, command_text in {**MENU_BUTTONS, **ANYWHERE_MENU_BUTTONS}.items():
+        if text in {context.i18n.for_locale(locale)(label) for locale in ("vi", "en")}:
+            text = command_text
+    name = text.split()[0].split("@")[0]
+    if name in RESIDENT_COMMANDS and await context.resident(update) is None:
+        actor = await context.actor(update)
+        if actor is not None and actor.is_official:
+            await offer_resident_registration(update, context)
+            return END
+    await _run(update, context, _inbound(update, text=text))
+    if name == "/mydata":
+        await _send_data_file(update, context)
+    return END
+
+
+async def press(update: Update, context: BotContext) -> int:
+    """A button of a runtime step; one from an older message (or forged) does nothing."""
+    query = update.callback_query
+    if not runtime(context).pressable(await _position(context, update.effective_user.id), query.data):
+        await common.stale_button(update, context)
+        return END
+    await query.answer()
+    if not query.data.startswith(KEEP_BUTTONS):
+        await drop_buttons(update)
+        if query.message is not None and context.user_data.get("dialog_buttons") == (query.message.chat_id, query.message.message_id):
+            context.user_data.pop("dialog_buttons")
+    await _run(update, context, _inbound(update, action=query.data))
+    return END
+
+
+async def message(update: Update, context: BotContext) -> None:
+    """Anything typed or sent outside Telegram's own flows: a runtime step's answer, or not understood."""
+    if (await _position(context, update.effective_user.id)).step is None:
+        await common.unknown_message(update, context)
+        return
+    msg = update.message
+    await _run(update, context, _inbound(update, text=msg.text if msg.text is not None else msg.caption,
+                                         unsupported=msg.text is None and msg.photo is None))
+
+
+async def cancel(update: Update, context: BotContext) -> None:
+    """/cancel (or the menu's Cancel) outside Telegram's own flows: stops a runtime flow, if one is open."""
+    if (await _position(context, update.effective_user.id)).step is None:
+        await common.nothing_to_cancel(update, context)
+        return
+    await _run(update, context, _inbound(update, text="/cancel"))
+
+
+async def _send_data_file(update: Update, context: BotContext) -> None:
+    """Telegram can carry a file: /mydata's summary is followed by everything stored, as JSON."""
+    t = await context.translator(update)
+    try:
+        data = await context.services.privacy.my_data(CHANNEL, str(update.effective_user.id))
+    except DomainError:
+        return  # the runtime already said why there is nothing
+    document = context.services.privacy.document(data, t)
+    content = json.dumps(document, ensure_ascii=False, indent=2).encode("utf-8")
+    await update.get_bot().send_document(
+        update.effective_chat.id, InputFile(content, filename=DATA_FILE_NAME, attach=True),
+        caption=t("The same with every detail, in one file (it opens on a computer). Please keep it private."),
+    )
+
+
+def entry_points(menus) -> list:
+    """Joined to the one conversation's entry points, so entering a runtime flow leaves any PTB flow."""
+    return [CommandHandler(list(COMMANDS), command, filters=NEW_MESSAGES),
+            *(MessageHandler(menus.label(label), command) for label in MENU_BUTTONS),
+            CallbackQueryHandler(press, pattern=ACTIONS)]
+
+
+def anywhere(menus) -> list:
+    """Handlers beside the conversation: a listing or a notice's answer leaves a Telegram-only flow as it was."""
+    return [CommandHandler(list(ANYWHERE_COMMANDS), listing, filters=NEW_MESSAGES),
+            *(MessageHandler(menus.label(label), listing) for label in ANYWHERE_MENU_BUTTONS),
+            CallbackQueryHandler(press, pattern=ANYWHERE_ACTIONS)]
