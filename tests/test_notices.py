@@ -3,6 +3,8 @@ recipient never holds up the others, and what cannot be delivered reaches the ha
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import asyncio
 import re
 
@@ -67,23 +69,26 @@ async def test_one_message_a_second_to_one_chat_while_other_chats_go_on(fake_api
         await bot.stop()
 
 
+def answers_after(bot, seconds: float) -> None:
+    """Slow the sender's channel down: each answer comes `seconds` (of the sender's clock) after the request."""
+    sender = bot.application.bot_data["sender"]
+    deliver = sender._channel.deliver  # noqa: SLF001 - the channel's delivery, slowed down
+
+    async def slow(notice):
+        result = await deliver(notice)
+        bot.clock.now += seconds
+        return result
+
+    sender._channel = replace(sender._channel, deliver=slow)  # noqa: SLF001
+
+
 async def test_the_next_message_to_a_chat_waits_a_second_from_the_answer_not_from_the_start(fake_api, tmp_path):
     """Telegram counts arrivals: a slow answer must not bring the next message to that chat closer than a second."""
-    from dataclasses import replace
-
     bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(chat_rate_per_second=1))
     await bot.start()
     try:
         await bot.register(LAN, "Bà Lan")
-        sender = bot.application.bot_data["sender"]
-        deliver = sender._channel.deliver  # noqa: SLF001 - the channel's delivery, slowed down below
-
-        async def slow(notice):
-            result = await deliver(notice)
-            bot.clock.now += 0.8  # Telegram answered 0.8 s after the request left
-            return result
-
-        sender._channel = replace(sender._channel, deliver=slow)  # noqa: SLF001
+        answers_after(bot, 0.8)  # Telegram answers 0.8 s after a request leaves
         await queue(bot, LAN, 2)
         await bot.deliver()
         assert numbers(bot, LAN) == ["#0"]  # answered at 0.8 s
@@ -97,22 +102,12 @@ async def test_the_next_message_to_a_chat_waits_a_second_from_the_answer_not_fro
 
 async def test_the_overall_pace_counts_a_second_from_the_answer_of_the_request_before(fake_api, tmp_path):
     """At 2 a second overall, the third request starts a second after the first one's answer, not its start."""
-    from dataclasses import replace
-
     bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(rate_limit_per_second=2))
     await bot.start()
     try:
         for user_id, name in ((LAN, "Bà Lan"), (TU, "Ông Tư"), (HOA, "Chị Hoa")):
             await bot.register(user_id, name)
-        sender = bot.application.bot_data["sender"]
-        deliver = sender._channel.deliver  # noqa: SLF001 - the channel's delivery, slowed down below
-
-        async def slow(notice):
-            result = await deliver(notice)
-            bot.clock.now += 0.8  # Telegram answered 0.8 s after the request left
-            return result
-
-        sender._channel = replace(sender._channel, deliver=slow)  # noqa: SLF001
+        answers_after(bot, 0.8)  # Telegram answers 0.8 s after a request leaves
         await queue(bot, LAN, 1)
         await queue(bot, TU, 1, first=10)
         await queue(bot, HOA, 1, first=20)
