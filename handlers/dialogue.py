@@ -1,87 +1,35 @@
 """The dialogue for the office and the chair: schedule it, order the speakers, call them at the
-meeting, record the chair's conclusions and announce them. Every check is in the service."""
+meeting, record the chair's conclusions and announce them. Every check is in the service.
+The speakers' screens are in handlers/speakers.py; what both share in handlers/dialogue_common.py."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, time
-
 from telegram import Update
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.errors import DomainError, TextEmpty, TextTooLong, describe
 from bot.i18n import N_, Translator
 from bot.notices import render
-from bot.pages import Page, window
 from bot.roles import CHAIR
-from bot.services.dialogues import MEETING_TIMES, DayOffNeedsConfirmation, DialoguePlan, DialogueView, SpeakerCall, SpeakerList
-from handlers.context import BotContext, answer, drop_buttons, replace_message
+from bot.services.dialogues import MEETING_TIMES, DayOffNeedsConfirmation, DialoguePlan, DialogueView
+from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
-from handlers.menus import GROUP_LABELS, OFFICIAL_COMMANDS, group_commands
+from handlers.menus import GROUP_LABELS, group_commands
 from handlers.reports import send_announcement_papers
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
-from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
+from handlers.pages import PAGE
 from handlers import review
 from handlers.resident import expect_button
 from handlers.states import END
-
-# Conversation states of this module (200-299).
-DIALOGUE_DATE, DIALOGUE_TIME, DIALOGUE_PLACE, DIALOGUE_THEME, DIALOGUE_CHAIR, DIALOGUE_CONFIRM = range(200, 206)
-SPEAKER_DECLINE_REASON = 210
-CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT, CONCLUDE_REFERRED = 220, 221, 222, 223
-
-PLAN = "dialogue_plan"
-CONCLUDING = "concluding"
-# Speakers on one page of /speakers, each with a row of buttons.
-SPEAKERS_PER_PAGE = 10
-MAX_BUTTON_ROWS = 24  # four buttons a row: Telegram allows 100 on a message
-MAX_MESSAGE = 3800
-MAX_POINT_SHOWN = 160
-
-REVIEW_LABELS = {"pending": N_("waiting for review"), "approved": N_("approved")}
-CONCLUSION_LABELS = {
-    "answered": N_("answered at the meeting"),
-    "assigned": N_("assigned to an officer"),
-    "not_accepted": N_("not accepted"),
-    "referred": N_("referred to a higher level or another body"),
-}
-
-
-def _menu_label(command: str) -> str:
-    return next(c.label for c in OFFICIAL_COMMANDS if c.command == command)
-
-
-async def _refuse(update: Update, context: BotContext, t: Translator, error: DomainError, *, menu: bool = False) -> None:
-    await answer(update, describe(error, t), reply_markup=(await context.main_menu(update, t)) if menu else None)
-
-
-async def _pressed(update: Update, context: BotContext) -> tuple[Translator, list[str]]:
-    """Answer the button press (once) and split its data."""
-    await update.callback_query.answer()
-    return await context.translator(update), update.callback_query.data.split(":")
-
-
-async def _send(update: Update, lines: list[str], reply_markup=None) -> None:
-    """Long lists go out in several messages; the buttons ride on the last one."""
-    chunks, current = [], ""
-    for line in lines:
-        if current and len(current) + len(line) + 1 > MAX_MESSAGE:
-            chunks.append(current)
-            current = ""
-        current = f"{current}\n{line}" if current else line
-    chunks.append(current)
-    for chunk in chunks[:-1]:
-        await answer(update, chunk)
-    await answer(update, chunks[-1], reply_markup=reply_markup)
-
-
-def _meeting(t: Translator, utc_iso: str) -> tuple[str, str]:
-    return t.date(t.local_date(utc_iso)), t.moment(utc_iso).split(" ")[0]
-
-
-def _short(text: str, limit: int = MAX_POINT_SHOWN) -> str:
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+from handlers.dialogue_common import (
+    DIALOGUE_DATE, DIALOGUE_TIME, DIALOGUE_PLACE, DIALOGUE_THEME, DIALOGUE_CHAIR, DIALOGUE_CONFIRM, SPEAKER_DECLINE_REASON, CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT, CONCLUDE_REFERRED, PLAN, CONCLUDING, MAX_BUTTON_ROWS, CONCLUSION_LABELS, _menu_label, _refuse, _pressed, _send, _meeting,
+)
+from handlers.speakers import (
+    speakers_page, show_speakers, approve_speaker, decline_ask, decline_reason, move_speaker, next_speaker, meeting_button,
+)
 
 
 # --- scheduling ---------------------------------------------------------------------------------
@@ -481,203 +429,6 @@ async def cancel_confirm(update: Update, context: BotContext) -> None:
                              "are kept on file for the next dialogue.",
                              "The dialogue was cancelled. %(residents)d residents were told; their registrations and concerns "
                              "are kept on file for the next dialogue.", done.notified, residents=done.notified))
-
-
-# --- speakers -----------------------------------------------------------------------------------
-
-def _speaker_lines(context: BotContext, t: Translator, listing: SpeakerList, commune_id: str, page: Page) -> list[str]:
-    """One page of the speaking order; the declined ones follow on the last page."""
-    commune = context.services.communes.get(commune_id)
-    if listing.dialogue is None:
-        return [t("No dialogue is scheduled. Wishes to speak kept on file: %(count)d. They will join the dialogue "
-                  "when it is scheduled.", count=listing.on_file)]
-    day, _ = _meeting(t, listing.dialogue.meeting_at)
-    if not listing.order and not listing.declined:
-        return [t("Nobody has registered to speak at the dialogue of %(date)s yet.", date=day)]
-    lines = [t("🎙 Speakers at the dialogue of %(date)s, in the order of speaking:", date=day)]
-    if page_line(page, t):
-        lines.append(page_line(page, t))
-    first = (page.number - 1) * SPEAKERS_PER_PAGE + 1
-    for number, slot in enumerate(page.items, start=first):
-        lines.append(t("%(number)d. %(name)s · %(code)s · %(topic)s · %(review)s\n    “%(point)s”",
-                       number=number, name=slot.resident_name or "—", code=slot.concern_code,
-                       topic=category_name(commune, slot.category, t), review=t(REVIEW_LABELS[slot.review]),
-                       point=_short(slot.point)))
-    if listing.declined and page.number == page.pages:
-        lines += ["", t("Declined:")]
-        for slot in listing.declined:
-            lines.append(t("• %(name)s · %(code)s: %(reason)s", name=slot.resident_name or "—", code=slot.concern_code,
-                           reason=_short(slot.decline_reason or "")))
-    return lines
-
-
-def _speaker_buttons(t: Translator, listing: SpeakerList, page: Page) -> list[list[tuple[str, str]]]:
-    rows = []
-    last = len(listing.order)
-    first = (page.number - 1) * SPEAKERS_PER_PAGE + 1
-    for number, slot in enumerate(page.items, start=first):
-        row = []
-        if slot.review != "approved":
-            row.append((t("✅ %(number)d", number=number), f"sk:ok:{slot.id}"))
-        row.append((t("❌ %(number)d", number=number), f"sk:no:{slot.id}"))
-        if number > 1:
-            row.append((f"⬆️ {number}", f"sk:up:{slot.id}:{number}"))
-        if number < last:
-            row.append((f"⬇️ {number}", f"sk:dn:{slot.id}:{number}"))
-        rows.append(row)
-    if page.number == page.pages:
-        for slot in listing.declined[: max(0, MAX_BUTTON_ROWS - len(rows))]:
-            rows.append([(t("✅ Approve %(code)s after all", code=slot.concern_code), f"sk:ok:{slot.id}")])
-    return rows
-
-
-async def _show_speakers(update: Update, context: BotContext, t: Translator, asked: int = 1, *,
-                         in_place: bool = False) -> None:
-    """The speaking order as one message, a page at a time (`in_place`: edit the pressed message)."""
-    actor = await context.actor(update)
-    try:
-        listing = await context.services.dialogues.speakers(actor)
-    except DomainError as refusal:
-        if in_place:
-            await update.callback_query.answer()
-        await _refuse(update, context, t, refusal)
-        return
-    number, pages, offset = window(len(listing.order), asked, SPEAKERS_PER_PAGE)
-    page = Page(listing.order[offset:offset + SPEAKERS_PER_PAGE], len(listing.order), number, pages, asked)
-    # Only the office reviews and orders; the others see the list (the service checks each action anyway).
-    rows = _speaker_buttons(t, listing, page) if actor.may("review_speakers") and listing.dialogue else []
-    navigation = page_row("sk", page, t)
-    if navigation:
-        rows.append(navigation)
-    text = "\n".join(_speaker_lines(context, t, listing, actor.commune_id, page))[:MAX_MESSAGE]
-    if in_place:
-        await answer_page_press(update, page, t)
-        await replace_message(update, text, inline(rows) if rows else None)
-    else:
-        await answer(update, text, reply_markup=inline(rows) if rows else None)
-
-
-async def speakers_page(update: Update, context: BotContext) -> None:
-    """◀️ / ▶️ on /speakers: the same message shows another page, read afresh."""
-    t = await context.translator(update)
-    await _show_speakers(update, context, t, asked_page(update.callback_query.data), in_place=True)
-
-
-async def show_speakers(update: Update, context: BotContext) -> int:
-    """/speakers: the registrations in the order of speaking, with the office's buttons."""
-    await _show_speakers(update, context, await context.translator(update))
-    return END
-
-
-async def approve_speaker(update: Update, context: BotContext) -> None:
-    """✅: the registration is approved and the resident told; the list is shown again."""
-    t, parts = await _pressed(update, context)
-    try:
-        slot = await context.services.dialogues.approve(await context.actor(update), int(parts[2]))
-    except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return
-    await drop_buttons(update)
-    await answer(update, t("✅ Approved: %(name)s, concern %(code)s. The resident was told.",
-                           name=slot.resident_name or "—", code=slot.concern_code))
-    await _show_speakers(update, context, t)
-
-
-async def decline_ask(update: Update, context: BotContext) -> int:
-    """❌: ask for the reason, which the resident will read."""
-    t, parts = await _pressed(update, context)
-    try:
-        slot = await context.services.dialogues.check_declinable(await context.actor(update), int(parts[2]))
-    except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return END
-    await drop_buttons(update)
-    context.user_data["declining"] = slot.id
-    await answer(update, t("Why is the registration about concern %(code)s declined? Please type the reason; "
-                           "the resident will read it.", code=slot.concern_code), reply_markup=flow_menu(t))
-    return SPEAKER_DECLINE_REASON
-
-
-async def decline_reason(update: Update, context: BotContext) -> int:
-    """The reason was typed: declined, the resident told."""
-    t = await context.translator(update)
-    registration_id = context.user_data.get("declining")
-    if registration_id is None:
-        return END
-    try:
-        slot = await context.services.dialogues.decline(await context.actor(update), registration_id,
-                                                        update.effective_message.text)
-    except DomainError as refusal:
-        retry = isinstance(refusal, (TextEmpty, TextTooLong))
-        await _refuse(update, context, t, refusal, menu=not retry)
-        if retry:
-            return SPEAKER_DECLINE_REASON
-        context.user_data.pop("declining", None)
-        return END
-    context.user_data.pop("declining", None)
-    await answer(update, t("Declined: %(name)s, concern %(code)s. The resident was told the reason.",
-                           name=slot.resident_name or "—", code=slot.concern_code),
-                 reply_markup=await context.main_menu(update, t))
-    await _show_speakers(update, context, t)
-    return END
-
-
-async def move_speaker(update: Update, context: BotContext) -> None:
-    """⬆️/⬇️: one place up or down in the order of speaking."""
-    t, parts = await _pressed(update, context)
-    try:
-        await context.services.dialogues.move(await context.actor(update), int(parts[2]), -1 if parts[1] == "up" else 1,
-                                               int(parts[3]))
-    except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return
-    await drop_buttons(update)
-    await _show_speakers(update, context, t)
-
-
-# --- the meeting --------------------------------------------------------------------------------
-
-async def _show_call(update: Update, context: BotContext, t: Translator, call: SpeakerCall) -> None:
-    here = f"{call.dialogue.id}:{call.position}"
-    if call.slot is None:
-        await answer(update, t("Nobody is left on the list of speakers (%(total)d approved).", total=call.total),
-                     reply_markup=inline([[(t("↩️ Back"), f"mt:bk:{here}")]]))
-        return
-    commune = context.services.communes.get(call.dialogue.commune_id)
-    slot = call.slot
-    await answer(update, t("🎤 Speaker %(position)d of %(total)d: %(name)s\nConcern %(code)s · %(topic)s\nPoint: “%(point)s”\n\n"
-                           "They were told they are next.", position=call.position, total=call.total,
-                           name=slot.resident_name or "—", code=slot.concern_code,
-                           topic=category_name(commune, slot.category, t), point=slot.point),
-                 reply_markup=inline([[(t("⏭ Next speaker"), f"mt:nx:{here}")],
-                                      [(t("⏩ Skip: not here"), f"mt:sk:{here}")],
-                                      [(t("↩️ Back"), f"mt:bk:{here}")]]))
-
-
-async def next_speaker(update: Update, context: BotContext) -> int:
-    """/next: call the next approved speaker."""
-    t = await context.translator(update)
-    try:
-        call = await context.services.dialogues.call(await context.actor(update), "next")
-    except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return END
-    await _show_call(update, context, t, call)
-    return END
-
-
-async def meeting_button(update: Update, context: BotContext) -> None:
-    """⏭ next, ⏩ skip, ↩️ back: only from where the list stood when the buttons were shown."""
-    t, parts = await _pressed(update, context)
-    move = {"nx": "next", "sk": "skip", "bk": "back"}[parts[1]]
-    try:
-        call = await context.services.dialogues.call(await context.actor(update), move, dialogue_id=int(parts[2]),
-                                                     expected=int(parts[3]))
-    except DomainError as refusal:
-        await _refuse(update, context, t, refusal)
-        return
-    await drop_buttons(update)
-    await _show_call(update, context, t, call)
 
 
 # --- conclusions --------------------------------------------------------------------------------

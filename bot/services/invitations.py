@@ -20,7 +20,8 @@ from bot.pages import Page, page_line
 from bot.roles import CHAIR, CHAIRMAN, HAMLET_HEAD, VICE_CHAIRMAN, Actor
 from bot.services import paged
 from bot.services.base import CommuneService
-from bot.services.dialogues import NoDialogue, _when, place_name
+from bot.services.dialogue_notices import _when, place_name
+from bot.services.dialogues import NoDialogue
 from bot.text import clean_text
 from storage import audit, casework, concerns, dialogues, invitations, outbox, staff
 from storage.dialogues import DialogueRecord

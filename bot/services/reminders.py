@@ -523,7 +523,7 @@ def _conclusions_due(payload: dict, t: Translator, communes: Communes) -> Render
 
 @renders(MEETING_TOMORROW)
 def _meeting_tomorrow(payload: dict, t: Translator, communes: Communes) -> Rendered:
-    from bot.services.dialogues import place_name
+    from bot.services.dialogue_notices import place_name
 
     at = t.moment(payload["meeting_at"]).split(" ")[0]
     return Rendered(t("📅 Reminder: the commune's dialogue is on %(date)s at %(time)s, at %(place)s.",
