@@ -1,17 +1,16 @@
-"""The office's casework over Telegram: /inbox screening, /enter for a resident without a phone,
-/concern CODE, /close CODE (and reopening a disputed answer), /overdue."""
+"""The office's casework over Telegram: /inbox screening, /concern CODE, /close CODE (and reopening a disputed
+answer), /overdue. /enter for a resident without a phone is in handlers/entering.py."""
 
 from __future__ import annotations
 
-import uuid
 from datetime import date
 
 from telegram import Update
 from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler, filters
 
-from bot.domain import HISTORY_LABELS, STATUS_LABELS
-from bot.errors import DomainError, NotAllowed, StaleAction, describe
+from bot.domain import STATUS_LABELS
+from bot.errors import DomainError, NotAllowed, StaleAction
 from bot.i18n import N_, Translator
 from bot.text import split_message
 from bot.pages import Page
@@ -20,80 +19,15 @@ from bot.services.casework import CaseFile, InboxCard, OverdueItem, TooEarlyToCl
 from handlers.context import BotContext, answer, drop_buttons, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import choices, flow_menu, inline
-from handlers.menus import OFFICIAL_COMMANDS
 from handlers.pages import PAGE, answer_page_press, asked_page, page_line, page_row
 from handlers.presenters import attachments_button, body_text, category_name
 from handlers.states import END
-
-# This module's states of the one conversation (range 300-349).
-(
-    CW_MERGE_CODE,
-    CW_REJECT_REASON,
-    CW_CLOSE_NOTE,
-    CW_CONCERN_CODE,
-    CW_CLOSE_CODE,
-    CW_ENTER_HAMLET,
-    CW_ENTER_NAME,
-    CW_ENTER_PHONE,
-    CW_ENTER_TOPIC,
-    CW_ENTER_TEXT,
-    CW_ENTER_CONFIRM,
-) = range(300, 311)
-
-CODE = r"\d{3}-\d{3}"
-MAX_MESSAGE = 3900  # under Telegram's 4096 characters, with room for the last line
-MAX_HISTORY = 20
-
-ACTION_LABELS = {
-    "accept": N_("✅ Accept onto the agenda"),
-    "merge": N_("🔗 Merge into an earlier concern"),
-    "out_of_scope": N_("📮 Out of scope (petition)"),
-    "reject": N_("❌ Reject with a reason"),
-    "close": N_("🔒 Close with a note"),
-    "reopen": N_("↩️ Reopen: back to the officer"),
-}
-ACTION_DATA = {"accept": "acc", "merge": "mrg", "out_of_scope": "oos", "reject": "rej", "close": "cls", "reopen": "reo"}
-
-CONCLUSION_LABELS = {
-    "answered": N_("Answered at the dialogue"),
-    "assigned": N_("To be resolved by an officer"),
-    "not_accepted": N_("Not accepted at the dialogue"),
-}
-
-# The resident's history lines speak to the resident ("You sent…"); officials read them about the resident.
-OFFICIAL_HISTORY_LABELS = {
-    **HISTORY_LABELS,
-    "concern.submitted": N_("The resident sent this concern"),
-    "speaker.approved": N_("The resident's registration to speak was approved"),
-    "speaker.declined": N_("The resident's registration to speak was declined"),
-    "concern.entered": N_("Entered by an official for a resident without a phone"),
-    "speaker.registered": N_("The resident registered to speak about it"),
-    "speaker.withdrawn": N_("The resident withdrew the registration to speak"),
-    "concern.satisfied": N_("The resident was satisfied with the answer"),
-    "concern.dispute": N_("The resident was not satisfied with the answer"),
-    # The office's preparation for the meeting: officials read it, residents do not.
-    "concern.direction": N_("The commune office proposed a direction"),
-}
-
-
-def _menu_label(command: str) -> str:
-    return next(c.label for c in OFFICIAL_COMMANDS if c.command == command)
-
-
-async def _refuse(update: Update, t: Translator, error: DomainError, **kwargs) -> None:
-    await answer(update, describe(error, t), **kwargs)
-
-
-async def _begin(update: Update, context: BotContext) -> Translator:
-    """A button press is answered once, here; the pending casework of an earlier step is forgotten."""
-    if update.callback_query is not None:
-        await update.callback_query.answer()
-    context.user_data.pop("casework", None)
-    return await context.translator(update)
-
-
-def _code_argument(context: BotContext) -> str | None:
-    return " ".join(context.args) if context.args else None
+from handlers.casework_common import (
+    CW_MERGE_CODE, CW_REJECT_REASON, CW_CLOSE_NOTE, CW_CONCERN_CODE, CW_CLOSE_CODE, CW_ENTER_HAMLET, CW_ENTER_NAME, CW_ENTER_PHONE, CW_ENTER_TOPIC, CW_ENTER_TEXT, CW_ENTER_CONFIRM, CODE, MAX_MESSAGE, MAX_HISTORY, ACTION_LABELS, ACTION_DATA, CONCLUSION_LABELS, OFFICIAL_HISTORY_LABELS, _menu_label, _refuse, _begin, _code_argument,
+)
+from handlers.entering import (
+    enter, enter_hamlet, enter_name, enter_phone, enter_no_phone, enter_topic, enter_text, enter_confirm, enter_discard, expect_button, expect_text,
+)
 
 
 # --- /inbox: screening ------------------------------------------------------------------------
@@ -615,203 +549,6 @@ async def overdue_page(update: Update, context: BotContext) -> None:
         return
     text, buttons = _overdue_screen(page, t)
     await replace_message(update, text, buttons)
-
-
-# --- /enter: a concern for a resident without a phone -----------------------------------------
-
-async def enter(update: Update, context: BotContext) -> int:
-    """/enter: the hamlet (a hamlet head skips it: their own), then the resident's name."""
-    t = await _begin(update, context)
-    context.user_data.pop("entry", None)
-    actor = await context.actor(update)
-    try:
-        hamlets = await context.services.casework.entry_hamlets(actor)
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return END
-    if not hamlets:
-        await answer(update, t("Your hamlet is not in the commune's list any more. Please ask the administrator."))
-        return END
-    context.user_data["entry"] = {"id": uuid.uuid4().hex[:16]}
-    await answer(update, t("You are entering a concern for a resident without a phone. Nothing is saved until you confirm."),
-                 reply_markup=flow_menu(t))
-    if len(hamlets) == 1:
-        context.user_data["entry"]["hamlet"] = hamlets[0].id
-        await answer(update, t("Resident of %(hamlet)s. What is the resident's full name?", hamlet=hamlets[0].name(t.locale)))
-        return CW_ENTER_NAME
-    await answer(update, t("Which hamlet does the resident live in?"),
-                 reply_markup=choices([(h.name.label(t.locale), f"cw:eh:{h.id}") for h in hamlets], per_row=2))
-    return CW_ENTER_HAMLET
-
-
-def _entry(context: BotContext) -> dict | None:
-    return context.user_data.get("entry")
-
-
-async def enter_hamlet(update: Update, context: BotContext) -> int:
-    """A hamlet was chosen (checked again by the service: a hamlet head only for their own)."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None:
-        return END
-    try:
-        hamlet = await context.services.casework.check_hamlet(await context.actor(update), query.data.split(":", 2)[2])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return CW_ENTER_HAMLET
-    await drop_buttons(update)
-    entry["hamlet"] = hamlet.id
-    await answer(update, t("Resident of %(hamlet)s. What is the resident's full name?", hamlet=hamlet.name(t.locale)))
-    return CW_ENTER_NAME
-
-
-async def enter_name(update: Update, context: BotContext) -> int:
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None:
-        return END
-    try:
-        entry["name"] = context.services.casework.check_name(update.effective_message.text)
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return CW_ENTER_NAME
-    await answer(update, t("The resident's phone number, if they have one, so that the officer can call them. "
-                           "Otherwise tap “Skip”."), reply_markup=inline([[(t("⏭ Skip"), "cw:ep:skip")]]))
-    return CW_ENTER_PHONE
-
-
-async def _ask_topic(update: Update, context: BotContext, t: Translator) -> int:
-    actor = await context.actor(update)
-    commune = context.services.casework.commune(actor)
-    await answer(update, t("What is the concern about? Choose a topic."),
-                 reply_markup=choices([(c.name(t.locale), f"cw:et:{c.key}") for c in commune.categories]))
-    return CW_ENTER_TOPIC
-
-
-async def enter_phone(update: Update, context: BotContext) -> int:
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None:
-        return END
-    try:
-        entry["phone"] = context.services.casework.check_phone(update.effective_message.text)
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return CW_ENTER_PHONE
-    return await _ask_topic(update, context, t)
-
-
-async def enter_no_phone(update: Update, context: BotContext) -> int:
-    """“Skip”: no phone number."""
-    await update.callback_query.answer()
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None:
-        return END
-    await drop_buttons(update)
-    entry["phone"] = None
-    return await _ask_topic(update, context, t)
-
-
-async def enter_topic(update: Update, context: BotContext) -> int:
-    """A topic: a petition topic is refused with where the resident should bring it; another may be chosen."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None:
-        return END
-    key = query.data.split(":", 2)[2]
-    try:
-        context.services.casework.check_topic(await context.actor(update), key)
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        await answer(update, t("If the resident has another concern for the dialogue, choose its topic above; "
-                               "otherwise send /cancel."))
-        return CW_ENTER_TOPIC
-    await drop_buttons(update)
-    entry["category"] = key
-    await answer(update, t("Write the concern in the resident's words, in a few sentences."))
-    return CW_ENTER_TEXT
-
-
-async def enter_text(update: Update, context: BotContext) -> int:
-    """The text: shown back with everything else for confirmation."""
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None or "category" not in entry:
-        return END
-    try:
-        entry["body"] = context.services.casework.check_body(update.effective_message.text)
-    except DomainError as refusal:
-        await _refuse(update, t, refusal)
-        return CW_ENTER_TEXT
-    commune = context.services.casework.commune(await context.actor(update))
-    hamlet = commune.hamlet(entry["hamlet"])
-    summary = "\n".join([
-        t("Please check before saving:"),
-        "",
-        t("Resident: %(name)s", name=entry["name"]),
-        t("Phone: %(phone)s", phone=entry.get("phone") or t("not given")),
-        t("Hamlet: %(hamlet)s", hamlet=hamlet.name(t.locale) if hamlet else entry["hamlet"]),
-        t("Topic: %(topic)s", topic=category_name(commune, entry["category"], t)),
-        t("Content: %(body)s", body=entry["body"]),
-        "",
-        t("You may type the text again to replace it."),
-    ])
-    await answer(update, summary, reply_markup=inline([[(t("✅ Save the concern"), f"cw:eok:{entry['id']}")],
-                                                       [(t("❌ Do not save"), f"cw:eno:{entry['id']}")]]))
-    return CW_ENTER_CONFIRM
-
-
-async def enter_confirm(update: Update, context: BotContext) -> int:
-    """Saved: the tracking code to read out to the resident."""
-    query = update.callback_query
-    await query.answer()
-    t = await context.translator(update)
-    entry = _entry(context)
-    if entry is None or query.data != f"cw:eok:{entry['id']}" or "body" not in entry:
-        await answer(update, t("This button is no longer active. Please use the menu below."),
-                     reply_markup=await context.main_menu(update, t))
-        return END
-    try:
-        concern = await context.services.casework.enter_for_resident(
-            await context.actor(update), hamlet_id=entry["hamlet"], name=entry["name"], phone=entry.get("phone"),
-            category=entry["category"], body=entry["body"], submission_key=entry["id"])
-    except DomainError as refusal:
-        await _refuse(update, t, refusal, reply_markup=await context.main_menu(update, t))
-        context.user_data.pop("entry", None)
-        return END
-    context.user_data.pop("entry", None)
-    await drop_buttons(update)
-    await answer(update, t("✅ The concern is saved.\n\nTracking code: %(code)s\n\nPlease read the code out to the resident "
-                           "and write it down for them: with it the commune can tell them where their concern stands.",
-                           code=concern.code), reply_markup=await context.main_menu(update, t))
-    return END
-
-
-async def enter_discard(update: Update, context: BotContext) -> int:
-    """“Do not save”: the draft is dropped."""
-    await update.callback_query.answer()
-    t = await context.translator(update)
-    context.user_data.pop("entry", None)
-    await drop_buttons(update)
-    await answer(update, t("The concern was not saved. Nothing was stored."), reply_markup=await context.main_menu(update, t))
-    return END
-
-
-async def expect_button(update: Update, context: BotContext) -> None:
-    """Typed text while a button choice is awaited."""
-    t = await context.translator(update)
-    await answer(update, t("Please choose one of the buttons above (or send /cancel to stop)."))
-
-
-async def expect_text(update: Update, context: BotContext) -> None:
-    """A sticker, photo or file where typed text is awaited."""
-    t = await context.translator(update)
-    await answer(update, t("Please type it as text (or send /cancel to stop)."))
 
 
 def flow(menus: Menus) -> Flow:
