@@ -117,7 +117,7 @@ async def set_language(update: Update, context: BotContext) -> None:
         await set_chat_commands(context.bot, update.effective_chat.id, t, official)
 
 
-# The user_data keys of the resident flows that end in sending something (handlers/resident.py).
+# The user_data keys of the resident flows that end in sending something (a concern draft from before /new moved to bot/dialogs).
 RESIDENT_DRAFTS = ("draft", "speak", "verdict")
 
 

@@ -4,10 +4,11 @@ carrying the action as callback data (taken off once the step is over), the main
 flow ends, 4,096-character parts. The steps, their wording and what is asked next live in bot/dialogs
 only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
 
-Flows moved here so far: /mydata and /forget (privacy), /speak (register to speak, withdraw), the
-answers to an invitation (notice actions iv:yes, iv:no, iv:sub), /mine with a concern's history, the
-verdict on a result (vd:ok, vd:no and the reason) and its rating (rt:). Still Telegram's own, to move
-next (their bot/dialogs twins serve Zalo): the concern flow (handlers/resident.py), /profile
+Flows moved here so far: /new (send a concern: topic, text and attachments, similar concerns, the
+summary with its public-board choice; the summary becomes the receipt in place), /mydata and /forget
+(privacy), /speak (register to speak, withdraw), the answers to an invitation (notice actions iv:yes,
+iv:no, iv:sub), /mine with a concern's history, the verdict on a result (vd:ok, vd:no and the reason) and
+its rating (rt:). Still Telegram's own, to move next (their bot/dialogs twins serve Zalo): /profile
 (handlers/profile.py) and first contact (handlers/onboarding.py)."""
 
 from __future__ import annotations
@@ -19,13 +20,13 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.dialogs.flows import Runtime
-from bot.dialogs.runtime import Inbound, Reply
+from bot.dialogs.runtime import Attachment, Inbound, Reply
 from bot.errors import DomainError
 from bot.text import split_message
 from handlers import common
-from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
+from handlers.context import CHANNEL, BotContext, answer, drop_buttons, replace_message, retire_buttons
 from handlers.flows import NEW_MESSAGES
-from handlers.keyboards import MENU_MINE, MENU_SPEAK, flow_menu, inline
+from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, MENU_SPEAK, flow_menu, inline
 from handlers.menus import set_chat_commands
 from handlers.onboarding import offer_resident_registration
 from handlers.states import END
@@ -38,23 +39,27 @@ DATA_FILE_NAME = "doithoai-my-data.json"
 # The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
 # Those that open a flow of several steps enter the one conversation (leaving any Telegram-only flow);
 # those that only show something, or answer a notice at once, work anywhere (a draft in progress stays).
-COMMANDS = ("forget", "speak")
-ACTIONS = r"^(pv|sp):|^vd:no:|^iv:sub:\d{1,9}$"
+COMMANDS = ("forget", "speak", "new")
+ACTIONS = r"^(pv|sp|cc):|^vd:no:|^iv:sub:\d{1,9}$"
 ANYWHERE_COMMANDS = ("mydata", "mine")
 ANYWHERE_ACTIONS = r"^(mine|rt):|^vd:ok:|^iv:(yes|no):\d{1,9}$"
 # Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
-MENU_BUTTONS = {MENU_SPEAK: "/speak"}
+MENU_BUTTONS = {MENU_SPEAK: "/speak", MENU_NEW: "/new"}
 ANYWHERE_MENU_BUTTONS = {MENU_MINE: "/mine"}
 # A list whose items are opened one after another: its buttons stay.
 KEEP_BUTTONS = ("mine:show:",)
 # Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
-RESIDENT_COMMANDS = ("/speak", "/mine")
+RESIDENT_COMMANDS = ("/speak", "/mine", "/new")
+# What a concern may carry on Telegram (Zalo passes photos only).
+RECEIVES = frozenset({"photo", "voice", "document", "location"})
 
 
 def runtime(context: BotContext) -> Runtime:
     found = context.application.bot_data.get("dialogs")
     if found is None:
-        found = context.application.bot_data["dialogs"] = Runtime(context.services, context.i18n, typed_choices=False, per_page=MAX_BUTTONS)
+        found = context.application.bot_data["dialogs"] = Runtime(
+            context.services, context.i18n, typed_choices=False, per_page=MAX_BUTTONS, receives=RECEIVES,
+            menu_after_stop=False)  # the menu is always there as the keyboard
     return found
 
 
@@ -63,9 +68,13 @@ async def _position(context: BotContext, user_id: int) -> positions.Position:
         return await positions.position(db, CHANNEL, str(user_id))
 
 
-async def _retire_own_buttons(context: BotContext) -> None:
-    """The runtime step asked last is over: its buttons go (a Telegram-only flow's are `live_buttons`)."""
-    live = context.user_data.pop("dialog_buttons", None)
+async def _retire_own_buttons(context: BotContext, pressed: tuple | None = None) -> None:
+    """The runtime step asked last is over: its buttons go (a Telegram-only flow's are `live_buttons`).
+    Those of the message just pressed are dealt with once the press is handled (see `press`)."""
+    live = context.user_data.get("dialog_buttons")
+    if live and tuple(live) == pressed:
+        return
+    context.user_data.pop("dialog_buttons", None)
     if live:
         try:
             await context.bot.edit_message_reply_markup(chat_id=live[0], message_id=live[1], reply_markup=None)
@@ -73,8 +82,9 @@ async def _retire_own_buttons(context: BotContext) -> None:
             pass  # cosmetic: the runtime refuses a press that no longer means anything anyway
 
 
-async def _run(update: Update, context: BotContext, inbound: Inbound) -> list[Reply]:
-    await _retire_own_buttons(context)
+async def _run(update: Update, context: BotContext, inbound: Inbound, pressed: tuple | None = None) -> list[Reply]:
+    if not inbound.aside:
+        await _retire_own_buttons(context, pressed)
     replies = await runtime(context).handle(inbound)
     for number, reply in enumerate(replies):
         await _render(update, context, reply, last=number == len(replies) - 1)
@@ -88,10 +98,13 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
         context.application.drop_user_data(update.effective_user.id)
         await set_chat_commands(update.get_bot(), update.effective_chat.id, t, None)
         markup = ReplyKeyboardRemove() if last else None
-    elif reply.choices and not reply.choices[0].action.startswith("menu:"):
+    elif (reply.choices or reply.cancel_action) and not (reply.choices and reply.choices[0].action.startswith("menu:")):
         # A step's choices, or those said as a flow ends (the rating after 👍); the runtime's own menu
         # is Telegram's keyboard instead (below).
-        markup = inline([[(choice.label, choice.action)] for choice in reply.choices])
+        rows = [[(choice.label, choice.action)] for choice in reply.choices]
+        markup = inline(rows + ([[(t(MENU_CANCEL), reply.cancel_action)]] if reply.cancel_action else []))
+    elif reply.replaces and update.callback_query is not None:
+        pass  # the pressed message becomes the answer: an edit carries no keyboard, and the menu's is still there
     elif last and reply.step not in (None, "menu"):
         markup = flow_menu(t)  # a step awaiting typed text: only the way out
     elif last and reply.step in (None, "menu"):
@@ -102,6 +115,14 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
         actor = await context.actor(update)
         if await context.resident(update) is not None or (actor is not None and actor.is_official):
             markup = await context.main_menu(update, t)
+    pressed = update.callback_query.message if update.callback_query is not None else None
+    if reply.replaces and pressed is not None and len(reply.text) <= MAX_MESSAGE:
+        await replace_message(update, reply.text, reply_markup=markup)
+        if markup is not None:
+            context.user_data["dialog_buttons"] = (pressed.chat_id, pressed.message_id)
+        elif tuple(context.user_data.get("dialog_buttons") or ()) == (pressed.chat_id, pressed.message_id):
+            context.user_data.pop("dialog_buttons")
+        return
     parts = split_message(reply.text.split("\n"), MAX_MESSAGE)
     for number, part in enumerate(parts):
         message = await answer(update, part, reply_markup=markup if number == len(parts) - 1 else None)
@@ -120,11 +141,15 @@ async def command(update: Update, context: BotContext) -> int:
     await retire_buttons(context)
     for key in [key for key in context.user_data if key not in ("locale", "dialog_buttons")]:
         del context.user_data[key]
-    return await listing(update, context)
+    return await _open(update, context, aside=False)
 
 
 async def listing(update: Update, context: BotContext) -> int:
-    """/mine, /mydata: shown wherever the person is; a Telegram-only flow in progress stays as it was."""
+    """/mine, /mydata: shown wherever the person is; a flow in progress (a concern's draft) stays as it was."""
+    return await _open(update, context, aside=True)
+
+
+async def _open(update: Update, context: BotContext, *, aside: bool) -> int:
     text = update.message.text
     for label, command_text in {**MENU_BUTTONS, **ANYWHERE_MENU_BUTTONS}.items():
         if text in {context.i18n.for_locale(locale)(label) for locale in ("vi", "en")}:
@@ -135,7 +160,7 @@ async def listing(update: Update, context: BotContext) -> int:
         if actor is not None and actor.is_official:
             await offer_resident_registration(update, context)
             return END
-    await _run(update, context, _inbound(update, text=text))
+    await _run(update, context, _inbound(update, text=text, aside=aside))
     if name == "/mydata":
         await _send_data_file(update, context)
     return END
@@ -144,26 +169,65 @@ async def listing(update: Update, context: BotContext) -> int:
 async def press(update: Update, context: BotContext) -> int:
     """A button of a runtime step; one from an older message (or forged) does nothing."""
     query = update.callback_query
+    await carry_over_draft(update, context)
     if not runtime(context).pressable(await _position(context, update.effective_user.id), query.data):
         await common.stale_button(update, context)
         return END
     await query.answer()
-    if not query.data.startswith(KEEP_BUTTONS):
-        await drop_buttons(update)
-        if query.message is not None and context.user_data.get("dialog_buttons") == (query.message.chat_id, query.message.message_id):
-            context.user_data.pop("dialog_buttons")
-    await _run(update, context, _inbound(update, action=query.data))
+    pressed = (query.message.chat_id, query.message.message_id) if query.message is not None else None
+    # Nothing of user_data changes before the press is handled: a write refused (the database busy) leaves
+    # the same buttons to press again, and no other user's save waits behind this one's.
+    replies = await _run(update, context, _inbound(update, action=query.data), pressed)
+    if query.data.startswith(KEEP_BUTTONS) or any(reply.replaces for reply in replies):
+        return END  # a list opened item by item keeps its buttons; a message turned into the answer has its own
+    if pressed is not None and tuple(context.user_data.get("dialog_buttons") or ()) == pressed:
+        context.user_data.pop("dialog_buttons")
+    await drop_buttons(update)
     return END
 
 
 async def message(update: Update, context: BotContext) -> None:
     """Anything typed or sent outside Telegram's own flows: a runtime step's answer, or not understood."""
+    await carry_over_draft(update, context)
     if (await _position(context, update.effective_user.id)).step is None:
         await common.unknown_message(update, context)
         return
-    msg = update.message
-    await _run(update, context, _inbound(update, text=msg.text if msg.text is not None else msg.caption,
-                                         unsupported=msg.text is None and msg.photo is None))
+    attachment = _attachment(update.message)
+    await _run(update, context, _inbound(update, text=update.message.text, attachment=attachment,
+                                         unsupported=update.message.text is None and attachment is None))
+
+
+def _attachment(msg) -> Attachment | None:
+    """A photo (its largest size), voice note, file or location, in no channel's words."""
+    if msg.photo:
+        return Attachment("photo", msg.photo[-1].file_id, caption=msg.caption)
+    if msg.voice:
+        return Attachment("voice", msg.voice.file_id, caption=msg.caption)
+    if msg.document:
+        return Attachment("document", msg.document.file_id, caption=msg.caption)
+    if msg.location:
+        return Attachment("location", latitude=msg.location.latitude, longitude=msg.location.longitude)
+    return None
+
+
+async def carry_over_draft(update: Update, context: BotContext) -> None:
+    """A concern draft begun in the Telegram-only flow before the deploy that moved /new here (kept in
+    user_data, the PTB conversation at CONCERN_TOPIC/TEXT/CONFIRM) goes on in the runtime, on the step it had
+    reached, with the same draft id: the old summary's “Send” still sends it, once."""
+    draft = context.user_data.pop("draft", None) if context.user_data is not None else None
+    if not isinstance(draft, dict) or not draft.get("id") or "attachments" not in draft:
+        return
+    await retire_buttons(context)
+    if not draft.get("category"):
+        step = "concern.topic"
+    elif draft.get("body") or any(kind.get("kind") == "voice" for kind in draft["attachments"]):
+        step = "concern.confirm"
+    else:
+        step = "concern.text"
+    try:
+        await runtime(context).resume(_inbound(update), step, draft)
+    except DomainError:
+        pass  # no longer a resident (erased meanwhile): the draft has nowhere to go
 
 
 async def cancel(update: Update, context: BotContext) -> None:

@@ -22,7 +22,7 @@ from handlers.reports import send_announcement_papers
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
 from handlers.pages import PAGE
 from handlers import review
-from handlers.resident import expect_button
+from handlers.entering import expect_button
 from handlers.states import END
 from handlers.dialogue_common import (
     DIALOGUE_DATE, DIALOGUE_TIME, DIALOGUE_PLACE, DIALOGUE_THEME, DIALOGUE_CHAIR, DIALOGUE_CONFIRM, SPEAKER_DECLINE_REASON, CONCLUDE_ANSWER, CONCLUDE_REASON, CONCLUDE_ASSIGN_TEXT, CONCLUDE_REFERRED, PLAN, CONCLUDING, MAX_BUTTON_ROWS, CONCLUSION_LABELS, _menu_label, _refuse, _pressed, _send, _meeting,

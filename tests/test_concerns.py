@@ -169,15 +169,14 @@ async def test_the_flow_survives_a_restart_of_the_bot(bot):
     await bot.register(LAN, "Bà Lan")
     await bot.say(LAN, "/new")
     await bot.tap(LAN, "cc:cat:land")
-    # Written after the update itself, not only at shutdown: a crash here would lose nothing.
-    from handlers.states import CONCERN_TEXT
-    assert await bot.rows("SELECT state FROM bot_conversations") == [(str(CONCERN_TEXT),)]
-    assert '"category": "land"' in (await bot.rows("SELECT data FROM bot_user_data"))[0][0]
+    # Written with the update itself (the runtime's position, a stable step name), not only at shutdown.
+    [(step, draft)] = await bot.rows("SELECT step, draft FROM dialog_positions WHERE external_id = ?", str(LAN))
+    assert step == "concern.text" and '"category": "land"' in draft
     await bot.restart()
     summary = await bot.say(LAN, "Viết sau khi bot khởi động lại")
     assert "Nội dung: Viết sau khi bot khởi động lại" in summary[0]
     # This update's own change to the draft is on disk before the next update arrives.
-    assert "Viết sau khi bot khởi động lại" in (await bot.rows("SELECT data FROM bot_user_data"))[0][0]
+    assert "Viết sau khi bot khởi động lại" in (await bot.rows("SELECT draft FROM dialog_positions"))[0][0]
     await bot.restart()
     confirmation = await bot.tap(LAN, next(b for b in bot.buttons(LAN) if b.startswith("cc:ok:")))
     assert CODE.search(confirmation[0])
@@ -207,3 +206,42 @@ async def test_cancel_takes_the_buttons_off_the_step_left(bot):
     summary = bot.message_with_button(LAN, next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:")))
     assert await bot.say(LAN, "/cancel") == ["Đã dừng. Chưa gửi gì."]
     assert bot.buttons_on(LAN, summary) == []
+
+
+async def old_flow_left_at(bot, state: int, draft: dict) -> None:
+    """As a deploy finds someone inside the concern flow Telegram ran itself before /new moved to bot/dialogs:
+    the PTB conversation persisted at one of its states, the draft in user_data."""
+    from storage import bot_state
+    from storage.database import Database
+
+    await bot.stop()
+    database = await Database.open(bot.database_path)
+    await database.execute_alone(*bot_state.save_conversation_statement("main", (LAN, LAN), state))
+    await database.execute_alone(*bot_state.save_user_data_statement(LAN, bot_state.encode({"draft": draft, "locale": "vi"})))
+    await database.close()
+    await bot.start()
+
+
+async def test_a_draft_left_in_the_old_telegram_flow_at_a_deploy_goes_on_in_the_shared_flow(bot):
+    from handlers.states import CONCERN_CONFIRM, CONCERN_TEXT
+
+    await bot.register(LAN, "Bà Lan")
+    await old_flow_left_at(bot, CONCERN_TEXT, {"id": "0123456789abcdef", "category": "land", "body": None,
+                                               "attachments": [{"kind": "location", "latitude": 11.9, "longitude": 108.4}]})
+    summary = await bot.say(LAN, "Ranh giới thửa đất bị lấn chiếm")  # the text the old flow was waiting for
+    assert "Lĩnh vực: Quản lý đất đai" in summary[0] and "Vị trí: 1" in summary[0]
+    assert "cc:ok:0123456789abcdef" in bot.buttons(LAN)  # the same draft, the same id
+    assert await bot.rows("SELECT state FROM bot_conversations") == []  # the old conversation state is over
+    await bot.tap(LAN, "cc:ok:0123456789abcdef")
+    assert await stored_attachments(bot) == [("location", 0, 11.9, 108.4)]
+
+    # At the summary: the old message's own “Send” still sends that draft, once.
+    draft = {"id": "fedcba9876543210", "category": "environment", "body": "Bãi rác đầu thôn", "attachments": [], "public": True}
+    await old_flow_left_at(bot, CONCERN_CONFIRM, draft)
+    old_summary = bot.fake.chat(LAN)[-1]["message_id"]
+    confirmation = await bot.send(LAN, bot.fake.press(LAN, old_summary, "cc:ok:fedcba9876543210"))
+    assert CODE.search(confirmation[0])
+    again = await bot.send(LAN, bot.fake.press(LAN, old_summary, "cc:ok:fedcba9876543210"))
+    assert again == ["Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
+    assert [(c[1], c[2]) for c in await stored_concerns(bot)][-1] == ("environment", "Bãi rác đầu thôn")
+    assert await bot.rows("SELECT text_public FROM concerns ORDER BY id DESC LIMIT 1") == [(1,)]

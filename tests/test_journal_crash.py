@@ -91,14 +91,13 @@ async def test_a_message_in_flight_at_a_sigkill_counts_after_the_restart_and_not
         await _until(in_flight_and_confirmed, "the text to be in flight and confirmed to Telegram")
         process.send_signal(signal.SIGKILL)
         await process.wait()
-        assert not any(TEXT in data for (data,) in _query(path, "SELECT data FROM bot_user_data"))
         assert fake.pending_updates == 0  # Telegram will not send it again
 
         before = len(fake.calls)
         process = await _start(env)
         await _until(lambda: any(f"Nội dung: {TEXT}" in said for said in _answers(fake, before)),
                      "the draft of the concern, after the restart")
-        await _until(lambda: any(TEXT in data for (data,) in _query(path, "SELECT data FROM bot_user_data")),
+        await _until(lambda: any(TEXT in draft for (draft,) in _query(path, "SELECT draft FROM dialog_positions")),
                      "the draft to be saved")
         # Nothing finished before the kill was answered again.
         assert not set(_answers(fake, before)) & set(finished)

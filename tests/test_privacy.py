@@ -394,8 +394,8 @@ async def test_forget_on_telegram_is_the_shared_dialog_step_with_its_buttons(bot
     assert await bot.rows("SELECT step FROM dialog_positions WHERE channel = 'telegram' AND external_id = ?", str(LAN)) == [
         ("privacy.forget",)]
     assert bot.buttons(LAN) == ["pv:forget:yes", "pv:forget:no"]
-    # /cancel stops it; Telegram shows its menu as the keyboard (no inline menu), and no step stays open.
-    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Chưa gửi gì.", "Xin chào Nguyễn Thị Lan! Ông/bà muốn làm gì?"]
+    # /cancel stops it; Telegram shows its menu as the keyboard (no greeting again), and no step stays open.
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Chưa gửi gì."]
     assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Gửi kiến nghị"] and bot.buttons(LAN) == []
     assert await bot.rows("SELECT step FROM dialog_positions WHERE channel = 'telegram' AND external_id = ?", str(LAN)) in (
         [], [(None,)])

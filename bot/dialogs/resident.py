@@ -7,16 +7,16 @@ import uuid
 
 from bot.domain import STATUS_LABELS
 from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
-from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Photo, Screen, Step, notice_action, step
+from bot.dialogs.runtime import Attachment as ReceivedAttachment
+from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Screen, Step, notice_action, step
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
 from bot.i18n import N_, Translator
 from bot.notices import render
 from bot.services.privacy import FORGET_LIMITS
-from bot.presenters import ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
+from bot.presenters import ADD_MORE, ADD_PHOTO, category_name, concern_details, concern_line, draft_lines, draft_summary
 from storage.records import Attachment, Resident
 
 MAX_LISTED = 10
-MAX_ATTACHMENTS = 10
 MENU_MYDATA = N_("📄 My data")
 
 HELP = N_(
@@ -69,10 +69,25 @@ class Help(Step):
         return Screen(text, final=True)
 
 
-# --- Send a concern -------------------------------------------------------------------------
+# --- Send a concern: topic -> text and attachments -> similar concerns and the summary -> sent -------
+
+MAX_ATTACHMENTS = 10
+NOT_SENT = N_("The concern was not sent. Nothing was saved.")
+
 
 def _attachments(draft: dict) -> tuple[Attachment, ...]:
     return tuple(Attachment(**a) for a in draft.get("attachments", []))
+
+
+def _rich(c: Conversation) -> bool:
+    """The channel passes on voice notes, files and locations too (Telegram), not only photos (Zalo)."""
+    return bool(c.receives - {"photo"})
+
+
+def _not_sent(c: Conversation) -> str:
+    """“Cancel” or “Do not send”: the draft goes, nothing is stored."""
+    c.say(c.t(NOT_SENT), replaces=True)
+    return c.stopped()
 
 
 @step
@@ -84,13 +99,16 @@ class Topic(Step):
         commune = c.services.concerns.commune_of(resident)
         c.draft.update({"id": uuid.uuid4().hex[:16], "category": None, "body": None, "attachments": []})
         return Screen(c.t("What is your concern about? Choose a topic."),
-                      [Choice(category.name(c.t.locale), f"cc:cat:{category.key}") for category in commune.categories])
+                      [Choice(category.name(c.t.locale), f"cc:cat:{category.key}") for category in commune.categories],
+                      cancel_action="cc:cancel")
 
     async def on_choice(self, c: Conversation, action: str) -> str:
+        if action == "cc:cancel":
+            return _not_sent(c)
         resident = await registered(c)
         key = action.split(":", 2)[2]
         try:
-            c.services.concerns.check_category(resident, key)
+            await c.services.concerns.choose_category(resident, key)  # a petition topic is counted, anonymously
         except PetitionNotInDialogue as refusal:  # redirected to the citizen reception: the flow ends
             c.refuse(refusal)
             return END
@@ -105,9 +123,14 @@ class Text(Step):
     async def show(self, c: Conversation) -> Screen:
         resident = await registered(c)
         commune = c.services.concerns.commune_of(resident)
-        return Screen(c.t("Topic: %(topic)s", topic=category_name(commune, c.draft["category"], c.t)) + "\n\n"
-                      + c.t("Please write your concern in a few sentences. You may also send a photo with a caption."),
-                      accepts_text=True, accepts_photo=True)
+        may_send = (c.t("Please write your concern in a few sentences. You may also send a voice note, "
+                        "a photo with a caption, or your location.") if _rich(c)
+                    else c.t("Please write your concern in a few sentences. You may also send a photo with a caption."))
+        return Screen(c.t("Topic: %(topic)s", topic=category_name(commune, c.draft["category"], c.t)) + "\n\n" + may_send,
+                      accepts_text=True, accepts_attachments=True, cancel_action="cc:cancel", replaces=True)
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        return _not_sent(c) if action == "cc:cancel" else STAY
 
     async def on_text(self, c: Conversation, text: str) -> str:
         try:
@@ -118,23 +141,28 @@ class Text(Step):
         await _find_similar(c)
         return "concern.confirm"
 
-    async def on_photo(self, c: Conversation, photo: Photo) -> str:
+    async def on_attachment(self, c: Conversation, attachment: ReceivedAttachment) -> str:
+        """A photo, voice note, file or location joins the draft; a photo's caption is taken as the text."""
         if len(c.draft["attachments"]) >= MAX_ATTACHMENTS:
             c.say(c.t("This concern already has 10 attachments, the most it can have."))
             return STAY
-        if photo.caption:
+        if attachment.caption:
             try:
-                c.draft["body"] = c.services.concerns.check_body(photo.caption)
+                c.draft["body"] = c.services.concerns.check_body(attachment.caption)
             except DomainError as refusal:
                 c.refuse(refusal)
                 return STAY
-        c.draft["attachments"].append({"kind": "photo", "file_ref": photo.file_ref})
-        if photo.caption:
+        c.draft["attachments"].append(attachment.stored())
+        if attachment.caption:
             await _find_similar(c)
-        if c.draft.get("body"):
+        if c.draft.get("body") or _has_voice(c.draft):  # a voice note may stand for the text
             return "concern.confirm"
         c.say(c.t("Received. Now please write a few words describing the problem."))
-        return "concern.text" if self.name != "concern.text" else STAY
+        return STAY
+
+
+def _has_voice(draft: dict) -> bool:
+    return any(a["kind"] == "voice" for a in draft.get("attachments", []))
 
 
 async def _find_similar(c: Conversation) -> None:
@@ -161,6 +189,16 @@ def _similar_lines(c: Conversation, commune) -> list[str]:
     return lines
 
 
+def _board_note(c: Conversation) -> tuple[str, Choice]:
+    """What the public board will show of this concern, and the choice that changes it."""
+    toggle = f"cc:pub:{c.draft['id']}"
+    if c.draft.get("public"):
+        return (c.t("The commune's public board will show this concern's topic, hamlet and text, "
+                    "never your name or phone."), Choice(c.t("🔒 Keep the text off the public board"), toggle))
+    return (c.t("The commune's public board will show only this concern's topic and hamlet, never your name or phone."),
+            Choice(c.t("🌐 Let the text be shown on the public board"), toggle))
+
+
 @step
 class Confirm(Text):
     name = "concern.confirm"
@@ -168,34 +206,44 @@ class Confirm(Text):
     async def show(self, c: Conversation) -> Screen:
         resident = await registered(c)
         commune = c.services.concerns.commune_of(resident)
+        note, toggle = _board_note(c)
         similar = [Choice(c.t("🙋 This is my concern too: %(code)s", code=one["code"]), f"cc:sup:{c.draft['id']}:{one['code']}")
                    for one in c.draft.get("similar") or []]
-        return Screen("\n".join(_similar_lines(c, commune)) + draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_PHOTO),
+        summary = draft_summary(commune, c.draft, _attachments(c.draft), c.t, ADD_MORE if _rich(c) else ADD_PHOTO)
+        return Screen("\n".join(_similar_lines(c, commune)) + summary + "\n\n" + note,
                       [Choice(c.t("✅ Send to the commune"), f"cc:ok:{c.draft['id']}"),
-                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}"), *similar],
-                      accepts_text=True, accepts_photo=True)
+                       Choice(c.t("❌ Do not send"), f"cc:no:{c.draft['id']}"), *similar, toggle],
+                      accepts_text=True, accepts_attachments=True)
+
+    def takes(self, draft: dict, action: str) -> bool:
+        # A concern not offered (one's own, say) is refused by the service in words, not as a stale press.
+        return action.startswith(f"cc:sup:{draft.get('id')}:")
 
     async def on_choice(self, c: Conversation, action: str) -> str:
-        if action.startswith(f"cc:sup:{c.draft.get('id')}:"):
+        draft_id = c.draft.get("id")
+        if action.startswith(f"cc:sup:{draft_id}:"):
             # “This is my concern too”: the resident follows that concern; nothing new is created.
             concern = await c.services.concerns.support(await registered(c), action.rsplit(":", 1)[1])
             c.say(c.t("🙋 Thank you: you are counted in concern %(code)s, now raised %(count)d times. You follow it "
                       "like its sender: you will be told here at every step, and it is in “%(button)s”.",
                       code=concern.code, count=concern.raised_count, button=c.t(MENU_MINE)))
             return END
-        if action != f"cc:ok:{c.draft.get('id')}":
-            c.say(c.t("The concern was not sent. Nothing was saved."))
-            return "menu"
+        if action == f"cc:pub:{draft_id}":
+            c.draft["public"] = not c.draft.get("public", False)
+            return self.name  # the summary again, with what the board will show now
+        if action != f"cc:ok:{draft_id}":
+            return _not_sent(c)
         resident = await registered(c)
         concern = await c.services.concerns.submit(
-            resident, category=c.draft["category"], body=c.draft.get("body"),
-            attachments=_attachments(c.draft), submission_key=c.draft["id"])
+            resident, category=c.draft["category"], body=c.draft.get("body"), attachments=_attachments(c.draft),
+            submission_key=draft_id, text_public=bool(c.draft.get("public")))
         commune = c.services.concerns.commune_of(resident)
+        # The summary the resident confirmed becomes the receipt (where the channel can edit): code first.
         c.say("\n".join([
             c.t("✅ Your concern has been received and saved.\n\nTracking code: %(code)s\n\n"
                 "The commune office will review it for the dialogue agenda. You will be told here at every step. "
                 "Choose “%(button)s” in the menu to follow it.", code=concern.code, button=c.t(MENU_MINE)),
-            "", *draft_lines(commune, c.draft, _attachments(c.draft), c.t)]))
+            "", *draft_lines(commune, c.draft, _attachments(c.draft), c.t)]), replaces=True)
         return END
 
 

@@ -2,7 +2,7 @@
 
 A flow is a set of named steps (bot/dialogs/flows.py), declared once. A step shows a neutral
 `Screen` (text, choices as (label, action) pairs, what input it accepts) and reacts to a choice, a
-text or a photo by calling a service and returning the next step's name, `STAY` or `END`.
+text or an attachment by calling a service and returning the next step's name, `STAY` or `END`.
 
 The runtime keeps each person's position (the step's stable name), draft and last choices in SQLite,
 keyed by (channel, external id), so a restart or a redeployment lands them on the same step; it
@@ -33,6 +33,7 @@ PER_PAGE = 8  # choices shown at once; "9" shows the next ones
 MORE = "9"
 CANCEL_ACTION = "cancel"
 
+UNSUPPORTED = N_("I cannot read voice messages, files or locations here. I can receive typed text and photos.")
 CHOOSE_AGAIN = N_("Please choose one of the options above (or send /cancel to stop).")
 CANCELLED = N_("Stopped. Nothing was sent.")
 MORE_LABEL = N_("More…")
@@ -49,17 +50,31 @@ class Screen:
     text: str
     choices: list[Choice] = field(default_factory=list)
     accepts_text: bool = False
-    accepts_photo: bool = False
+    accepts_attachments: bool = False  # whichever kinds the channel receives (Runtime.receives)
     cancel: bool = True  # "0. Cancel" is offered with the choices
     final: bool = False  # shown, then the flow ends (a listing with nothing to pick)
+    # A channel with buttons draws "Cancel" as a button carrying this action (the step's on_choice gets it);
+    # a channel without buttons offers "0" (or /cancel) as for any step.
+    cancel_action: str | None = None
+    replaces: bool = False  # on a channel that can edit, it takes the place of the message whose choice was pressed
 
 
 @dataclass(frozen=True)
-class Photo:
-    """A photo received and stored: `file_ref` is what concerns keep (Attachment.file_ref)."""
+class Attachment:
+    """A photo, voice note, file or location received (and, for a file, kept: `file_ref` is what concerns
+    store); a location has coordinates instead. A photo's caption comes with it."""
 
-    file_ref: str
+    kind: str  # "photo", "voice", "document", "location"
+    file_ref: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
     caption: str | None = None
+
+    def stored(self) -> dict:
+        """As a draft keeps it (storage.records.Attachment's fields)."""
+        if self.kind == "location":
+            return {"kind": self.kind, "latitude": self.latitude, "longitude": self.longitude}
+        return {"kind": self.kind, "file_ref": self.file_ref}
 
 
 @dataclass(frozen=True)
@@ -70,9 +85,11 @@ class Inbound:
     external_id: str
     display_name: str = ""
     text: str | None = None
-    photo: Photo | None = None
-    unsupported: bool = False  # voice, file, location... that the channel cannot pass on
+    attachment: Attachment | None = None
+    unsupported: bool = False  # a sticker, or a voice note or location the channel cannot pass on
     action: str | None = None  # a pressed button's action (a channel with buttons): the same as typing its number
+    # Shown beside the flow in progress, which stays as it was (Telegram's /mine while a draft's buttons wait).
+    aside: bool = False
 
 
 @dataclass
@@ -86,6 +103,8 @@ class Reply:
     locale: str = "vi"  # the reader's language, for what the channel adds ("Reply 1 or 2")
     step: str | None = None  # the person's step once the exchange is over (None: no flow open)
     forgotten: bool = False  # /forget erased the person: the channel drops what it keeps too
+    cancel_action: str | None = None  # a channel with buttons adds "Cancel" carrying this action (Screen.cancel_action)
+    replaces: bool = False  # a channel that can edit turns the pressed message into this one; others send it
 
 
 class Conversation:
@@ -107,8 +126,17 @@ class Conversation:
     def draft(self) -> dict:
         return self.where.draft
 
-    def say(self, text: str, choices: list[Choice] | None = None) -> None:
-        self.replies.append(Reply(text, choices or []))
+    def say(self, text: str, choices: list[Choice] | None = None, *, replaces: bool = False) -> None:
+        self.replies.append(Reply(text, choices or [], replaces=replaces))
+
+    @property
+    def receives(self) -> frozenset[str]:
+        """The attachment kinds this channel passes on (Zalo: photos only)."""
+        return self.runtime.receives
+
+    def stopped(self) -> str:
+        """Where a flow the person stopped leads: the menu, unless the channel always shows it (Telegram's keyboard)."""
+        return self.runtime.menu_step if self.runtime.menu_after_stop else END
 
     def refuse(self, refusal: DomainError) -> None:
         self.say(describe(refusal, self.t))
@@ -142,8 +170,12 @@ class Step:
     async def on_text(self, c: Conversation, text: str) -> str:
         return STAY
 
-    async def on_photo(self, c: Conversation, photo: Photo) -> str:
+    async def on_attachment(self, c: Conversation, attachment: Attachment) -> str:
         return STAY
+
+    def takes(self, draft: dict, action: str) -> bool:
+        """An action this step answers though it is not among the choices shown (its own refusal says why)."""
+        return False
 
 
 STEPS: dict[str, Step] = {}
@@ -196,7 +228,8 @@ MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 
 class Runtime:
     def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
-                 help_step: str = "help", typed_choices: bool = True, per_page: int = PER_PAGE) -> None:
+                 help_step: str = "help", typed_choices: bool = True, per_page: int = PER_PAGE,
+                 receives: frozenset[str] = frozenset({"photo"}), menu_after_stop: bool = True) -> None:
         self.services = services
         self.i18n = i18n
         self.start_step = start_step
@@ -206,6 +239,9 @@ class Runtime:
         # only presses (Telegram: "đồng ý" typed under /forget's question erases nothing).
         self.typed_choices = typed_choices
         self.per_page = per_page  # choices shown at once (Telegram shows them all as buttons)
+        self.receives = receives  # attachment kinds the channel passes on; any other is "unsupported"
+        # After /cancel, the menu is shown again, unless the channel always shows it (Telegram's keyboard).
+        self.menu_after_stop = menu_after_stop
 
     async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self.services.database.read() as db:
@@ -213,10 +249,15 @@ class Runtime:
         locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
         c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
         idle_before, draft_before = where.step is None, _kept(where.draft)
+        aside = inbound.aside and where.step is not None
         try:
             await self._react(c, where, inbound)
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
             c.refuse(refusal)
+        if aside:  # the flow in progress goes on as if nothing had been asked: nothing to write
+            for reply in c.replies:
+                reply.locale, reply.step = c.t.locale, None
+            return c.replies
         said = [reply for reply in c.replies if reply.choices]
         if where.step is None and said:  # choices said as a flow ended (the rating after 👍): a notice's
             where.notice_choices = [[choice.label, choice.action] for choice in said[-1].choices]
@@ -241,7 +282,7 @@ class Runtime:
             had_flow = where.step is not None
             self._end(where)
             c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
-            if await c.resident() is not None:
+            if await c.resident() is not None and self.menu_after_stop:
                 await self._enter(c, where, self.menu_step)
             return
         if word in HELP_WORDS:
@@ -285,15 +326,19 @@ class Runtime:
                 await self._go(c, where, await current.on_choice(c, action))
                 return
         screen_accepts = where.draft.get("_accepts", [])
-        if inbound.photo is not None and "photo" in screen_accepts:
-            await self._go(c, where, await current.on_photo(c, inbound.photo))
+        attachment = inbound.attachment
+        if attachment is not None and attachment.kind in self.receives and "attachment" in screen_accepts:
+            await self._go(c, where, await current.on_attachment(c, attachment))
             return
-        if inbound.text is not None and inbound.photo is None and "text" in screen_accepts:
+        if inbound.text is not None and attachment is None and "text" in screen_accepts:
             # Blank text too: the step's own check words the refusal ("Please write a few words").
             await self._go(c, where, await current.on_text(c, typed))
             return
-        if inbound.unsupported or inbound.photo is not None:
-            c.say(c.t("I cannot read voice messages, files or locations here. I can receive typed text and photos."))
+        if (inbound.unsupported or attachment is not None) and self.receives == {"photo"}:
+            c.say(c.t(UNSUPPORTED))
+        elif inbound.unsupported and "attachment" in screen_accepts:  # a sticker, on a channel that takes the rest
+            c.say(c.t("I cannot use that here. Please type your concern, or send a photo, a voice note or a location."))
+            return
         if where.choices:
             c.replies.append(self._page(c, where, c.t(CHOOSE_AGAIN)))
         elif "text" in screen_accepts:
@@ -308,15 +353,15 @@ class Runtime:
             if actor is None or not actor.is_official:
                 await self._enter(c, where, self.start_step)
                 return
-        if inbound.unsupported or inbound.photo is not None:
-            c.say(c.t("I cannot read voice messages, files or locations here. I can receive typed text and photos."))
+        if (inbound.unsupported or inbound.attachment is not None) and self.receives == {"photo"}:
+            c.say(c.t(UNSUPPORTED))
         c.say(c.t("I did not understand. Here is what you can do:"))
         await self._enter(c, where, self.menu_step)
 
     async def _pressed(self, c: Conversation, where: Position, action: str) -> None:
         """A button pressed (a channel with buttons): the current step's choice, or a notice's action."""
         current = STEPS.get(where.step) if where.step else None
-        if current is not None and any(shown == action for _, shown in where.choices):
+        if current is not None and self._answers(current, where, action):
             await self._go(c, where, await current.on_choice(c, action))
             return
         handler, argument = notice_handler(action)
@@ -326,8 +371,27 @@ class Runtime:
 
     def pressable(self, where: Position, action: str) -> bool:
         """Whether a press means something now (the channel answers anything else as a stale button)."""
-        return (where.step is not None and any(shown == action for _, shown in where.choices)) \
-            or notice_handler(action)[0] is not None
+        current = STEPS.get(where.step) if where.step else None
+        return (current is not None and self._answers(current, where, action)) or notice_handler(action)[0] is not None
+
+    @staticmethod
+    def _answers(current: Step, where: Position, action: str) -> bool:
+        """The open step answers this press: one of its choices, its cancel button, or an action it takes."""
+        return any(shown == action for _, shown in where.choices) or action == where.draft.get("_cancel_action") \
+            or current.takes(where.draft, action)
+
+    async def resume(self, inbound: Inbound, step_name: str, draft: dict) -> None:
+        """Place a person on a step with a draft begun elsewhere (a flow that moved to the runtime at a deploy).
+        Nothing is said: the person's message or press is handled next, as on that step."""
+        async with self.services.database.read() as db:
+            where = await positions.position(db, inbound.channel, inbound.external_id)
+        locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
+        c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
+        self._end(where)
+        where.draft.update(draft)
+        await self._enter(c, where, step_name)
+        async with self.services.database.transaction() as db:
+            await positions.save_position(db, inbound.channel, inbound.external_id, where)
 
     async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
         """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
@@ -379,19 +443,21 @@ class Runtime:
             raise RuntimeError(f"steps hand over in a loop at {name!r}")
         where.choices = [[choice.label, choice.action] for choice in screen.choices]
         where.page = 0
-        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("photo", screen.accepts_photo)) if on]
+        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("attachment", screen.accepts_attachments)) if on]
         where.draft["_cancel"] = screen.cancel and not screen.final
+        where.draft["_cancel_action"] = screen.cancel_action
         if screen.final:
             c.say(screen.text, screen.choices)
             self._end(where)
             return
         c.replies.append(self._page(c, where, screen.text))
+        c.replies[-1].replaces = screen.replaces
 
     def _page(self, c: Conversation, where: Position, text: str) -> Reply:
         start = where.page * self.per_page
         shown = [Choice(label, action) for label, action in where.choices[start:start + self.per_page]]
         return Reply(text, shown, cancel=bool(where.draft.get("_cancel")) and bool(shown),
-                     more=start + self.per_page < len(where.choices))
+                     more=start + self.per_page < len(where.choices), cancel_action=where.draft.get("_cancel_action"))
 
     @staticmethod
     def _end(where: Position) -> None:

@@ -9,7 +9,7 @@ import logging
 from datetime import datetime, timedelta, timezone
 
 from bot.dialogs.flows import Runtime
-from bot.dialogs.runtime import Inbound, Photo
+from bot.dialogs.runtime import Attachment, Inbound
 from handlers.zalo.client import ZaloClient, ZaloError, ZaloMessage, parse_update
 from handlers.zalo.render import render_reply
 from bot.services.concerns import STORED_PREFIX
@@ -57,7 +57,7 @@ class ZaloBot:
                           unsupported=message.kind in ("unsupported", "sticker"))
         if message.kind == "image":
             photo = await self._keep_photo(message)
-            inbound = Inbound(CHANNEL, message.user_id, message.display_name, photo=photo,
+            inbound = Inbound(CHANNEL, message.user_id, message.display_name, attachment=photo,
                               unsupported=photo is None)
         replies = await self.runtime.handle(inbound)
         for reply in replies:
@@ -67,7 +67,7 @@ class ZaloBot:
                 except ZaloError as error:
                     log.warning("a reply could not be sent on Zalo: %s", error)
 
-    async def _keep_photo(self, message: ZaloMessage) -> Photo | None:
+    async def _keep_photo(self, message: ZaloMessage) -> Attachment | None:
         """The photo's bytes are stored now: Zalo's URL may expire before the office opens it."""
         if not message.photo_url:
             return None
@@ -79,7 +79,7 @@ class ZaloBot:
         file_id = "zalo-" + hashlib.sha256(content).hexdigest()[:32]
         async with self.services.database.transaction() as db:
             await stored.store_file(db, file_id, content_type, content)
-        return Photo(STORED_PREFIX + file_id, message.caption)
+        return Attachment("photo", STORED_PREFIX + file_id, caption=message.caption)
 
     async def forget_old_messages(self, days: int = 7) -> int:
         """Handled message ids are kept a week, as Telegram's update ids are: long enough for any redelivery."""
