@@ -31,6 +31,12 @@ class TelegramResident:
     async def confirm(self) -> list[str]:
         return await self.bot.tap(self.id, next(d for d in self.bot.buttons(self.id) if d.startswith("cc:ok:")))
 
+    async def choose(self, label: str) -> list[str]:
+        return await self.bot.tap_label(self.id, label)
+
+    async def send_photo(self, caption: str | None = None) -> list[str]:
+        return await self.bot.send(self.id, self.bot.fake.send_photo(self.id, caption=caption))
+
     async def my_concerns(self) -> list[str]:
         return await self.bot.say(self.id, "/mine")
 
@@ -56,6 +62,12 @@ class ZaloResident:
 
     async def confirm(self) -> list[str]:
         return await self.zalo.choose(self.id, "Gửi đến xã")
+
+    async def choose(self, label: str) -> list[str]:
+        return await self.zalo.choose(self.id, label)
+
+    async def send_photo(self, caption: str | None = None) -> list[str]:
+        return await self.zalo.send_photo(self.id, caption)
 
     async def my_concerns(self) -> list[str]:
         return await self.zalo.say(self.id, "/mine")
@@ -102,3 +114,81 @@ async def test_an_empty_concern_is_refused_and_the_step_stays(resident, bot):
     assert (await resident.write("   ")) == ["Xin viết vài dòng mô tả."]
     summary = (await resident.write("Đường vào thôn 2 bị sạt lở."))[-1]
     assert "Nội dung: Đường vào thôn 2 bị sạt lở." in summary
+
+
+async def steps_open(bot, resident) -> list[tuple]:
+    """The concern steps the resident is still on (Zalo shows its menu after a flow stops, as a step)."""
+    return await bot.rows("SELECT step FROM dialog_positions WHERE channel = ? AND step LIKE 'concern.%'", resident.channel)
+
+
+async def test_a_photo_with_a_caption_gives_the_text_and_the_picture(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("development")
+    summary = (await resident.send_photo("Cầu tràn thôn 2 bị sạt lở"))[-1]
+    assert "Nội dung: Cầu tràn thôn 2 bị sạt lở" in summary and "Ảnh: 1" in summary
+    await resident.confirm()
+    assert await bot.rows("SELECT c.body, a.kind, a.file_ref IS NOT NULL FROM concerns c"
+                          " JOIN concern_attachments a ON a.concern_id = c.id") == [("Cầu tràn thôn 2 bị sạt lở", "photo", 1)]
+
+
+async def test_a_photo_without_a_caption_waits_for_the_text(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    assert await resident.send_photo() == ["Đã nhận. Bây giờ xin viết vài dòng mô tả sự việc."]
+    summary = (await resident.write("Ranh giới thửa đất bị lấn chiếm"))[-1]
+    assert "Nội dung: Ranh giới thửa đất bị lấn chiếm" in summary and "Ảnh: 1" in summary
+
+
+async def test_the_text_goes_on_the_public_board_only_when_the_resident_chooses_so(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("environment")
+    summary = (await resident.write("Đường liên thôn xuống cấp"))[-1]
+    assert "chỉ hiển thị lĩnh vực và thôn" in summary
+    assert "Bấm" not in summary and "bấm" not in summary  # no gesture one channel lacks
+    summary = (await resident.choose("Đồng ý công khai nội dung"))[-1]
+    assert "hiển thị lĩnh vực, thôn và nội dung" in summary
+    await resident.confirm()
+    assert await bot.rows("SELECT body, text_public FROM concerns") == [("Đường liên thôn xuống cấp", 1)]
+
+
+async def test_do_not_send_stores_nothing(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    await resident.write("Bản nháp")
+    assert (await resident.choose("Không gửi"))[0] == "Kiến nghị chưa được gửi. Không có gì được lưu."
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]
+    assert await steps_open(bot, resident) == []
+
+
+async def test_the_cancel_choice_under_the_topics_drops_the_draft(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    assert (await resident.choose("Hủy"))[0] == "Kiến nghị chưa được gửi. Không có gì được lưu."
+    assert await steps_open(bot, resident) == []
+
+
+async def test_cancel_while_writing_drops_the_draft(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    assert (await resident.write("/cancel"))[0] == "Đã dừng. Chưa gửi gì."
+    assert await steps_open(bot, resident) == []
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]
+
+
+async def test_a_resident_shown_a_similar_concern_joins_it_and_nothing_new_is_sent(resident, bot):
+    await bot.register(1002, "Bà Hoa")
+    code = CODE.search((await bot.submit_concern(1002, "Đèn đường thôn 2 bị hỏng cả tháng nay, buổi tối đi lại rất tối",
+                                                 topic="development"))[0]).group(1)
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("development")
+    summary = (await resident.write("den duong thon 2 hong ca thang roi, toi di lai toi om"))[-1]
+    assert summary.startswith("Người dân khác đã nêu ý kiến tương tự:") and code in summary and "Bà Hoa" not in summary
+    joined = await resident.choose(f"Đây cũng là ý kiến của tôi: {code}")
+    assert joined[0].startswith(f"🙋 Cảm ơn ông/bà: ông/bà đã được tính vào kiến nghị {code}, nay đã được nêu 2 lần.")
+    assert await bot.rows("SELECT count(*), max(raised_count) FROM concerns") == [(1, 2)]

@@ -278,6 +278,11 @@ class Runtime:
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
         word = plain(typed) if not typed.startswith("/") else typed.split()[0].split("@")[0].lower()
+        current = STEPS.get(where.step) if where.step else None
+        if current is not None and typed == "0" and where.choices and self.typed_choices and where.draft.get("_cancel_action"):
+            # "0. Cancel" is the step's own cancel button, numbered: the step words what stopping means.
+            await self._go(c, where, await current.on_choice(c, where.draft["_cancel_action"]))
+            return
         if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
             had_flow = where.step is not None
             self._end(where)
