@@ -9,8 +9,8 @@ END = ConversationHandler.END
     ONBOARD_COMMUNE,
     ONBOARD_HAMLET,
     ONBOARD_NAME,
-    CONCERN_TOPIC,
-    CONCERN_TEXT,
+    CONCERN_TOPIC,  # retired with the two below: /new is a bot/dialogs flow; handlers/resident.py carries over
+    CONCERN_TEXT,   # the drafts of those left in them at the deploy
     CONCERN_CONFIRM,
     SPEAK_PICK,  # retired: /speak is a bot/dialogs flow now; kept so the numbers after it stay put
     SPEAK_POINT,

@@ -245,3 +245,11 @@ async def test_a_draft_left_in_the_old_telegram_flow_at_a_deploy_goes_on_in_the_
     assert again == ["Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
     assert [(c[1], c[2]) for c in await stored_concerns(bot)][-1] == ("environment", "Bãi rác đầu thôn")
     assert await bot.rows("SELECT text_public FROM concerns ORDER BY id DESC LIMIT 1") == [(1,)]
+
+
+async def test_someone_not_registered_is_refused_a_concern_and_no_step_opens(bot):
+    bot.fake.add_user(1002, "Tư")
+    assert await bot.say(1002, "/new") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
+    assert await bot.rows("SELECT step FROM dialog_positions WHERE step IS NOT NULL") == []
+    assert await bot.send(1002, bot.fake.press(1002, bot.fake.chat(1002)[-1]["message_id"], "cc:cat:land")) == [
+        "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
