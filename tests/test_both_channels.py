@@ -192,3 +192,14 @@ async def test_a_resident_shown_a_similar_concern_joins_it_and_nothing_new_is_se
     joined = await resident.choose(f"Đây cũng là ý kiến của tôi: {code}")
     assert joined[0].startswith(f"🙋 Cảm ơn ông/bà: ông/bà đã được tính vào kiến nghị {code}, nay đã được nêu 2 lần.")
     assert await bot.rows("SELECT count(*), max(raised_count) FROM concerns") == [(1, 2)]
+
+
+async def test_a_concern_takes_at_most_ten_attachments(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    for _ in range(10):
+        assert await resident.send_photo() == ["Đã nhận. Bây giờ xin viết vài dòng mô tả sự việc."]
+    assert await resident.send_photo("Ảnh thứ mười một") == ["Kiến nghị này đã có 10 tệp đính kèm, là số tối đa."]
+    summary = (await resident.write("Ranh giới thửa đất bị lấn chiếm"))[-1]
+    assert "Ảnh: 10" in summary and "Nội dung: Ranh giới thửa đất bị lấn chiếm" in summary
