@@ -200,10 +200,11 @@ async def test_the_webhook_refuses_a_request_without_the_right_secret(bot, fake_
             wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-zalo-hooK"})
             assert (missing.status_code, wrong.status_code) == (403, 403)
             assert fake_zalo.texts_to(LAN) == []
-            assert await bot.rows("SELECT count(*) FROM zalo_handled") == [(0,)]
+            assert await bot.rows("SELECT count(*) FROM received_updates WHERE channel = 'zalo'") == [(0,)]
+            assert await bot.rows("SELECT count(*) FROM handled_updates WHERE channel = 'zalo'") == [(0,)]
             right = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-zalo-hook"})
             assert right.status_code == 200
-        assert fake_zalo.texts_to(LAN)[0].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
+        assert (await fake_zalo.wait_texts(LAN, 1))[0].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
     finally:
         await zalo.stop()
 
@@ -215,7 +216,7 @@ async def test_only_a_zalo_token_serves_zalo_alone(fake_zalo, tmp_path):
     from bot.runner import serve
 
     settings = load_settings({"ZALO_BOT_TOKEN": fake_zalo.token, "ZALO_BASE_URL": fake_zalo.base_url,
-                              "DATABASE_PATH": str(tmp_path / "zalo.sqlite3")})
+                              "DATABASE_PATH": str(tmp_path / "zalo.sqlite3"), "LISTEN_PORT": "0"})
     assert not settings.sandbox and settings.token is None
     assert fake_zalo.token not in repr(settings)
     stop, told = asyncio.Event(), []
@@ -406,3 +407,90 @@ async def test_a_zalo_resident_is_offered_similar_concerns_and_joins_one_by_numb
     joined = await zalo.say(LAN, "3")
     assert joined[0].startswith(f"🙋 Cảm ơn ông/bà: ông/bà đã được tính vào kiến nghị {code}, nay đã được nêu 2 lần.")
     assert await bot.rows("SELECT COUNT(*) FROM concerns") == [(1,)]
+
+
+# --- A message is journaled before it is handled (issue 9: a message that crashes mid-handling is not lost) ---
+
+async def _at_the_concerns_text(zalo) -> None:
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+
+
+async def _zalo_journal(bot) -> list[tuple]:
+    await bot.services.journal.flush()
+    return await bot.rows("SELECT count(*) FROM received_updates WHERE channel = 'zalo'")
+
+
+async def test_a_message_whose_handling_failed_is_handled_when_zalo_delivers_it_again(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    runtime, calls = zalo.channel.bot.runtime, []
+    handle = runtime.handle
+
+    async def failing_once(inbound, **kwargs):
+        calls.append(inbound.text)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return await handle(inbound, **kwargs)
+
+    runtime.handle = failing_once
+    update = zalo.fake.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    await zalo.handled(update)
+    assert zalo.fake.texts_to(LAN)[-1] == ("Xin lỗi, hệ thống vừa gặp sự cố. Những gì ông/bà đã gửi trước đó vẫn được "
+                                           "lưu an toàn. Xin thử lại.")
+    assert await bot.rows("SELECT count(*) FROM handled_updates WHERE channel = 'zalo' AND update_id = ?",
+                          update["message"]["message_id"]) == [(0,)]
+    replies = await zalo.resend(LAN, update)  # Zalo delivers the same message_id again: this time it counts
+    assert "Nội dung: Đèn đường đầu thôn hỏng đã lâu." in replies[-1]
+    assert await zalo.resend(LAN, update) == []  # and once handled, a redelivery changes nothing
+    assert await _zalo_journal(bot) == [(0,)]
+
+
+async def test_a_message_cut_short_by_a_stop_is_handled_at_the_next_start(zalo, bot):
+    import asyncio
+
+    await _at_the_concerns_text(zalo)
+    entered = asyncio.Event()
+
+    async def hanging(inbound, **kwargs):
+        entered.set()
+        await asyncio.Event().wait()  # the process stops meanwhile
+
+    zalo.channel.bot.runtime.handle = hanging
+    before = len(zalo.fake.texts_to(LAN))
+    zalo.fake.say(LAN, "Bãi rác tự phát cạnh trường học.")
+    await asyncio.wait_for(entered.wait(), 10)
+    assert await bot.rows("SELECT count(*) FROM received_updates WHERE channel = 'zalo'") == [(1,)]
+    await zalo.restart()
+    texts = await zalo.fake.wait_texts(LAN, before + 1)
+    assert "Nội dung: Bãi rác tự phát cạnh trường học." in texts[before]
+    assert len(zalo.fake.texts_to(LAN)) == before + 1
+    await zalo.say(LAN, "1")
+    assert await bot.rows("SELECT body FROM concerns") == [("Bãi rác tự phát cạnh trường học.",)]
+    assert await _zalo_journal(bot) == [(0,)]
+
+
+async def test_a_message_handled_but_whose_reply_was_cut_short_gets_its_reply_at_the_next_start_once(zalo, bot):
+    import asyncio
+
+    await _at_the_concerns_text(zalo)
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    client, entered = zalo.channel.client, asyncio.Event()
+
+    async def hanging(chat_id, text):
+        entered.set()
+        await asyncio.Event().wait()  # the process stops while the tracking code is on its way
+
+    client.send_message = hanging
+    before = len(zalo.fake.texts_to(LAN))
+    zalo.fake.say(LAN, "1")
+    await asyncio.wait_for(entered.wait(), 10)
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(1,)]
+    await zalo.restart()
+    texts = await zalo.fake.wait_texts(LAN, before + 1)
+    assert texts[before].startswith("✅ Kiến nghị của ông/bà đã được tiếp nhận")
+    # Not handled again: a "1" with no flow open would have been answered "not understood" and the menu.
+    await zalo.say(LAN, "/mine")
+    assert len(zalo.fake.texts_to(LAN)) == before + 2
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(1,)]
+    assert await _zalo_journal(bot) == [(0,)]
