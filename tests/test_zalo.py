@@ -494,3 +494,89 @@ async def test_a_message_handled_but_whose_reply_was_cut_short_gets_its_reply_at
     assert len(zalo.fake.texts_to(LAN)) == before + 2
     assert await bot.rows("SELECT count(*) FROM concerns") == [(1,)]
     assert await _zalo_journal(bot) == [(0,)]
+
+
+# --- A notice's numbered choices and an open flow: a number answers the list shown last ------------------
+
+async def _invited(zalo, bot) -> int:
+    """An invitation to the next dialogue, issued and delivered to LAN (its list: 1. come, 2. cannot, 3. someone)."""
+    from datetime import time
+
+    from bot.services.dialogues import DialoguePlan
+    from tests.dates import future_monday
+
+    await bot.grant(1201, "Bà Mai", "mttq")
+    await bot.grant(1202, "Chị Thu", "office")
+    await bot.grant(1203, "Ông Thành", "chair", body="chairman")
+    chairman = (await bot.rows("SELECT id FROM people WHERE external_id = '1203'"))[0][0]
+    office = await bot.services.staff.actor("telegram", "1202")
+    await bot.services.dialogues.schedule(office, DialoguePlan(
+        future_monday(bot.services.calendar), time(8, 0), "Hội trường UBND xã", "Đất đai", chairman))
+    mttq = await bot.services.staff.actor("telegram", "1201")
+    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
+    invitation = await bot.services.invitations.add_resident(mttq, lan)
+    await bot.services.invitations.issue(mttq)
+    await zalo.deliver()
+    assert zalo.fake.texts_to(LAN)[-1].startswith("✉️ GIẤY MỜI")
+    return invitation.id
+
+
+async def test_a_number_typed_after_a_notice_answers_it_and_the_open_flow_is_taken_up_again(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    summary = (await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu."))[-1]
+    assert "1. ✅ Gửi đến xã" in summary
+    invitation = await _invited(zalo, bot)  # shown after the summary: its list is the last one
+    answered, taken_up = await zalo.say(LAN, "1")
+    assert answered == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:\n\n")
+    assert "Nội dung: Đèn đường đầu thôn hỏng đã lâu." in taken_up and "1. ✅ Gửi đến xã" in taken_up
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]
+    # Now the summary's list is the last one shown: "1" sends the concern, the invitation stays answered.
+    assert "Mã theo dõi: " in (await zalo.say(LAN, "1"))[0]
+    assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+
+
+async def test_a_notice_passed_over_by_the_open_flow_is_offered_again_when_the_flow_ends(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    invitation = await _invited(zalo, bot)
+    # The resident goes on writing the concern: the text is no answer to the invitation, the flow takes it,
+    # and the summary's list, shown after the invitation's, is the one a number answers now.
+    summary = (await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu."))[-1]
+    assert "1. ✅ Gửi đến xã" in summary
+    sent, offered = await zalo.say(LAN, "1")
+    assert "Mã theo dõi: " in sent
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [(None,)]
+    assert offered.startswith("Ông/bà chưa trả lời tin nhắn này:\n✉️ GIẤY MỜI")
+    assert "1. ✅" in offered and "2. ❌" in offered and offered.endswith("Trả lời 1, 2 hoặc 3.")
+    assert await zalo.say(LAN, "2") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà không đến được."]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("no",)]
+
+
+async def test_a_notice_answer_that_asks_a_question_comes_first_then_the_open_flow_is_taken_up(zalo, bot):
+    """👎 on a result asks why (a step of its own); the concern being written waits, then comes back."""
+    from storage import outbox
+
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Môi trường")  # writing a second concern when the first one's result arrives
+    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+        await outbox.enqueue(db, lan, "concern_update", action="resolve", status="resolved", code=code)
+    await zalo.deliver()
+    assert "2. 👎" in zalo.fake.texts_to(LAN)[-1]
+    assert (await zalo.say(LAN, "2"))[0].startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
+    thanked, taken_up = await zalo.say(LAN, "Đèn vẫn chưa sáng.")
+    assert thanked.startswith("Cảm ơn ông/bà.")
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:\n\nLĩnh vực: Môi trường")
+    assert await bot.rows("SELECT status FROM concerns WHERE code = ?", code) == [("disputed",)]
+    assert "1. ✅ Gửi đến xã" in (await zalo.say(LAN, "Bãi rác tự phát cạnh trường học."))[-1]
+    await zalo.say(LAN, "1")
+    assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [
+        ("land", "disputed"), ("environment", "submitted")]
