@@ -580,3 +580,17 @@ async def test_a_notice_answer_that_asks_a_question_comes_first_then_the_open_fl
     await zalo.say(LAN, "1")
     assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [
         ("land", "disputed"), ("environment", "submitted")]
+
+
+async def test_a_reply_zalo_did_not_take_is_sent_again(zalo, bot):
+    """A server error or a timeout on a reply (not a notice: the outbox retries those) loses no answer."""
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    zalo.fake.fail_next("sendMessage", 502)
+    zalo.fake.fail_next("sendMessage", "timeout")
+    replies = await zalo.say(LAN, "/new")
+    assert len(replies) == 1 and replies[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")
+    # A person who cannot be reached is not tried again: nothing more to do for a reply.
+    zalo.fake.unreachable.add(LAN)
+    before = zalo.fake.calls.count("sendMessage")
+    await zalo.say(LAN, "menu")
+    assert zalo.fake.calls.count("sendMessage") == before + 1
