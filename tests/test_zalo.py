@@ -594,3 +594,13 @@ async def test_a_reply_zalo_did_not_take_is_sent_again(zalo, bot):
     before = zalo.fake.calls.count("sendMessage")
     await zalo.say(LAN, "menu")
     assert zalo.fake.calls.count("sendMessage") == before + 1
+
+
+async def test_a_photo_zalo_cannot_hand_over_is_asked_again_not_called_unreadable(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    zalo.fake.fail_next("photo", 502)
+    update = zalo.fake.send_photo(LAN, "Cầu tràn bị sạt.")
+    await zalo.handled(update)
+    assert zalo.fake.texts_to(LAN)[-1] == "Chưa nhận được ảnh của ông/bà. Xin gửi lại."
+    summary = (await zalo.resend(LAN, update))[-1]  # the same message again: this time the photo comes
+    assert "Ảnh: 1" in summary and "Nội dung: Cầu tràn bị sạt." in summary

@@ -241,6 +241,11 @@ class _PhotoHandler(tornado.web.RequestHandler):
         self.api.photo_downloads += 1
         if self.api.photos_held is not None:
             await self.api.photos_held.wait()
+        failures = self.api._failures.get("photo")  # noqa: SLF001 - fail_next("photo", 502)
+        if failures:
+            self.set_status(int(failures.pop(0).status))
+            self.finish()
+            return
         self.set_header("Content-Type", "image/jpeg")
         self.finish(PHOTO_BYTES)
 

@@ -33,6 +33,7 @@ CHANNEL = "zalo"
 
 BUSY = N_("Sorry, the commune's system is busy right now and nothing was saved. Please try again in a moment.")
 FAILED = N_("Sorry, something went wrong on our side. Whatever you had already sent is safe. Please try again.")
+PHOTO_FAILED = N_("Your photo could not be received. Please send it again.")
 # A reply Zalo did not take (a server error, a timeout) is tried again after these pauses (seconds): a
 # duplicate is better than a resident left without their tracking code.
 REPLY_RETRIES = (1.0, 4.0)
@@ -97,11 +98,11 @@ class ZaloBot:
                     parts = await self._handle(message)
                 except Exception as error:  # noqa: BLE001 - one bad message must not stop the channel
                     # Logged by kind only: the update holds names and texts. Not recorded as handled.
-                    busy = isinstance(error, DatabaseBusy)
-                    log.log(logging.WARNING if busy else logging.ERROR, "Zalo message %s could not be handled: %s",
-                            message.message_id, type(error).__name__)
+                    busy, photo = isinstance(error, DatabaseBusy), isinstance(error, ZaloError)
+                    log.log(logging.WARNING if busy or photo else logging.ERROR, "Zalo message %s could not be handled: %s",
+                            message.message_id, error if photo else type(error).__name__)
                     await self._forget_now(message.message_id)  # so that Zalo delivering it again is handled
-                    parts = [await self._sorry(message, BUSY if busy else FAILED)]
+                    parts = [await self._sorry(message, BUSY if busy else PHOTO_FAILED if photo else FAILED)]
                 await self._send(message.chat_id, parts)
         except asyncio.CancelledError:
             raise  # stopping: it stays in the journal and is taken up at the next start
@@ -185,14 +186,11 @@ class ZaloBot:
         return len(taken_up)
 
     async def _keep_photo(self, message: ZaloMessage) -> Photo | None:
-        """The photo's bytes are stored now: Zalo's URL may expire before the office opens it."""
+        """The photo's bytes are stored now: Zalo's URL may expire before the office opens it. One that cannot
+        be downloaded fails the message (raised): the person is asked to try again, and nothing is recorded."""
         if not message.photo_url:
             return None
-        try:
-            content_type, content = await self.client.download(message.photo_url)
-        except ZaloError as error:
-            log.warning("a Zalo photo could not be downloaded: %s", error)
-            return None
+        content_type, content = await self.client.download(message.photo_url)
         file_id = "zalo-" + hashlib.sha256(content).hexdigest()[:32]
         async with self.services.database.transaction() as db:
             await stored.store_file(db, file_id, content_type, content)
