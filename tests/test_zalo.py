@@ -604,3 +604,38 @@ async def test_a_photo_zalo_cannot_hand_over_is_asked_again_not_called_unreadabl
     assert zalo.fake.texts_to(LAN)[-1] == "Chưa nhận được ảnh của ông/bà. Xin gửi lại."
     summary = (await zalo.resend(LAN, update))[-1]  # the same message again: this time the photo comes
     assert "Ảnh: 1" in summary and "Nội dung: Cầu tràn bị sạt." in summary
+
+
+async def test_a_notice_never_comes_between_a_message_and_its_replies(zalo, bot):
+    """The Zalo sender waits for the resident's message being handled: the list on screen last is the one
+    a number answers (the notice's here), and a notice's choices are never overwritten by that message."""
+    import asyncio
+
+    await _at_the_concerns_text(zalo)
+    runtime, entered, release = zalo.channel.bot.runtime, asyncio.Event(), asyncio.Event()
+    handle = runtime.handle
+
+    async def slow(inbound, **kwargs):
+        entered.set()
+        await release.wait()
+        return await handle(inbound, **kwargs)
+
+    runtime.handle = slow
+    update = zalo.fake.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    await asyncio.wait_for(entered.wait(), 10)
+    runtime.handle = handle
+    inviting = asyncio.create_task(_invited(zalo, bot))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while zalo.channel.bot._waiting.get(LAN) != 2:  # the notice waits for the message being handled
+        assert loop.time() < deadline, "the notice did not wait for the resident's message"
+        await asyncio.sleep(0.01)
+    release.set()
+    await zalo.handled(update)
+    invitation = await asyncio.wait_for(inviting, 10)
+    summary, notice = zalo.fake.texts_to(LAN)[-2:]
+    assert "1. ✅ Gửi đến xã" in summary and notice.startswith("✉️ GIẤY MỜI")
+    answered, taken_up = await zalo.say(LAN, "1")
+    assert answered == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:")
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
