@@ -1,5 +1,5 @@
-"""Where each person is in a channel-neutral dialog, the Zalo messages already handled, and files kept
-as bytes (a Zalo photo's URL may expire). SQL only."""
+"""Where each person is in a channel-neutral dialog, and files kept as bytes (a Zalo photo's URL may
+expire). SQL only. (Zalo's messages are journaled and recorded as handled in storage/received_updates.)"""
 
 from __future__ import annotations
 
@@ -18,47 +18,44 @@ class Position:
     choices: list[list[str]] = field(default_factory=list)  # [label, action] as last shown
     page: int = 0
     notice_choices: list[list[str]] = field(default_factory=list)
-    notice_newest: bool = False
+    notice_newest: bool = False  # the notice's list was shown after the flow's: a number answers the notice
+    notice_title: str = ""  # the notice's first line, to offer its choices again
+    notice_aside: bool = False  # a flow's list came after the notice's: offer the notice again when the flow ends
+    aside: dict | None = None  # a flow set aside by a notice's answer: {"step", "draft", "choices"}
 
 
 async def position(db: aiosqlite.Connection, channel: str, external_id: str) -> Position:
     row = await (await db.execute(
-        "SELECT step, draft, choices, page, notice_choices, notice_newest FROM dialog_positions WHERE channel = ? AND external_id = ?",
-        (channel, external_id))).fetchone()
+        "SELECT step, draft, choices, page, notice_choices, notice_newest, notice_title, notice_aside, aside"
+        " FROM dialog_positions WHERE channel = ? AND external_id = ?", (channel, external_id))).fetchone()
     if row is None:
         return Position()
-    return Position(row[0], json.loads(row[1]), json.loads(row[2]), row[3], json.loads(row[4]), bool(row[5]))
+    return Position(row[0], json.loads(row[1]), json.loads(row[2]), row[3], json.loads(row[4]), bool(row[5]),
+                    row[6], bool(row[7]), json.loads(row[8]) if row[8] else None)
 
 
 async def save_position(db: aiosqlite.Connection, channel: str, external_id: str, where: Position) -> None:
     await db.execute(
-        "INSERT INTO dialog_positions (channel, external_id, step, draft, choices, page, notice_choices, updated_at) "
-        "VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (channel, external_id) DO UPDATE SET step = excluded.step, "
-        "draft = excluded.draft, choices = excluded.choices, page = excluded.page, "
-        "notice_choices = excluded.notice_choices, notice_newest = 0, updated_at = excluded.updated_at",
+        "INSERT INTO dialog_positions (channel, external_id, step, draft, choices, page, notice_choices, notice_newest,"
+        " notice_title, notice_aside, aside, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (channel, external_id) DO UPDATE SET step = excluded.step, draft = excluded.draft,"
+        " choices = excluded.choices, page = excluded.page, notice_choices = excluded.notice_choices,"
+        " notice_newest = excluded.notice_newest, notice_title = excluded.notice_title,"
+        " notice_aside = excluded.notice_aside, aside = excluded.aside, updated_at = excluded.updated_at",
         (channel, external_id, where.step, json.dumps(where.draft, ensure_ascii=False),
          json.dumps(where.choices, ensure_ascii=False), where.page,
-         json.dumps(where.notice_choices, ensure_ascii=False), utc_now()))
+         json.dumps(where.notice_choices, ensure_ascii=False), int(where.notice_newest), where.notice_title,
+         int(where.notice_aside), json.dumps(where.aside, ensure_ascii=False) if where.aside else None, utc_now()))
 
 
-async def set_notice_choices(db: aiosqlite.Connection, channel: str, external_id: str, choices: list[list[str]]) -> None:
+async def set_notice_choices(db: aiosqlite.Connection, channel: str, external_id: str, choices: list[list[str]],
+                             title: str = "") -> None:
+    """A notice with choices was sent: its list is the newest the person saw (the previous notice's is replaced)."""
     await db.execute(
-        "INSERT INTO dialog_positions (channel, external_id, notice_choices, notice_newest, updated_at) VALUES (?, ?, ?, 1, ?) "
-        "ON CONFLICT (channel, external_id) DO UPDATE SET notice_choices = excluded.notice_choices, notice_newest = 1",
-        (channel, external_id, json.dumps(choices, ensure_ascii=False), utc_now()))
-
-
-async def claim_message(db: aiosqlite.Connection, message_id: str) -> bool:
-    """True the first time a Zalo message id is seen; False for a redelivery."""
-    cursor = await db.execute("INSERT OR IGNORE INTO zalo_handled (message_id, handled_at) VALUES (?, ?)",
-                              (message_id, utc_now()))
-    return cursor.rowcount == 1
-
-
-async def forget_handled(db: aiosqlite.Connection, before: str) -> int:
-    """Handled Zalo message ids older than `before` (UTC): long past any redelivery."""
-    cursor = await db.execute("DELETE FROM zalo_handled WHERE handled_at < ?", (before,))
-    return cursor.rowcount
+        "INSERT INTO dialog_positions (channel, external_id, notice_choices, notice_newest, notice_title, updated_at)"
+        " VALUES (?, ?, ?, 1, ?, ?) ON CONFLICT (channel, external_id) DO UPDATE SET"
+        " notice_choices = excluded.notice_choices, notice_newest = 1, notice_title = excluded.notice_title,"
+        " notice_aside = 0", (channel, external_id, json.dumps(choices, ensure_ascii=False), title, utc_now()))
 
 
 async def store_file(db: aiosqlite.Connection, file_id: str, content_type: str, content: bytes) -> None:

@@ -200,10 +200,11 @@ async def test_the_webhook_refuses_a_request_without_the_right_secret(bot, fake_
             wrong = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-zalo-hooK"})
             assert (missing.status_code, wrong.status_code) == (403, 403)
             assert fake_zalo.texts_to(LAN) == []
-            assert await bot.rows("SELECT count(*) FROM zalo_handled") == [(0,)]
+            assert await bot.rows("SELECT count(*) FROM received_updates WHERE channel = 'zalo'") == [(0,)]
+            assert await bot.rows("SELECT count(*) FROM handled_updates WHERE channel = 'zalo'") == [(0,)]
             right = await client.post(url, json=update, headers={"X-Bot-Api-Secret-Token": "s3cret-zalo-hook"})
             assert right.status_code == 200
-        assert fake_zalo.texts_to(LAN)[0].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
+        assert (await fake_zalo.wait_texts(LAN, 1))[0].startswith("Xin chào! Đây là kênh đối thoại trực tiếp")
     finally:
         await zalo.stop()
 
@@ -215,7 +216,7 @@ async def test_only_a_zalo_token_serves_zalo_alone(fake_zalo, tmp_path):
     from bot.runner import serve
 
     settings = load_settings({"ZALO_BOT_TOKEN": fake_zalo.token, "ZALO_BASE_URL": fake_zalo.base_url,
-                              "DATABASE_PATH": str(tmp_path / "zalo.sqlite3")})
+                              "DATABASE_PATH": str(tmp_path / "zalo.sqlite3"), "LISTEN_PORT": "0"})
     assert not settings.sandbox and settings.token is None
     assert fake_zalo.token not in repr(settings)
     stop, told = asyncio.Event(), []
@@ -406,3 +407,235 @@ async def test_a_zalo_resident_is_offered_similar_concerns_and_joins_one_by_numb
     joined = await zalo.say(LAN, "3")
     assert joined[0].startswith(f"🙋 Cảm ơn ông/bà: ông/bà đã được tính vào kiến nghị {code}, nay đã được nêu 2 lần.")
     assert await bot.rows("SELECT COUNT(*) FROM concerns") == [(1,)]
+
+
+# --- A message is journaled before it is handled (issue 9: a message that crashes mid-handling is not lost) ---
+
+async def _at_the_concerns_text(zalo) -> None:
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+
+
+async def _zalo_journal(bot) -> list[tuple]:
+    await bot.services.journal.flush()
+    return await bot.rows("SELECT count(*) FROM received_updates WHERE channel = 'zalo'")
+
+
+async def test_a_message_whose_handling_failed_is_handled_when_zalo_delivers_it_again(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    runtime, calls = zalo.channel.bot.runtime, []
+    handle = runtime.handle
+
+    async def failing_once(inbound, **kwargs):
+        calls.append(inbound.text)
+        if len(calls) == 1:
+            raise RuntimeError("a bug")
+        return await handle(inbound, **kwargs)
+
+    runtime.handle = failing_once
+    update = zalo.fake.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    await zalo.handled(update)
+    assert zalo.fake.texts_to(LAN)[-1] == ("Xin lỗi, hệ thống vừa gặp sự cố. Những gì ông/bà đã gửi trước đó vẫn được "
+                                           "lưu an toàn. Xin thử lại.")
+    assert await bot.rows("SELECT count(*) FROM handled_updates WHERE channel = 'zalo' AND update_id = ?",
+                          update["message"]["message_id"]) == [(0,)]
+    replies = await zalo.resend(LAN, update)  # Zalo delivers the same message_id again: this time it counts
+    assert "Nội dung: Đèn đường đầu thôn hỏng đã lâu." in replies[-1]
+    assert await zalo.resend(LAN, update) == []  # and once handled, a redelivery changes nothing
+    assert await _zalo_journal(bot) == [(0,)]
+
+
+async def test_a_message_cut_short_by_a_stop_is_handled_at_the_next_start(zalo, bot):
+    import asyncio
+
+    await _at_the_concerns_text(zalo)
+    entered = asyncio.Event()
+
+    async def hanging(inbound, **kwargs):
+        entered.set()
+        await asyncio.Event().wait()  # the process stops meanwhile
+
+    zalo.channel.bot.runtime.handle = hanging
+    before = len(zalo.fake.texts_to(LAN))
+    zalo.fake.say(LAN, "Bãi rác tự phát cạnh trường học.")
+    await asyncio.wait_for(entered.wait(), 10)
+    assert await bot.rows("SELECT count(*) FROM received_updates WHERE channel = 'zalo'") == [(1,)]
+    await zalo.restart()
+    texts = await zalo.fake.wait_texts(LAN, before + 1)
+    assert "Nội dung: Bãi rác tự phát cạnh trường học." in texts[before]
+    assert len(zalo.fake.texts_to(LAN)) == before + 1
+    await zalo.say(LAN, "1")
+    assert await bot.rows("SELECT body FROM concerns") == [("Bãi rác tự phát cạnh trường học.",)]
+    assert await _zalo_journal(bot) == [(0,)]
+
+
+async def test_a_message_handled_but_whose_reply_was_cut_short_gets_its_reply_at_the_next_start_once(zalo, bot):
+    import asyncio
+
+    await _at_the_concerns_text(zalo)
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    client, entered = zalo.channel.client, asyncio.Event()
+
+    async def hanging(chat_id, text):
+        entered.set()
+        await asyncio.Event().wait()  # the process stops while the tracking code is on its way
+
+    client.send_message = hanging
+    before = len(zalo.fake.texts_to(LAN))
+    zalo.fake.say(LAN, "1")
+    await asyncio.wait_for(entered.wait(), 10)
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(1,)]
+    await zalo.restart()
+    texts = await zalo.fake.wait_texts(LAN, before + 1)
+    assert texts[before].startswith("✅ Kiến nghị của ông/bà đã được tiếp nhận")
+    # Not handled again: a "1" with no flow open would have been answered "not understood" and the menu.
+    await zalo.say(LAN, "/mine")
+    assert len(zalo.fake.texts_to(LAN)) == before + 2
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(1,)]
+    assert await _zalo_journal(bot) == [(0,)]
+
+
+# --- A notice's numbered choices and an open flow: a number answers the list shown last ------------------
+
+async def _invited(zalo, bot) -> int:
+    """An invitation to the next dialogue, issued and delivered to LAN (its list: 1. come, 2. cannot, 3. someone)."""
+    from datetime import time
+
+    from bot.services.dialogues import DialoguePlan
+    from tests.dates import future_monday
+
+    await bot.grant(1201, "Bà Mai", "mttq")
+    await bot.grant(1202, "Chị Thu", "office")
+    await bot.grant(1203, "Ông Thành", "chair", body="chairman")
+    chairman = (await bot.rows("SELECT id FROM people WHERE external_id = '1203'"))[0][0]
+    office = await bot.services.staff.actor("telegram", "1202")
+    await bot.services.dialogues.schedule(office, DialoguePlan(
+        future_monday(bot.services.calendar), time(8, 0), "Hội trường UBND xã", "Đất đai", chairman))
+    mttq = await bot.services.staff.actor("telegram", "1201")
+    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
+    invitation = await bot.services.invitations.add_resident(mttq, lan)
+    await bot.services.invitations.issue(mttq)
+    await zalo.deliver()
+    assert zalo.fake.texts_to(LAN)[-1].startswith("✉️ GIẤY MỜI")
+    return invitation.id
+
+
+async def test_a_number_typed_after_a_notice_answers_it_and_the_open_flow_is_taken_up_again(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    summary = (await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu."))[-1]
+    assert "1. ✅ Gửi đến xã" in summary
+    invitation = await _invited(zalo, bot)  # shown after the summary: its list is the last one
+    answered, taken_up = await zalo.say(LAN, "1")
+    assert answered == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:\n\n")
+    assert "Nội dung: Đèn đường đầu thôn hỏng đã lâu." in taken_up and "1. ✅ Gửi đến xã" in taken_up
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]
+    # Now the summary's list is the last one shown: "1" sends the concern, the invitation stays answered.
+    assert "Mã theo dõi: " in (await zalo.say(LAN, "1"))[0]
+    assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+
+
+async def test_a_notice_passed_over_by_the_open_flow_is_offered_again_when_the_flow_ends(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    invitation = await _invited(zalo, bot)
+    # The resident goes on writing the concern: the text is no answer to the invitation, the flow takes it,
+    # and the summary's list, shown after the invitation's, is the one a number answers now.
+    summary = (await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu."))[-1]
+    assert "1. ✅ Gửi đến xã" in summary
+    sent, offered = await zalo.say(LAN, "1")
+    assert "Mã theo dõi: " in sent
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [(None,)]
+    assert offered.startswith("Ông/bà chưa trả lời tin nhắn này:\n✉️ GIẤY MỜI")
+    assert "1. ✅" in offered and "2. ❌" in offered and offered.endswith("Trả lời 1, 2 hoặc 3.")
+    assert await zalo.say(LAN, "2") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà không đến được."]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("no",)]
+
+
+async def test_a_notice_answer_that_asks_a_question_comes_first_then_the_open_flow_is_taken_up(zalo, bot):
+    """👎 on a result asks why (a step of its own); the concern being written waits, then comes back."""
+    from storage import outbox
+
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    await zalo.say(LAN, "/new")
+    await zalo.say(LAN, "1")
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Môi trường")  # writing a second concern when the first one's result arrives
+    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+        await outbox.enqueue(db, lan, "concern_update", action="resolve", status="resolved", code=code)
+    await zalo.deliver()
+    assert "2. 👎" in zalo.fake.texts_to(LAN)[-1]
+    assert (await zalo.say(LAN, "2"))[0].startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
+    thanked, taken_up = await zalo.say(LAN, "Đèn vẫn chưa sáng.")
+    assert thanked.startswith("Cảm ơn ông/bà.")
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:\n\nLĩnh vực: Môi trường")
+    assert await bot.rows("SELECT status FROM concerns WHERE code = ?", code) == [("disputed",)]
+    assert "1. ✅ Gửi đến xã" in (await zalo.say(LAN, "Bãi rác tự phát cạnh trường học."))[-1]
+    await zalo.say(LAN, "1")
+    assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [
+        ("land", "disputed"), ("environment", "submitted")]
+
+
+async def test_a_reply_zalo_did_not_take_is_sent_again(zalo, bot):
+    """A server error or a timeout on a reply (not a notice: the outbox retries those) loses no answer."""
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    zalo.fake.fail_next("sendMessage", 502)
+    zalo.fake.fail_next("sendMessage", "timeout")
+    replies = await zalo.say(LAN, "/new")
+    assert len(replies) == 1 and replies[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")
+    # A person who cannot be reached is not tried again: nothing more to do for a reply.
+    zalo.fake.unreachable.add(LAN)
+    before = zalo.fake.calls.count("sendMessage")
+    await zalo.say(LAN, "menu")
+    assert zalo.fake.calls.count("sendMessage") == before + 1
+
+
+async def test_a_photo_zalo_cannot_hand_over_is_asked_again_not_called_unreadable(zalo, bot):
+    await _at_the_concerns_text(zalo)
+    zalo.fake.fail_next("photo", 502)
+    update = zalo.fake.send_photo(LAN, "Cầu tràn bị sạt.")
+    await zalo.handled(update)
+    assert zalo.fake.texts_to(LAN)[-1] == "Chưa nhận được ảnh của ông/bà. Xin gửi lại."
+    summary = (await zalo.resend(LAN, update))[-1]  # the same message again: this time the photo comes
+    assert "Ảnh: 1" in summary and "Nội dung: Cầu tràn bị sạt." in summary
+
+
+async def test_a_notice_never_comes_between_a_message_and_its_replies(zalo, bot):
+    """The Zalo sender waits for the resident's message being handled: the list on screen last is the one
+    a number answers (the notice's here), and a notice's choices are never overwritten by that message."""
+    import asyncio
+
+    await _at_the_concerns_text(zalo)
+    runtime, entered, release = zalo.channel.bot.runtime, asyncio.Event(), asyncio.Event()
+    handle = runtime.handle
+
+    async def slow(inbound, **kwargs):
+        entered.set()
+        await release.wait()
+        return await handle(inbound, **kwargs)
+
+    runtime.handle = slow
+    update = zalo.fake.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    await asyncio.wait_for(entered.wait(), 10)
+    runtime.handle = handle
+    inviting = asyncio.create_task(_invited(zalo, bot))
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 10
+    while zalo.channel.bot._waiting.get(LAN) != 2:  # the notice waits for the message being handled
+        assert loop.time() < deadline, "the notice did not wait for the resident's message"
+        await asyncio.sleep(0.01)
+    release.set()
+    await zalo.handled(update)
+    invitation = await asyncio.wait_for(inviting, 10)
+    summary, notice = zalo.fake.texts_to(LAN)[-2:]
+    assert "1. ✅ Gửi đến xã" in summary and notice.startswith("✉️ GIẤY MỜI")
+    answered, taken_up = await zalo.say(LAN, "1")
+    assert answered == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:")
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]

@@ -35,6 +35,8 @@ CANCEL_ACTION = "cancel"
 
 UNSUPPORTED = N_("I cannot read voice messages, files or locations here. I can receive typed text and photos.")
 CHOOSE_AGAIN = N_("Please choose one of the options above (or send /cancel to stop).")
+TAKEN_UP = N_("Back to what you were doing:")
+NOT_ANSWERED = N_("You have not answered this message yet:")
 CANCELLED = N_("Stopped. Nothing was sent.")
 MORE_LABEL = N_("More…")
 
@@ -243,7 +245,10 @@ class Runtime:
         # After /cancel, the menu is shown again, unless the channel always shows it (Telegram's keyboard).
         self.menu_after_stop = menu_after_stop
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
+    async def handle(self, inbound: Inbound, *,
+                     on_saved: Callable[[object, list[Reply]], Awaitable[None]] | None = None) -> list[Reply]:
+        """The replies to one message. `on_saved(db, replies)` runs in the transaction that keeps the person's
+        new position (a channel records there that the message was handled, with its replies)."""
         async with self.services.database.read() as db:
             where = await positions.position(db, inbound.channel, inbound.external_id)
         locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
@@ -261,19 +266,62 @@ class Runtime:
         said = [reply for reply in c.replies if reply.choices]
         if where.step is None and said:  # choices said as a flow ended (the rating after 👍): a notice's
             where.notice_choices = [[choice.label, choice.action] for choice in said[-1].choices]
+            where.notice_title, where.notice_newest, where.notice_aside = _title(said[-1].text), True, False
+        elif said:
+            self._passed_over(where)
+        await self._after_flow(c, where)
+        for reply in c.replies:
+            reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
         if not c.forgotten:
             try:
                 async with self.services.database.transaction() as db:
                     await positions.save_position(db, inbound.channel, inbound.external_id, where)
+                    if on_saved is not None:
+                        await on_saved(db, c.replies)
             except DatabaseBusy:
                 # A listing opened from no flow (/mine while a backup holds the write lock) is still shown:
                 # only its numbered choices are not kept. Anything else is refused as busy, to try again.
                 if not (idle_before and _kept(where.draft) == draft_before):
                     raise
                 log.warning("the dialog position was not kept: the database was busy")
-        for reply in c.replies:
-            reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
         return c.replies
+
+    # A number answers the list shown last: a notice's (an invitation, a result to rate) or the open flow's.
+    # Answering a notice never drops the flow: it is set aside and taken up again, shown anew, once the
+    # notice's own exchange is over. A notice passed over by the flow (a list of the flow came after it) is
+    # offered again once the flow ended. So the person always answers the last list they were shown.
+
+    @staticmethod
+    def _passed_over(where: Position) -> None:
+        """Another list was shown after the notice's: numbers answer that one now; the notice waits."""
+        if where.notice_choices and where.notice_newest:
+            where.notice_newest, where.notice_aside = False, True
+
+    def _set_aside(self, where: Position) -> None:
+        """A notice is answered: the open flow (not the bare menu, which holds nothing) waits meanwhile."""
+        if where.step is not None and where.step != self.menu_step:
+            where.aside = {"step": where.step, "draft": where.draft, "choices": where.choices, "aside": where.aside}
+        self._end(where)
+
+    async def _after_flow(self, c: Conversation, where: Position) -> None:
+        """Once no flow is open: the flow a notice's answer set aside is taken up again, or else the notice a
+        flow passed over is offered again (a channel without buttons: a button stays on screen by itself)."""
+        if where.step is not None:
+            return
+        if where.aside is not None:
+            aside, shown = where.aside, len(c.replies)
+            where.aside = aside.get("aside")
+            where.draft = aside.get("draft") or {}
+            await self._enter(c, where, aside["step"])
+            if len(c.replies) > shown:
+                c.replies[shown].text = c.t(TAKEN_UP) + "\n\n" + c.replies[shown].text
+                if any(reply.choices for reply in c.replies[shown:]):
+                    self._passed_over(where)
+            return
+        if where.notice_aside and where.notice_choices and self.typed_choices:
+            text = c.t(NOT_ANSWERED) + (f"\n{where.notice_title}" if where.notice_title else "")
+            c.replies.append(Reply(text, [Choice(label, action) for label, action in where.notice_choices]))
+            where.notice_newest, where.notice_aside = True, False
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
@@ -286,21 +334,25 @@ class Runtime:
         if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
             had_flow = where.step is not None
             self._end(where)
+            where.aside = None
             c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
             if await c.resident() is not None and self.menu_after_stop:
                 await self._enter(c, where, self.menu_step)
             return
         if word in HELP_WORDS:
             self._end(where)
+            where.aside = None
             await self._enter(c, where, self.help_step)
             return
         if word in MENU_WORDS:
             self._end(where)
+            where.aside = None
             await self._enter(c, where, self.menu_step if await c.resident() is not None else self.start_step)
             return
         if typed.startswith("/"):
             target = COMMANDS.get(word)
             self._end(where)
+            where.aside = None
             if target is None:
                 c.say(c.t("I do not know that command. Send /help to see what I can do."))
                 return
@@ -309,7 +361,7 @@ class Runtime:
         if inbound.action is not None:
             await self._pressed(c, where, inbound.action)
             return
-        if typed and where.notice_newest and await self._notice_action(c, where, typed):
+        if typed and where.notice_newest and self.typed_choices and await self._notice_action(c, where, typed):
             return
         current = STEPS.get(where.step) if where.step else None
         if where.step and current is None:  # a step renamed or removed since: start over, sensibly
@@ -371,7 +423,7 @@ class Runtime:
             return
         handler, argument = notice_handler(action)
         if handler is not None:
-            self._end(where)
+            self._set_aside(where)
             await self._go(c, where, await handler(c, argument))
 
     def pressable(self, where: Position, action: str) -> bool:
@@ -406,8 +458,8 @@ class Runtime:
         handler, argument = notice_handler(action)
         if handler is None:
             return False
-        self._end(where)
-        where.notice_choices = []
+        self._set_aside(where)
+        where.notice_choices, where.notice_title, where.notice_newest, where.notice_aside = [], "", False, False
         await self._go(c, where, await handler(c, argument))
         return True
 
@@ -469,6 +521,11 @@ class Runtime:
         locale = where.draft.get("locale")
         where.step, where.choices, where.page = None, [], 0
         where.draft = {"locale": locale} if locale else {}
+
+
+def _title(text: str) -> str:
+    """A message's first line, to recall it by."""
+    return text.strip().split("\n", 1)[0][:200]
 
 
 def _match(choices: list[list[str]], typed: str) -> str | None:

@@ -65,6 +65,8 @@ class FakeZaloApi:
         self._server: tornado.httpserver.HTTPServer | None = None
         self._sent = asyncio.Condition()
         self.names: dict[str, str] = {}
+        self.photo_downloads = 0  # photos the bot asked for
+        self.photos_held: asyncio.Event | None = None  # set: photos are answered only once it is set
 
     # --- life ------------------------------------------------------------------------------------
 
@@ -79,7 +81,7 @@ class FakeZaloApi:
         api = self
         app = tornado.web.Application([
             (r"/bot([^/]+)/(\w+)", _MethodHandler, {"api": api}),
-            (r"/photos/([\w-]+)\.jpg", _PhotoHandler),
+            (r"/photos/([\w-]+)\.jpg", _PhotoHandler, {"api": api}),
         ])
         sockets = tornado.netutil.bind_sockets(self.port, address=self.host)
         self.port = sockets[0].getsockname()[1]
@@ -129,6 +131,15 @@ class FakeZaloApi:
 
     def fail_next(self, method: str, status: int | str, description: str = "") -> None:
         self._failures.setdefault(method, []).append(_Failure(status, description))
+
+    def failures_left(self, method: str) -> int:
+        """Failures asked for with fail_next that no call has met yet."""
+        return len(self._failures.get(method, []))
+
+    @property
+    def pending_updates(self) -> int:
+        """Updates no getUpdates has handed over yet."""
+        return self._updates.qsize()
 
     # --- what the resident saw -------------------------------------------------------------------
 
@@ -223,7 +234,18 @@ class _MethodHandler(tornado.web.RequestHandler):
 
 
 class _PhotoHandler(tornado.web.RequestHandler):
-    def get(self, name: str) -> None:
+    def initialize(self, api: FakeZaloApi) -> None:
+        self.api = api
+
+    async def get(self, name: str) -> None:
+        self.api.photo_downloads += 1
+        if self.api.photos_held is not None:
+            await self.api.photos_held.wait()
+        failures = self.api._failures.get("photo")  # noqa: SLF001 - fail_next("photo", 502)
+        if failures:
+            self.set_status(int(failures.pop(0).status))
+            self.finish()
+            return
         self.set_header("Content-Type", "image/jpeg")
         self.finish(PHOTO_BYTES)
 

@@ -133,6 +133,42 @@ class UpdateJournal:
             log.info("%d update(s) cut short when the bot last stopped are handled again", len(replay))
         return [raw for _, raw in replay]
 
+    # --- One message at a time (Zalo: no update id, one message per poll or webhook request) -------------
+
+    async def received_message(self, channel: str, message_id: str, raw: dict) -> bool:
+        """Journal one message before it is handled. False when it is in the journal already (being handled,
+        or to be replayed): a redelivery, not handled twice. True when it is to be handled, also when another
+        process held SQLite's write lock and it could not be journaled (logged, as for a Telegram batch)."""
+        # Microseconds: messages received within one second are replayed in the order they came.
+        received_at = datetime.now(timezone.utc).isoformat()
+        try:
+            async with self._database.transaction(busy_timeout=JOURNAL_BUSY_TIMEOUT) as db:
+                return await received_updates.journal_message(db, channel, message_id, raw, received_at)
+        except DatabaseBusy:
+            log.warning("a %s message: the database was busy; handled without the journal (not replayed after a crash)",
+                        channel)
+            return True
+
+    async def messages_to_replay(self, channel: str) -> list[tuple[dict, list[str] | None]]:
+        """What the last stop cut short, in the order received: (raw, None) for a message whose handling did not
+        end (handle it again), (raw, replies) for one handled to its end whose replies may not all have been sent
+        (send them; it is not handled again). Counted as replayed, given up after MAX_REPLAYS starts."""
+        replay, forget = [], []
+        async with self._database.transaction() as db:
+            for message_id, raw, replays, handled, answer in await received_updates.unfinished_messages(db, channel):
+                if handled and not answer:
+                    forget.append(message_id)
+                elif replays >= MAX_REPLAYS:
+                    log.warning("a %s message was given up: the bot stopped while handling it %d times", channel, replays + 1)
+                    forget.append(message_id)
+                else:
+                    replay.append((message_id, json.loads(raw), answer if handled else None))
+            await received_updates.delete(db, channel, forget)
+            await received_updates.count_replay(db, channel, [message_id for message_id, _, _ in replay])
+        if replay:
+            log.info("%d %s message(s) cut short when the bot last stopped are taken up again", len(replay), channel)
+        return [(raw, answer) for _, raw, answer in replay]
+
     async def forget_old(self, channel: str) -> int:
         cutoff = (datetime.now(timezone.utc) - KEEP_RECEIVED_UPDATES).replace(microsecond=0).isoformat()
         async with self._database.transaction() as db:

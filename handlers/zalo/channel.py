@@ -23,7 +23,8 @@ class ZaloChannel:
                  per_chat_interval: float = PER_CHAT_INTERVAL, request_timeout: float = 10.0) -> None:
         self.client = ZaloClient(token, base_url, timeout=request_timeout)
         self.bot = ZaloBot(self.client, services, i18n)
-        self.sender = zalo_sender(self.client, services, i18n, limits, clock=sender_clock, per_chat_interval=per_chat_interval)
+        self.sender = zalo_sender(self.client, services, i18n, limits, clock=sender_clock, per_chat_interval=per_chat_interval,
+                                  user_lock=self.bot.user_lock)
         self.webhook = ZaloWebhook(self.bot, webhook_secret) if webhook_url and webhook_secret else None
         self._webhook_url = webhook_url
         self._webhook_secret = webhook_secret
@@ -38,6 +39,8 @@ class ZaloChannel:
         """`own_server=False`: the webhook is mounted on another server (see handlers.zalo.webhook.webhook_route)."""
         await self.bot.forget_old_messages()
         me = await self.client.get_me()
+        # What the last stop cut short comes first, before any new message.
+        await self.bot.replay()
         self.account_name = str((me or {}).get("account_name") or "")
         if self.webhook is not None:
             await self.client.set_webhook(self._webhook_url, self._webhook_secret)
@@ -67,4 +70,5 @@ class ZaloChannel:
         if self._server is not None:
             self._server.stop()
             await self._server.close_all_connections()
+        await self.bot.stop()
         await self.client.close()

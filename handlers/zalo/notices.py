@@ -10,6 +10,7 @@ from handlers.zalo.bot import CHANNEL
 from handlers.zalo.client import ZaloClient, ZaloError
 from handlers.zalo.render import numbered, split_text
 from storage import dialogs as stored
+from storage.database import DatabaseBusy
 from storage.outbox import Notice
 
 log = logging.getLogger(__name__)
@@ -20,21 +21,27 @@ ZALO_LIMITS = SendingLimits(per_second=10.0, max_attempts=6, in_flight=4, backof
 
 
 class ZaloDelivery:
-    def __init__(self, client: ZaloClient, services, i18n) -> None:
+    def __init__(self, client: ZaloClient, services, i18n, user_lock=None) -> None:
         self._client = client
         self._services = services
         self._i18n = i18n
+        self._user_lock = user_lock
 
     async def deliver(self, notice: Notice) -> Delivery:
         t = self._i18n.for_locale(notice.locale)
         rendered = render_notice(notice, t, self._services.communes)
         if isinstance(rendered, Delivery):
             return rendered
+        if self._user_lock is None:
+            return await self._deliver(notice, rendered, t)
+        # Never between a message of theirs and its replies: which list came last is then what they saw.
+        async with self._user_lock(notice.external_id):
+            return await self._deliver(notice, rendered, t)
+
+    async def _deliver(self, notice: Notice, rendered, t) -> Delivery:
         text, actions = rendered.text, rendered.actions
+        title = text.strip().split("\n", 1)[0][:200]
         if actions:
-            # What a typed "1" means from now on, when no dialog is running: this notice's first action.
-            async with self._services.database.transaction() as db:
-                await stored.set_notice_choices(db, CHANNEL, notice.external_id, [list(action) for action in actions])
             text = numbered(text, [Choice(label, data) for label, data in actions], t)
         try:
             for part in split_text(text):
@@ -47,12 +54,21 @@ class ZaloDelivery:
             if error.unreachable:
                 return Delivery(ok=False, failure=failure, unreachable=True)
             return Delivery(ok=False, failure=failure, permanent=True)
+        if actions:
+            # What a typed "1" means from now on: this notice's first action (the list shown last wins).
+            # Kept once sent: a notice not delivered yet must not take the numbers meant for an open flow.
+            try:
+                async with self._services.database.transaction() as db:
+                    await stored.set_notice_choices(db, CHANNEL, notice.external_id,
+                                                    [list(action) for action in actions], title)
+            except DatabaseBusy:
+                log.warning("a Zalo notice's choices were not kept: the database was busy")
         return Delivery(ok=True)
 
 
 def zalo_sender(client: ZaloClient, services, i18n, limits: SendingLimits = ZALO_LIMITS, clock=None,
-                per_chat_interval: float = PER_CHAT_INTERVAL) -> OutboxSender:
-    delivery = ZaloDelivery(client, services, i18n)
+                per_chat_interval: float = PER_CHAT_INTERVAL, user_lock=None) -> OutboxSender:
+    delivery = ZaloDelivery(client, services, i18n, user_lock)
     channel = Channel(CHANNEL, delivery.deliver, lambda notice: per_chat_interval)
     kwargs = {"clock": clock} if clock is not None else {}
     return OutboxSender(services.notifications, channel, limits, **kwargs)

@@ -37,7 +37,10 @@ class ZaloWebhook:
         # Zalo may wrap the update in "result" (as getUpdates does) or send it bare.
         if isinstance(update, dict) and isinstance(update.get("result"), dict):
             update = update["result"]
-        await self._bot.handle_update(update)
+        # Journaled before Zalo is answered (a crash after the answer must not lose it), handled after it.
+        message = await self._bot.receive(update)
+        if message is not None:
+            self._bot.handle_soon(message)
         return 200, {"ok": True}
 
 
