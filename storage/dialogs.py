@@ -41,6 +41,10 @@ async def save_position(db: aiosqlite.Connection, channel: str, external_id: str
          json.dumps(where.notice_choices, ensure_ascii=False), utc_now()))
 
 
+async def drop_position(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+    await db.execute("DELETE FROM dialog_positions WHERE channel = ? AND external_id = ?", (channel, external_id))
+
+
 async def set_notice_choices(db: aiosqlite.Connection, channel: str, external_id: str, choices: list[list[str]]) -> None:
     await db.execute(
         "INSERT INTO dialog_positions (channel, external_id, notice_choices, notice_newest, updated_at) VALUES (?, ?, ?, 1, ?) "
@@ -73,6 +77,6 @@ async def stored_file(db: aiosqlite.Connection, file_id: str) -> tuple[str, byte
 
 async def forget(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
     """/forget: the person's position and draft go, and the kept photos no concern refers to any more."""
-    await db.execute("DELETE FROM dialog_positions WHERE channel = ? AND external_id = ?", (channel, external_id))
+    await drop_position(db, channel, external_id)
     await db.execute("DELETE FROM stored_files WHERE 'stored:' || id NOT IN "
                      "(SELECT file_ref FROM concern_attachments WHERE file_ref IS NOT NULL)")

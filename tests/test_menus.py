@@ -62,7 +62,7 @@ async def test_an_official_registers_as_a_resident_of_their_hamlet_from_start(bo
     await bot.tap(HOA, "ob:consent:yes")
     await bot.tap(HOA, "ob:hamlet:thon-1")
     await bot.say(HOA, "Nguyễn Thị Hoa")
-    assert (await bot.say(HOA, SKIP_VI))[0].startswith("Cảm ơn Nguyễn Thị Hoa. Ông/bà đã đăng ký ở thôn 1, xã Bảo Lâm.")
+    assert (await bot.say(HOA, SKIP_VI))[0].startswith("Cảm ơn Nguyễn Thị Hoa. Ông/bà đã đăng ký tại thôn 1, xã Bảo Lâm.")
     texts = keyboard_texts(bot, HOA)
     assert "📝 Gửi kiến nghị" in texts and "📥 Kiến nghị mới" in texts
     assert (await bot.say(HOA, "/new"))[0] == "Kiến nghị của ông/bà về lĩnh vực nào? Xin chọn một mục."

@@ -29,8 +29,8 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
 
     # The privacy notice comes first: what is stored, who sees it, how to erase it.
     notice = await bot.tap(LAN, "ob:lang:vi")
-    assert notice[0].startswith("Trước khi đăng ký: xã lưu họ tên, thôn, tài khoản Telegram")
-    assert "/forget" in notice[0] and "/mydata" in notice[0]
+    assert notice[0].startswith("Trước khi đăng ký: xã lưu họ tên, thôn, tài khoản nhắn tin")
+    assert "/forget" in notice[0] and "/mydata" in notice[0] and "/profile" in notice[0]
     assert bot.buttons(LAN) == ["ob:consent:yes", "ob:consent:no"]
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]  # nothing stored before consent
 
@@ -49,7 +49,7 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
 
     replies = await bot.send(LAN, bot.fake.send_contact(LAN, "84912345678"))
-    assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký ở thôn 3, xã Bảo Lâm.")
+    assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký tại thôn 3, xã Bảo Lâm.")
     assert bot.fake.current_reply_keyboard(LAN) == [
         ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["❓ Hướng dẫn", "🌐 Ngôn ngữ"],
     ]
@@ -75,10 +75,11 @@ async def test_not_agreeing_stores_nothing_and_says_how_to_come_back(bot):
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
     replies = await bot.tap(LAN, "ob:consent:no")
-    assert replies == ["Đã rõ: không có thông tin nào của ông/bà được lưu. Nếu đổi ý, ông/bà có thể bấm /start bất cứ lúc nào."]
+    assert replies == ["Đã rõ: không có thông tin nào của ông/bà được lưu. Nếu đổi ý, ông/bà có thể gửi /start bất cứ lúc nào."]
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
     assert await bot.rows("SELECT COUNT(*) FROM bot_user_data") == [(0,)]  # not even the language chosen
+    assert await bot.rows("SELECT COUNT(*) FROM dialog_positions") == [(0,)]  # nor the step they were on
     assert bot.buttons(LAN) == []  # the notice's buttons are gone
     # Coming back: the notice again.
     await bot.say(LAN, "/start")
@@ -89,7 +90,10 @@ async def test_the_phone_is_optional(bot):
     bot.fake.add_user(LAN, "Lan")
     await _to_name_step(bot, LAN)
     await bot.say(LAN, "Lan Nguyễn")
-    assert (await bot.say(LAN, "không"))[0] == "Xin bấm “📱 Gửi số điện thoại của tôi” hoặc “⏭ Bỏ qua” bên dưới (hoặc bấm /cancel để dừng)."
+    # A number may be typed too (as on Zalo): what is not one is refused, with the contact key still there.
+    assert (await bot.say(LAN, "không"))[0] == ("Đây không phải là số điện thoại. Xin gõ số điện thoại chỉ gồm các chữ số "
+                                                "(ví dụ 0912345678), hoặc bỏ qua bước này.")
+    assert bot.fake.reply_keyboard_markup(LAN)["keyboard"][0][0]["request_contact"] is True
     replies = await bot.say(LAN, SKIP_VI)
     assert replies[0].startswith("Cảm ơn Lan Nguyễn.")
     assert await bot.rows("SELECT display_name, phone FROM residents") == [("Lan Nguyễn", None)]
@@ -101,7 +105,7 @@ async def test_someone_elses_contact_is_refused(bot):
     await bot.say(LAN, "Lan Nguyễn")
     forwarded = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng", "user_id": 4242}})
     assert await bot.send(LAN, forwarded) == [
-        "Đây là danh bạ của người khác. Chỉ có thể gửi số điện thoại của chính ông/bà: xin bấm “📱 Gửi số điện thoại của tôi”, hoặc “⏭ Bỏ qua”."]
+        "Đây là danh bạ của người khác. Chỉ có thể cung cấp số điện thoại của chính ông/bà: xin gửi số của mình, hoặc bỏ qua bước này."]
     no_owner = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng"}})
     assert (await bot.send(LAN, no_owner))[0].startswith("Đây là danh bạ của người khác.")
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
@@ -158,11 +162,11 @@ async def test_typing_instead_of_tapping_a_hamlet_is_answered(bot):
     bot.fake.add_user(LAN, "Lan")
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
-    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."]
     await bot.tap(LAN, "ob:consent:yes")
-    assert await bot.say(LAN, "thôn 2") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    assert await bot.say(LAN, "thôn 2") == ["Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."]
     hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
-    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin bấm /start."]
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin gửi /start."]
     assert bot.buttons_on(LAN, hamlets) == []  # the step left is not left looking live
 
 
@@ -197,7 +201,7 @@ async def test_a_resident_changes_name_hamlet_and_phone_with_profile(bot):
     # A forged hamlet changes nothing.
     last_bot_message = [m for m in bot.fake.chat(LAN) if m["from_bot"]][-1]["message_id"]
     forged = bot.fake.press(LAN, last_bot_message, "pf:ham:thon-9")
-    assert (await bot.send(LAN, forged))[0] == "Lựa chọn này không còn nữa. Xin chọn lại trong các mục."
+    assert (await bot.send(LAN, forged))[0] == "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
     assert await bot.rows("SELECT hamlet_id FROM residents") == [("thon-4",)]
 
 

@@ -50,6 +50,7 @@ class Screen:
     choices: list[Choice] = field(default_factory=list)
     accepts_text: bool = False
     accepts_photo: bool = False
+    accepts_contact: bool = False  # a contact card (a channel with a "share my number" button draws it)
     cancel: bool = True  # "0. Cancel" is offered with the choices
     final: bool = False  # shown, then the flow ends (a listing with nothing to pick)
 
@@ -63,6 +64,14 @@ class Photo:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A contact card sent from a channel's own button: a phone number and whose it is (None: not said)."""
+
+    phone_number: str
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One message from a person, in no channel's words."""
 
@@ -71,6 +80,7 @@ class Inbound:
     display_name: str = ""
     text: str | None = None
     photo: Photo | None = None
+    contact: Contact | None = None
     unsupported: bool = False  # voice, file, location... that the channel cannot pass on
     action: str | None = None  # a pressed button's action (a channel with buttons): the same as typing its number
 
@@ -86,6 +96,7 @@ class Reply:
     locale: str = "vi"  # the reader's language, for what the channel adds ("Reply 1 or 2")
     step: str | None = None  # the person's step once the exchange is over (None: no flow open)
     forgotten: bool = False  # /forget erased the person: the channel drops what it keeps too
+    contact: bool = False  # the step awaits a contact card: a channel with a contact button offers it
 
 
 class Conversation:
@@ -143,6 +154,9 @@ class Step:
         return STAY
 
     async def on_photo(self, c: Conversation, photo: Photo) -> str:
+        return STAY
+
+    async def on_contact(self, c: Conversation, contact: Contact) -> str:
         return STAY
 
 
@@ -207,14 +221,19 @@ class Runtime:
         self.typed_choices = typed_choices
         self.per_page = per_page  # choices shown at once (Telegram shows them all as buttons)
 
-    async def handle(self, inbound: Inbound) -> list[Reply]:
+    async def handle(self, inbound: Inbound, *, opening: str | None = None, draft: dict | None = None) -> list[Reply]:
+        """Answer one message; or, with `opening`, show that step at once with `draft` (a channel's own
+        button, or a position carried over from a flow that was one channel's own before it moved here)."""
         async with self.services.database.read() as db:
             where = await positions.position(db, inbound.channel, inbound.external_id)
+        if opening is not None:
+            self._end(where)
+            where.draft.update(draft or {})
         locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
         c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
         idle_before, draft_before = where.step is None, _kept(where.draft)
         try:
-            await self._react(c, where, inbound)
+            await (self._enter(c, where, opening) if opening is not None else self._react(c, where, inbound))
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
             c.refuse(refusal)
         said = [reply for reply in c.replies if reply.choices]
@@ -232,6 +251,7 @@ class Runtime:
                 log.warning("the dialog position was not kept: the database was busy")
         for reply in c.replies:
             reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
+            reply.contact = where.step is not None and "contact" in where.draft.get("_accepts", [])
         return c.replies
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
@@ -240,7 +260,10 @@ class Runtime:
         if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
             had_flow = where.step is not None
             self._end(where)
-            c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
+            if had_flow and await c.resident() is None and await c.actor() is None:
+                c.say(c.t("Stopped. Send /start when you are ready."))  # a stranger: how to come back
+            else:
+                c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
             if await c.resident() is not None:
                 await self._enter(c, where, self.menu_step)
             return
@@ -287,6 +310,9 @@ class Runtime:
         screen_accepts = where.draft.get("_accepts", [])
         if inbound.photo is not None and "photo" in screen_accepts:
             await self._go(c, where, await current.on_photo(c, inbound.photo))
+            return
+        if inbound.contact is not None and "contact" in screen_accepts:
+            await self._go(c, where, await current.on_contact(c, inbound.contact))
             return
         if inbound.text is not None and inbound.photo is None and "text" in screen_accepts:
             # Blank text too: the step's own check words the refusal ("Please write a few words").
@@ -379,7 +405,8 @@ class Runtime:
             raise RuntimeError(f"steps hand over in a loop at {name!r}")
         where.choices = [[choice.label, choice.action] for choice in screen.choices]
         where.page = 0
-        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("photo", screen.accepts_photo)) if on]
+        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("photo", screen.accepts_photo),
+                                                         ("contact", screen.accepts_contact)) if on]
         where.draft["_cancel"] = screen.cancel and not screen.final
         if screen.final:
             c.say(screen.text, screen.choices)
