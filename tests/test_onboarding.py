@@ -246,3 +246,84 @@ async def test_command_menus_are_set_in_each_language(bot, language, expected):
     commands = {c["command"]: c["description"] for c in calls[-1].params["commands"]}
     assert commands["start"] == expected
     assert set(commands) == {"start", "new", "mine", "speak", "profile", "help", "language", "cancel", "mydata", "forget"}
+
+
+# --- Mid-flow at the deploy that moved first contact and /profile to bot/dialogs ---------------
+
+async def _inside_the_old_flow(bot, user_id: int, state: int, user_data: dict) -> None:
+    """What the Telegram-only flows had persisted (their conversation state, their draft in user_data),
+    then a restart with this version: the positions are loaded as they were."""
+    import json
+
+    async with bot.database.transaction() as db:
+        await db.execute("INSERT INTO bot_conversations (name, conversation_key, state) VALUES ('main', ?, ?)",
+                         (json.dumps([user_id, user_id]), json.dumps(state)))
+        await db.execute("INSERT INTO bot_user_data (user_id, data) VALUES (?, ?)",
+                         (user_id, json.dumps(user_data, ensure_ascii=False)))
+    await bot.restart()
+
+
+OLD_DRAFT = {"consented_at": "2026-11-30T08:00:00+00:00", "commune": "bao-lam", "hamlet": "thon-2"}
+
+
+async def test_someone_asked_their_name_by_the_old_flow_goes_on_from_that_step_after_the_deploy(bot):
+    from handlers.states import ONBOARD_NAME
+
+    bot.fake.add_user(LAN, "Lan")
+    await _inside_the_old_flow(bot, LAN, ONBOARD_NAME, {"locale": "vi", "onboarding": OLD_DRAFT})
+    # What they type now answers the step they were on, with what they had given before.
+    assert (await bot.say(LAN, "Nguyễn Thị Lan"))[0].startswith("Bước cuối, không bắt buộc")
+    assert bot.fake.reply_keyboard_markup(LAN)["keyboard"][0][0]["request_contact"] is True
+    assert (await bot.say(LAN, SKIP_VI))[0] == "Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký tại thôn 2, xã Bảo Lâm."
+    assert await bot.rows("SELECT hamlet_id, display_name, consented_at FROM residents") == [
+        ("thon-2", "Nguyễn Thị Lan", OLD_DRAFT["consented_at"])]
+    assert await bot.rows("SELECT COUNT(*) FROM bot_conversations") == [(0,)]  # the old state is gone
+    assert "onboarding" not in bot.application.user_data[LAN]
+
+
+async def test_a_button_of_the_old_first_contact_pressed_after_the_deploy_still_counts(bot):
+    from handlers.states import ONBOARD_HAMLET
+
+    bot.fake.add_user(LAN, "Lan")
+    await bot.say(LAN, "/help")  # stands for the old question and its buttons
+    old_question = bot.fake.last_bot_message(LAN)["message_id"]
+    await _inside_the_old_flow(bot, LAN, ONBOARD_HAMLET,
+                               {"locale": "vi", "onboarding": {key: OLD_DRAFT[key] for key in ("consented_at", "commune")}})
+    replies = await bot.send(LAN, bot.fake.press(LAN, old_question, "ob:hamlet:thon-4"))
+    assert replies == ["Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên."]
+    await bot.say(LAN, "Nguyễn Thị Lan")
+    await bot.say(LAN, SKIP_VI)
+    assert await bot.rows("SELECT hamlet_id FROM residents") == [("thon-4",)]
+
+
+async def test_someone_whose_old_state_no_longer_takes_what_they_send_is_asked_that_step_again(bot):
+    from handlers.states import ONBOARD_CONSENT
+
+    bot.fake.add_user(LAN, "Lan")
+    await _inside_the_old_flow(bot, LAN, ONBOARD_CONSENT, {"locale": "en", "onboarding": {}})
+    assert await bot.send(LAN, bot.fake.send_sticker(LAN)) == ["Please choose one of the options above (or send /cancel to stop)."]
+    assert bot.buttons(LAN) == ["ob:consent:yes", "ob:consent:no"]
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+
+
+async def test_a_resident_sharing_a_phone_in_the_old_profile_at_the_deploy_has_it_saved(bot):
+    from handlers.states import PROFILE_PHONE
+
+    await bot.register(LAN, "Bà Lan")
+    await _inside_the_old_flow(bot, LAN, PROFILE_PHONE, {"locale": "vi"})
+    assert await bot.send(LAN, bot.fake.send_contact(LAN, "84912000111")) == ["Đã lưu. Số điện thoại của ông/bà là +84912000111."]
+    assert await bot.rows("SELECT phone FROM residents") == [("+84912000111",)]
+
+
+async def test_a_button_of_an_earlier_step_or_a_forged_one_changes_nothing_during_first_contact(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await bot.say(LAN, "/start")
+    languages = bot.message_with_button(LAN, "ob:lang:vi")
+    await bot.tap(LAN, "ob:lang:vi")
+    await bot.tap(LAN, "ob:consent:yes")
+    stale = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
+    assert await bot.send(LAN, bot.fake.press(LAN, languages, "ob:lang:en")) == [stale]
+    hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
+    assert await bot.send(LAN, bot.fake.press(LAN, hamlets, "ob:hamlet:thon-99")) == [stale]
+    # Still on the hamlet step, in Vietnamese.
+    assert await bot.tap(LAN, "ob:hamlet:thon-2") == ["Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên."]
