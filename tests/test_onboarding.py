@@ -327,3 +327,12 @@ async def test_a_button_of_an_earlier_step_or_a_forged_one_changes_nothing_durin
     assert await bot.send(LAN, bot.fake.press(LAN, hamlets, "ob:hamlet:thon-99")) == [stale]
     # Still on the hamlet step, in Vietnamese.
     assert await bot.tap(LAN, "ob:hamlet:thon-2") == ["Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên."]
+
+
+async def test_the_language_changed_after_registering_is_the_one_profile_speaks(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/language")
+    assert await bot.tap(LAN, "lang:en") == ["The language is now English."]
+    assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Send a concern"]
+    assert (await bot.say(LAN, "/profile"))[0].startswith("Your details as the commune holds them:")
+    assert await bot.say(LAN, "/start") == ["Hello Bà Lan! What would you like to do?"]

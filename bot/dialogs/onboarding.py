@@ -145,16 +145,13 @@ class NameCheck(Step):
 
 
 @step
-class NameAgain(Step):
+class NameAgain(NameCheck):
     """“Type it again”: the plain question, without offering the chat account's name once more."""
 
     name = "start.name_again"
 
     async def show(self, c: Conversation) -> Screen:
         return Screen(c.t("Please type your full name."), accepts_text=True)
-
-    async def on_text(self, c: Conversation, text: str) -> str:
-        return await Name._keep(c, text, typed=True)
 
 
 class PhoneStep(Step):
