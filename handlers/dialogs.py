@@ -38,8 +38,11 @@ DATA_FILE_NAME = "doithoai-my-data.json"
 # The commands whose flows the runtime draws on Telegram, and the button actions of their steps.
 # Those that open a flow of several steps enter the one conversation (leaving any Telegram-only flow);
 # those that only show something, or answer a notice at once, work anywhere (a draft in progress stays).
-COMMANDS = ("forget", "speak", "profile")
-ACTIONS = r"^(pv|sp|ob|pf):|^vd:no:|^iv:sub:\d{1,9}$"
+COMMANDS = ("forget", "speak")
+ACTIONS = r"^(pv|sp):|^vd:no:|^iv:sub:\d{1,9}$"
+# First contact (ob:, opened by /start in handlers/onboarding.py) and /profile (pf:).
+COMMANDS += ("profile",)
+ACTIONS += r"|^(ob|pf):"
 # Telegram's own buttons that open a step (under /help; offered to an official who is no resident).
 STEP_BUTTONS = {"pf:show": "profile", "ob:resident": "start.consent"}
 ANYWHERE_COMMANDS = ("mydata", "mine")
@@ -49,8 +52,10 @@ MENU_BUTTONS = {MENU_SPEAK: "/speak"}
 ANYWHERE_MENU_BUTTONS = {MENU_MINE: "/mine"}
 # A list whose items are opened one after another: its buttons stay.
 KEEP_BUTTONS = ("mine:show:",)
-# Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
-RESIDENT_COMMANDS = ("/speak", "/mine", "/profile")
+# Resident flows: an official who is no resident is offered the registration (an offer of Telegram's own:
+# officials use Telegram only; the registration's steps are the shared ones).
+RESIDENT_COMMANDS = ("/speak", "/mine")
+RESIDENT_COMMANDS += ("/profile",)
 
 
 def runtime(context: BotContext) -> Runtime:
