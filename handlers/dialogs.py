@@ -193,7 +193,7 @@ async def open_step(update: Update, context: BotContext, step: str, draft: dict 
     """Open a step of bot/dialogs at once (a Telegram-only button, or a position carried over from a flow
     that was Telegram's own): shown, or only placed so that the message at hand answers it."""
     await _retire_own_buttons(context)
-    replies = await runtime(context).handle(_inbound(update), opening=step, draft=draft)
+    replies = await runtime(context).resume(_inbound(update), step, draft or {})
     for number, reply in enumerate(replies if shown else []):
         await _render(update, context, reply, last=number == len(replies) - 1)
 

@@ -221,19 +221,14 @@ class Runtime:
         self.typed_choices = typed_choices
         self.per_page = per_page  # choices shown at once (Telegram shows them all as buttons)
 
-    async def handle(self, inbound: Inbound, *, opening: str | None = None, draft: dict | None = None) -> list[Reply]:
-        """Answer one message; or, with `opening`, show that step at once with `draft` (a channel's own
-        button, or a position carried over from a flow that was one channel's own before it moved here)."""
+    async def handle(self, inbound: Inbound) -> list[Reply]:
         async with self.services.database.read() as db:
             where = await positions.position(db, inbound.channel, inbound.external_id)
-        if opening is not None:
-            self._end(where)
-            where.draft.update(draft or {})
         locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
         c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
         idle_before, draft_before = where.step is None, _kept(where.draft)
         try:
-            await (self._enter(c, where, opening) if opening is not None else self._react(c, where, inbound))
+            await self._react(c, where, inbound)
         except DomainError as refusal:  # a refusal the step did not expect: worded, nothing moves
             c.refuse(refusal)
         said = [reply for reply in c.replies if reply.choices]
@@ -354,6 +349,24 @@ class Runtime:
         """Whether a press means something now (the channel answers anything else as a stale button)."""
         return (where.step is not None and any(shown == action for _, shown in where.choices)) \
             or notice_handler(action)[0] is not None
+
+    async def resume(self, inbound: Inbound, step_name: str, draft: dict) -> list[Reply]:
+        """Place a person on a step with a draft begun elsewhere (a flow that moved to the runtime at a deploy,
+        or a channel's own button that opens a step). The step's screen is returned: the channel shows it,
+        or not, and then the person's message or press is handled next, as on that step."""
+        async with self.services.database.read() as db:
+            where = await positions.position(db, inbound.channel, inbound.external_id)
+        self._end(where)
+        where.draft.update(draft)
+        locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
+        c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
+        await self._enter(c, where, step_name)
+        async with self.services.database.transaction() as db:
+            await positions.save_position(db, inbound.channel, inbound.external_id, where)
+        for reply in c.replies:
+            reply.locale, reply.step = c.t.locale, where.step
+            reply.contact = where.step is not None and "contact" in where.draft.get("_accepts", [])
+        return c.replies
 
     async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
         """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
