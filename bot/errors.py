@@ -31,7 +31,7 @@ class TextEmpty(DomainError):
 
 
 class NotOwnContact(DomainError):
-    message = N_("That is someone else's contact. Only your own number can be shared: tap “Share my phone number”, or “Skip”.")
+    message = N_("That is someone else's contact. Only your own phone number can be given: send your own, or skip this step.")
 
 
 class PhoneInvalid(DomainError):

@@ -10,13 +10,13 @@ from telegram.warnings import PTBUserWarning
 
 from bot.i18n import I18n
 from handlers import (admin, common, communes, dialogs, dialogue, followup, invitations, notifications, office, officer,
-                      onboarding, profile, reports, resident, review)
+                      onboarding, reports, resident, review)
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 
 # Each module contributes a Flow; their order is the order of their `anywhere` handlers.
 # admin comes before onboarding: its /start <invitation token> must win over the plain /start; and
 # invitations before admin: its /start dialogue (the link hamlet heads forward) is no role token.
-FLOW_MODULES = [invitations, admin, onboarding, resident, profile, dialogue, office, officer, review, communes, reports,
+FLOW_MODULES = [invitations, admin, onboarding, resident, dialogue, office, officer, review, communes, reports,
                 followup]
 
 

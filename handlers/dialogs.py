@@ -4,12 +4,12 @@ carrying the action as callback data (taken off once the step is over), the main
 flow ends, 4,096-character parts. The steps, their wording and what is asked next live in bot/dialogs
 only; Zalo renders the same steps as numbered lists (handlers/zalo/render.py).
 
-Flows moved here so far: /new (send a concern: topic, text and attachments, similar concerns, the
-summary with its public-board choice; the summary becomes the receipt in place), /mydata and /forget
-(privacy), /speak (register to speak, withdraw), the answers to an invitation (notice actions iv:yes,
-iv:no, iv:sub), /mine with a concern's history, the verdict on a result (vd:ok, vd:no and the reason) and
-its rating (rt:). Still Telegram's own, to move next (their bot/dialogs twins serve Zalo): /profile
-(handlers/profile.py) and first contact (handlers/onboarding.py)."""
+Flows moved here: /new (send a concern: topic, text and attachments, similar concerns, the summary with
+its public-board choice; the summary becomes the receipt in place), /mydata and /forget (privacy), /speak
+(register to speak, withdraw), the answers to an invitation (notice actions iv:yes, iv:no, iv:sub), /mine
+with a concern's history, the verdict on a result (vd:ok, vd:no and the reason) and its rating (rt:), first
+contact (ob:, entered by /start in handlers/onboarding.py) and /profile (pf:). A step that accepts a contact
+card gets Telegram's "share my phone number" key, its choices as keys beside it."""
 
 from __future__ import annotations
 
@@ -20,15 +20,14 @@ from telegram.error import BadRequest
 from telegram.ext import CallbackQueryHandler, CommandHandler, MessageHandler
 
 from bot.dialogs.flows import Runtime
-from bot.dialogs.runtime import Attachment, Inbound, Reply
+from bot.dialogs.runtime import Attachment, Contact, Inbound, Reply
 from bot.errors import DomainError
 from bot.text import split_message
 from handlers import common
-from handlers.context import CHANNEL, BotContext, answer, drop_buttons, replace_message, retire_buttons
+from handlers.context import CHANNEL, BotContext, answer, ask, drop_buttons, replace_message, retire_buttons
 from handlers.flows import NEW_MESSAGES
-from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, MENU_SPEAK, flow_menu, inline
+from handlers.keyboards import MENU_CANCEL, MENU_MINE, MENU_NEW, MENU_SPEAK, flow_menu, inline, phone_keyboard
 from handlers.menus import set_chat_commands
-from handlers.onboarding import offer_resident_registration
 from handlers.states import END
 from storage import dialogs as positions
 
@@ -41,6 +40,11 @@ DATA_FILE_NAME = "doithoai-my-data.json"
 # those that only show something, or answer a notice at once, work anywhere (a draft in progress stays).
 COMMANDS = ("forget", "speak", "new")
 ACTIONS = r"^(pv|sp|cc):|^vd:no:|^iv:sub:\d{1,9}$"
+# First contact (ob:, opened by /start in handlers/onboarding.py) and /profile (pf:).
+COMMANDS += ("profile",)
+ACTIONS += r"|^(ob|pf):"
+# Telegram's own buttons that open a step (under /help; offered to an official who is no resident).
+STEP_BUTTONS = {"pf:show": "profile", "ob:resident": "start.consent"}
 ANYWHERE_COMMANDS = ("mydata", "mine")
 ANYWHERE_ACTIONS = r"^(mine|rt):|^vd:ok:|^iv:(yes|no):\d{1,9}$"
 # Main-menu buttons that open a runtime flow: the button's label -> the command it stands for.
@@ -48,8 +52,10 @@ MENU_BUTTONS = {MENU_SPEAK: "/speak", MENU_NEW: "/new"}
 ANYWHERE_MENU_BUTTONS = {MENU_MINE: "/mine"}
 # A list whose items are opened one after another: its buttons stay.
 KEEP_BUTTONS = ("mine:show:",)
-# Resident flows: an official who is no resident is offered the registration (still Telegram's onboarding).
+# Resident flows: an official who is no resident is offered the registration (an offer of Telegram's own:
+# officials use Telegram only; the registration's steps are the shared ones).
 RESIDENT_COMMANDS = ("/speak", "/mine", "/new")
+RESIDENT_COMMANDS += ("/profile",)
 # What a concern may carry on Telegram (Zalo passes photos only).
 RECEIVES = frozenset({"photo", "voice", "document", "location"})
 
@@ -98,6 +104,10 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
         context.application.drop_user_data(update.effective_user.id)
         await set_chat_commands(update.get_bot(), update.effective_chat.id, t, None)
         markup = ReplyKeyboardRemove() if last else None
+    elif reply.contact:
+        # Telegram's contact key, and the step's choices as keys (their text comes back typed: see `message`).
+        labels = [choice.label for choice in reply.choices] or [label for label, _ in (await _position(context, update.effective_user.id)).choices]
+        markup = phone_keyboard(t, labels) if last else None
     elif (reply.choices or reply.cancel_action) and not (reply.choices and reply.choices[0].action.startswith("menu:")):
         # A step's choices, or those said as a flow ends (the rating after 👍); the runtime's own menu
         # is Telegram's keyboard instead (below).
@@ -189,12 +199,24 @@ async def press(update: Update, context: BotContext) -> int:
 async def message(update: Update, context: BotContext) -> None:
     """Anything typed or sent outside Telegram's own flows: a runtime step's answer, or not understood."""
     await carry_over_draft(update, context)
-    if (await _position(context, update.effective_user.id)).step is None:
+    where = await _position(context, update.effective_user.id)
+    if where.step is None:
         await common.unknown_message(update, context)
         return
-    attachment = _attachment(update.message)
-    await _run(update, context, _inbound(update, text=update.message.text, attachment=attachment,
-                                         unsupported=update.message.text is None and attachment is None))
+    await _run(update, context, _message_inbound(update, where))
+
+
+def _message_inbound(update: Update, where: positions.Position) -> Inbound:
+    msg = update.message
+    if msg.contact is not None:
+        owner = msg.contact.user_id
+        return _inbound(update, contact=Contact(msg.contact.phone_number, str(owner) if owner is not None else None))
+    if "contact" in where.draft.get("_accepts", []):  # a choice drawn as a key beside the contact key
+        pressed = next((action for label, action in where.choices if label == msg.text), None)
+        if pressed is not None:
+            return _inbound(update, action=pressed)
+    attachment = _attachment(msg)
+    return _inbound(update, text=msg.text, attachment=attachment, unsupported=msg.text is None and attachment is None)
 
 
 def _attachment(msg) -> Attachment | None:
@@ -230,6 +252,39 @@ async def carry_over_draft(update: Update, context: BotContext) -> None:
         pass  # no longer a resident (erased meanwhile): the draft has nowhere to go
 
 
+async def open_step(update: Update, context: BotContext, step: str, draft: dict | None = None, *, shown: bool = True) -> None:
+    """Open a step of bot/dialogs at once (a Telegram-only button, or a position carried over from a flow
+    that was Telegram's own): shown, or only placed so that the message at hand answers it."""
+    await _retire_own_buttons(context)
+    replies = await runtime(context).resume(_inbound(update), step, draft or {})
+    for number, reply in enumerate(replies if shown else []):
+        await _render(update, context, reply, last=number == len(replies) - 1)
+
+
+async def leave(update: Update, context: BotContext) -> None:
+    """Whatever shared step was open is over (an official's /start shows their own menu instead)."""
+    await _retire_own_buttons(context)
+    async with context.services.database.transaction() as db:
+        await positions.save_position(db, CHANNEL, str(update.effective_user.id), positions.Position())
+
+
+async def step_button(update: Update, context: BotContext) -> int:
+    """📄 My details (under /help), 🏠 Register as a resident (an official's offer): the step they open."""
+    await update.callback_query.answer()
+    await drop_buttons(update)
+    await retire_buttons(context)
+    await open_step(update, context, STEP_BUTTONS[update.callback_query.data])
+    return END
+
+
+async def offer_resident_registration(update: Update, context: BotContext) -> None:
+    """An official who is not (yet) a resident: their own concerns need a resident's registration."""
+    t = await context.translator(update)
+    await ask(update, context, t("Do you also live in the commune? To send your own concerns or register to speak, "
+                                 "register as a resident too."),
+              inline([[(t("🏠 Register as a resident"), "ob:resident")]]))
+
+
 async def cancel(update: Update, context: BotContext) -> None:
     """/cancel (or the menu's Cancel) outside Telegram's own flows: stops a runtime flow, if one is open."""
     if (await _position(context, update.effective_user.id)).step is None:
@@ -257,6 +312,7 @@ def entry_points(menus) -> list:
     """Joined to the one conversation's entry points, so entering a runtime flow leaves any PTB flow."""
     return [CommandHandler(list(COMMANDS), command, filters=NEW_MESSAGES),
             *(MessageHandler(menus.label(label), command) for label in MENU_BUTTONS),
+            CallbackQueryHandler(step_button, pattern="^(" + "|".join(STEP_BUTTONS) + ")$"),
             CallbackQueryHandler(press, pattern=ACTIONS)]
 
 

@@ -19,9 +19,10 @@ def flow_menu(t: Translator) -> ReplyKeyboardMarkup:
     return ReplyKeyboardMarkup([[t(MENU_CANCEL)]], resize_keyboard=True, is_persistent=True)
 
 
-def phone_keyboard(t: Translator) -> ReplyKeyboardMarkup:
-    """Telegram's own contact button (it sends the user's number, nothing typed) and a way to skip it."""
-    return ReplyKeyboardMarkup([[KeyboardButton(t(PHONE_SHARE), request_contact=True)], [t(PHONE_SKIP)]],
+def phone_keyboard(t: Translator, labels: list[str]) -> ReplyKeyboardMarkup:
+    """Telegram's own contact button (it sends the user's number, nothing typed), then the step's choices
+    (“Skip”) as keys whose text comes back as typed."""
+    return ReplyKeyboardMarkup([[KeyboardButton(t(PHONE_SHARE), request_contact=True)], *([label] for label in labels)],
                                resize_keyboard=True, one_time_keyboard=True)
 
 

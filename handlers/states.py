@@ -25,3 +25,5 @@ END = ConversationHandler.END
     PROFILE_NAME,
     PROFILE_PHONE,
 ) = range(10, 15)
+# Retired: first contact and /profile are bot/dialogs flows now; a position persisted at ONBOARD_* or
+# PROFILE_* is taken to the same shared step by handlers/onboarding.py (RETIRED_STATES).

@@ -48,6 +48,10 @@ async def save_position(db: aiosqlite.Connection, channel: str, external_id: str
          int(where.notice_aside), json.dumps(where.aside, ensure_ascii=False) if where.aside else None, utc_now()))
 
 
+async def drop_position(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
+    await db.execute("DELETE FROM dialog_positions WHERE channel = ? AND external_id = ?", (channel, external_id))
+
+
 async def set_notice_choices(db: aiosqlite.Connection, channel: str, external_id: str, choices: list[list[str]],
                              title: str = "") -> None:
     """A notice with choices was sent: its list is the newest the person saw (the previous notice's is replaced)."""
@@ -70,6 +74,6 @@ async def stored_file(db: aiosqlite.Connection, file_id: str) -> tuple[str, byte
 
 async def forget(db: aiosqlite.Connection, channel: str, external_id: str) -> None:
     """/forget: the person's position and draft go, and the kept photos no concern refers to any more."""
-    await db.execute("DELETE FROM dialog_positions WHERE channel = ? AND external_id = ?", (channel, external_id))
+    await drop_position(db, channel, external_id)
     await db.execute("DELETE FROM stored_files WHERE 'stored:' || id NOT IN "
                      "(SELECT file_ref FROM concern_attachments WHERE file_ref IS NOT NULL)")

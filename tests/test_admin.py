@@ -176,7 +176,7 @@ async def test_a_bad_link_does_not_stop_anyone_registering_as_a_resident(bot):
     await bot.tap(LAN, "ob:consent:yes")
     await bot.tap(LAN, "ob:hamlet:thon-2")
     await bot.say(LAN, "Bà Lan")
-    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký ở thôn 2, xã Bảo Lâm.")
+    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký tại thôn 2, xã Bảo Lâm.")
     # A registered resident with a stale link: the refusal, then the usual greeting.
     assert await bot.say(LAN, "/start " + "A" * 24) == [LINK_INVALID, "Xin chào Bà Lan! Ông/bà muốn làm gì?"]
 

@@ -1,5 +1,6 @@
-"""Scenarios written once with neutral verbs (register, choose a topic, write, confirm, list my concerns),
-run on Telegram (buttons) and on Zalo (typed numbers): the same rules, the same words, the same records."""
+"""Scenarios written once with neutral verbs (register, choose a topic, write, confirm, list my concerns,
+send a command, choose an option by its words), run on Telegram (buttons) and on Zalo (typed numbers):
+the same rules, the same words, the same records."""
 
 from __future__ import annotations
 
@@ -40,6 +41,10 @@ class TelegramResident:
     async def my_concerns(self) -> list[str]:
         return await self.bot.say(self.id, "/mine")
 
+    async def send(self, command: str) -> list[str]:
+        self.bot.fake.add_user(self.id, "Lan", language_code="vi")
+        return await self.bot.say(self.id, command)
+
 
 class ZaloResident:
     channel = "zalo"
@@ -71,6 +76,10 @@ class ZaloResident:
 
     async def my_concerns(self) -> list[str]:
         return await self.zalo.say(self.id, "/mine")
+
+    async def send(self, command: str) -> list[str]:
+        self.zalo.fake.names.setdefault(self.id, "Lan")
+        return await self.zalo.say(self.id, command)
 
 
 @pytest.fixture(params=["telegram", "zalo"])
@@ -203,3 +212,50 @@ async def test_a_concern_takes_at_most_ten_attachments(resident, bot):
     assert await resident.send_photo("Ảnh thứ mười một") == ["Kiến nghị này đã có 10 tệp đính kèm, là số tối đa."]
     summary = (await resident.write("Ranh giới thửa đất bị lấn chiếm"))[-1]
     assert "Ảnh: 10" in summary and "Nội dung: Ranh giới thửa đất bị lấn chiếm" in summary
+
+
+async def test_first_contact_asks_consent_then_hamlet_name_and_a_typed_phone(resident, bot):
+    greeting = (await resident.send("/start"))[0]
+    assert "Xin chào! Đây là kênh đối thoại trực tiếp" in greeting and "Hello! This is the channel" in greeting
+    assert (await resident.choose("Tiếng Việt"))[0].startswith("Trước khi đăng ký: xã lưu họ tên, thôn, tài khoản nhắn tin")
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]  # nothing stored before consent
+    assert (await resident.choose("Tôi đồng ý"))[0].startswith("Ông/bà sống ở thôn nào của xã Bảo Lâm?")
+    assert (await resident.choose("Thôn 3"))[0].startswith("Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên.")
+    assert (await resident.write("Tôi muốn phản ánh về đường"))[0].startswith(
+        "“Tôi muốn phản ánh về đường”: đây có phải là họ tên để xã gọi ông/bà không?")
+    assert (await resident.choose("Viết lại"))[0].startswith("Xin viết họ và tên.")
+    assert (await resident.write("Nguyễn Thị Lan"))[0].startswith("Bước cuối, không bắt buộc")
+    assert (await resident.write("số của tôi"))[0].startswith("Đây không phải là số điện thoại.")
+    assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
+    done = await resident.write("0912 345 678")
+    assert done[0] == "Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký tại thôn 3, xã Bảo Lâm."
+    assert done[1].startswith("Xin chào Nguyễn Thị Lan! Ông/bà muốn làm gì?")
+    assert await bot.rows("SELECT p.channel, p.locale, r.hamlet_id, r.display_name, r.phone FROM residents r"
+                          " JOIN people p ON p.id = r.person_id") == [
+        (resident.channel, "vi", "thon-3", "Nguyễn Thị Lan", "+84912345678")]
+
+
+async def test_refusing_consent_keeps_nothing(resident, bot):
+    await resident.send("/start")
+    await resident.choose("English")
+    refused = await resident.choose("I do not agree")
+    assert refused[0] == "Understood: nothing about you was stored. If you change your mind, send /start at any time."
+    for table in ("people", "residents", "dialog_positions", "bot_user_data"):
+        assert await bot.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+
+
+async def test_a_resident_changes_the_hamlet_and_the_phone_with_profile(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    details = (await resident.send("/profile"))[0]
+    assert details.startswith("Thông tin của ông/bà mà xã đang lưu:\nHọ tên: Nguyễn Thị Lan\nThôn: thôn 2, xã Bảo Lâm")
+    assert (await resident.choose("Đổi thôn"))[0].startswith("Ông/bà sống ở thôn nào của xã Bảo Lâm?")
+    assert (await resident.choose("Thôn 4"))[0] == "Đã lưu. Ông/bà nay đăng ký ở thôn 4, xã Bảo Lâm."
+    await resident.send("/profile")
+    assert (await resident.choose("Đổi số điện thoại"))[0].startswith("Xin gõ số điện thoại của ông/bà.")
+    assert (await resident.write("số của tôi"))[0].startswith("Đây không phải là số điện thoại.")
+    assert (await resident.write("0987 654 321"))[0] == "Đã lưu. Số điện thoại của ông/bà là +84987654321."
+    await resident.send("/profile")
+    assert (await resident.choose("Sửa họ tên"))[0].startswith("Xin viết họ và tên.")
+    assert (await resident.write("Nguyễn Thị Lan Anh"))[0] == "Đã lưu. Xã sẽ gọi ông/bà là Nguyễn Thị Lan Anh."
+    assert await bot.rows("SELECT display_name, hamlet_id, phone FROM residents") == [
+        ("Nguyễn Thị Lan Anh", "thon-4", "+84987654321")]

@@ -50,7 +50,8 @@ async def test_a_visitor_registers_and_sends_a_concern_on_the_chat_page(tmp_path
             await expect(bot_bubbles(page).last).to_contain_text("Bước cuối, không bắt buộc")
             # Telegram's own contact button: the page sends the persona's contact, as the app would.
             await page.get_by_test_id("reply-btn").filter(has_text="📱 Gửi số điện thoại của tôi").click()
-            await expect(bot_bubbles(page).last).to_contain_text("Cảm ơn Lê Văn Minh. Ông/bà đã đăng ký ở thôn 3")
+            await expect(bot_bubbles(page).filter(has_text="Cảm ơn Lê Văn Minh. Ông/bà đã đăng ký tại thôn 3")).to_have_count(1)
+            await expect(bot_bubbles(page).last).to_contain_text("Xin chào Lê Văn Minh! Ông/bà muốn làm gì?")
 
             await page.get_by_test_id("reply-btn").filter(has_text="📝 Gửi kiến nghị").click()
             await tap_inline(page, "Kinh tế - xã hội, an ninh, hạ tầng")

@@ -56,19 +56,23 @@ async def test_an_official_who_is_not_a_resident_gets_no_resident_buttons_and_no
 async def test_an_official_registers_as_a_resident_of_their_hamlet_from_start(bot):
     await bot.grant(HOA, "Chị Hoa", "office")
     await bot.say(HOA, "/start")
+    offer = bot.message_with_button(HOA, "ob:resident")
     notice = await bot.tap(HOA, "ob:resident")
     assert notice[0].startswith("Trước khi đăng ký")
     assert bot.buttons_on(HOA, bot.message_with_button(HOA, "ob:consent:yes")) == ["ob:consent:yes", "ob:consent:no"]
     await bot.tap(HOA, "ob:consent:yes")
     await bot.tap(HOA, "ob:hamlet:thon-1")
     await bot.say(HOA, "Nguyễn Thị Hoa")
-    assert (await bot.say(HOA, SKIP_VI))[0].startswith("Cảm ơn Nguyễn Thị Hoa. Ông/bà đã đăng ký ở thôn 1, xã Bảo Lâm.")
+    assert (await bot.say(HOA, SKIP_VI))[0].startswith("Cảm ơn Nguyễn Thị Hoa. Ông/bà đã đăng ký tại thôn 1, xã Bảo Lâm.")
     texts = keyboard_texts(bot, HOA)
     assert "📝 Gửi kiến nghị" in texts and "📥 Kiến nghị mới" in texts
     assert (await bot.say(HOA, "/new"))[0] == "Kiến nghị của ông/bà về lĩnh vực nào? Xin chọn một mục."
     assert await bot.rows("SELECT hamlet_id, display_name FROM residents") == [("thon-1", "Nguyễn Thị Hoa")]
     # /start now greets a resident; the offer is not made again.
     assert await bot.say(HOA, "/start") == ["Xin chào Nguyễn Thị Hoa! Ông/bà muốn làm gì?"]
+    # The old offer pressed again registers nobody twice: the menu.
+    assert await bot.send(HOA, bot.fake.press(HOA, offer, "ob:resident")) == ["Xin chào Nguyễn Thị Hoa! Ông/bà muốn làm gì?"]
+    assert await bot.rows("SELECT COUNT(*) FROM residents") == [(1,)]
 
 
 # --- /language -------------------------------------------------------------------------------

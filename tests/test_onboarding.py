@@ -29,8 +29,8 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
 
     # The privacy notice comes first: what is stored, who sees it, how to erase it.
     notice = await bot.tap(LAN, "ob:lang:vi")
-    assert notice[0].startswith("Trước khi đăng ký: xã lưu họ tên, thôn, tài khoản Telegram")
-    assert "/forget" in notice[0] and "/mydata" in notice[0]
+    assert notice[0].startswith("Trước khi đăng ký: xã lưu họ tên, thôn, tài khoản nhắn tin")
+    assert "/forget" in notice[0] and "/mydata" in notice[0] and "/profile" in notice[0]
     assert bot.buttons(LAN) == ["ob:consent:yes", "ob:consent:no"]
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]  # nothing stored before consent
 
@@ -49,7 +49,7 @@ async def test_a_resident_registers_in_vietnamese_and_gets_the_menu(bot):
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
 
     replies = await bot.send(LAN, bot.fake.send_contact(LAN, "84912345678"))
-    assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký ở thôn 3, xã Bảo Lâm.")
+    assert replies[0].startswith("Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký tại thôn 3, xã Bảo Lâm.")
     assert bot.fake.current_reply_keyboard(LAN) == [
         ["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["❓ Hướng dẫn", "🌐 Ngôn ngữ"],
     ]
@@ -75,10 +75,11 @@ async def test_not_agreeing_stores_nothing_and_says_how_to_come_back(bot):
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
     replies = await bot.tap(LAN, "ob:consent:no")
-    assert replies == ["Đã rõ: không có thông tin nào của ông/bà được lưu. Nếu đổi ý, ông/bà có thể bấm /start bất cứ lúc nào."]
+    assert replies == ["Đã rõ: không có thông tin nào của ông/bà được lưu. Nếu đổi ý, ông/bà có thể gửi /start bất cứ lúc nào."]
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
     assert await bot.rows("SELECT COUNT(*) FROM bot_user_data") == [(0,)]  # not even the language chosen
+    assert await bot.rows("SELECT COUNT(*) FROM dialog_positions") == [(0,)]  # nor the step they were on
     assert bot.buttons(LAN) == []  # the notice's buttons are gone
     # Coming back: the notice again.
     await bot.say(LAN, "/start")
@@ -89,7 +90,10 @@ async def test_the_phone_is_optional(bot):
     bot.fake.add_user(LAN, "Lan")
     await _to_name_step(bot, LAN)
     await bot.say(LAN, "Lan Nguyễn")
-    assert (await bot.say(LAN, "không"))[0] == "Xin bấm “📱 Gửi số điện thoại của tôi” hoặc “⏭ Bỏ qua” bên dưới (hoặc bấm /cancel để dừng)."
+    # A number may be typed too (as on Zalo): what is not one is refused, with the contact key still there.
+    assert (await bot.say(LAN, "không"))[0] == ("Đây không phải là số điện thoại. Xin gõ số điện thoại chỉ gồm các chữ số "
+                                                "(ví dụ 0912345678), hoặc bỏ qua bước này.")
+    assert bot.fake.reply_keyboard_markup(LAN)["keyboard"][0][0]["request_contact"] is True
     replies = await bot.say(LAN, SKIP_VI)
     assert replies[0].startswith("Cảm ơn Lan Nguyễn.")
     assert await bot.rows("SELECT display_name, phone FROM residents") == [("Lan Nguyễn", None)]
@@ -101,7 +105,7 @@ async def test_someone_elses_contact_is_refused(bot):
     await bot.say(LAN, "Lan Nguyễn")
     forwarded = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng", "user_id": 4242}})
     assert await bot.send(LAN, forwarded) == [
-        "Đây là danh bạ của người khác. Chỉ có thể gửi số điện thoại của chính ông/bà: xin bấm “📱 Gửi số điện thoại của tôi”, hoặc “⏭ Bỏ qua”."]
+        "Đây là danh bạ của người khác. Chỉ có thể cung cấp số điện thoại của chính ông/bà: xin gửi số của mình, hoặc bỏ qua bước này."]
     no_owner = bot.fake._user_message(LAN, {"contact": {"phone_number": "84987654321", "first_name": "Hùng"}})
     assert (await bot.send(LAN, no_owner))[0].startswith("Đây là danh bạ của người khác.")
     assert await bot.rows("SELECT COUNT(*) FROM residents") == [(0,)]
@@ -158,11 +162,11 @@ async def test_typing_instead_of_tapping_a_hamlet_is_answered(bot):
     bot.fake.add_user(LAN, "Lan")
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
-    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."]
     await bot.tap(LAN, "ob:consent:yes")
-    assert await bot.say(LAN, "thôn 2") == ["Xin chọn một nút ở trên (hoặc bấm /cancel để dừng)."]
+    assert await bot.say(LAN, "thôn 2") == ["Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."]
     hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
-    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin bấm /start."]
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin gửi /start."]
     assert bot.buttons_on(LAN, hamlets) == []  # the step left is not left looking live
 
 
@@ -197,7 +201,7 @@ async def test_a_resident_changes_name_hamlet_and_phone_with_profile(bot):
     # A forged hamlet changes nothing.
     last_bot_message = [m for m in bot.fake.chat(LAN) if m["from_bot"]][-1]["message_id"]
     forged = bot.fake.press(LAN, last_bot_message, "pf:ham:thon-9")
-    assert (await bot.send(LAN, forged))[0] == "Lựa chọn này không còn nữa. Xin chọn lại trong các mục."
+    assert (await bot.send(LAN, forged))[0] == "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
     assert await bot.rows("SELECT hamlet_id FROM residents") == [("thon-4",)]
 
 
@@ -242,3 +246,93 @@ async def test_command_menus_are_set_in_each_language(bot, language, expected):
     commands = {c["command"]: c["description"] for c in calls[-1].params["commands"]}
     assert commands["start"] == expected
     assert set(commands) == {"start", "new", "mine", "speak", "profile", "help", "language", "cancel", "mydata", "forget"}
+
+
+# --- Mid-flow at the deploy that moved first contact and /profile to bot/dialogs ---------------
+
+async def _inside_the_old_flow(bot, user_id: int, state: int, user_data: dict) -> None:
+    """What the Telegram-only flows had persisted (their conversation state, their draft in user_data),
+    then a restart with this version: the positions are loaded as they were."""
+    import json
+
+    async with bot.database.transaction() as db:
+        await db.execute("INSERT INTO bot_conversations (name, conversation_key, state) VALUES ('main', ?, ?)",
+                         (json.dumps([user_id, user_id]), json.dumps(state)))
+        await db.execute("INSERT INTO bot_user_data (user_id, data) VALUES (?, ?)",
+                         (user_id, json.dumps(user_data, ensure_ascii=False)))
+    await bot.restart()
+
+
+OLD_DRAFT = {"consented_at": "2026-11-30T08:00:00+00:00", "commune": "bao-lam", "hamlet": "thon-2"}
+
+
+async def test_someone_asked_their_name_by_the_old_flow_goes_on_from_that_step_after_the_deploy(bot):
+    from handlers.states import ONBOARD_NAME
+
+    bot.fake.add_user(LAN, "Lan")
+    await _inside_the_old_flow(bot, LAN, ONBOARD_NAME, {"locale": "vi", "onboarding": OLD_DRAFT})
+    # What they type now answers the step they were on, with what they had given before.
+    assert (await bot.say(LAN, "Nguyễn Thị Lan"))[0].startswith("Bước cuối, không bắt buộc")
+    assert bot.fake.reply_keyboard_markup(LAN)["keyboard"][0][0]["request_contact"] is True
+    assert (await bot.say(LAN, SKIP_VI))[0] == "Cảm ơn Nguyễn Thị Lan. Ông/bà đã đăng ký tại thôn 2, xã Bảo Lâm."
+    assert await bot.rows("SELECT hamlet_id, display_name, consented_at FROM residents") == [
+        ("thon-2", "Nguyễn Thị Lan", OLD_DRAFT["consented_at"])]
+    assert await bot.rows("SELECT COUNT(*) FROM bot_conversations") == [(0,)]  # the old state is gone
+    assert "onboarding" not in bot.application.user_data[LAN]
+
+
+async def test_a_button_of_the_old_first_contact_pressed_after_the_deploy_still_counts(bot):
+    from handlers.states import ONBOARD_HAMLET
+
+    bot.fake.add_user(LAN, "Lan")
+    await bot.say(LAN, "/help")  # stands for the old question and its buttons
+    old_question = bot.fake.last_bot_message(LAN)["message_id"]
+    await _inside_the_old_flow(bot, LAN, ONBOARD_HAMLET,
+                               {"locale": "vi", "onboarding": {key: OLD_DRAFT[key] for key in ("consented_at", "commune")}})
+    replies = await bot.send(LAN, bot.fake.press(LAN, old_question, "ob:hamlet:thon-4"))
+    assert replies == ["Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên."]
+    await bot.say(LAN, "Nguyễn Thị Lan")
+    await bot.say(LAN, SKIP_VI)
+    assert await bot.rows("SELECT hamlet_id FROM residents") == [("thon-4",)]
+
+
+async def test_someone_whose_old_state_no_longer_takes_what_they_send_is_asked_that_step_again(bot):
+    from handlers.states import ONBOARD_CONSENT
+
+    bot.fake.add_user(LAN, "Lan")
+    await _inside_the_old_flow(bot, LAN, ONBOARD_CONSENT, {"locale": "en", "onboarding": {}})
+    assert await bot.send(LAN, bot.fake.send_sticker(LAN)) == ["Please choose one of the options above (or send /cancel to stop)."]
+    assert bot.buttons(LAN) == ["ob:consent:yes", "ob:consent:no"]
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+
+
+async def test_a_resident_sharing_a_phone_in_the_old_profile_at_the_deploy_has_it_saved(bot):
+    from handlers.states import PROFILE_PHONE
+
+    await bot.register(LAN, "Bà Lan")
+    await _inside_the_old_flow(bot, LAN, PROFILE_PHONE, {"locale": "vi"})
+    assert await bot.send(LAN, bot.fake.send_contact(LAN, "84912000111")) == ["Đã lưu. Số điện thoại của ông/bà là +84912000111."]
+    assert await bot.rows("SELECT phone FROM residents") == [("+84912000111",)]
+
+
+async def test_a_button_of_an_earlier_step_or_a_forged_one_changes_nothing_during_first_contact(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await bot.say(LAN, "/start")
+    languages = bot.message_with_button(LAN, "ob:lang:vi")
+    await bot.tap(LAN, "ob:lang:vi")
+    await bot.tap(LAN, "ob:consent:yes")
+    stale = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
+    assert await bot.send(LAN, bot.fake.press(LAN, languages, "ob:lang:en")) == [stale]
+    hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
+    assert await bot.send(LAN, bot.fake.press(LAN, hamlets, "ob:hamlet:thon-99")) == [stale]
+    # Still on the hamlet step, in Vietnamese.
+    assert await bot.tap(LAN, "ob:hamlet:thon-2") == ["Xã nên gọi ông/bà bằng tên gì? Xin viết họ và tên."]
+
+
+async def test_the_language_changed_after_registering_is_the_one_profile_speaks(bot):
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/language")
+    assert await bot.tap(LAN, "lang:en") == ["The language is now English."]
+    assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Send a concern"]
+    assert (await bot.say(LAN, "/profile"))[0].startswith("Your details as the commune holds them:")
+    assert await bot.say(LAN, "/start") == ["Hello Bà Lan! What would you like to do?"]

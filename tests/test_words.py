@@ -91,7 +91,7 @@ async def test_a_resident_reads_thon_2_xa_bao_lam_and_taps_thon_2(bot):
     assert labels[:2] == ["Thôn 1", "Thôn 2"]
     await bot.tap(LAN, "ob:hamlet:thon-2")
     await bot.say(LAN, "Bà Lan")
-    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký ở thôn 2, xã Bảo Lâm.")
+    assert (await bot.say(LAN, "⏭ Bỏ qua"))[0].startswith("Cảm ơn Bà Lan. Ông/bà đã đăng ký tại thôn 2, xã Bảo Lâm.")
 
 
 async def test_english_users_read_english_place_and_body_names(bot):

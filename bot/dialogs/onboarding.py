@@ -1,10 +1,11 @@
 """First contact, declared once: language, consent, commune, hamlet, name (with the "is this a name?"
-check), phone (typed; a contact button where the channel has one), and the registration itself."""
+check), phone (typed; a contact card where the channel has a button for it, Telegram's), and the
+registration itself. Nothing is stored before consent; a refusal keeps nothing at all."""
 
 from __future__ import annotations
 
 from bot.dialogs.labels import LANGUAGE_BUTTONS, PHONE_SKIP
-from bot.dialogs.runtime import END, STAY, Choice, Conversation, Screen, Step, step
+from bot.dialogs.runtime import END, STAY, Choice, Contact, Conversation, Screen, Step, step
 from bot.errors import DomainError
 from bot.i18n import LOCALES, N_
 
@@ -14,7 +15,7 @@ PRIVACY_NOTICE = N_(
     "Before you register: the commune stores your name, your hamlet, your chat account, the phone number "
     "if you choose to give it, and the concerns you send. Only the commune's officials who handle your concern "
     "see your name and phone; the dialogue's record shows your concerns without them. You can see everything "
-    "stored with /mydata and erase your identity at any time with /forget.\n\n"
+    "stored with /mydata, change it with /profile, and erase your identity at any time with /forget.\n\n"
     "Do you agree?")
 
 
@@ -42,12 +43,16 @@ class Consent(Step):
     name = "start.consent"
 
     async def show(self, c: Conversation) -> Screen:
+        if await c.resident() is not None:  # an official's "Register as a resident" pressed once too often
+            return "menu"
         return Screen(c.t(PRIVACY_NOTICE), [Choice(c.t("✅ I agree"), "ob:consent:yes"),
                                              Choice(c.t("❌ I do not agree"), "ob:consent:no")], cancel=False)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         if action != "ob:consent:yes":
             c.say(c.t("Understood: nothing about you was stored. If you change your mind, send /start at any time."))
+            # Not even where they were, nor the language chosen; a known person (an official) keeps their own records.
+            c.forgotten = await c.services.residents.decline(c.channel, c.external_id)
             return END
         c.draft["consented_at"] = c.services.residents.consent_time()
         single = c.services.communes.single
@@ -97,7 +102,8 @@ class Name(Step):
 
     async def show(self, c: Conversation) -> Screen:
         question = c.t("What name may the commune call you by? Please type your full name.")
-        offered = [Choice(c.t("Use “%(name)s”", name=c.display_name[:40]), "ob:name:channel")] if c.display_name else []
+        # The name the chat account shows (Telegram's "ob:name:telegram").
+        offered = [Choice(c.t("Use “%(name)s”", name=c.display_name[:40]), f"ob:name:{c.channel}")] if c.display_name else []
         return Screen(question, offered, accepts_text=True)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
@@ -132,25 +138,24 @@ class NameCheck(Step):
                       accepts_text=True)
 
     async def on_choice(self, c: Conversation, action: str) -> str:
-        return "start.phone" if action == "ob:nameok" and c.draft.get("name") else "start.name"
+        return "start.phone" if action == "ob:nameok" and c.draft.get("name") else "start.name_again"
 
     async def on_text(self, c: Conversation, text: str) -> str:
         return await Name._keep(c, text, typed=True)
 
 
 @step
-class Phone(Step):
-    """Typed on a channel without a contact button (Zalo); Telegram's contact button arrives as a typed number too."""
+class NameAgain(NameCheck):
+    """“Type it again”: the plain question, without offering the chat account's name once more."""
 
-    name = "start.phone"
+    name = "start.name_again"
 
     async def show(self, c: Conversation) -> Screen:
-        return Screen(c.t("Last step, optional: an official may need to call you back about your concern. "
-                          "Type your phone number, or choose “%(skip)s”.", skip=c.t(PHONE_SKIP)),
-                      [Choice(c.t(PHONE_SKIP), "ob:phone:skip")], accepts_text=True)
+        return Screen(c.t("Please type your full name."), accepts_text=True)
 
-    async def on_choice(self, c: Conversation, action: str) -> str:
-        return await finish(c, None)
+
+class PhoneStep(Step):
+    """A phone number typed, or a contact card where the channel has a button for it (only the sender's own)."""
 
     async def on_text(self, c: Conversation, text: str) -> str:
         try:
@@ -158,6 +163,33 @@ class Phone(Step):
         except DomainError as refusal:
             c.refuse(refusal)
             return STAY
+        return await self.keep(c, phone)
+
+    async def on_contact(self, c: Conversation, contact: Contact) -> str:
+        try:
+            phone = c.services.residents.shared_phone(contact.phone_number, contact.owner_id, c.external_id)
+        except DomainError as refusal:
+            c.refuse(refusal)
+            return STAY
+        return await self.keep(c, phone)
+
+    async def keep(self, c: Conversation, phone: str) -> str:
+        raise NotImplementedError
+
+
+@step
+class Phone(PhoneStep):
+    name = "start.phone"
+
+    async def show(self, c: Conversation) -> Screen:
+        return Screen(c.t("Last step, optional: an official may need to call you back about your concern. "
+                          "Type your phone number, or choose “%(skip)s”.", skip=c.t(PHONE_SKIP)),
+                      [Choice(c.t(PHONE_SKIP), "ob:phone:skip")], accepts_text=True, accepts_contact=True)
+
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        return await finish(c, None)
+
+    async def keep(self, c: Conversation, phone: str) -> str:
         return await finish(c, phone)
 
 
@@ -174,6 +206,7 @@ async def finish(c: Conversation, phone: str | None) -> str:
         c.say(c.t("Send /start to begin again."))
         return END
     c.forget_resident()
+    c.draft.pop("locale", None)  # stored with the person now: /language changes it from here on
     commune = c.services.communes.get(resident.commune_id)
     c.say(c.t("Thank you, %(name)s. You are registered in %(hamlet)s, %(commune)s.",
               name=resident.display_name, hamlet=commune.hamlet(resident.hamlet_id).name(c.t.locale),

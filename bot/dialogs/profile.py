@@ -1,7 +1,10 @@
-"""/profile, declared once: the resident's details, and changing the name, hamlet or phone (typed)."""
+"""/profile, declared once: the resident's details, and changing the name, hamlet or phone (typed, or a
+contact card where the channel has a button for it)."""
 
 from __future__ import annotations
 
+from bot.dialogs.labels import PHONE_SKIP
+from bot.dialogs.onboarding import PhoneStep
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Screen, Step, step
 from bot.errors import DomainError
 from bot.i18n import Translator
@@ -9,7 +12,7 @@ from storage.records import Resident
 
 
 def profile_lines(resident: Resident, commune, t: Translator) -> list[str]:
-    """The details as the commune holds them (Telegram's /profile shows the same lines)."""
+    """The details as the commune holds them."""
     hamlet = commune.hamlet(resident.hamlet_id)
     lines = [
         t("Your details as the commune holds them:"),
@@ -74,7 +77,7 @@ class ProfileHamlet(Step):
     async def show(self, c: Conversation) -> Screen:
         commune = c.services.communes.get((await _resident(c)).commune_id)
         return Screen(c.t("Which hamlet (thôn) of %(commune)s do you live in?", commune=commune.name(c.t.locale)),
-                      [Choice(h.name.label(c.t.locale), f"pf:hamlet:{h.id}") for h in commune.hamlets])
+                      [Choice(h.name.label(c.t.locale), f"pf:ham:{h.id}") for h in commune.hamlets])
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         resident = await c.services.residents.update_profile(c.channel, c.external_id, hamlet_id=action.split(":", 2)[2])
@@ -85,18 +88,18 @@ class ProfileHamlet(Step):
 
 
 @step
-class ProfilePhone(Step):
+class ProfilePhone(PhoneStep):
     name = "profile.phone"
 
     async def show(self, c: Conversation) -> Screen:
-        return Screen(c.t("Please type your phone number."), accepts_text=True)
+        return Screen(c.t("Please type your phone number."), [Choice(c.t(PHONE_SKIP), "pf:phone:skip")],
+                      accepts_text=True, accepts_contact=True)
 
-    async def on_text(self, c: Conversation, text: str) -> str:
-        try:
-            phone = c.services.residents.typed_phone(text)
-        except DomainError as refusal:
-            c.refuse(refusal)
-            return STAY
+    async def on_choice(self, c: Conversation, action: str) -> str:
+        c.say(c.t("Nothing was changed."))
+        return END
+
+    async def keep(self, c: Conversation, phone: str) -> str:
         resident = await c.services.residents.update_profile(c.channel, c.external_id, phone=phone)
         c.say(c.t("Saved. Your phone number is %(phone)s.", phone=resident.phone))
         return END

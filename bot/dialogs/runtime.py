@@ -53,6 +53,7 @@ class Screen:
     choices: list[Choice] = field(default_factory=list)
     accepts_text: bool = False
     accepts_attachments: bool = False  # whichever kinds the channel receives (Runtime.receives)
+    accepts_contact: bool = False  # a contact card (a channel with a "share my number" button draws it)
     cancel: bool = True  # "0. Cancel" is offered with the choices
     final: bool = False  # shown, then the flow ends (a listing with nothing to pick)
     # A channel with buttons draws "Cancel" as a button carrying this action (the step's on_choice gets it);
@@ -80,6 +81,14 @@ class Attachment:
 
 
 @dataclass(frozen=True)
+class Contact:
+    """A contact card sent from a channel's own button: a phone number and whose it is (None: not said)."""
+
+    phone_number: str
+    owner_id: str | None = None
+
+
+@dataclass(frozen=True)
 class Inbound:
     """One message from a person, in no channel's words."""
 
@@ -88,6 +97,7 @@ class Inbound:
     display_name: str = ""
     text: str | None = None
     attachment: Attachment | None = None
+    contact: Contact | None = None
     unsupported: bool = False  # a sticker, or a voice note or location the channel cannot pass on
     action: str | None = None  # a pressed button's action (a channel with buttons): the same as typing its number
     # Shown beside the flow in progress, which stays as it was (Telegram's /mine while a draft's buttons wait).
@@ -107,6 +117,7 @@ class Reply:
     forgotten: bool = False  # /forget erased the person: the channel drops what it keeps too
     cancel_action: str | None = None  # a channel with buttons adds "Cancel" carrying this action (Screen.cancel_action)
     replaces: bool = False  # a channel that can edit turns the pressed message into this one; others send it
+    contact: bool = False  # the step awaits a contact card: a channel with a contact button offers it
 
 
 class Conversation:
@@ -173,6 +184,9 @@ class Step:
         return STAY
 
     async def on_attachment(self, c: Conversation, attachment: Attachment) -> str:
+        return STAY
+
+    async def on_contact(self, c: Conversation, contact: Contact) -> str:
         return STAY
 
     def takes(self, draft: dict, action: str) -> bool:
@@ -272,6 +286,7 @@ class Runtime:
         await self._after_flow(c, where)
         for reply in c.replies:
             reply.locale, reply.step, reply.forgotten = c.t.locale, where.step, c.forgotten
+            reply.contact = where.step is not None and "contact" in where.draft.get("_accepts", [])
         if not c.forgotten:
             try:
                 async with self.services.database.transaction() as db:
@@ -335,7 +350,10 @@ class Runtime:
             had_flow = where.step is not None
             self._end(where)
             where.aside = None
-            c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
+            if had_flow and await c.resident() is None and await c.actor() is None:
+                c.say(c.t("Stopped. Send /start when you are ready."))  # a stranger: how to come back
+            else:
+                c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
             if await c.resident() is not None and self.menu_after_stop:
                 await self._enter(c, where, self.menu_step)
             return
@@ -387,6 +405,9 @@ class Runtime:
         if attachment is not None and attachment.kind in self.receives and "attachment" in screen_accepts:
             await self._go(c, where, await current.on_attachment(c, attachment))
             return
+        if inbound.contact is not None and "contact" in screen_accepts:
+            await self._go(c, where, await current.on_contact(c, inbound.contact))
+            return
         if inbound.text is not None and attachment is None and "text" in screen_accepts:
             # Blank text too: the step's own check words the refusal ("Please write a few words").
             await self._go(c, where, await current.on_text(c, typed))
@@ -437,18 +458,23 @@ class Runtime:
         return any(shown == action for _, shown in where.choices) or action == where.draft.get("_cancel_action") \
             or current.takes(where.draft, action)
 
-    async def resume(self, inbound: Inbound, step_name: str, draft: dict) -> None:
-        """Place a person on a step with a draft begun elsewhere (a flow that moved to the runtime at a deploy).
-        Nothing is said: the person's message or press is handled next, as on that step."""
+    async def resume(self, inbound: Inbound, step_name: str, draft: dict) -> list[Reply]:
+        """Place a person on a step with a draft begun elsewhere (a flow that moved to the runtime at a deploy,
+        or a channel's own button that opens a step). The step's screen is returned: the channel shows it,
+        or not, and then the person's message or press is handled next, as on that step."""
         async with self.services.database.read() as db:
             where = await positions.position(db, inbound.channel, inbound.external_id)
-        locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
-        c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
         self._end(where)
         where.draft.update(draft)
+        locale = where.draft.get("locale") or await self.services.residents.locale_of(inbound.channel, inbound.external_id) or "vi"
+        c = Conversation(self, inbound, where, self.i18n.for_locale(locale))
         await self._enter(c, where, step_name)
         async with self.services.database.transaction() as db:
             await positions.save_position(db, inbound.channel, inbound.external_id, where)
+        for reply in c.replies:
+            reply.locale, reply.step = c.t.locale, where.step
+            reply.contact = where.step is not None and "contact" in where.draft.get("_accepts", [])
+        return c.replies
 
     async def _notice_action(self, c: Conversation, where: Position, typed: str) -> bool:
         """A typed number or label answering the newest notice's list (a result to rate, an invitation...)."""
@@ -500,7 +526,8 @@ class Runtime:
             raise RuntimeError(f"steps hand over in a loop at {name!r}")
         where.choices = [[choice.label, choice.action] for choice in screen.choices]
         where.page = 0
-        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("attachment", screen.accepts_attachments)) if on]
+        where.draft["_accepts"] = [kind for kind, on in (("text", screen.accepts_text), ("attachment", screen.accepts_attachments),
+                                                         ("contact", screen.accepts_contact)) if on]
         where.draft["_cancel"] = screen.cancel and not screen.final
         where.draft["_cancel_action"] = screen.cancel_action
         if screen.final:

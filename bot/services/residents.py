@@ -10,7 +10,7 @@ from bot.domain import MAX_NAME_LENGTH
 from bot.errors import NameInvalid, NotOwnContact, PhoneInvalid, NotRegistered, UnknownChoice
 from bot.i18n import LOCALES
 from bot.text import clean
-from storage import audit, people
+from storage import audit, dialogs, people
 from storage.database import Database, utc_now
 from storage.records import Resident
 
@@ -43,6 +43,16 @@ class ResidentService:
                 db, commune_id=None, actor_person_id=person.id, action="person.locale_set",
                 subject_type="person", subject_id=person.id, details={"locale": locale},
             )
+
+    async def decline(self, channel: str, external_id: str) -> bool:
+        """The privacy notice was refused: someone the commune does not know leaves nothing behind, not even
+        their place in the conversation or the language they chose (True). A known person (an official
+        offered the registration) keeps their own records (False)."""
+        async with self._database.transaction() as db:
+            if await people.get_person(db, channel, external_id) is not None:
+                return False
+            await dialogs.drop_position(db, channel, external_id)
+        return True
 
     @staticmethod
     def consent_time() -> str:
