@@ -7,42 +7,20 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
-import sys
-from pathlib import Path
 
 from bot.sandbox.fake_bot_api import FakeBotApi
 from tests.harness import BotUnderTest
+from tests.processes import query, start_bot, until
 
-PROJECT = Path(__file__).resolve().parent.parent
 TOKEN = "123456:" + "B" * 35
 LAN = 1001
 TEXT = "Cầu tràn thôn 2 bị sạt"
-
-
-async def _start(env: dict) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=PROJECT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
-
-async def _until(condition, what: str, seconds: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, f"gave up waiting for {what}"
-        await asyncio.sleep(0.01)  # the bot is another process: look again shortly
 
 
 def _answers(fake: FakeBotApi, since: int = 0) -> list[str]:
     """What the bot said to the resident (messages and edits) from call number `since` on."""
     return [c.params.get("text") or "" for c in fake.calls[since:]
             if c.ok and c.method in ("sendMessage", "editMessageText") and str(c.params.get("chat_id")) == str(LAN)]
-
-
-def _query(path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(path) as db:
-        return db.execute(sql).fetchall()
 
 
 def _button_message(fake: FakeBotApi, prefix: str) -> tuple[int, str] | None:
@@ -66,14 +44,14 @@ async def test_a_message_in_flight_at_a_sigkill_counts_after_the_restart_and_not
         await registering.stop()
         env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
                "DATABASE_PATH": str(path), "ADMIN_TELEGRAM_IDS": ""}
-        process = await _start(env)
+        process = await start_bot(env)
 
         # Two steps handled to their end: /new and the choice of a topic.
         start = len(fake.calls)
         fake.send_text(LAN, "/new")
-        await _until(lambda: _button_message(fake, "cc:cat:land"), "the list of topics")
+        await until(lambda: _button_message(fake, "cc:cat:land"), "the list of topics")
         fake.press(LAN, *_button_message(fake, "cc:cat:land"))
-        await _until(lambda: len(_answers(fake, start)) >= 2, "the question for the concern's text")
+        await until(lambda: len(_answers(fake, start)) >= 2, "the question for the concern's text")
         finished = _answers(fake, start)
 
         # The resident's text: its answer waits (Telegram says "retry after 60 s"), so it is in flight
@@ -88,26 +66,26 @@ async def test_a_message_in_flight_at_a_sigkill_counts_after_the_restart_and_not
                     and any(c.method == "getUpdates" and int(c.params.get("offset") or 0) > text["update_id"]
                             for c in calls))
 
-        await _until(in_flight_and_confirmed, "the text to be in flight and confirmed to Telegram")
+        await until(in_flight_and_confirmed, "the text to be in flight and confirmed to Telegram")
         process.send_signal(signal.SIGKILL)
         await process.wait()
         assert fake.pending_updates == 0  # Telegram will not send it again
 
         before = len(fake.calls)
-        process = await _start(env)
-        await _until(lambda: any(f"Nội dung: {TEXT}" in said for said in _answers(fake, before)),
+        process = await start_bot(env)
+        await until(lambda: any(f"Nội dung: {TEXT}" in said for said in _answers(fake, before)),
                      "the draft of the concern, after the restart")
-        await _until(lambda: any(TEXT in draft for (draft,) in _query(path, "SELECT draft FROM dialog_positions")),
+        await until(lambda: any(TEXT in draft for (draft,) in query(path, "SELECT draft FROM dialog_positions")),
                      "the draft to be saved")
         # Nothing finished before the kill was answered again.
         assert not set(_answers(fake, before)) & set(finished)
 
         fake.press(LAN, *_button_message(fake, "cc:ok:"))
-        await _until(lambda: _query(path, "SELECT body FROM concerns") == [(TEXT,)], "the concern to be sent")
+        await until(lambda: query(path, "SELECT body FROM concerns") == [(TEXT,)], "the concern to be sent")
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
         process = None
-        assert _query(path, "SELECT COUNT(*) FROM received_updates") == [(0,)]
+        assert query(path, "SELECT COUNT(*) FROM received_updates") == [(0,)]
     finally:
         if process is not None and process.returncode is None:
             process.kill()

@@ -9,8 +9,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sqlite3
-import sys
 from pathlib import Path
 
 from bot.communes import load_communes
@@ -18,29 +16,10 @@ from bot.config import DEFAULT_COMMUNES_FILE
 from bot.sandbox.fake_zalo_api import FakeZaloApi
 from bot.services import Services
 from storage.database import Database
+from tests.processes import query, start_bot, until
 
-PROJECT = Path(__file__).resolve().parent.parent
 LAN = "zl-lan-0001"
 CAPTION = "Cầu tràn thôn 2 bị sạt"
-
-
-async def _start(env: dict) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=PROJECT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
-
-async def _until(condition, what: str, seconds: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, f"gave up waiting for {what}"
-        await asyncio.sleep(0.01)  # the bot is another process: look again shortly
-
-
-def _query(path: Path, sql: str) -> list[tuple]:
-    with sqlite3.connect(path) as db:
-        return db.execute(sql).fetchall()
 
 
 def _said(fake: FakeZaloApi, words: str, since: int = 0) -> bool:
@@ -63,27 +42,27 @@ async def test_a_zalo_message_in_flight_at_a_sigkill_counts_once_after_the_resta
     env = {key: value for key, value in os.environ.items() if not key.startswith(("TELEGRAM_", "ZALO_"))}
     env.update({"ZALO_BOT_TOKEN": fake.token, "ZALO_BASE_URL": fake.base_url, "DATABASE_PATH": str(path),
                 "LISTEN_PORT": "0", "ADMIN_TELEGRAM_IDS": ""})
-    process = await _start(env)
+    process = await start_bot(env)
     try:
         fake.say(LAN, "/new")
-        await _until(lambda: _said(fake, "1. Quản lý đất đai"), "the list of topics")
+        await until(lambda: _said(fake, "1. Quản lý đất đai"), "the list of topics")
         fake.say(LAN, "1")
-        await _until(lambda: _said(fake, "Xin viết kiến nghị"), "the question for the concern's text")
+        await until(lambda: _said(fake, "Xin viết kiến nghị"), "the question for the concern's text")
 
         # A photo: the bot is downloading it (the fake holds it) when it is killed. Zalo gave it once.
         fake.photos_held = held = asyncio.Event()
         fake.send_photo(LAN, CAPTION)
-        await _until(lambda: fake.photo_downloads == 1, "the photo to be asked for")
+        await until(lambda: fake.photo_downloads == 1, "the photo to be asked for")
         process.send_signal(signal.SIGKILL)
         await process.wait()
-        assert _query(path, "SELECT count(*) FROM received_updates WHERE channel = 'zalo'") == [(1,)]
+        assert query(path, "SELECT count(*) FROM received_updates WHERE channel = 'zalo'") == [(1,)]
         assert fake.pending_updates == 0  # Zalo will not send it again
         fake.photos_held = None
         held.set()
 
         before = len(fake.texts_to(LAN))
-        process = await _start(env)
-        await _until(lambda: _said(fake, "1. ✅ Gửi đến xã", before), "the draft's summary, after the restart")
+        process = await start_bot(env)
+        await until(lambda: _said(fake, "1. ✅ Gửi đến xã", before), "the draft's summary, after the restart")
         summary = fake.texts_to(LAN)[before]
         assert f"Nội dung: {CAPTION}" in summary and "Ảnh: 1" in summary
 
@@ -91,26 +70,26 @@ async def test_a_zalo_message_in_flight_at_a_sigkill_counts_once_after_the_resta
         # (Zalo does not answer) when the bot is killed.
         fake.fail_next("sendMessage", "timeout")
         fake.say(LAN, "1")
-        await _until(lambda: not fake.failures_left("sendMessage"), "the reply to be on its way")
+        await until(lambda: not fake.failures_left("sendMessage"), "the reply to be on its way")
         process.send_signal(signal.SIGKILL)
         await process.wait()
-        assert _query(path, "SELECT body FROM concerns") == [(CAPTION,)]
+        assert query(path, "SELECT body FROM concerns") == [(CAPTION,)]
         assert not _said(fake, "Mã theo dõi")
 
         before = len(fake.texts_to(LAN))
-        process = await _start(env)
-        await _until(lambda: _said(fake, "Mã theo dõi", before), "the tracking code, after the restart")
+        process = await start_bot(env)
+        await until(lambda: _said(fake, "Mã theo dõi", before), "the tracking code, after the restart")
         fake.say(LAN, "/mine")
-        await _until(lambda: _said(fake, "Kiến nghị của ông/bà (mới nhất trước)", before), "the list of concerns")
+        await until(lambda: _said(fake, "Kiến nghị của ông/bà (mới nhất trước)", before), "the list of concerns")
         told = fake.texts_to(LAN)[before:]
         assert sum("Mã theo dõi" in text for text in told) == 1
         assert not any("chưa hiểu" in text for text in told)  # the "1" was not handled again
-        assert _query(path, "SELECT count(*) FROM concerns") == [(1,)]
+        assert query(path, "SELECT count(*) FROM concerns") == [(1,)]
 
         process.send_signal(signal.SIGTERM)
         assert await asyncio.wait_for(process.wait(), 30) == 0
         process = None
-        assert _query(path, "SELECT count(*) FROM received_updates") == [(0,)]
+        assert query(path, "SELECT count(*) FROM received_updates") == [(0,)]
     finally:
         if process is not None and process.returncode is None:
             process.kill()
