@@ -65,7 +65,7 @@ def runtime(context: BotContext) -> Runtime:
     if found is None:
         found = context.application.bot_data["dialogs"] = Runtime(
             context.services, context.i18n, typed_choices=False, per_page=MAX_BUTTONS, receives=RECEIVES,
-            menu_after_stop=False)  # the menu is always there as the keyboard
+            menu_after_stop=False, sends_files=True)  # the menu is always there as the keyboard; /mydata adds a file
     return found
 
 

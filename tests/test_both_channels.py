@@ -259,3 +259,14 @@ async def test_a_resident_changes_the_hamlet_and_the_phone_with_profile(resident
     assert (await resident.write("Nguyễn Thị Lan Anh"))[0] == "Đã lưu. Xã sẽ gọi ông/bà là Nguyễn Thị Lan Anh."
     assert await bot.rows("SELECT display_name, hamlet_id, phone FROM residents") == [
         ("Nguyễn Thị Lan Anh", "thon-4", "+84987654321")]
+
+
+async def test_my_data_promises_a_file_only_on_the_channel_that_sends_one(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    replies = await resident.write("/mydata")
+    assert "Họ tên: Nguyễn Thị Lan" in replies[0] and "Muốn xóa thông tin cá nhân, xin gửi /forget." in replies[0]
+    if resident.channel == "telegram":
+        assert "có trong tệp dưới đây" in replies[0]
+        assert replies[1] == "Toàn bộ thông tin, đầy đủ chi tiết, trong một tệp (mở bằng máy tính). Xin giữ kín tệp này."
+    else:  # Zalo sends no documents: nothing may promise one
+        assert not any("tệp" in reply for reply in replies)

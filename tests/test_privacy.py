@@ -107,7 +107,7 @@ async def test_my_data_is_sent_as_a_file_with_everything_stored_about_the_reside
         "Đăng ký phát biểu của ông/bà: 1\n"
         f"• kiến nghị {code}: đang chờ văn phòng xem xét\n\n"
         "Toàn bộ chi tiết (diễn biến từng kiến nghị, các câu trả lời, các thông báo đã gửi ông/bà) có trong tệp dưới đây. "
-        "Muốn xóa thông tin cá nhân, xin bấm /forget.",
+        "Muốn xóa thông tin cá nhân, xin gửi /forget.",
         "Toàn bộ thông tin, đầy đủ chi tiết, trong một tệp (mở bằng máy tính). Xin giữ kín tệp này.",
     ]
     assert "Trần Văn Minh" not in replies[0] and other_code not in replies[0] and "Chị Hoa" not in replies[0]
@@ -168,7 +168,7 @@ async def test_an_official_sees_their_roles_in_their_data_in_english(bot):
 async def test_someone_the_bot_never_met_is_told_nothing_is_stored(bot):
     bot.fake.add_user(STRANGER, "Người lạ")
     assert await bot.say(STRANGER, "/mydata") == [
-        "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin bấm /start để bắt đầu."]
+        "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin gửi /start để bắt đầu."]
     assert bot.fake.calls_of("sendDocument") == []
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
 
@@ -279,7 +279,7 @@ async def test_forget_erases_the_identity_keeps_the_concern_and_the_same_user_st
 
     # The bot no longer knows her: her data is nothing, and /start is a new registration.
     assert await bot.say(NGOC, "/mydata") == [
-        "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin bấm /start để bắt đầu."]
+        "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin gửi /start để bắt đầu."]
     greeting = await bot.say(NGOC, "/start")
     assert greeting[0].startswith("Xin chào!") and bot.buttons(NGOC) == ["ob:lang:vi", "ob:lang:en"]
     await bot.register(NGOC, "Ngọc", hamlet="thon-4")
@@ -293,7 +293,7 @@ async def test_forget_erases_the_identity_keeps_the_concern_and_the_same_user_st
 async def test_someone_the_bot_never_met_has_nothing_to_forget(bot):
     bot.fake.add_user(STRANGER, "Người lạ")
     assert await bot.say(STRANGER, "/forget") == [
-        "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin bấm /start để bắt đầu."]
+        "Hệ thống không lưu thông tin nào về ông/bà: ông/bà chưa từng dùng kênh này. Xin gửi /start để bắt đầu."]
     assert bot.buttons(STRANGER) == []
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
 

@@ -490,7 +490,7 @@ class MyData(Step):
 
     async def show(self, c: Conversation) -> Screen:
         data = await c.services.privacy.my_data(c.channel, c.external_id)
-        return Screen("\n".join(c.services.privacy.summary(data, c.t)), final=True)
+        return Screen("\n".join(c.services.privacy.summary(data, c.t, with_file=c.runtime.sends_files)), final=True)
 
 
 @step

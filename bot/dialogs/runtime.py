@@ -245,7 +245,8 @@ MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 class Runtime:
     def __init__(self, services, i18n: I18n, *, start_step: str = "start.language", menu_step: str = "menu",
                  help_step: str = "help", typed_choices: bool = True, per_page: int = PER_PAGE,
-                 receives: frozenset[str] = frozenset({"photo"}), menu_after_stop: bool = True) -> None:
+                 receives: frozenset[str] = frozenset({"photo"}), menu_after_stop: bool = True,
+                 sends_files: bool = False) -> None:
         self.services = services
         self.i18n = i18n
         self.start_step = start_step
@@ -258,6 +259,7 @@ class Runtime:
         self.receives = receives  # attachment kinds the channel passes on; any other is "unsupported"
         # After /cancel, the menu is shown again, unless the channel always shows it (Telegram's keyboard).
         self.menu_after_stop = menu_after_stop
+        self.sends_files = sends_files  # the channel can send a document (Telegram; Zalo sends text and photos)
 
     async def handle(self, inbound: Inbound, *,
                      on_saved: Callable[[object, list[Reply]], Awaitable[None]] | None = None) -> list[Reply]:

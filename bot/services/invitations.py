@@ -505,7 +505,7 @@ def _invitation(payload: dict, t: Translator, communes: Communes) -> Rendered:
     lines += ["", t("To speak at the meeting, register with /speak (about a concern you sent with /new)."),
               t("The meeting's rules: speak in the registered order when the chair gives you the floor, briefly and "
                 "on the matter; no complaints or denunciations that need a petition."),
-              "", t("Please answer with a button below.")]
+              "", t("Please choose one of the answers below.")]
     number = payload["invitation"]
     return Rendered("\n".join(lines), [(t("✅ I will come"), f"iv:yes:{number}"),
                                        (t("❌ I cannot come"), f"iv:no:{number}"),

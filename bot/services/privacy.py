@@ -50,7 +50,7 @@ REGISTRATION_LABELS = {
 
 
 class NothingStored(DomainError):
-    message = N_("I have nothing stored about you: you have not used this bot before. Tap /start to begin.")
+    message = N_("I have nothing stored about you: you have not used this bot before. Send /start to begin.")
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,9 @@ class PrivacyService(CommuneService):
 
     # --- the summary a person reads in the chat ----------------------------------------------------
 
-    def summary(self, data: PersonalData, t: Translator) -> list[str]:
-        """The main points of the export, as lines to read on a phone (the file has every detail)."""
+    def summary(self, data: PersonalData, t: Translator, *, with_file: bool) -> list[str]:
+        """The main points of the export, as lines to read on a phone (the file, where the channel can send
+        one, has every detail)."""
         person, resident = data.person, data.resident
         lines = [t("📄 What this bot stores about you"), ""]
         name = (resident or {}).get("display_name") or person["display_name"]
@@ -168,8 +169,11 @@ class PrivacyService(CommuneService):
                 if registration["meeting_at"] and registration["status"] != "withdrawn":
                     words += " " + t("(dialogue on %(date)s)", date=t.short_date(t.local_date(registration["meeting_at"])))
                 lines.append(words)
-        lines += ["", t("Every detail (each concern's history, the answers, the notices sent to you) is in the file below. "
-                        "To erase your identity, tap /forget.")]
+        if with_file:
+            lines += ["", t("Every detail (each concern's history, the answers, the notices sent to you) is in the file "
+                            "below. To erase your identity, send /forget.")]
+        else:
+            lines += ["", t("To erase your identity, send /forget.")]
         return lines
 
     def _topic_name(self, concern: dict, t: Translator) -> str:
