@@ -119,6 +119,7 @@ class OutboxSender:
         self._look = True
         self._next_look = -math.inf
         self._stir = asyncio.Event()
+        self._timer: asyncio.TimerHandle | None = None
         self._settled = asyncio.Event()
         self._marks: list[Outcome] = []
         self._marked_notices: dict[int, Notice] = {}
@@ -139,6 +140,9 @@ class OutboxSender:
         if self._task is None:
             return
         outbox.remove_listener(self.wake)
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         self._task.cancel()
         await asyncio.gather(self._task, return_exceptions=True)
         self._task = None
@@ -197,10 +201,25 @@ class OutboxSender:
             if not self._look and not self._sending and not self._marks and wake_at > now:
                 self._settled.set()
             timeout = min(max(wake_at - now, 0.0), max(self._next_look - now, 0.0), LOOK_EVERY)
-            try:
-                await asyncio.wait_for(self._stir.wait(), timeout)
-            except TimeoutError:
-                pass
+            self._stir_within(timeout)
+            await self._stir.wait()
+
+    def _stir_within(self, timeout: float) -> None:
+        """Have a timer stir the loop within `timeout` seconds: the one already set if it rings sooner.
+
+        Cheaper than wait_for, which makes a task at every turn (a turn per message when uncapped);
+        a timer that rings early only means one more look."""
+        loop = asyncio.get_running_loop()
+        at = loop.time() + timeout
+        if self._timer is not None:
+            if self._timer.when() <= at:
+                return
+            self._timer.cancel()
+        self._timer = loop.call_at(at, self._ring)
+
+    def _ring(self) -> None:
+        self._timer = None
+        self._stir.set()
 
     async def _claim(self) -> None:
         limit = min(CLAIM, HELD - self._held)
