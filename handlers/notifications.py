@@ -53,10 +53,11 @@ class TelegramDelivery:
     """Renders a notice in its reader's language and sends it with Bots of its own.
 
     Its own Bots, without the Application's AIORateLimiter: that limiter retries a 429 by pausing
-    every request of the process, while the sender pauses only the chat concerned. Several Bots
-    (lanes; up to 16, one per request in flight) with a connection or two each, because httpcore's
-    pool spends time in proportion to requests x connections on every request: sixteen pools of one
-    connection send about 1.6 times as many notices a second as one pool of sixteen (bench/outbox.py)."""
+    every request of the process, while the sender pauses only the chat concerned. One Bot over
+    KeepAliveRequest; over httpx (behind a proxy) several Bots (lanes; up to 16, one per request in
+    flight) with a connection or two each, because httpcore's pool spends time in proportion to
+    requests x connections on every request: sixteen pools of one connection send about 1.6 times as
+    many notices a second as one pool of sixteen."""
 
     def __init__(self, bots: list[NoticeBot], services, i18n, *, per_chat_per_second: float = 1.0,
                  per_group_per_minute: float = 20.0) -> None:
