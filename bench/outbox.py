@@ -1,11 +1,12 @@
 """How fast the outbox sender drains a backlog, uncapped, against the fake Bot API, next to two baselines.
 
-    .venv/bin/python bench/outbox.py [--count 5000] [--people 5000] [--in-flight 16] [--rounds 3] [--same-process]
+    .venv/bin/python bench/outbox.py [--count 5000] [--people 5000] [--in-flight 16] [--rounds 3] [--same-process] [--tls]
 
 Each round sends the same `--count` messages to `--people` chats three ways, one after the other (the
 order turns from round to round, so that whatever else the machine does weighs on each alike), each
 against a fresh FakeBotApi in a process of its own (Telegram is not in the bot's process either;
-`--same-process` puts it in this one, where it takes its share of this process's CPU):
+`--same-process` puts it in this one, where it takes its share of this process's CPU; `--tls` has it
+serve https, as Telegram does, with a self-signed certificate the bot's process is made to trust):
 
 - sender: the real Application (build_application: the same sender, Telegram delivery and SQLite as in
   production) with every limit off (TELEGRAM_RATE_LIMIT=0, no per-chat pace), draining notices queued
@@ -31,7 +32,9 @@ import argparse
 import asyncio
 import logging
 import multiprocessing
+import os
 import re
+import ssl
 import statistics
 import sys
 import tempfile
@@ -57,6 +60,19 @@ from telegram.request import HTTPXRequest  # noqa: E402
 import handlers.notifications  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+# --tls: the fake serves https with this self-signed certificate for 127.0.0.1, which the bot trusts.
+CERT = Path(__file__).resolve().parent.parent / "tests" / "data" / "localhost_tls.pem"
+
+
+def serving_tls() -> ssl.SSLContext:
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(CERT)
+    return context
+
+
+def trust_the_fake() -> None:
+    """Every default SSL context this process makes from now on trusts the fake's certificate (alone)."""
+    os.environ["SSL_CERT_FILE"] = str(CERT)
 MARK = re.compile(r"#(\d+) \(X\)")
 
 
@@ -109,10 +125,11 @@ def invitations_delivered(fake: FakeBotApi) -> Counter:
 COUNTERS = {"notices": delivered, "invitations": invitations_delivered}
 
 
-def _serve_fake(connection, people: int, enforce: bool = False, counter: str = "notices") -> None:
+def _serve_fake(connection, people: int, enforce: bool = False, counter: str = "notices", tls: bool = False) -> None:
     """In a process of its own (as Telegram is): serve, then report what was delivered and the 429s."""
     async def serve() -> None:
         fake = FakeBotApi()
+        fake.tls = serving_tls() if tls else None
         await fake.start()
         add_people(fake, people)
         if enforce:
@@ -130,10 +147,10 @@ def _serve_fake(connection, people: int, enforce: bool = False, counter: str = "
 class FakeElsewhere:
     """The fake Bot API in another process, so this process's CPU goes to the bot alone."""
 
-    def __init__(self, people: int, enforce: bool = False, counter: str = "notices") -> None:
+    def __init__(self, people: int, enforce: bool = False, counter: str = "notices", tls: bool = False) -> None:
         self._connection, theirs = multiprocessing.Pipe()
         self._process = multiprocessing.get_context("spawn").Process(target=_serve_fake,
-                                                                     args=(theirs, people, enforce, counter))
+                                                                     args=(theirs, people, enforce, counter, tls))
         self._process.start()
         self.token, self.base_url, self.base_file_url = self._connection.recv()
         self.limit_hits = 0
@@ -149,7 +166,7 @@ class FakeElsewhere:
 
 async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_flight: int,
                 enforce: bool, elsewhere: bool = False, fill_with=None, counter: str = "notices",
-                over_httpx: bool = False) -> dict:
+                over_httpx: bool = False, tls: bool = False) -> dict:
     """Send `count` notices through the real sender; returns seconds, CPU (the bot's process and, when
     elsewhere, the server's), 429s, lost and duplicated.
 
@@ -157,9 +174,10 @@ async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_fl
     counted (COUNTERS); bench/broadcast.py queues invitations with them. `over_httpx`: the sender's
     requests go through PTB's HTTPXRequest, as when the environment names a proxy."""
     if elsewhere:
-        fake = FakeElsewhere(people, enforce, counter)
+        fake = FakeElsewhere(people, enforce, counter, tls)
     else:
         fake = FakeBotApi()
+        fake.tls = serving_tls() if tls else None
         await fake.start()
         add_people(fake, people)
         if enforce:
@@ -209,18 +227,19 @@ async def _finish(fake, elsewhere: bool, counter: str, count: int, seconds: floa
             "duplicated": sum(c - 1 for c in counts.values()), "429s": fake.limit_hits}
 
 
-async def plain_loop(*, count: int, people: int, in_flight: int, elsewhere: bool) -> dict:
+async def plain_loop(*, count: int, people: int, in_flight: int, elsewhere: bool, tls: bool = False) -> dict:
     """The baseline: the same texts to the same chats by `in_flight` tasks calling PTB's Bot.send_message."""
     if elsewhere:
-        fake = FakeElsewhere(people)
+        fake = FakeElsewhere(people, tls=tls)
     else:
         fake = FakeBotApi()
+        fake.tls = serving_tls() if tls else None
         await fake.start()
         add_people(fake, people)
     t, communes = I18n(TZ).for_locale("vi"), load_communes(DEFAULT_COMMUNES_FILE)
     texts = [render_for("tasks_orphaned", payload(number), t, communes, None).text for number in range(count)]
     bot = Bot(fake.token, base_url=fake.base_url, base_file_url=fake.base_file_url,
-              request=HTTPXRequest(connection_pool_size=in_flight))
+              request=HTTPXRequest(connection_pool_size=in_flight, httpx_kwargs={"verify": ssl.create_default_context()}))
     await bot.initialize()
 
     async def send(first: int) -> None:
@@ -236,12 +255,12 @@ async def plain_loop(*, count: int, people: int, in_flight: int, elsewhere: bool
 
 WAYS = {
     "sender": lambda args: drain(count=args.count, people=args.people, rate=0, chat_rate=0, in_flight=args.in_flight,
-                                 enforce=False, elsewhere=not args.same_process),
+                                 enforce=False, elsewhere=not args.same_process, tls=args.tls),
     "sender over httpx": lambda args: drain(count=args.count, people=args.people, rate=0, chat_rate=0,
                                             in_flight=args.in_flight, enforce=False,
-                                            elsewhere=not args.same_process, over_httpx=True),
+                                            elsewhere=not args.same_process, over_httpx=True, tls=args.tls),
     "plain PTB loop": lambda args: plain_loop(count=args.count, people=args.people, in_flight=args.in_flight,
-                                              elsewhere=not args.same_process),
+                                              elsewhere=not args.same_process, tls=args.tls),
 }
 
 
@@ -253,11 +272,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--same-process", action="store_true",
                         help="run the fake server in this process too (it then takes its share of the CPU)")
+    parser.add_argument("--tls", action="store_true",
+                        help="the fake serves https (as Telegram does) with tests/data/localhost_tls.pem")
     args = parser.parse_args()
     logging.basicConfig(level=logging.WARNING)
+    if args.tls:
+        trust_the_fake()
     where = "in this process" if args.same_process else "in another process"
     print(f"{args.count} messages to {args.people} chats, uncapped, {args.in_flight} in flight, "
-          f"fake Bot API {where}, {args.rounds} rounds")
+          f"fake Bot API {where} over {'https' if args.tls else 'http'}, {args.rounds} rounds")
     results: dict[str, list[dict]] = {way: [] for way in WAYS}
     names = list(WAYS)
     for number in range(args.rounds):
