@@ -80,6 +80,9 @@ MARGIN = 1.02
 FLOOD_CHATS = 3
 HELD = 2000  # notices held in memory at most
 CLAIM = 500  # notices claimed at once
+# Seconds between claims while there is room for fewer than CLAIM: uncapped, the room grows a notice at
+# a time once HELD are held, and claiming at every turn made a transaction a notice (a claim of one).
+CLAIM_AGAIN = 1.0
 LOOK_EVERY = 5.0  # seconds between looks at the database for notices queued by another process
 # Seconds a batch of outcomes may wait for more answers before it is written. Uncapped, answers come
 # one by one: written as they come, most transactions held one outcome (600 of 1,200 for 5,000
@@ -124,6 +127,7 @@ class OutboxSender:
         self._told_to_wait: deque[tuple[float, str]] = deque()
         self._look = True
         self._next_look = -math.inf
+        self._last_claim = -math.inf
         self._stir = asyncio.Event()
         self._timer: asyncio.TimerHandle | None = None
         self._settled = asyncio.Event()
@@ -186,7 +190,8 @@ class OutboxSender:
                 if not self._look and now >= self._next_look:
                     self._next_look = now + LOOK_EVERY
                     self._look = await self._notifications.any_waiting(self._channel.name)
-                if self._look and self._held < HELD:
+                if self._look and self._held < HELD and (
+                        HELD - self._held >= CLAIM or now >= self._last_claim + CLAIM_AGAIN):
                     await self._claim()
                 if self._give_way is not None and self._heap and self._sending < self._limits.in_flight:
                     await self._give_way()
@@ -208,7 +213,13 @@ class OutboxSender:
             now = self._clock()
             if not self._look and not self._sending and not self._marks and wake_at > now:
                 self._settled.set()
-            timeout = min(max(wake_at - now, 0.0), max(self._next_look - now, 0.0), LOOK_EVERY)
+            timeout = min(max(wake_at - now, 0.0), LOOK_EVERY)
+            if not self._look:
+                timeout = min(timeout, max(self._next_look - now, 0.0))
+            elif self._held < HELD:
+                timeout = min(timeout, max(self._last_claim + CLAIM_AGAIN - now, 0.0))
+            # (Told to look but holding HELD already: a finishing request stirs the loop. Counting the
+            # next periodic look then, as before, meant a timeout of 0: a busy loop.)
             self._stir_within(timeout)
             await self._stir.wait()
 
@@ -230,6 +241,7 @@ class OutboxSender:
         self._stir.set()
 
     async def _claim(self) -> None:
+        self._last_claim = self._clock()
         limit = min(CLAIM, HELD - self._held)
         notices = await self._notifications.claim(self._channel.name, limit)
         self._look = len(notices) == limit
