@@ -217,7 +217,8 @@ class OutboxSender:
             if not self._look:
                 timeout = min(timeout, max(self._next_look - now, 0.0))
             elif self._held < HELD:
-                timeout = min(timeout, max(self._last_claim + CLAIM_AGAIN - now, 0.0))
+                again = now if HELD - self._held >= CLAIM else self._last_claim + CLAIM_AGAIN
+                timeout = min(timeout, max(again - now, 0.0))
             # (Told to look but holding HELD already: a finishing request stirs the loop. Counting the
             # next periodic look then, as before, meant a timeout of 0: a busy loop.)
             self._stir_within(timeout)
