@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import logging
 import ssl
+import urllib.request
 import warnings
+from urllib.parse import urlsplit
 
 from telegram import Bot, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest, Forbidden, RetryAfter, TelegramError
@@ -16,6 +18,7 @@ from bot.errors import DomainError, describe
 from bot.notices import render
 from bot.services.sender import Channel, Delivery, OutboxSender, SendingLimits, render_notice
 from handlers.context import CHANNEL, BotContext, answer
+from handlers.keepalive_request import KeepAliveRequest
 from handlers.keyboards import inline
 from storage.outbox import Notice
 
@@ -50,10 +53,11 @@ class TelegramDelivery:
     """Renders a notice in its reader's language and sends it with Bots of its own.
 
     Its own Bots, without the Application's AIORateLimiter: that limiter retries a 429 by pausing
-    every request of the process, while the sender pauses only the chat concerned. Several Bots
-    (lanes; up to 16, one per request in flight) with a connection or two each, because httpcore's
-    pool spends time in proportion to requests x connections on every request: sixteen pools of one
-    connection send about 1.6 times as many notices a second as one pool of sixteen (bench/outbox.py)."""
+    every request of the process, while the sender pauses only the chat concerned. One Bot over
+    KeepAliveRequest; over httpx (behind a proxy) several Bots (lanes; up to 16, one per request in
+    flight) with a connection or two each, because httpcore's pool spends time in proportion to
+    requests x connections on every request: sixteen pools of one connection send about 1.6 times as
+    many notices a second as one pool of sixteen."""
 
     def __init__(self, bots: list[NoticeBot], services, i18n, *, per_chat_per_second: float = 1.0,
                  per_group_per_minute: float = 20.0) -> None:
@@ -110,14 +114,30 @@ class TelegramDelivery:
         return main_menu(t, official, resident=resident)
 
 
+def _proxied(base_url: str) -> bool:
+    """Whether the environment sends requests to the Bot API through a proxy (as httpx would read it)."""
+    parts = urlsplit(base_url)
+    proxies = urllib.request.getproxies_environment()
+    if not (proxies.get(parts.scheme) or proxies.get("all")):
+        return False
+    return not urllib.request.proxy_bypass_environment(parts.hostname or "", proxies)
+
+
 def telegram_sender(*, token: str, base_url: str, base_file_url: str, services, i18n,
                     limits: SendingLimits, per_chat_per_second: float, per_group_per_minute: float,
                     clock=None, give_way=None) -> tuple[OutboxSender, list[NoticeBot]]:
-    """The one background sender of Telegram notices, and the Bots it sends with (initialise them with the Application)."""
-    lanes = max(1, min(16, limits.in_flight))
-    per_lane = -(-limits.in_flight // lanes) + 1
-    tls = ssl.create_default_context()  # one for all lanes: loading the CA store takes ~25 ms each time
-    requests = [HTTPXRequest(connection_pool_size=per_lane, httpx_kwargs={"verify": tls}) for _ in range(lanes)]
+    """The one background sender of Telegram notices, and the Bots it sends with (initialise them with the Application).
+
+    One Bot over KeepAliveRequest (a connection per request in flight): a tenth of httpx's CPU a
+    notice. Through a proxy named in the environment (HTTPS_PROXY, ALL_PROXY), which that client does
+    not speak, PTB's HTTPXRequest as before: lanes of small pools (see TelegramDelivery)."""
+    tls = ssl.create_default_context()  # one for all connections: loading the CA store takes ~25 ms each time
+    if _proxied(base_url):
+        lanes = max(1, min(16, limits.in_flight))
+        per_lane = -(-limits.in_flight // lanes) + 1
+        requests = [HTTPXRequest(connection_pool_size=per_lane, httpx_kwargs={"verify": tls}) for _ in range(lanes)]
+    else:
+        requests = [KeepAliveRequest(connection_pool_size=max(1, limits.in_flight), tls=tls)]
     bots = [NoticeBot(token, base_url=base_url, base_file_url=base_file_url, request=request,
                       get_updates_request=request) for request in requests]
     delivery = TelegramDelivery(bots, services, i18n, per_chat_per_second=per_chat_per_second,

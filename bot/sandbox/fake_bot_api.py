@@ -147,6 +147,7 @@ class FakeBotApi(MethodsMixin, UpdatesMixin, UsersMixin, FilesMixin, LimitsMixin
         self._bot_texts: dict[tuple[str, str], str] = {}
         self._version = 0
         self._server: tornado.httpserver.HTTPServer | None = None
+        self.tls = None  # an ssl.SSLContext to serve https with, set before start() (bench/outbox.py --tls)
         self._loop: asyncio.AbstractEventLoop | None = None
         self._loop_thread: int | None = None
         self._stopping = False
@@ -156,16 +157,20 @@ class FakeBotApi(MethodsMixin, UpdatesMixin, UsersMixin, FilesMixin, LimitsMixin
     # ------------------------------------------------------------------ lifecycle
 
     @property
+    def _scheme(self) -> str:
+        return "https" if self.tls is not None else "http"
+
+    @property
     def base_url(self) -> str:
-        return f"http://{self.host}:{self.port}/bot"
+        return f"{self._scheme}://{self.host}:{self.port}/bot"
 
     @property
     def base_file_url(self) -> str:
-        return f"http://{self.host}:{self.port}/file/bot"
+        return f"{self._scheme}://{self.host}:{self.port}/file/bot"
 
     @property
     def page_url(self) -> str:
-        return f"http://{self.host}:{self.port}/"
+        return f"{self._scheme}://{self.host}:{self.port}/"
 
     async def start(self) -> None:
         """Bind (port 0 = a free port) and serve in the running loop."""
@@ -193,7 +198,7 @@ class FakeBotApi(MethodsMixin, UpdatesMixin, UsersMixin, FilesMixin, LimitsMixin
         sockets = tornado.netutil.bind_sockets(self._requested_port, address=self.host)
         self.port = sockets[0].getsockname()[1]
         self._server = tornado.httpserver.HTTPServer(
-            app, max_buffer_size=64 * 1024 * 1024, max_body_size=64 * 1024 * 1024
+            app, max_buffer_size=64 * 1024 * 1024, max_body_size=64 * 1024 * 1024, ssl_options=self.tls
         )
         self._server.add_sockets(sockets)
 
