@@ -283,7 +283,7 @@ def build_application(
     *, token: str, base_url: str, base_file_url: str, services: Services, i18n: I18n, rate_limit_per_second: int = 30,
     application_class: type[Application] = DoithoaiApplication, on_token_rejected: Callable[[], None] | None = None,
     chat_rate_per_second: float = 1.0, group_rate_per_minute: float = 20.0, notice_max_attempts: int = 8,
-    notices_in_flight: int = 16, sender_clock=None,
+    notices_in_flight: int = 16, sender_clock=None, notice_http_client: str = "lean",
     on_answered: Callable[[], None] | None = None,
 ) -> Application:
     application = (
@@ -307,7 +307,7 @@ def build_application(
     sender, sender_bots = telegram_sender(
         token=token, base_url=base_url, base_file_url=base_file_url, services=services, i18n=i18n, limits=limits,
         per_chat_per_second=chat_rate_per_second, per_group_per_minute=group_rate_per_minute, clock=sender_clock,
-        give_way=processor.quiet)
+        give_way=processor.quiet, http_client=notice_http_client)
     application.bot_data["sender"], application.bot_data["sender_bots"] = sender, sender_bots
     register(application, i18n)
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))

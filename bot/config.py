@@ -49,6 +49,9 @@ class Settings:
     notice_max_attempts: int = 8
     # Requests of the outbox sender in flight at once: also the most notices a crash can send twice.
     notices_in_flight: int = 16
+    # How notices reach Telegram: "lean" (the project's keep-alive client, a tenth of httpx's CPU a notice)
+    # or "httpx" (python-telegram-bot's own, as replies use): a way back without a deploy.
+    notice_http_client: str = "lean"
     calendar: WorkingCalendar = field(default_factory=WorkingCalendar, repr=False, compare=False)
     rules: DeadlineRules = field(default_factory=DeadlineRules)
     # The plan holds one dialogue a year (II.4); the 2025 Law on Local Government allows more.
@@ -161,6 +164,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     if reminder_time is None or not time(5, 0) <= reminder_time < time(20, 0):
         raise ConfigError("REMINDER_TIME must be a time of day between 05:00 and 19:59, e.g. 07:30")
     sending["reminder_time"] = reminder_time
+
+    client = env.get("NOTICE_HTTP_CLIENT", "").strip().lower() or "lean"
+    if client not in ("lean", "httpx"):
+        raise ConfigError("NOTICE_HTTP_CLIENT must be lean or httpx")
+    sending["notice_http_client"] = client
 
     per_year = env.get("DIALOGUES_PER_YEAR", "").strip() or "1"
     if not per_year.isdigit() or int(per_year) < 1:

@@ -180,6 +180,7 @@ async def serve(settings: Settings, *, stop: asyncio.Event | None = None, sandbo
             application = build_application(token=token, base_url=base_url, base_file_url=base_file_url,
                                             services=services, i18n=i18n, notice_max_attempts=settings.notice_max_attempts,
                                             notices_in_flight=settings.notices_in_flight, on_token_rejected=on_token_rejected,
+                                            notice_http_client=settings.notice_http_client,
                                             on_answered=lambda: health.channel_answered(CHANNEL), **limits)
         web = WebServer(settings.listen_host, _web_port(settings, sandbox_port))
         web.serve_health_and_board(health, BoardService(database, settings.communes, settings.timezone), i18n)

@@ -125,14 +125,15 @@ def _proxied(base_url: str) -> bool:
 
 def telegram_sender(*, token: str, base_url: str, base_file_url: str, services, i18n,
                     limits: SendingLimits, per_chat_per_second: float, per_group_per_minute: float,
-                    clock=None, give_way=None) -> tuple[OutboxSender, list[NoticeBot]]:
+                    clock=None, give_way=None, http_client: str = "lean") -> tuple[OutboxSender, list[NoticeBot]]:
     """The one background sender of Telegram notices, and the Bots it sends with (initialise them with the Application).
 
     One Bot over KeepAliveRequest (a connection per request in flight): a tenth of httpx's CPU a
     notice. Through a proxy named in the environment (HTTPS_PROXY, ALL_PROXY), which that client does
-    not speak, PTB's HTTPXRequest as before: lanes of small pools (see TelegramDelivery)."""
+    not speak, or when the operator asks for it (NOTICE_HTTP_CLIENT=httpx), PTB's HTTPXRequest as before:
+    lanes of small pools (see TelegramDelivery)."""
     tls = ssl.create_default_context()  # one for all connections: loading the CA store takes ~25 ms each time
-    if _proxied(base_url):
+    if http_client == "httpx" or _proxied(base_url):
         lanes = max(1, min(16, limits.in_flight))
         per_lane = -(-limits.in_flight // lanes) + 1
         requests = [HTTPXRequest(connection_pool_size=per_lane, httpx_kwargs={"verify": tls}) for _ in range(lanes)]

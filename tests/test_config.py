@@ -43,6 +43,8 @@ def test_the_outbox_limits_are_settings_with_telegrams_defaults():
                               "NOTICE_MAX_ATTEMPTS": "3", "NOTICES_IN_FLIGHT": "4"})
     assert (settings.chat_rate_per_second, settings.group_rate_per_minute, settings.notice_max_attempts,
             settings.notices_in_flight) == (0.5, 0, 3, 4)
+    assert load_settings({}).notice_http_client == "lean"
+    assert load_settings({"NOTICE_HTTP_CLIENT": "HTTPX"}).notice_http_client == "httpx"
 
 
 @pytest.mark.parametrize("env, fragment", [
@@ -56,6 +58,7 @@ def test_the_outbox_limits_are_settings_with_telegrams_defaults():
     ({"TELEGRAM_GROUP_RATE_LIMIT": "many"}, "TELEGRAM_GROUP_RATE_LIMIT"),
     ({"NOTICE_MAX_ATTEMPTS": "0"}, "NOTICE_MAX_ATTEMPTS"),
     ({"NOTICES_IN_FLIGHT": "2.5"}, "NOTICES_IN_FLIGHT"),
+    ({"NOTICE_HTTP_CLIENT": "curl"}, "NOTICE_HTTP_CLIENT"),
 ])
 def test_a_bad_setting_is_refused_in_one_line(env, fragment):
     with pytest.raises(ConfigError) as refusal:

@@ -280,3 +280,7 @@ async def test_the_sender_uses_it_unless_the_environment_names_a_proxy(bot, monk
     monkeypatch.setenv("NO_PROXY", "127.0.0.1")
     _, bots = telegram_sender(limits=SendingLimits(in_flight=16), **kwargs)
     assert isinstance(bots[0].request, KeepAliveRequest)
+
+    # The operator's way back to httpx without a deploy (NOTICE_HTTP_CLIENT=httpx).
+    _, bots = telegram_sender(limits=SendingLimits(in_flight=16), http_client="httpx", **kwargs)
+    assert bots and all(isinstance(b.request, HTTPXRequest) for b in bots)
