@@ -180,7 +180,8 @@ async def press(update: Update, context: BotContext) -> int:
     """A button of a runtime step; one from an older message (or forged) does nothing."""
     query = update.callback_query
     await carry_over_draft(update, context)
-    if not runtime(context).pressable(await _position(context, update.effective_user.id), query.data):
+    before = await _position(context, update.effective_user.id)
+    if not runtime(context).pressable(before, query.data):
         await common.stale_button(update, context)
         return END
     await query.answer()
@@ -191,6 +192,9 @@ async def press(update: Update, context: BotContext) -> int:
     if query.data.startswith(KEEP_BUTTONS) or any(reply.replaces for reply in replies):
         return END  # a list opened item by item keeps its buttons; a message turned into the answer has its own
     if pressed is not None and tuple(context.user_data.get("dialog_buttons") or ()) == pressed:
+        after = await _position(context, update.effective_user.id)
+        if after.step is not None and (after.step, after.choices) == (before.step, before.choices):
+            return END  # refused in words, nothing moved: the step's buttons stay to press again
         context.user_data.pop("dialog_buttons")
     await drop_buttons(update)
     return END

@@ -9,7 +9,7 @@ from bot.domain import STATUS_LABELS
 from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import Attachment as ReceivedAttachment
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Screen, Step, notice_action, step
-from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
+from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.notices import render
 from bot.services.privacy import FORGET_LIMITS
@@ -216,14 +216,18 @@ class Confirm(Text):
                       accepts_text=True, accepts_attachments=True)
 
     def takes(self, draft: dict, action: str) -> bool:
-        # A concern not offered (one's own, say) is refused by the service in words, not as a stale press.
+        # A concern not offered (one's own, say, or a forged code) is refused in words, not as a stale press.
         return action.startswith(f"cc:sup:{draft.get('id')}:")
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         draft_id = c.draft.get("id")
         if action.startswith(f"cc:sup:{draft_id}:"):
-            # “This is my concern too”: the resident follows that concern; nothing new is created.
-            concern = await c.services.concerns.support(await registered(c), action.rsplit(":", 1)[1])
+            # “This is my concern too”: the resident follows that concern; nothing new is created. Only one of
+            # those offered with this summary: a forged press must not make any concern of the commune one's own.
+            code = action.rsplit(":", 1)[1]
+            if code not in {one["code"] for one in c.draft.get("similar") or []}:
+                raise UnknownChoice()
+            concern = await c.services.concerns.support(await registered(c), code)
             c.say(c.t("🙋 Thank you: you are counted in concern %(code)s, now raised %(count)d times. You follow it "
                       "like its sender: you will be told here at every step, and it is in “%(button)s”.",
                       code=concern.code, count=concern.raised_count, button=c.t(MENU_MINE)))
