@@ -639,3 +639,14 @@ async def test_a_notice_never_comes_between_a_message_and_its_replies(zalo, bot)
     assert answered == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
     assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:")
     assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+
+
+async def test_a_number_not_on_the_summarys_list_is_asked_again_and_does_not_replace_the_text(zalo, bot):
+    """The summary takes typed text (it replaces the concern's text) and numbers: "4" or "9" is a wrong choice."""
+    await _at_the_concerns_text(zalo)
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    for wrong in ("4", "9", "12"):
+        again = await zalo.say(LAN, wrong)
+        assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. ✅ Gửi đến xã" in again[0]
+    assert "Mã theo dõi: " in (await zalo.choose(LAN, "Gửi đến xã"))[0]
+    assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]

@@ -402,6 +402,9 @@ class Runtime:
             if action is not None:
                 await self._go(c, where, await current.on_choice(c, action))
                 return
+            if typed.isdigit() and len(typed) <= 2:  # a number not on the list is a wrong choice, never the text
+                c.replies.append(self._page(c, where, c.t(CHOOSE_AGAIN)))
+                return
         screen_accepts = where.draft.get("_accepts", [])
         attachment = inbound.attachment
         if attachment is not None and attachment.kind in self.receives and "attachment" in screen_accepts:
