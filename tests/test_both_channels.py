@@ -45,6 +45,11 @@ class TelegramResident:
         self.bot.fake.add_user(self.id, "Lan", language_code="vi")
         return await self.bot.say(self.id, command)
 
+    async def notices(self) -> list[str]:
+        """The notices the outbox holds for the resident, delivered now."""
+        await self.bot.deliver()
+        return self.bot.fake.bot_texts(self.id)
+
 
 class ZaloResident:
     channel = "zalo"
@@ -80,6 +85,10 @@ class ZaloResident:
     async def send(self, command: str) -> list[str]:
         self.zalo.fake.names.setdefault(self.id, "Lan")
         return await self.zalo.say(self.id, command)
+
+    async def notices(self) -> list[str]:
+        await self.zalo.deliver()
+        return self.zalo.fake.texts_to(self.id)
 
 
 @pytest.fixture(params=["telegram", "zalo"])
@@ -270,3 +279,29 @@ async def test_my_data_promises_a_file_only_on_the_channel_that_sends_one(reside
         assert replies[1] == "Toàn bộ thông tin, đầy đủ chi tiết, trong một tệp (mở bằng máy tính). Xin giữ kín tệp này."
     else:  # Zalo sends no documents: nothing may promise one
         assert not any("tệp" in reply for reply in replies)
+
+
+GESTURES = ("bấm", "nút", "chạm", "tap", "button")  # what a channel without buttons (Zalo) lacks
+
+
+def gestureless(texts: list[str]) -> bool:
+    return not any(gesture in text.lower() for text in texts for gesture in GESTURES)
+
+
+async def test_help_speaking_and_the_speakers_notice_name_no_gesture(resident, bot):
+    """What both channels show a resident: commands are sent (typed), a menu item is chosen, never pressed."""
+    from storage import outbox
+
+    await resident.register("Nguyễn Thị Lan")
+    helped = await resident.send("/help")
+    assert "Gửi /cancel bất cứ lúc nào để dừng việc đang làm" in helped[0] and gestureless(helped)
+    speaking = await resident.send("/speak")
+    assert speaking[0].endswith("Để phát biểu, trước hết xin gửi kiến nghị (chọn “📝 Gửi kiến nghị”).")
+    assert gestureless(speaking)
+    person = (await bot.rows("SELECT id FROM people WHERE channel = ?", resident.channel))[0][0]
+    async with bot.database.transaction() as db:
+        await outbox.enqueue(db, person, "speaker_reviewed", approved=True, place=2, total=5, code="123-456",
+                             meeting_at="2026-12-21T01:00:00+00:00")
+    notice = (await resident.notices())[-1]
+    assert "Thứ tự phát biểu của ông/bà hiện là 2 trên 5" in notice and "gửi /speak để xem" in notice
+    assert gestureless([notice])
