@@ -305,3 +305,21 @@ async def test_help_speaking_and_the_speakers_notice_name_no_gesture(resident, b
     notice = (await resident.notices())[-1]
     assert "Thứ tự phát biểu của ông/bà hiện là 2 trên 5" in notice and "gửi /speak để xem" in notice
     assert gestureless([notice])
+
+
+async def test_a_given_name_that_folds_to_a_stop_word_is_a_name_not_a_stop(resident, bot):
+    """"Dũng", "Dung", "Huy": common names that read "dừng"/"huỷ" without marks. Typed as the answer to a
+    question, they answer it; "huỷ" with its marks still stops."""
+    await resident.send("/start")
+    await resident.choose("Tiếng Việt")
+    await resident.choose("Tôi đồng ý")
+    await resident.choose("Thôn 3")
+    assert (await resident.write("Dũng"))[0].startswith("Bước cuối, không bắt buộc")
+    assert (await resident.write("0912 345 678"))[0] == "Cảm ơn Dũng. Ông/bà đã đăng ký tại thôn 3, xã Bảo Lâm."
+    await resident.send("/profile")
+    assert (await resident.choose("Sửa họ tên"))[0].startswith("Xin viết họ và tên.")
+    assert (await resident.write("Huy"))[0] == "Đã lưu. Xã sẽ gọi ông/bà là Huy."
+    await resident.send("/profile")
+    await resident.choose("Sửa họ tên")
+    assert (await resident.write("huỷ"))[0] == "Đã dừng. Chưa gửi gì."
+    assert await bot.rows("SELECT display_name FROM residents") == [("Huy",)]

@@ -14,6 +14,7 @@ press; it answers anything else with the choices again; it words every `DomainEr
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -238,6 +239,8 @@ def plain(text: str) -> str:
 
 # Words that stop a flow or ask for help, typed without a slash (folded: "huỷ", "hủy" and "huy" alike).
 CANCEL_WORDS = frozenset({"/cancel", "huy", "cancel", "thoat", "dung"})
+# Where a step awaits typed text, only as written with their marks: "Huy", "Dung" and "Dũng" are names.
+TYPED_CANCEL_WORDS = frozenset({"/cancel", "cancel", "huỷ", "hủy", "thoát", "dừng"})
 HELP_WORDS = frozenset({"/help", "tro giup", "help", "huong dan"})
 MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
 
@@ -348,7 +351,10 @@ class Runtime:
             # "0. Cancel" is the step's own cancel button, numbered: the step words what stopping means.
             await self._go(c, where, await current.on_choice(c, where.draft["_cancel_action"]))
             return
-        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
+        awaits_text = current is not None and "text" in where.draft.get("_accepts", [])
+        cancels = unicodedata.normalize("NFC", typed).lower() in TYPED_CANCEL_WORDS if awaits_text and not typed.startswith("/") \
+            else word in CANCEL_WORDS
+        if cancels or (where.step and typed == "0" and where.choices and self.typed_choices):
             had_flow = where.step is not None
             self._end(where)
             where.aside = None
@@ -398,7 +404,9 @@ class Runtime:
                 where.page += 1
                 c.replies.append(self._page(c, where, c.t("More options:")))
                 return
-            action = self._resolve(where, typed)
+            # Where text is an answer too, only an option's whole words choose it: "Dũng" typed as a name is
+            # not “Dùng ‘Lan’” (Use "Lan"), a concern's text is not a choice that shares a word with it.
+            action = self._resolve(where, typed, partial="text" not in where.draft.get("_accepts", []))
             if action is not None:
                 await self._go(c, where, await current.on_choice(c, action))
                 return
@@ -494,13 +502,13 @@ class Runtime:
         await self._go(c, where, await handler(c, argument))
         return True
 
-    def _resolve(self, where: Position, typed: str) -> str | None:
+    def _resolve(self, where: Position, typed: str, *, partial: bool = True) -> str | None:
         if typed.isdigit():
             number = int(typed)
             start = where.page * self.per_page
             shown = where.choices[start:start + self.per_page]
             return shown[number - 1][1] if 1 <= number <= len(shown) else None
-        return _match(where.choices, typed)
+        return _match(where.choices, typed, partial=partial)
 
     async def _go(self, c: Conversation, where: Position, target: str) -> None:
         if target == STAY:
@@ -560,8 +568,9 @@ def _title(text: str) -> str:
     return text.strip().split("\n", 1)[0][:200]
 
 
-def _match(choices: list[list[str]], typed: str) -> str | None:
-    """The action whose label was typed (without diacritics or emoji); one match only."""
+def _match(choices: list[list[str]], typed: str, *, partial: bool = True) -> str | None:
+    """The action whose label was typed (without diacritics or emoji); one match only. `partial`: some of
+    the label's words are enough."""
     if typed.isdigit():
         number = int(typed)
         return choices[number - 1][1] if 1 <= number <= len(choices) else None
@@ -569,8 +578,8 @@ def _match(choices: list[list[str]], typed: str) -> str | None:
     if not wanted:
         return None
     exact = [action for label, action in choices if plain(label) == wanted]
-    if len(exact) == 1:
-        return exact[0]
+    if len(exact) == 1 or not partial:
+        return exact[0] if len(exact) == 1 else None
     # The typed words inside an option's words: the option with the fewest other words ("dong y" is
     # "Tôi đồng ý", not "Tôi không đồng ý"); a tie means nothing.
     padded = f" {wanted} "
