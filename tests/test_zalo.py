@@ -650,3 +650,13 @@ async def test_a_number_not_on_the_summarys_list_is_asked_again_and_does_not_rep
         assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. ✅ Gửi đến xã" in again[0]
     assert "Mã theo dõi: " in (await zalo.choose(LAN, "Gửi đến xã"))[0]
     assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]
+
+
+async def test_zero_where_no_cancel_is_offered_shows_the_list_again(zalo, bot):
+    """The menu offers no "0. Cancel": "0" there is a wrong choice, not "Stopped. Nothing was sent."."""
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    menu = (await zalo.say(LAN, "menu"))[0]
+    assert "0. " not in menu
+    again = await zalo.say(LAN, "0")
+    assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. 📝 Gửi kiến nghị" in again[0]
+    assert (await zalo.say(LAN, "1"))[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")

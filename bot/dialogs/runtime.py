@@ -354,7 +354,7 @@ class Runtime:
         awaits_text = current is not None and "text" in where.draft.get("_accepts", [])
         cancels = unicodedata.normalize("NFC", typed).lower() in TYPED_CANCEL_WORDS if awaits_text and not typed.startswith("/") \
             else word in CANCEL_WORDS
-        if cancels or (where.step and typed == "0" and where.choices and self.typed_choices):
+        if cancels or (where.step and typed == "0" and where.choices and self.typed_choices and where.draft.get("_cancel")):
             had_flow = where.step is not None
             self._end(where)
             where.aside = None
