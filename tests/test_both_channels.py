@@ -323,3 +323,16 @@ async def test_a_given_name_that_folds_to_a_stop_word_is_a_name_not_a_stop(resid
     await resident.choose("Sửa họ tên")
     assert (await resident.write("huỷ"))[0] == "Đã dừng. Chưa gửi gì."
     assert await bot.rows("SELECT display_name FROM residents") == [("Huy",)]
+
+
+async def test_a_photo_sent_before_the_topic_is_told_where_it_goes_not_that_photos_are_unreadable(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    replies = await resident.send_photo("Cầu tràn thôn 2 bị sạt lở")
+    assert replies[0] in ("Ảnh được nhận khi ông/bà viết kiến nghị, sau khi chọn lĩnh vực.",
+                          "Ảnh, tin nhắn thoại, tệp và vị trí được nhận khi ông/bà viết kiến nghị, sau khi chọn lĩnh vực.")
+    assert not any("không đọc được" in reply for reply in replies)
+    assert replies[-1].startswith("Xin chọn một trong các mục ở trên")
+    await resident.choose_topic("development")
+    summary = (await resident.send_photo("Cầu tràn thôn 2 bị sạt lở"))[-1]
+    assert "Ảnh: 1" in summary

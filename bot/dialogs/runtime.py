@@ -35,6 +35,9 @@ MORE = "9"
 CANCEL_ACTION = "cancel"
 
 UNSUPPORTED = N_("I cannot read voice messages, files or locations here. I can receive typed text and photos.")
+# A photo (or, where the channel passes them on, a voice note, file or location) sent where none is asked for.
+PHOTO_NOT_HERE = N_("A photo is taken while you write a concern, once its topic is chosen.")
+ATTACHMENT_NOT_HERE = N_("Photos, voice notes, files and locations are taken while you write a concern, once its topic is chosen.")
 CHOOSE_AGAIN = N_("Please choose one of the options above (or send /cancel to stop).")
 TAKEN_UP = N_("Back to what you were doing:")
 NOT_ANSWERED = N_("You have not answered this message yet:")
@@ -425,7 +428,9 @@ class Runtime:
             # Blank text too: the step's own check words the refusal ("Please write a few words").
             await self._go(c, where, await current.on_text(c, typed))
             return
-        if (inbound.unsupported or attachment is not None) and self.receives == {"photo"}:
+        if attachment is not None and attachment.kind in self.receives:  # received, but not asked for here
+            self._not_here(c)
+        elif (inbound.unsupported or attachment is not None) and self.receives == {"photo"}:
             c.say(c.t(UNSUPPORTED))
         elif inbound.unsupported and "attachment" in screen_accepts:  # a sticker, on a channel that takes the rest
             c.say(c.t("I cannot use that here. Please type your concern, or send a photo, a voice note or a location."))
@@ -444,10 +449,17 @@ class Runtime:
             if actor is None or not actor.is_official:
                 await self._enter(c, where, self.start_step)
                 return
-        if (inbound.unsupported or inbound.attachment is not None) and self.receives == {"photo"}:
+        if inbound.attachment is not None and inbound.attachment.kind in self.receives:
+            self._not_here(c)
+        elif (inbound.unsupported or inbound.attachment is not None) and self.receives == {"photo"}:
             c.say(c.t(UNSUPPORTED))
         c.say(c.t("I did not understand. Here is what you can do:"))
         await self._enter(c, where, self.menu_step)
+
+    def _not_here(self, c: Conversation) -> None:
+        """A photo (a file...) the channel passes on, sent where no step asks for one: where it is taken."""
+        where_taken = PHOTO_NOT_HERE if self.receives == {"photo"} else ATTACHMENT_NOT_HERE
+        c.say(c.t(where_taken))
 
     async def _pressed(self, c: Conversation, where: Position, action: str) -> None:
         """A button pressed (a channel with buttons): the current step's choice, or a notice's action."""
