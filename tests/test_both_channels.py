@@ -336,3 +336,17 @@ async def test_a_photo_sent_before_the_topic_is_told_where_it_goes_not_that_phot
     await resident.choose_topic("development")
     summary = (await resident.send_photo("Cầu tràn thôn 2 bị sạt lở"))[-1]
     assert "Ảnh: 1" in summary
+
+
+async def test_a_language_chosen_before_registering_stores_nothing(resident, bot):
+    """/language before first contact: the choice holds for the conversation, but nothing about the person is
+    stored before consent, and refusing consent then leaves nothing behind."""
+    await resident.send("/language")
+    answer = (await resident.choose("English"))[0]
+    assert answer == "The language is now English." or answer.startswith("Before you register: the commune stores")
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+    await resident.send("/start")
+    await resident.choose("English")
+    await resident.choose("I do not agree")
+    for table in ("people", "residents", "dialog_positions", "bot_user_data", "audit_log"):
+        assert await bot.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table

@@ -546,10 +546,17 @@ class Language(Step):
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         locale = action.split(":", 1)[1]
-        await c.services.residents.set_locale(c.channel, c.external_id, locale)
-        c.draft.pop("locale", None)
+        await c.actor()  # an admin named in the settings is known from their first message
+        known = await c.services.residents.set_locale(c.channel, c.external_id, locale)
         c.use_locale(locale)
-        return "menu" if await c.resident() is not None else END
+        if not known:  # a newcomer: nothing is stored before consent; first contact goes on in that language
+            c.draft["locale"] = locale
+            return "start.consent"
+        c.draft.pop("locale", None)
+        if await c.resident() is not None:
+            return "menu"
+        c.say(c.t("The language is now English.") if locale == "en" else c.t("The language is now Vietnamese."))
+        return END
 
 
 COMMANDS.update({
