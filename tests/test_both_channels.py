@@ -350,3 +350,17 @@ async def test_a_language_chosen_before_registering_stores_nothing(resident, bot
     await resident.choose("I do not agree")
     for table in ("people", "residents", "dialog_positions", "bot_user_data", "audit_log"):
         assert await bot.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+
+
+async def test_a_concern_of_only_digits_or_emoji_is_refused_and_the_step_stays(resident, bot):
+    """"0" or "9" (a number typed where the text is asked), "🙂🙂" or "???": nothing for the office to read."""
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    for nothing in ("9", "🙂🙂", "???"):
+        assert (await resident.write(nothing)) == ["Xin viết vài dòng mô tả."]
+    assert (await resident.send_photo("🙂"))[0] == "Xin viết vài dòng mô tả."
+    summary = (await resident.write("Đường vào thôn 2 bị sạt lở."))[-1]
+    assert "Nội dung: Đường vào thôn 2 bị sạt lở." in summary
+    await resident.confirm()
+    assert await bot.rows("SELECT body FROM concerns") == [("Đường vào thôn 2 bị sạt lở.",)]
