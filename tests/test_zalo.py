@@ -660,3 +660,15 @@ async def test_zero_where_no_cancel_is_offered_shows_the_list_again(zalo, bot):
     again = await zalo.say(LAN, "0")
     assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. 📝 Gửi kiến nghị" in again[0]
     assert (await zalo.say(LAN, "1"))[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")
+
+
+async def test_gui_typed_at_the_summary_sends_it_and_khong_gui_does_not(zalo, bot):
+    """A word in two options ("gửi" in “✅ Gửi đến xã” and “❌ Không gửi”) is the one without "không", unless typed."""
+    await _at_the_concerns_text(zalo)
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    assert "Mã theo dõi: " in (await zalo.say(LAN, "gui"))[0]
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Môi trường")
+    await zalo.say(LAN, "Bãi rác tự phát cạnh trường học.")
+    assert (await zalo.say(LAN, "khong gui"))[0] == "Kiến nghị chưa được gửi. Không có gì được lưu."
+    assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]

@@ -246,6 +246,7 @@ CANCEL_WORDS = frozenset({"/cancel", "huy", "cancel", "thoat", "dung"})
 TYPED_CANCEL_WORDS = frozenset({"/cancel", "cancel", "huỷ", "hủy", "thoát", "dừng"})
 HELP_WORDS = frozenset({"/help", "tro giup", "help", "huong dan"})
 MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
+NEGATIONS = frozenset({"khong", "chua", "not", "cannot"})  # folded, as `plain` gives them
 
 
 class Runtime:
@@ -407,9 +408,7 @@ class Runtime:
                 where.page += 1
                 c.replies.append(self._page(c, where, c.t("More options:")))
                 return
-            # Where text is an answer too, only an option's whole words choose it: "Dũng" typed as a name is
-            # not “Dùng ‘Lan’” (Use "Lan"), a concern's text is not a choice that shares a word with it.
-            action = self._resolve(where, typed, partial="text" not in where.draft.get("_accepts", []))
+            action = self._resolve(where, typed)
             if action is not None:
                 await self._go(c, where, await current.on_choice(c, action))
                 return
@@ -514,13 +513,13 @@ class Runtime:
         await self._go(c, where, await handler(c, argument))
         return True
 
-    def _resolve(self, where: Position, typed: str, *, partial: bool = True) -> str | None:
+    def _resolve(self, where: Position, typed: str) -> str | None:
         if typed.isdigit():
             number = int(typed)
             start = where.page * self.per_page
             shown = where.choices[start:start + self.per_page]
             return shown[number - 1][1] if 1 <= number <= len(shown) else None
-        return _match(where.choices, typed, partial=partial)
+        return _match(where.choices, typed)
 
     async def _go(self, c: Conversation, where: Position, target: str) -> None:
         if target == STAY:
@@ -580,9 +579,8 @@ def _title(text: str) -> str:
     return text.strip().split("\n", 1)[0][:200]
 
 
-def _match(choices: list[list[str]], typed: str, *, partial: bool = True) -> str | None:
-    """The action whose label was typed (without diacritics or emoji); one match only. `partial`: some of
-    the label's words are enough."""
+def _match(choices: list[list[str]], typed: str) -> str | None:
+    """The action whose label was typed (without diacritics or emoji); one match only."""
     if typed.isdigit():
         number = int(typed)
         return choices[number - 1][1] if 1 <= number <= len(choices) else None
@@ -590,12 +588,16 @@ def _match(choices: list[list[str]], typed: str, *, partial: bool = True) -> str
     if not wanted:
         return None
     exact = [action for label, action in choices if plain(label) == wanted]
-    if len(exact) == 1 or not partial:
-        return exact[0] if len(exact) == 1 else None
+    if len(exact) == 1:
+        return exact[0]
     # The typed words inside an option's words: the option with the fewest other words ("dong y" is
     # "Tôi đồng ý", not "Tôi không đồng ý"); a tie means nothing.
     padded = f" {wanted} "
-    found = sorted((len(plain(label).split()), action) for label, action in choices if padded in f" {plain(label)} ")
+    found = sorted((len(plain(label).split()), action, label) for label, action in choices if padded in f" {plain(label)} ")
+    # A word in several options: not the one that says "not" unless it was typed ("gui" is “Gửi đến xã”, though
+    # “Không gửi” has fewer words).
+    affirmative = [one for one in found if not (NEGATIONS & set(plain(one[2]).split())) - set(wanted.split())]
+    found = affirmative if len(found) > 1 and affirmative else found
     if len(found) == 1 or (len(found) > 1 and found[0][0] < found[1][0]):
         return found[0][1]
     return None
