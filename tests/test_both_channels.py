@@ -364,3 +364,28 @@ async def test_a_concern_of_only_digits_or_emoji_is_refused_and_the_step_stays(r
     assert "Nội dung: Đường vào thôn 2 bị sạt lở." in summary
     await resident.confirm()
     assert await bot.rows("SELECT body FROM concerns") == [("Đường vào thôn 2 bị sạt lở.",)]
+
+
+async def test_stopping_the_question_a_notice_asked_brings_back_the_concern_being_written(resident, bot):
+    """👎 on a result asks why (set beside the concern being written); "huỷ" there stops that question only."""
+    from storage import outbox
+
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    await resident.write("Đèn đường đầu thôn hỏng đã lâu.")
+    code = CODE.search((await resident.confirm())[0]).group(1)
+    await resident.start_concern()
+    await resident.choose_topic("environment")
+    await resident.write("Bãi rác tự phát cạnh trường học.")
+    person = (await bot.rows("SELECT id FROM people WHERE channel = ?", resident.channel))[0][0]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+        await outbox.enqueue(db, person, "concern_update", action="resolve", status="resolved", code=code)
+    await resident.notices()
+    assert (await resident.choose("Chưa đồng ý"))[0].startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
+    stopped, taken_up = await resident.write("huỷ")
+    assert stopped == "Đã dừng. Chưa gửi gì."
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:") and "Nội dung: Bãi rác tự phát cạnh trường học." in taken_up
+    await resident.confirm()
+    assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [("land", "resolved"), ("environment", "submitted")]

@@ -361,12 +361,14 @@ class Runtime:
         if cancels or (where.step and typed == "0" and where.choices and self.typed_choices and where.draft.get("_cancel")):
             had_flow = where.step is not None
             self._end(where)
-            where.aside = None
+            if not had_flow:
+                where.aside = None
             if had_flow and await c.resident() is None and await c.actor() is None:
                 c.say(c.t("Stopped. Send /start when you are ready."))  # a stranger: how to come back
             else:
                 c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
-            if await c.resident() is not None and self.menu_after_stop:
+            # What a notice's answer set aside (a concern being written) comes back; it is stopped on its own.
+            if await c.resident() is not None and self.menu_after_stop and where.aside is None:
                 await self._enter(c, where, self.menu_step)
             return
         if word in HELP_WORDS:
