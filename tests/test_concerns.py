@@ -281,3 +281,14 @@ async def test_a_notice_answered_beside_the_summary_leaves_it_and_its_buttons_as
     assert "Mã theo dõi: " in (await bot.tap(LAN, send))[0]
     assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [("land", "closed"), ("environment", "submitted")]
     assert await bot.rows("SELECT satisfaction FROM concerns WHERE code = ?", first) == [(5,)]
+
+
+async def test_a_forged_rating_press_is_refused_in_words(bot):
+    """Callback data nobody was offered ("rt:<code>:x", stars out of range): a worded refusal, no error."""
+    await bot.register(LAN, "Nguyễn Thị Lan")
+    code = CODE.search((await bot.submit_concern(LAN, "Đèn đường đầu thôn hỏng đã lâu"))[0]).group(1)
+    message_id = bot.fake.chat(LAN)[-1]["message_id"]
+    for forged in (f"rt:{code}:x", f"rt:{code}:", f"rt:{code}:9"):
+        assert await bot.send(LAN, bot.fake.press(LAN, message_id, forged)) == [
+            "Lựa chọn này không còn nữa. Xin chọn lại trong các mục."]
+    assert await bot.rows("SELECT satisfaction FROM concerns") == [(None,)]

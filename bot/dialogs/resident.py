@@ -325,7 +325,8 @@ async def satisfied(c: Conversation, code: str) -> str:
 async def rate(c: Conversation, argument: str) -> str:
     """⭐ (rt:<code>:<stars>): how satisfied the resident is with a closed concern."""
     code, _, stars = argument.partition(":")
-    concern = await c.services.followup.rate(await c.actor(), code, int(stars))
+    # A forged press ("rt:123-456:x") is refused by the service as any unknown rating, not a crash.
+    concern = await c.services.followup.rate(await c.actor(), code, int(stars) if stars.isdigit() else 0)
     c.say(c.t("Thank you: %(stars)s ⭐ recorded for concern %(code)s.", stars=stars, code=concern.code))
     return END
 
