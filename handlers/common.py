@@ -102,12 +102,12 @@ async def set_language(update: Update, context: BotContext) -> None:
     locale = query.data.split(":", 1)[1]
     if locale not in LOCALES:
         return await stale_button(update, context)
-    await context.services.residents.set_locale(CHANNEL, str(update.effective_user.id), locale)
+    registered = await context.resident(update) is not None
+    actor = await context.actor(update)  # before the language is stored: an admin named in the settings is known
+    await context.services.residents.set_locale(CHANNEL, str(update.effective_user.id), locale)  # nothing for a stranger
     context.user_data["locale"] = locale
     t = context.i18n.for_locale(locale)
     await drop_buttons(update)
-    registered = await context.resident(update) is not None
-    actor = await context.actor(update)
     official = actor if actor is not None and actor.is_official else None
     known = registered or official is not None
     # The keyboard and the command menu change together, not at the next /start.

@@ -14,6 +14,7 @@ card gets Telegram's "share my phone number" key, its choices as keys beside it.
 from __future__ import annotations
 
 import json
+import re
 
 from telegram import InputFile, ReplyKeyboardRemove, Update
 from telegram.error import BadRequest
@@ -52,6 +53,9 @@ MENU_BUTTONS = {MENU_SPEAK: "/speak", MENU_NEW: "/new"}
 ANYWHERE_MENU_BUTTONS = {MENU_MINE: "/mine"}
 # A list whose items are opened one after another: its buttons stay.
 KEEP_BUTTONS = ("mine:show:",)
+# A notice's answer that needs no step of its own: handled beside an open flow, whose buttons stay on screen
+# (it is not set aside and posted again, as on a channel without buttons); its own buttons stay until pressed.
+INSTANT_ACTIONS = r"^rt:|^vd:ok:|^iv:(yes|no):\d{1,9}$"
 # Resident flows: an official who is no resident is offered the registration (an offer of Telegram's own:
 # officials use Telegram only; the registration's steps are the shared ones).
 RESIDENT_COMMANDS = ("/speak", "/mine", "/new")
@@ -93,11 +97,11 @@ async def _run(update: Update, context: BotContext, inbound: Inbound, pressed: t
         await _retire_own_buttons(context, pressed)
     replies = await runtime(context).handle(inbound)
     for number, reply in enumerate(replies):
-        await _render(update, context, reply, last=number == len(replies) - 1)
+        await _render(update, context, reply, last=number == len(replies) - 1, aside=inbound.aside)
     return replies
 
 
-async def _render(update: Update, context: BotContext, reply: Reply, *, last: bool) -> None:
+async def _render(update: Update, context: BotContext, reply: Reply, *, last: bool, aside: bool = False) -> None:
     t = context.i18n.for_locale(reply.locale)
     markup = None
     if reply.forgotten:
@@ -137,7 +141,7 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
     for number, part in enumerate(parts):
         message = await answer(update, part, reply_markup=markup if number == len(parts) - 1 else None)
         if message is not None and number == len(parts) - 1 and reply.choices and hasattr(markup, "inline_keyboard") \
-                and not all(choice.action.startswith(KEEP_BUTTONS) for choice in reply.choices):
+                and not aside and not all(choice.action.startswith(KEEP_BUTTONS) for choice in reply.choices):
             context.user_data["dialog_buttons"] = (message.chat_id, message.message_id)
 
 
@@ -180,17 +184,23 @@ async def press(update: Update, context: BotContext) -> int:
     """A button of a runtime step; one from an older message (or forged) does nothing."""
     query = update.callback_query
     await carry_over_draft(update, context)
-    if not runtime(context).pressable(await _position(context, update.effective_user.id), query.data):
+    before = await _position(context, update.effective_user.id)
+    if not runtime(context).pressable(before, query.data):
         await common.stale_button(update, context)
         return END
     await query.answer()
     pressed = (query.message.chat_id, query.message.message_id) if query.message is not None else None
     # Nothing of user_data changes before the press is handled: a write refused (the database busy) leaves
     # the same buttons to press again, and no other user's save waits behind this one's.
-    replies = await _run(update, context, _inbound(update, action=query.data), pressed)
+    aside = before.step is not None and re.match(INSTANT_ACTIONS, query.data) is not None \
+        and all(action != query.data for _, action in before.choices)
+    replies = await _run(update, context, _inbound(update, action=query.data, aside=aside), pressed)
     if query.data.startswith(KEEP_BUTTONS) or any(reply.replaces for reply in replies):
         return END  # a list opened item by item keeps its buttons; a message turned into the answer has its own
     if pressed is not None and tuple(context.user_data.get("dialog_buttons") or ()) == pressed:
+        after = await _position(context, update.effective_user.id)
+        if after.step is not None and (after.step, after.choices) == (before.step, before.choices):
+            return END  # refused in words, nothing moved: the step's buttons stay to press again
         context.user_data.pop("dialog_buttons")
     await drop_buttons(update)
     return END

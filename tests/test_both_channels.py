@@ -45,6 +45,11 @@ class TelegramResident:
         self.bot.fake.add_user(self.id, "Lan", language_code="vi")
         return await self.bot.say(self.id, command)
 
+    async def notices(self) -> list[str]:
+        """The notices the outbox holds for the resident, delivered now."""
+        await self.bot.deliver()
+        return self.bot.fake.bot_texts(self.id)
+
 
 class ZaloResident:
     channel = "zalo"
@@ -80,6 +85,10 @@ class ZaloResident:
     async def send(self, command: str) -> list[str]:
         self.zalo.fake.names.setdefault(self.id, "Lan")
         return await self.zalo.say(self.id, command)
+
+    async def notices(self) -> list[str]:
+        await self.zalo.deliver()
+        return self.zalo.fake.texts_to(self.id)
 
 
 @pytest.fixture(params=["telegram", "zalo"])
@@ -270,3 +279,113 @@ async def test_my_data_promises_a_file_only_on_the_channel_that_sends_one(reside
         assert replies[1] == "Toàn bộ thông tin, đầy đủ chi tiết, trong một tệp (mở bằng máy tính). Xin giữ kín tệp này."
     else:  # Zalo sends no documents: nothing may promise one
         assert not any("tệp" in reply for reply in replies)
+
+
+GESTURES = ("bấm", "nút", "chạm", "tap", "button")  # what a channel without buttons (Zalo) lacks
+
+
+def gestureless(texts: list[str]) -> bool:
+    return not any(gesture in text.lower() for text in texts for gesture in GESTURES)
+
+
+async def test_help_speaking_and_the_speakers_notice_name_no_gesture(resident, bot):
+    """What both channels show a resident: commands are sent (typed), a menu item is chosen, never pressed."""
+    from storage import outbox
+
+    await resident.register("Nguyễn Thị Lan")
+    helped = await resident.send("/help")
+    assert "Gửi /cancel bất cứ lúc nào để dừng việc đang làm" in helped[0] and gestureless(helped)
+    speaking = await resident.send("/speak")
+    assert speaking[0].endswith("Để phát biểu, trước hết xin gửi kiến nghị (chọn “📝 Gửi kiến nghị”).")
+    assert gestureless(speaking)
+    person = (await bot.rows("SELECT id FROM people WHERE channel = ?", resident.channel))[0][0]
+    async with bot.database.transaction() as db:
+        await outbox.enqueue(db, person, "speaker_reviewed", approved=True, place=2, total=5, code="123-456",
+                             meeting_at="2026-12-21T01:00:00+00:00")
+    notice = (await resident.notices())[-1]
+    assert "Thứ tự phát biểu của ông/bà hiện là 2 trên 5" in notice and "gửi /speak để xem" in notice
+    assert gestureless([notice])
+
+
+async def test_a_given_name_that_folds_to_a_stop_word_is_a_name_not_a_stop(resident, bot):
+    """"Dũng", "Dung", "Huy": common names that read "dừng"/"huỷ" without marks. Typed as the answer to a
+    question, they answer it; "huỷ" with its marks still stops."""
+    await resident.send("/start")
+    await resident.choose("Tiếng Việt")
+    await resident.choose("Tôi đồng ý")
+    await resident.choose("Thôn 3")
+    assert (await resident.write("Dũng"))[0].startswith("Bước cuối, không bắt buộc")
+    assert (await resident.write("0912 345 678"))[0] == "Cảm ơn Dũng. Ông/bà đã đăng ký tại thôn 3, xã Bảo Lâm."
+    await resident.send("/profile")
+    assert (await resident.choose("Sửa họ tên"))[0].startswith("Xin viết họ và tên.")
+    assert (await resident.write("Huy"))[0] == "Đã lưu. Xã sẽ gọi ông/bà là Huy."
+    await resident.send("/profile")
+    await resident.choose("Sửa họ tên")
+    assert (await resident.write("huỷ"))[0] == "Đã dừng. Chưa gửi gì."
+    assert await bot.rows("SELECT display_name FROM residents") == [("Huy",)]
+
+
+async def test_a_photo_sent_before_the_topic_is_told_where_it_goes_not_that_photos_are_unreadable(resident, bot):
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    replies = await resident.send_photo("Cầu tràn thôn 2 bị sạt lở")
+    assert replies[0] in ("Ảnh được nhận khi ông/bà viết kiến nghị, sau khi chọn lĩnh vực.",
+                          "Ảnh, tin nhắn thoại, tệp và vị trí được nhận khi ông/bà viết kiến nghị, sau khi chọn lĩnh vực.")
+    assert not any("không đọc được" in reply for reply in replies)
+    assert replies[-1].startswith("Xin chọn một trong các mục ở trên")
+    await resident.choose_topic("development")
+    summary = (await resident.send_photo("Cầu tràn thôn 2 bị sạt lở"))[-1]
+    assert "Ảnh: 1" in summary
+
+
+async def test_a_language_chosen_before_registering_stores_nothing(resident, bot):
+    """/language before first contact: the choice holds for the conversation, but nothing about the person is
+    stored before consent, and refusing consent then leaves nothing behind."""
+    await resident.send("/language")
+    answer = (await resident.choose("English"))[0]
+    assert answer == "The language is now English." or answer.startswith("Before you register: the commune stores")
+    assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
+    await resident.send("/start")
+    await resident.choose("English")
+    await resident.choose("I do not agree")
+    for table in ("people", "residents", "dialog_positions", "bot_user_data", "audit_log"):
+        assert await bot.rows(f"SELECT COUNT(*) FROM {table}") == [(0,)], table
+
+
+async def test_a_concern_of_only_digits_or_emoji_is_refused_and_the_step_stays(resident, bot):
+    """"0" or "9" (a number typed where the text is asked), "🙂🙂" or "???": nothing for the office to read."""
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    for nothing in ("9", "🙂🙂", "???"):
+        assert (await resident.write(nothing)) == ["Xin viết vài dòng mô tả."]
+    assert (await resident.send_photo("🙂"))[0] == "Xin viết vài dòng mô tả."
+    summary = (await resident.write("Đường vào thôn 2 bị sạt lở."))[-1]
+    assert "Nội dung: Đường vào thôn 2 bị sạt lở." in summary
+    await resident.confirm()
+    assert await bot.rows("SELECT body FROM concerns") == [("Đường vào thôn 2 bị sạt lở.",)]
+
+
+async def test_stopping_the_question_a_notice_asked_brings_back_the_concern_being_written(resident, bot):
+    """👎 on a result asks why (set beside the concern being written); "huỷ" there stops that question only."""
+    from storage import outbox
+
+    await resident.register("Nguyễn Thị Lan")
+    await resident.start_concern()
+    await resident.choose_topic("land")
+    await resident.write("Đèn đường đầu thôn hỏng đã lâu.")
+    code = CODE.search((await resident.confirm())[0]).group(1)
+    await resident.start_concern()
+    await resident.choose_topic("environment")
+    await resident.write("Bãi rác tự phát cạnh trường học.")
+    person = (await bot.rows("SELECT id FROM people WHERE channel = ?", resident.channel))[0][0]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
+        await outbox.enqueue(db, person, "concern_update", action="resolve", status="resolved", code=code)
+    await resident.notices()
+    assert (await resident.choose("Chưa đồng ý"))[0].startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
+    stopped, taken_up = await resident.write("huỷ")
+    assert stopped == "Đã dừng. Chưa gửi gì."
+    assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:") and "Nội dung: Bãi rác tự phát cạnh trường học." in taken_up
+    await resident.confirm()
+    assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [("land", "resolved"), ("environment", "submitted")]

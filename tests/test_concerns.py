@@ -253,3 +253,42 @@ async def test_someone_not_registered_is_refused_a_concern_and_no_step_opens(bot
     assert await bot.rows("SELECT step FROM dialog_positions WHERE step IS NOT NULL") == []
     assert await bot.send(1002, bot.fake.press(1002, bot.fake.chat(1002)[-1]["message_id"], "cc:cat:land")) == [
         "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
+
+
+async def test_a_notice_answered_beside_the_summary_leaves_it_and_its_buttons_as_they_were(bot):
+    """Telegram shows the summary's buttons all along: 👍 on a result and the stars after it are answered beside
+    the concern being written, which is not posted again ("Tiếp tục việc...") nor stripped of its buttons."""
+    from storage import outbox
+
+    await bot.register(LAN, "Nguyễn Thị Lan")
+    first = CODE.search((await bot.submit_concern(LAN, "Đèn đường đầu thôn hỏng đã lâu"))[0]).group(1)
+    await bot.say(LAN, "/new")
+    await bot.tap(LAN, "cc:cat:environment")
+    await bot.say(LAN, "Bãi rác tự phát cạnh trường học")
+    send = next(data for data in bot.buttons(LAN) if data.startswith("cc:ok:"))
+    summary = bot.message_with_button(LAN, send)
+    lan = (await bot.rows("SELECT id FROM people WHERE external_id = ?", str(LAN)))[0][0]
+    async with bot.database.transaction() as db:
+        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (first,))
+        await outbox.enqueue(db, lan, "concern_update", action="resolve", status="resolved", code=first)
+    await bot.deliver()
+    thanked, rating = await bot.tap(LAN, f"vd:ok:{first}")
+    assert thanked.startswith("Cảm ơn ông/bà. Ông/bà đã đồng ý với kết quả trả lời") and first in rating
+    assert len(bot.buttons_on(LAN, summary)) == 3  # Send, Do not send, the public board
+    assert await bot.tap(LAN, f"rt:{first}:5") == [f"Cảm ơn ông/bà: đã ghi nhận 5 ⭐ cho kiến nghị {first}."]
+    assert len(bot.buttons_on(LAN, summary)) == 3
+    assert not any("Tiếp tục việc" in text for text in bot.fake.bot_texts(LAN))
+    assert "Mã theo dõi: " in (await bot.tap(LAN, send))[0]
+    assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [("land", "closed"), ("environment", "submitted")]
+    assert await bot.rows("SELECT satisfaction FROM concerns WHERE code = ?", first) == [(5,)]
+
+
+async def test_a_forged_rating_press_is_refused_in_words(bot):
+    """Callback data nobody was offered ("rt:<code>:x", stars out of range): a worded refusal, no error."""
+    await bot.register(LAN, "Nguyễn Thị Lan")
+    code = CODE.search((await bot.submit_concern(LAN, "Đèn đường đầu thôn hỏng đã lâu"))[0]).group(1)
+    message_id = bot.fake.chat(LAN)[-1]["message_id"]
+    for forged in (f"rt:{code}:x", f"rt:{code}:", f"rt:{code}:9"):
+        assert await bot.send(LAN, bot.fake.press(LAN, message_id, forged)) == [
+            "Lựa chọn này không còn nữa. Xin chọn lại trong các mục."]
+    assert await bot.rows("SELECT satisfaction FROM concerns") == [(None,)]

@@ -428,7 +428,7 @@ async def test_office_approves_declines_with_a_reason_and_orders_the_speakers(bo
     assert approved[0] == f"✅ Đã duyệt: Bà Lan, kiến nghị {lan}. Người dân đã được báo."
     assert bot.fake.bot_texts(LAN)[-1] == (
         f"✅ Đăng ký phát biểu về kiến nghị {lan} tại buổi đối thoại {meeting} của ông/bà đã được duyệt. "
-        "Thứ tự phát biểu của ông/bà hiện là 1 trên 1 (Văn phòng còn có thể đổi thứ tự; bấm /speak để xem). "
+        "Thứ tự phát biểu của ông/bà hiện là 1 trên 1 (Văn phòng còn có thể đổi thứ tự; gửi /speak để xem). "
         "Ông/bà sẽ được báo tại đây khi đến lượt.")
     # The same approval again changes nothing and says so.
     assert await bot.send(OFFICE, bot.fake.press(OFFICE, bot.message_with_button(OFFICE, "sk:ok:3"), "sk:ok:1")) == [

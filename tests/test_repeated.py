@@ -129,9 +129,29 @@ async def test_a_resident_may_not_support_their_own_concern_and_nothing_changes(
     assert not button_data(bot, LAN, "cc:sup:")  # one's own concern is not offered
     draft = next(d for d in bot.buttons(LAN) if d.startswith("cc:ok:")).split(":")[2]
     replies = await bot.send(LAN, bot.fake.press(LAN, bot.fake.chat(LAN)[-1]["message_id"], f"cc:sup:{draft}:{first}"))
-    assert replies and "Không có gì thay đổi" in replies[0]
+    assert replies and replies[0].startswith("Lựa chọn này không còn")
     assert await bot.rows("SELECT raised_count FROM concerns") == [(1,)]
     assert await bot.rows("SELECT COUNT(*) FROM concern_supporters") == [(0,)]
+
+
+async def test_a_forged_press_cannot_make_a_concern_that_was_not_offered_ones_own(bot):
+    """Another resident's concern, on another topic (never offered with this summary): a press carrying its code
+    with one's own draft id is refused in words; the resident does not follow it and cannot read its text."""
+    first = await send(bot, LAN, "Bà Lan", LIGHTS)
+    await bot.register(BINH, "Ông Bình")
+    await bot.say(BINH, "/new")
+    await bot.tap(BINH, "cc:cat:environment")
+    await bot.say(BINH, "Bãi rác tự phát cạnh trường học")
+    assert not button_data(bot, BINH, "cc:sup:")
+    draft = next(d for d in bot.buttons(BINH) if d.startswith("cc:ok:")).split(":")[2]
+    message_id = bot.message_with_button(BINH, f"cc:ok:{draft}")
+    replies = await bot.send(BINH, bot.fake.press(BINH, message_id, f"cc:sup:{draft}:{first}"))
+    assert replies == ["Lựa chọn này không còn nữa. Xin chọn lại trong các mục."]
+    assert await bot.rows("SELECT raised_count FROM concerns WHERE code = ?", first) == [(1,)]
+    assert await bot.rows("SELECT COUNT(*) FROM concern_supporters") == [(0,)]
+    assert LIGHTS not in "\n".join(await bot.say(BINH, "/mine"))
+    # The draft is still there: its own Send goes on.
+    assert "Mã theo dõi: " in (await bot.tap(BINH, f"cc:ok:{draft}"))[0]
 
 
 async def test_the_office_merges_a_duplicate_from_screening_with_one_tap(bot):

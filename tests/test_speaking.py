@@ -69,7 +69,7 @@ async def test_a_registration_joins_the_scheduled_dialogue_and_can_be_withdrawn(
 async def test_without_a_concern_the_resident_is_told_to_send_one_first(bot):
     await bot.register(LAN, "Bà Lan")
     overview = (await bot.say(LAN, "/speak"))[0]
-    assert overview.endswith("Để phát biểu, trước hết xin gửi kiến nghị bằng nút “📝 Gửi kiến nghị”.")
+    assert overview.endswith("Để phát biểu, trước hết xin gửi kiến nghị (chọn “📝 Gửi kiến nghị”).")
     assert bot.buttons(LAN) == []
 
 

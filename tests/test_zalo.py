@@ -639,3 +639,36 @@ async def test_a_notice_never_comes_between_a_message_and_its_replies(zalo, bot)
     assert answered == "Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."
     assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:")
     assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+
+
+async def test_a_number_not_on_the_summarys_list_is_asked_again_and_does_not_replace_the_text(zalo, bot):
+    """The summary takes typed text (it replaces the concern's text) and numbers: "4" or "9" is a wrong choice."""
+    await _at_the_concerns_text(zalo)
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    for wrong in ("4", "9", "12"):
+        again = await zalo.say(LAN, wrong)
+        assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. ✅ Gửi đến xã" in again[0]
+    assert "Mã theo dõi: " in (await zalo.choose(LAN, "Gửi đến xã"))[0]
+    assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]
+
+
+async def test_zero_where_no_cancel_is_offered_shows_the_list_again(zalo, bot):
+    """The menu offers no "0. Cancel": "0" there is a wrong choice, not "Stopped. Nothing was sent."."""
+    await zalo.register(LAN, "Nguyễn Thị Lan")
+    menu = (await zalo.say(LAN, "menu"))[0]
+    assert "0. " not in menu
+    again = await zalo.say(LAN, "0")
+    assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. 📝 Gửi kiến nghị" in again[0]
+    assert (await zalo.say(LAN, "1"))[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")
+
+
+async def test_gui_typed_at_the_summary_sends_it_and_khong_gui_does_not(zalo, bot):
+    """A word in two options ("gửi" in “✅ Gửi đến xã” and “❌ Không gửi”) is the one without "không", unless typed."""
+    await _at_the_concerns_text(zalo)
+    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
+    assert "Mã theo dõi: " in (await zalo.say(LAN, "gui"))[0]
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Môi trường")
+    await zalo.say(LAN, "Bãi rác tự phát cạnh trường học.")
+    assert (await zalo.say(LAN, "khong gui"))[0] == "Kiến nghị chưa được gửi. Không có gì được lưu."
+    assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]

@@ -9,7 +9,7 @@ from bot.domain import STATUS_LABELS
 from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import Attachment as ReceivedAttachment
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Screen, Step, notice_action, step
-from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue
+from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.notices import render
 from bot.services.privacy import FORGET_LIMITS
@@ -216,14 +216,18 @@ class Confirm(Text):
                       accepts_text=True, accepts_attachments=True)
 
     def takes(self, draft: dict, action: str) -> bool:
-        # A concern not offered (one's own, say) is refused by the service in words, not as a stale press.
+        # A concern not offered (one's own, say, or a forged code) is refused in words, not as a stale press.
         return action.startswith(f"cc:sup:{draft.get('id')}:")
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         draft_id = c.draft.get("id")
         if action.startswith(f"cc:sup:{draft_id}:"):
-            # “This is my concern too”: the resident follows that concern; nothing new is created.
-            concern = await c.services.concerns.support(await registered(c), action.rsplit(":", 1)[1])
+            # “This is my concern too”: the resident follows that concern; nothing new is created. Only one of
+            # those offered with this summary: a forged press must not make any concern of the commune one's own.
+            code = action.rsplit(":", 1)[1]
+            if code not in {one["code"] for one in c.draft.get("similar") or []}:
+                raise UnknownChoice()
+            concern = await c.services.concerns.support(await registered(c), code)
             c.say(c.t("🙋 Thank you: you are counted in concern %(code)s, now raised %(count)d times. You follow it "
                       "like its sender: you will be told here at every step, and it is in “%(button)s”.",
                       code=concern.code, count=concern.raised_count, button=c.t(MENU_MINE)))
@@ -321,7 +325,8 @@ async def satisfied(c: Conversation, code: str) -> str:
 async def rate(c: Conversation, argument: str) -> str:
     """⭐ (rt:<code>:<stars>): how satisfied the resident is with a closed concern."""
     code, _, stars = argument.partition(":")
-    concern = await c.services.followup.rate(await c.actor(), code, int(stars))
+    # A forged press ("rt:123-456:x") is refused by the service as any unknown rating, not a crash.
+    concern = await c.services.followup.rate(await c.actor(), code, int(stars) if stars.isdigit() else 0)
     c.say(c.t("Thank you: %(stars)s ⭐ recorded for concern %(code)s.", stars=stars, code=concern.code))
     return END
 
@@ -542,10 +547,17 @@ class Language(Step):
 
     async def on_choice(self, c: Conversation, action: str) -> str:
         locale = action.split(":", 1)[1]
-        await c.services.residents.set_locale(c.channel, c.external_id, locale)
-        c.draft.pop("locale", None)
+        await c.actor()  # an admin named in the settings is known from their first message
+        known = await c.services.residents.set_locale(c.channel, c.external_id, locale)
         c.use_locale(locale)
-        return "menu" if await c.resident() is not None else END
+        if not known:  # a newcomer: nothing is stored before consent; first contact goes on in that language
+            c.draft["locale"] = locale
+            return "start.consent"
+        c.draft.pop("locale", None)
+        if await c.resident() is not None:
+            return "menu"
+        c.say(c.t("The language is now English.") if locale == "en" else c.t("The language is now Vietnamese."))
+        return END
 
 
 COMMANDS.update({

@@ -14,6 +14,7 @@ press; it answers anything else with the choices again; it words every `DomainEr
 from __future__ import annotations
 
 import logging
+import unicodedata
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -34,6 +35,9 @@ MORE = "9"
 CANCEL_ACTION = "cancel"
 
 UNSUPPORTED = N_("I cannot read voice messages, files or locations here. I can receive typed text and photos.")
+# A photo (or, where the channel passes them on, a voice note, file or location) sent where none is asked for.
+PHOTO_NOT_HERE = N_("A photo is taken while you write a concern, once its topic is chosen.")
+ATTACHMENT_NOT_HERE = N_("Photos, voice notes, files and locations are taken while you write a concern, once its topic is chosen.")
 CHOOSE_AGAIN = N_("Please choose one of the options above (or send /cancel to stop).")
 TAKEN_UP = N_("Back to what you were doing:")
 NOT_ANSWERED = N_("You have not answered this message yet:")
@@ -238,8 +242,11 @@ def plain(text: str) -> str:
 
 # Words that stop a flow or ask for help, typed without a slash (folded: "huỷ", "hủy" and "huy" alike).
 CANCEL_WORDS = frozenset({"/cancel", "huy", "cancel", "thoat", "dung"})
+# Where a step awaits typed text, only as written with their marks: "Huy", "Dung" and "Dũng" are names.
+TYPED_CANCEL_WORDS = frozenset({"/cancel", "cancel", "huỷ", "hủy", "thoát", "dừng"})
 HELP_WORDS = frozenset({"/help", "tro giup", "help", "huong dan"})
 MENU_WORDS = frozenset({"menu", "/menu", "bat dau lai"})
+NEGATIONS = frozenset({"khong", "chua", "not", "cannot"})  # folded, as `plain` gives them
 
 
 class Runtime:
@@ -348,15 +355,20 @@ class Runtime:
             # "0. Cancel" is the step's own cancel button, numbered: the step words what stopping means.
             await self._go(c, where, await current.on_choice(c, where.draft["_cancel_action"]))
             return
-        if word in CANCEL_WORDS or (where.step and typed == "0" and where.choices and self.typed_choices):
+        awaits_text = current is not None and "text" in where.draft.get("_accepts", [])
+        cancels = unicodedata.normalize("NFC", typed).lower() in TYPED_CANCEL_WORDS if awaits_text and not typed.startswith("/") \
+            else word in CANCEL_WORDS
+        if cancels or (where.step and typed == "0" and where.choices and self.typed_choices and where.draft.get("_cancel")):
             had_flow = where.step is not None
             self._end(where)
-            where.aside = None
+            if not had_flow:
+                where.aside = None
             if had_flow and await c.resident() is None and await c.actor() is None:
                 c.say(c.t("Stopped. Send /start when you are ready."))  # a stranger: how to come back
             else:
                 c.say(c.t(CANCELLED) if had_flow else c.t("There is nothing to stop."))
-            if await c.resident() is not None and self.menu_after_stop:
+            # What a notice's answer set aside (a concern being written) comes back; it is stopped on its own.
+            if await c.resident() is not None and self.menu_after_stop and where.aside is None:
                 await self._enter(c, where, self.menu_step)
             return
         if word in HELP_WORDS:
@@ -402,6 +414,9 @@ class Runtime:
             if action is not None:
                 await self._go(c, where, await current.on_choice(c, action))
                 return
+            if typed.isdigit() and len(typed) <= 2:  # a number not on the list is a wrong choice, never the text
+                c.replies.append(self._page(c, where, c.t(CHOOSE_AGAIN)))
+                return
         screen_accepts = where.draft.get("_accepts", [])
         attachment = inbound.attachment
         if attachment is not None and attachment.kind in self.receives and "attachment" in screen_accepts:
@@ -414,7 +429,9 @@ class Runtime:
             # Blank text too: the step's own check words the refusal ("Please write a few words").
             await self._go(c, where, await current.on_text(c, typed))
             return
-        if (inbound.unsupported or attachment is not None) and self.receives == {"photo"}:
+        if attachment is not None and attachment.kind in self.receives:  # received, but not asked for here
+            self._not_here(c)
+        elif (inbound.unsupported or attachment is not None) and self.receives == {"photo"}:
             c.say(c.t(UNSUPPORTED))
         elif inbound.unsupported and "attachment" in screen_accepts:  # a sticker, on a channel that takes the rest
             c.say(c.t("I cannot use that here. Please type your concern, or send a photo, a voice note or a location."))
@@ -433,10 +450,17 @@ class Runtime:
             if actor is None or not actor.is_official:
                 await self._enter(c, where, self.start_step)
                 return
-        if (inbound.unsupported or inbound.attachment is not None) and self.receives == {"photo"}:
+        if inbound.attachment is not None and inbound.attachment.kind in self.receives:
+            self._not_here(c)
+        elif (inbound.unsupported or inbound.attachment is not None) and self.receives == {"photo"}:
             c.say(c.t(UNSUPPORTED))
         c.say(c.t("I did not understand. Here is what you can do:"))
         await self._enter(c, where, self.menu_step)
+
+    def _not_here(self, c: Conversation) -> None:
+        """A photo (a file...) the channel passes on, sent where no step asks for one: where it is taken."""
+        where_taken = PHOTO_NOT_HERE if self.receives == {"photo"} else ATTACHMENT_NOT_HERE
+        c.say(c.t(where_taken))
 
     async def _pressed(self, c: Conversation, where: Position, action: str) -> None:
         """A button pressed (a channel with buttons): the current step's choice, or a notice's action."""
@@ -571,7 +595,11 @@ def _match(choices: list[list[str]], typed: str) -> str | None:
     # The typed words inside an option's words: the option with the fewest other words ("dong y" is
     # "Tôi đồng ý", not "Tôi không đồng ý"); a tie means nothing.
     padded = f" {wanted} "
-    found = sorted((len(plain(label).split()), action) for label, action in choices if padded in f" {plain(label)} ")
+    found = sorted((len(plain(label).split()), action, label) for label, action in choices if padded in f" {plain(label)} ")
+    # A word in several options: not the one that says "not" unless it was typed ("gui" is “Gửi đến xã”, though
+    # “Không gửi” has fewer words).
+    affirmative = [one for one in found if not (NEGATIONS & set(plain(one[2]).split())) - set(wanted.split())]
+    found = affirmative if len(found) > 1 and affirmative else found
     if len(found) == 1 or (len(found) > 1 and found[0][0] < found[1][0]):
         return found[0][1]
     return None

@@ -5,7 +5,7 @@ from __future__ import annotations
 from bot.communes import Commune, Communes
 from bot.domain import MAX_ATTACHMENTS, MAX_CONCERN_LENGTH, new_tracking_code, normalize_code
 from bot.text import clean_text
-from bot.errors import ConcernNotFound, DomainError, PetitionNotInDialogue, UnknownChoice
+from bot.errors import ConcernNotFound, DomainError, PetitionNotInDialogue, TextEmpty, UnknownChoice
 from bot.i18n import N_
 from bot.similarity import SimilarConcern, SimilarityMatcher
 from bot.services import lifecycle
@@ -102,7 +102,10 @@ class ConcernService:
     def check_body(body: str | None, attachments: tuple[Attachment, ...] = ()) -> str:
         """The concern's text; a voice note may stand for it, nothing else may."""
         has_voice = any(a.kind == "voice" for a in attachments)
-        return clean_text(body, MAX_CONCERN_LENGTH, required=not has_voice)
+        text = clean_text(body, MAX_CONCERN_LENGTH, required=not has_voice)
+        if text and not any(ch.isalpha() for ch in text):  # "0", "9", "🙂", "???": no word for the office to read
+            raise TextEmpty()
+        return text
 
     async def submit(
         self, resident: Resident, *, category: str, body: str | None,

@@ -34,15 +34,20 @@ class ResidentService:
             person = await people.get_person(db, channel, external_id)
         return person.locale if person else None
 
-    async def set_locale(self, channel: str, external_id: str, locale: str) -> None:
+    async def set_locale(self, channel: str, external_id: str, locale: str) -> bool:
+        """The language of someone the bot knows (a resident, an official). Nothing is stored about anyone else
+        before they consent (False): the caller keeps the choice with the conversation."""
         if locale not in LOCALES:
             raise UnknownChoice()
         async with self._database.transaction() as db:
+            if await people.get_person(db, channel, external_id) is None:
+                return False
             person = await people.upsert_person(db, channel, external_id, locale)
             await audit.record(
                 db, commune_id=None, actor_person_id=person.id, action="person.locale_set",
                 subject_type="person", subject_id=person.id, details={"locale": locale},
             )
+        return True
 
     async def decline(self, channel: str, external_id: str) -> bool:
         """The privacy notice was refused: someone the commune does not know leaves nothing behind, not even
