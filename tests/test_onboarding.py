@@ -336,3 +336,12 @@ async def test_the_language_changed_after_registering_is_the_one_profile_speaks(
     assert bot.fake.current_reply_keyboard(LAN)[0] == ["📝 Send a concern"]
     assert (await bot.say(LAN, "/profile"))[0].startswith("Your details as the commune holds them:")
     assert await bot.say(LAN, "/start") == ["Hello Bà Lan! What would you like to do?"]
+
+
+async def test_a_shared_contact_with_a_national_number_is_stored_with_the_country_code(bot):
+    """Some Android clients send the contact's number as dialled at home: “0912345678” is +84912345678."""
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    await bot.say(LAN, "Nguyễn Thị Lan")
+    assert (await bot.send(LAN, bot.fake.send_contact(LAN, "0912 345 678")))[0].startswith("Cảm ơn Nguyễn Thị Lan.")
+    assert await bot.rows("SELECT phone FROM residents") == [("+84912345678",)]

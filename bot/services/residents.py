@@ -83,9 +83,12 @@ class ResidentService:
         """The number of a contact the person shared: only their own contact is accepted."""
         if contact_user_id is None or str(contact_user_id) != str(own_id):
             raise NotOwnContact()
-        digits = re.sub(r"\D", "", phone_number or "")
+        raw = (phone_number or "").strip()
+        digits = re.sub(r"\D", "", raw)
         if not 6 <= len(digits) <= 15:
             raise NotOwnContact()
+        if not raw.startswith("+") and digits.startswith("0"):  # a national number (some Android clients send it so)
+            return "+84" + digits[1:]
         return "+" + digits
 
     @staticmethod
