@@ -332,7 +332,9 @@ async def test_a_photo_sent_before_the_topic_is_told_where_it_goes_not_that_phot
     assert replies[0] in ("Ảnh được nhận khi ông/bà viết kiến nghị, sau khi chọn lĩnh vực.",
                           "Ảnh, tin nhắn thoại, tệp và vị trí được nhận khi ông/bà viết kiến nghị, sau khi chọn lĩnh vực.")
     assert not any("không đọc được" in reply for reply in replies)
-    assert replies[-1].startswith("Xin chọn một trong các mục ở trên")
+    # The choices again, with words that fit where each channel puts them: buttons below, a numbered list after.
+    assert replies[-1].startswith({"telegram": "Xin chọn một trong các mục dưới đây (hoặc gửi /cancel để dừng).",
+                                   "zalo": "Xin chọn một trong các mục sau:\n\n1. "}[resident.channel])
     await resident.choose_topic("development")
     summary = (await resident.send_photo("Cầu tràn thôn 2 bị sạt lở"))[-1]
     assert "Ảnh: 1" in summary

@@ -162,9 +162,9 @@ async def test_typing_instead_of_tapping_a_hamlet_is_answered(bot):
     bot.fake.add_user(LAN, "Lan")
     await bot.say(LAN, "/start")
     await bot.tap(LAN, "ob:lang:vi")
-    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."]
+    assert await bot.say(LAN, "đồng ý") == ["Xin chọn một trong các mục dưới đây (hoặc gửi /cancel để dừng)."]
     await bot.tap(LAN, "ob:consent:yes")
-    assert await bot.say(LAN, "thôn 2") == ["Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."]
+    assert await bot.say(LAN, "thôn 2") == ["Xin chọn một trong các mục dưới đây (hoặc gửi /cancel để dừng)."]
     hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
     assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin gửi /start."]
     assert bot.buttons_on(LAN, hamlets) == []  # the step left is not left looking live
@@ -301,7 +301,7 @@ async def test_someone_whose_old_state_no_longer_takes_what_they_send_is_asked_t
 
     bot.fake.add_user(LAN, "Lan")
     await _inside_the_old_flow(bot, LAN, ONBOARD_CONSENT, {"locale": "en", "onboarding": {}})
-    assert await bot.send(LAN, bot.fake.send_sticker(LAN)) == ["Please choose one of the options above (or send /cancel to stop)."]
+    assert await bot.send(LAN, bot.fake.send_sticker(LAN)) == ["Please choose one of the options below (or send /cancel to stop)."]
     assert bot.buttons(LAN) == ["ob:consent:yes", "ob:consent:no"]
     assert await bot.rows("SELECT COUNT(*) FROM people") == [(0,)]
 

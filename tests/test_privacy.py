@@ -210,7 +210,7 @@ async def test_forget_cancelled_keeps_everything(bot):
     assert asked[0].startswith("Ông/bà có muốn xóa thông tin cá nhân của mình không?")
     assert "nội dung các kiến nghị (1)" in asked[0]
     assert bot.buttons(LAN) == ["pv:forget:yes", "pv:forget:no"]
-    assert (await bot.say(LAN, "đồng ý"))[0] == "Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng)."
+    assert (await bot.say(LAN, "đồng ý"))[0] == "Xin chọn một trong các mục dưới đây (hoặc gửi /cancel để dừng)."
     assert await bot.tap(LAN, "pv:forget:no") == ["Không có gì bị xóa. Mọi thông tin vẫn giữ nguyên."]
 
     assert await bot.rows("SELECT p.external_id, r.display_name, p.forgotten_at FROM people p JOIN residents r ON r.person_id = p.id") == before

@@ -78,7 +78,7 @@ async def test_wrong_answers_are_told_the_choices_again_and_words_stop_or_help_m
     for wrong in ("12", "xin chào", "Đất"):  # "Đất" alone is not one option's words (two topics hold it? no: see below)
         replies = await zalo.say(LAN, wrong)
         if wrong != "Đất":
-            assert replies[0].startswith("Xin chọn một trong các mục ở trên (hoặc gửi /cancel để dừng).")
+            assert replies[0].startswith("Xin chọn một trong các mục sau:")
             assert "1. Quản lý đất đai" in replies[0] and "Trả lời 1, 2, 3" in replies[0]
     assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]
     # "trợ giúp" mid-flow: the help, and the flow is over; "menu": the menu; "huỷ": stopped.
@@ -89,7 +89,7 @@ async def test_wrong_answers_are_told_the_choices_again_and_words_stop_or_help_m
     await zalo.say(LAN, "/new")
     assert (await zalo.say(LAN, "menu"))[0].startswith("Xin chào Nguyễn Thị Lan!")
     # A number that means nothing now: the choices again, never a silent drop.
-    assert (await zalo.say(LAN, "7"))[0].startswith("Xin chọn một trong các mục ở trên")
+    assert (await zalo.say(LAN, "7"))[0].startswith("Xin chọn một trong các mục sau:")
 
 
 async def test_a_petition_topic_is_redirected_and_the_flow_ends(zalo, bot):
@@ -647,7 +647,7 @@ async def test_a_number_not_on_the_summarys_list_is_asked_again_and_does_not_rep
     await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
     for wrong in ("4", "9", "12"):
         again = await zalo.say(LAN, wrong)
-        assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. ✅ Gửi đến xã" in again[0]
+        assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục sau:") and "1. ✅ Gửi đến xã" in again[0]
     assert "Mã theo dõi: " in (await zalo.choose(LAN, "Gửi đến xã"))[0]
     assert await bot.rows("SELECT body FROM concerns") == [("Đèn đường đầu thôn hỏng đã lâu.",)]
 
@@ -658,7 +658,7 @@ async def test_zero_where_no_cancel_is_offered_shows_the_list_again(zalo, bot):
     menu = (await zalo.say(LAN, "menu"))[0]
     assert "0. " not in menu
     again = await zalo.say(LAN, "0")
-    assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục ở trên") and "1. 📝 Gửi kiến nghị" in again[0]
+    assert len(again) == 1 and again[0].startswith("Xin chọn một trong các mục sau:") and "1. 📝 Gửi kiến nghị" in again[0]
     assert (await zalo.say(LAN, "1"))[0].startswith("Kiến nghị của ông/bà về lĩnh vực nào?")
 
 

@@ -29,7 +29,7 @@ async def test_a_visitor_registers_as_a_zalo_resident_by_typing_numbers(fake_api
         await say("dong y")  # the option's words, without diacritics
         await expect(bot_messages.last).to_contain_text("2. Thôn 2")
         await say("toi o thon hai")  # not one option: the choices again
-        await expect(bot_messages.last).to_contain_text("Xin chọn một trong các mục ở trên")
+        await expect(bot_messages.last).to_contain_text("Xin chọn một trong các mục sau:")
         await say("2")
         await expect(bot_messages.last).to_contain_text("Xin viết họ và tên.")
         await say("Trần Thị Tư")

@@ -38,7 +38,9 @@ UNSUPPORTED = N_("I cannot read voice messages, files or locations here. I can r
 # A photo (or, where the channel passes them on, a voice note, file or location) sent where none is asked for.
 PHOTO_NOT_HERE = N_("A photo is taken while you write a concern, once its topic is chosen.")
 ATTACHMENT_NOT_HERE = N_("Photos, voice notes, files and locations are taken while you write a concern, once its topic is chosen.")
-CHOOSE_AGAIN = N_("Please choose one of the options above (or send /cancel to stop).")
+# Said with the choices again: drawn as buttons under this text (Telegram), or numbered after it (Zalo).
+CHOOSE_AGAIN = N_("Please choose one of the options below (or send /cancel to stop).")
+CHOOSE_AGAIN_TYPED = N_("Please choose one of these options:")
 TAKEN_UP = N_("Back to what you were doing:")
 NOT_ANSWERED = N_("You have not answered this message yet:")
 CANCELLED = N_("Stopped. Nothing was sent.")
@@ -403,6 +405,10 @@ class Runtime:
             return
         await self._in_step(c, where, current, inbound)
 
+    def _choose_again(self, c: Conversation, where: Position) -> Reply:
+        """The choices again, with words that fit where the channel puts them."""
+        return self._page(c, where, c.t(CHOOSE_AGAIN_TYPED if self.typed_choices else CHOOSE_AGAIN))
+
     async def _in_step(self, c: Conversation, where: Position, current: Step, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()
         if where.choices and typed and self.typed_choices:
@@ -415,7 +421,7 @@ class Runtime:
                 await self._go(c, where, await current.on_choice(c, action))
                 return
             if typed.isdigit() and len(typed) <= 2:  # a number not on the list is a wrong choice, never the text
-                c.replies.append(self._page(c, where, c.t(CHOOSE_AGAIN)))
+                c.replies.append(self._choose_again(c, where))
                 return
         screen_accepts = where.draft.get("_accepts", [])
         attachment = inbound.attachment
@@ -437,7 +443,7 @@ class Runtime:
             c.say(c.t("I cannot use that here. Please type your concern, or send a photo, a voice note or a location."))
             return
         if where.choices:
-            c.replies.append(self._page(c, where, c.t(CHOOSE_AGAIN)))
+            c.replies.append(self._choose_again(c, where))
         elif "text" in screen_accepts:
             c.say(c.t("Please type your answer as text (or send /cancel to stop)."))
 
