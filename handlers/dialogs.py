@@ -95,13 +95,21 @@ async def _retire_own_buttons(context: BotContext, pressed: tuple | None = None)
 async def _run(update: Update, context: BotContext, inbound: Inbound, pressed: tuple | None = None) -> list[Reply]:
     if not inbound.aside:
         await _retire_own_buttons(context, pressed)
+    before = None if inbound.aside else await _position(context, update.effective_user.id)
     replies = await runtime(context).handle(inbound)
+    # The phone step's keys ("Share my number", "Skip") go with the first message that can carry a keyboard,
+    # once that step is left by any way (another command, /cancel, an answer), not through the next flow.
+    phone_keys = before is not None and before.step is not None and "contact" in before.draft.get("_accepts", []) \
+        and not any(reply.contact for reply in replies)
     for number, reply in enumerate(replies):
-        await _render(update, context, reply, last=number == len(replies) - 1, aside=inbound.aside)
+        phone_keys = await _render(update, context, reply, last=number == len(replies) - 1, aside=inbound.aside,
+                                   phone_keys=phone_keys)
     return replies
 
 
-async def _render(update: Update, context: BotContext, reply: Reply, *, last: bool, aside: bool = False) -> None:
+async def _render(update: Update, context: BotContext, reply: Reply, *, last: bool, aside: bool = False,
+                  phone_keys: bool = False) -> bool:
+    """Draw one reply; `phone_keys`: the phone step's keys are still to be replaced (returned: still so)."""
     t = context.i18n.for_locale(reply.locale)
     markup = None
     if reply.forgotten:
@@ -136,13 +144,18 @@ async def _render(update: Update, context: BotContext, reply: Reply, *, last: bo
             context.user_data["dialog_buttons"] = (pressed.chat_id, pressed.message_id)
         elif tuple(context.user_data.get("dialog_buttons") or ()) == (pressed.chat_id, pressed.message_id):
             context.user_data.pop("dialog_buttons")
-        return
+        return phone_keys
+    if phone_keys and markup is None:  # the main menu's keyboard (or none, for a stranger) instead
+        actor = await context.actor(update)
+        known = await context.resident(update) is not None or (actor is not None and actor.is_official)
+        markup = await context.main_menu(update, t) if known else ReplyKeyboardRemove()
     parts = split_message(reply.text.split("\n"), MAX_MESSAGE)
     for number, part in enumerate(parts):
         message = await answer(update, part, reply_markup=markup if number == len(parts) - 1 else None)
         if message is not None and number == len(parts) - 1 and reply.choices and hasattr(markup, "inline_keyboard") \
                 and not aside and not all(choice.action.startswith(KEEP_BUTTONS) for choice in reply.choices):
             context.user_data["dialog_buttons"] = (message.chat_id, message.message_id)
+    return phone_keys and hasattr(markup, "inline_keyboard")
 
 
 def _inbound(update: Update, **what) -> Inbound:

@@ -391,3 +391,24 @@ async def test_stopping_the_question_a_notice_asked_brings_back_the_concern_bein
     assert taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:") and "Nội dung: Bãi rác tự phát cạnh trường học." in taken_up
     await resident.confirm()
     assert await bot.rows("SELECT category, status FROM concerns ORDER BY id") == [("land", "resolved"), ("environment", "submitted")]
+
+
+LEFT_UNSENT = "Kiến nghị ông/bà đang viết chưa được gửi."
+
+
+async def test_a_command_that_leaves_a_concern_being_written_says_it_was_not_sent(resident, bot):
+    """Another command, "menu" or "trợ giúp" typed while a concern is written: the resident is told, never
+    left to believe it went to the commune; a topic list with nothing chosen yet loses nothing."""
+    await resident.register("Nguyễn Thị Lan")
+    for command in ("/speak", "/new", "/profile", "/forget", "menu", "trợ giúp"):
+        await resident.start_concern()
+        await resident.choose_topic("land")
+        if command in ("/new", "menu"):
+            await resident.write("Đèn đường đầu thôn hỏng đã lâu.")  # the summary shown, not yet sent
+        replies = await resident.send(command)
+        assert replies[0] == LEFT_UNSENT and LEFT_UNSENT not in replies[1:], command
+        assert len(replies) > 1, command  # what the command opens follows
+    await resident.send("/cancel")
+    await resident.start_concern()
+    assert LEFT_UNSENT not in await resident.send("/speak")
+    assert await bot.rows("SELECT count(*) FROM concerns") == [(0,)]

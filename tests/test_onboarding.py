@@ -338,6 +338,48 @@ async def test_the_language_changed_after_registering_is_the_one_profile_speaks(
     assert await bot.say(LAN, "/start") == ["Hello Bà Lan! What would you like to do?"]
 
 
+MAIN_MENU_VI = [["📝 Gửi kiến nghị"], ["📋 Kiến nghị của tôi", "🎤 Đăng ký phát biểu"], ["❓ Hướng dẫn", "🌐 Ngôn ngữ"]]
+
+
+def _phone_keys(bot, user_id: int) -> bool:
+    markup = bot.fake.reply_keyboard_markup(user_id) or {}
+    return any(isinstance(key, dict) and key.get("request_contact") for row in markup.get("keyboard", []) for key in row)
+
+
+async def test_the_phone_keys_go_when_the_phone_step_is_left_for_another_flow(bot):
+    """“Share my number” / “Skip” belong to the phone step only: another command replaces them at once."""
+    await bot.register(LAN, "Bà Lan")
+    await bot.say(LAN, "/profile")
+    await bot.tap(LAN, "pf:phone")
+    assert _phone_keys(bot, LAN)
+    replies = await bot.say(LAN, "/new")
+    assert replies[0] == "Số điện thoại của ông/bà không thay đổi." and replies[1].startswith("Kiến nghị của ông/bà về")
+    assert not _phone_keys(bot, LAN) and bot.fake.current_reply_keyboard(LAN) == MAIN_MENU_VI
+    await bot.tap(LAN, "cc:cat:land")  # through the next flow and after it
+    await bot.say(LAN, "Đèn đường đầu thôn hỏng.")
+    await bot.tap(LAN, next(data for data in bot.buttons(LAN) if data.startswith("cc:no:")))
+    assert not _phone_keys(bot, LAN) and bot.fake.current_reply_keyboard(LAN) == MAIN_MENU_VI
+
+    # First contact's phone step, left by /speak: a stranger has no menu, so the keys are removed.
+    hung = 1002
+    bot.fake.add_user(hung, "Hùng")
+    await _to_name_step(bot, hung)
+    await bot.say(hung, "Trần Văn Hùng")
+    assert _phone_keys(bot, hung)
+    replies = await bot.say(hung, "/speak")
+    assert replies[0] == "Việc đăng ký của ông/bà chưa hoàn tất."
+    assert bot.fake.reply_keyboard_markup(hung) is None
+
+
+async def test_the_phone_keys_go_when_the_phone_step_is_stopped_by_a_stranger(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await _to_name_step(bot, LAN)
+    await bot.say(LAN, "Nguyễn Thị Lan")
+    assert _phone_keys(bot, LAN)
+    assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin gửi /start."]
+    assert bot.fake.reply_keyboard_markup(LAN) is None
+
+
 async def test_a_shared_contact_with_a_national_number_is_stored_with_the_country_code(bot):
     """Some Android clients send the contact's number as dialled at home: “0912345678” is +84912345678."""
     bot.fake.add_user(LAN, "Lan")

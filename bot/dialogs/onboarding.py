@@ -192,6 +192,9 @@ class Phone(PhoneStep):
     async def keep(self, c: Conversation, phone: str) -> str:
         return await finish(c, phone)
 
+    def dropped(self, draft: dict) -> str | None:
+        return N_("Your registration was not finished.")
+
 
 async def finish(c: Conversation, phone: str | None) -> str:
     """Everything was given: the resident is stored now, in one step."""

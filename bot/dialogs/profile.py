@@ -7,7 +7,7 @@ from bot.dialogs.labels import PHONE_SKIP
 from bot.dialogs.onboarding import PhoneStep
 from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Screen, Step, step
 from bot.errors import DomainError
-from bot.i18n import Translator
+from bot.i18n import N_, Translator
 from storage.records import Resident
 
 
@@ -103,6 +103,9 @@ class ProfilePhone(PhoneStep):
         resident = await c.services.residents.update_profile(c.channel, c.external_id, phone=phone)
         c.say(c.t("Saved. Your phone number is %(phone)s.", phone=resident.phone))
         return END
+
+    def dropped(self, draft: dict) -> str | None:
+        return N_("Your phone number was not changed.")
 
 
 COMMANDS["/profile"] = "profile"

@@ -73,6 +73,8 @@ class Help(Step):
 
 MAX_ATTACHMENTS = 10
 NOT_SENT = N_("The concern was not sent. Nothing was saved.")
+# Another command, help or the menu left a concern begun (a topic chosen, a text or a photo given).
+LEFT_UNSENT = N_("The concern you were writing was not sent.")
 
 
 def _attachments(draft: dict) -> tuple[Attachment, ...]:
@@ -90,8 +92,15 @@ def _not_sent(c: Conversation) -> str:
     return c.stopped()
 
 
+class Writing(Step):
+    """A step of writing a concern: leaving it for another command says that the concern was not sent."""
+
+    def dropped(self, draft: dict) -> str | None:
+        return LEFT_UNSENT if draft.get("category") or draft.get("body") or draft.get("attachments") else None
+
+
 @step
-class Topic(Step):
+class Topic(Writing):
     name = "concern.topic"
 
     async def show(self, c: Conversation) -> Screen:
@@ -117,7 +126,7 @@ class Topic(Step):
 
 
 @step
-class Text(Step):
+class Text(Writing):
     name = "concern.text"
 
     async def show(self, c: Conversation) -> Screen:

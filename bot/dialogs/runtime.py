@@ -199,6 +199,10 @@ class Step:
         """An action this step answers though it is not among the choices shown (its own refusal says why)."""
         return False
 
+    def dropped(self, draft: dict) -> str | None:
+        """What is lost if another command (or help, or the menu) leaves this step: said then, never silently."""
+        return None
+
 
 STEPS: dict[str, Step] = {}
 # A command (or its typed word) -> the step it opens; filled by the flows.
@@ -374,19 +378,16 @@ class Runtime:
                 await self._enter(c, where, self.menu_step)
             return
         if word in HELP_WORDS:
-            self._end(where)
-            where.aside = None
+            self._leave(c, where, inbound)
             await self._enter(c, where, self.help_step)
             return
         if word in MENU_WORDS:
-            self._end(where)
-            where.aside = None
+            self._leave(c, where, inbound)
             await self._enter(c, where, self.menu_step if await c.resident() is not None else self.start_step)
             return
         if typed.startswith("/"):
             target = COMMANDS.get(word)
-            self._end(where)
-            where.aside = None
+            self._leave(c, where, inbound)
             if target is None:
                 c.say(c.t("I do not know that command. Send /help to see what I can do."))
                 return
@@ -404,6 +405,25 @@ class Runtime:
             await self._idle(c, where, inbound)
             return
         await self._in_step(c, where, current, inbound)
+
+    def _leave(self, c: Conversation, where: Position, inbound: Inbound) -> None:
+        """Another command leaves the open flow and any flow a notice's answer set aside: what they held is
+        said to be lost ("the concern you were writing was not sent"), not dropped silently. A listing shown
+        beside the flow (`aside`) leaves nothing."""
+        if not inbound.aside:
+            held, aside = [(where.step, where.draft)], where.aside
+            while aside:
+                held.append((aside.get("step"), aside.get("draft") or {}))
+                aside = aside.get("aside")
+            notes: list[str] = []
+            for name, draft in held:
+                note = STEPS[name].dropped(draft) if name in STEPS else None
+                if note and note not in notes:
+                    notes.append(note)
+            for note in notes:
+                c.say(c.t(note))
+        self._end(where)
+        where.aside = None
 
     def _choose_again(self, c: Conversation, where: Position) -> Reply:
         """The choices again, with words that fit where the channel puts them."""
