@@ -9,6 +9,7 @@ from telegram.error import TelegramError
 from telegram.ext import ApplicationHandlerStop
 
 from bot.i18n import LOCALES, normalize_locale
+from storage import dialogs as positions
 from storage.database import DatabaseBusy
 from handlers.context import CHANNEL, BotContext, answer, drop_buttons, retire_buttons
 from bot.dialogs.resident import HELP
@@ -177,11 +178,30 @@ async def stale_button(update: Update, context: BotContext) -> None:
     """A button from an old message, or one whose data was forged: it does nothing."""
     t = await context.translator(update)
     await update.callback_query.answer(t("This button is no longer active."), show_alert=False)
-    if update.effective_chat is not None:
-        await update.get_bot().send_message(
-            update.effective_chat.id, t("This button is no longer active. Please use the menu below."),
-            reply_markup=(await context.main_menu(update, t)) if await context.resident(update) else None,
-        )
+    if update.effective_chat is None:
+        return
+    markup = None
+    if await _in_a_flow(update, context):  # its own keyboard (Cancel, the phone key) stays
+        text = t("This button is no longer active. Please answer the latest message.")
+    elif await context.resident(update) is None and not getattr(await context.actor(update), "is_official", False):
+        text = t("This button is no longer active. To begin, send /start.")  # a stranger has no menu yet
+    else:
+        text = t("This button is no longer active. Please use the menu below.")
+        markup = await context.main_menu(update, t)
+    await update.get_bot().send_message(update.effective_chat.id, text, reply_markup=markup)
+
+
+# What user_data holds outside any flow; any other key is a Telegram-only flow's draft.
+IDLE_KEYS = ("locale", "dialog_buttons", "live_buttons")
+
+
+async def _in_a_flow(update: Update, context: BotContext) -> bool:
+    """A step of bot/dialogs (not the bare menu) or a Telegram-only flow is open for this person."""
+    if any(key not in IDLE_KEYS for key in context.user_data or {}):
+        return True
+    async with context.services.database.read() as db:
+        where = await positions.position(db, CHANNEL, str(update.effective_user.id))
+    return where.step not in (None, "menu")
 
 
 async def edited_message(update: Update, context: BotContext) -> None:

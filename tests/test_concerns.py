@@ -252,7 +252,7 @@ async def test_someone_not_registered_is_refused_a_concern_and_no_step_opens(bot
     assert await bot.say(1002, "/new") == ["Xin đăng ký trước: gửi /start và chọn thôn của ông/bà."]
     assert await bot.rows("SELECT step FROM dialog_positions WHERE step IS NOT NULL") == []
     assert await bot.send(1002, bot.fake.press(1002, bot.fake.chat(1002)[-1]["message_id"], "cc:cat:land")) == [
-        "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
+        "Nút này không còn hiệu lực. Để bắt đầu, xin gửi /start."]  # no menu: told how to begin
 
 
 async def test_a_notice_answered_beside_the_summary_leaves_it_and_its_buttons_as_they_were(bot):

@@ -321,7 +321,7 @@ async def test_a_button_of_an_earlier_step_or_a_forged_one_changes_nothing_durin
     languages = bot.message_with_button(LAN, "ob:lang:vi")
     await bot.tap(LAN, "ob:lang:vi")
     await bot.tap(LAN, "ob:consent:yes")
-    stale = "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."
+    stale = "Nút này không còn hiệu lực. Xin trả lời tin nhắn mới nhất."  # no menu promised: there is none yet
     assert await bot.send(LAN, bot.fake.press(LAN, languages, "ob:lang:en")) == [stale]
     hamlets = bot.message_with_button(LAN, "ob:hamlet:thon-2")
     assert await bot.send(LAN, bot.fake.press(LAN, hamlets, "ob:hamlet:thon-99")) == [stale]
@@ -378,6 +378,37 @@ async def test_the_phone_keys_go_when_the_phone_step_is_stopped_by_a_stranger(bo
     assert _phone_keys(bot, LAN)
     assert await bot.say(LAN, "/cancel") == ["Đã dừng. Khi sẵn sàng, xin gửi /start."]
     assert bot.fake.reply_keyboard_markup(LAN) is None
+
+
+async def test_a_stale_button_tells_a_stranger_how_to_begin_and_leaves_a_flow_its_keyboard(bot):
+    bot.fake.add_user(LAN, "Lan")
+    await bot.say(LAN, "/start")
+    languages = bot.message_with_button(LAN, "ob:lang:vi")
+    await bot.say(LAN, "/cancel")
+    assert await bot.send(LAN, bot.fake.press(LAN, languages, "ob:lang:en")) == [
+        "Nút này không còn hiệu lực. Để bắt đầu, xin gửi /start."]
+    assert bot.fake.last_bot_message(LAN).get("reply_markup") is None  # no menu: a stranger has none
+
+    # A resident in a step with keys of its own (the phone step's) keeps them, not the menu's.
+    await bot.register(LAN, "Nguyễn Thị Lan")
+    await bot.say(LAN, "/profile")
+    profile = bot.message_with_button(LAN, "pf:name")
+    await bot.tap(LAN, "pf:phone")
+    assert _phone_keys(bot, LAN)
+    assert await bot.send(LAN, bot.fake.press(LAN, profile, "pf:name")) == [
+        "Nút này không còn hiệu lực. Xin trả lời tin nhắn mới nhất."]
+    assert _phone_keys(bot, LAN)
+    assert await bot.send(LAN, bot.fake.send_contact(LAN, "84912000111")) == [
+        "Đã lưu. Số điện thoại của ông/bà là +84912000111."]  # still on the phone step
+
+    # Outside any flow, the menu is shown again.
+    await bot.say(LAN, "/new")
+    topics = bot.message_with_button(LAN, "cc:cat:land")
+    await bot.tap(LAN, "cc:cancel")
+    # Outside any flow, the menu is shown again.
+    assert await bot.send(LAN, bot.fake.press(LAN, topics, "cc:cat:land")) == [
+        "Nút này không còn hiệu lực. Xin dùng các nút bên dưới."]
+    assert bot.fake.current_reply_keyboard(LAN) == MAIN_MENU_VI
 
 
 async def test_a_shared_contact_with_a_national_number_is_stored_with_the_country_code(bot):

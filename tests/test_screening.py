@@ -215,7 +215,7 @@ async def test_a_hamlet_head_enters_a_concern_for_a_resident_of_their_hamlet(bot
         "Người dân thôn 2. Xin cho biết họ tên người dân?"]
     # A forged hamlet button is not part of a hamlet head's flow: it does nothing.
     assert (await bot.send(HEAD_2, bot.fake.press(HEAD_2, bot.fake.chat(HEAD_2)[-1]["message_id"], "cw:eh:thon-3")))[0] == (
-        "Nút này không còn hiệu lực. Xin dùng các nút bên dưới.")
+        "Nút này không còn hiệu lực. Xin trả lời tin nhắn mới nhất.")
     assert await bot.say(HEAD_2, "Bà Sáu") == [
         "Số điện thoại của người dân, nếu có, để công chức có thể gọi. Nếu không có, xin bấm “Bỏ qua”."]
     assert bot.buttons(HEAD_2) == ["cw:ep:skip"]
