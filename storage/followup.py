@@ -79,6 +79,11 @@ async def rate(db: aiosqlite.Connection, concern_id: int, stars: int) -> None:
     await db.execute("UPDATE concerns SET satisfaction = ? WHERE id = ?", (stars, concern_id))
 
 
+async def rating(db: aiosqlite.Connection, concern_id: int) -> int | None:
+    row = await (await db.execute("SELECT satisfaction FROM concerns WHERE id = ?", (concern_id,))).fetchone()
+    return row[0] if row else None
+
+
 async def toggle_follower(db: aiosqlite.Connection, commune_id: str, person_id: int) -> bool:
     """Start or stop following the results; True when now following."""
     cursor = await db.execute("DELETE FROM result_followers WHERE commune_id = ? AND person_id = ?", (commune_id, person_id))

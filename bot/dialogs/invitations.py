@@ -4,7 +4,7 @@ Telegram press and a Zalo numbered reply run the same code."""
 
 from __future__ import annotations
 
-from bot.dialogs.runtime import END, STAY, Conversation, Screen, Step, notice_action, step
+from bot.dialogs.runtime import END, STAY, Conversation, Screen, Step, notice_action, notice_awaits, step
 from bot.errors import DomainError, TextEmpty, TextTooLong
 
 
@@ -18,6 +18,12 @@ async def will_come(c: Conversation, number: str) -> str:
     await c.services.invitations.answer(await _person_id(c), int(number), "yes")
     c.say(c.t("Thank you: we noted that you will come."))
     return END
+
+
+@notice_awaits("iv:yes")
+async def invitation_awaits(c: Conversation, number: str) -> bool:
+    """Offered again only while unanswered (a hamlet head may have noted the answer) and not cancelled."""
+    return number.isdigit() and await c.services.invitations.awaits_answer(await _person_id(c), int(number))
 
 
 @notice_action("iv:no")

@@ -8,7 +8,8 @@ import uuid
 from bot.domain import STATUS_LABELS
 from bot.dialogs.labels import MENU_HELP, MENU_MINE, MENU_NEW, MENU_SPEAK
 from bot.dialogs.runtime import Attachment as ReceivedAttachment
-from bot.dialogs.runtime import COMMANDS, END, STAY, Choice, Conversation, Screen, Step, notice_action, step
+from bot.dialogs.runtime import (COMMANDS, END, STAY, Choice, Conversation, Screen, Step, notice_action, notice_awaits,
+                                 step)
 from bot.errors import DomainError, NotRegistered, PetitionNotInDialogue, UnknownChoice
 from bot.i18n import N_, Translator
 from bot.notices import render
@@ -328,6 +329,18 @@ async def satisfied(c: Conversation, code: str) -> str:
     rating = render("rating_request", {"code": concern.code}, c.t, c.services.communes)
     c.say(rating.text, [Choice(label, action) for label, action in rating.actions])
     return END
+
+
+@notice_awaits("vd:ok")
+async def verdict_awaits(c: Conversation, code: str) -> bool:
+    """A result's 👍/👎 is offered again only while the concern awaits the verdict (not given from /mine)."""
+    await c.services.tasks.answerable(await c.actor(), code)  # refused (not offered) once it no longer does
+    return True
+
+
+@notice_awaits("rt")
+async def rating_awaits(c: Conversation, argument: str) -> bool:
+    return await c.services.followup.rating_awaited(await c.actor(), argument.partition(":")[0])
 
 
 @notice_action("rt")

@@ -209,6 +209,9 @@ STEPS: dict[str, Step] = {}
 COMMANDS: dict[str, str] = {}
 # A notice's action prefix ("vd:ok") -> what pressing it does: (conversation, argument) -> next step.
 NOTICE_ACTIONS: dict[str, Callable[[Conversation, str], Awaitable[str]]] = {}
+# A notice's action prefix -> whether that notice still awaits the person's answer (asked of the service before
+# it is offered again: an invitation since cancelled, a result whose verdict was given from /mine, is not).
+NOTICE_AWAITS: dict[str, Callable[[Conversation, str], Awaitable[bool]]] = {}
 
 
 def step(cls: type[Step]) -> type[Step]:
@@ -225,17 +228,25 @@ def notice_action(prefix: str):
     return register
 
 
+def notice_awaits(prefix: str):
+    def register(function):
+        NOTICE_AWAITS[prefix] = function
+        return function
+    return register
+
+
 def _kept(draft: dict) -> dict:
     """A draft without what the runtime notes about the screen shown."""
     return {key: value for key, value in draft.items() if not key.startswith("_")}
 
 
-def notice_handler(action: str):
+def notice_handler(action: str, registry: dict | None = None):
     """The notice action an action belongs to, and its argument: the longest registered prefix
     ("vd:ok" of "vd:ok:123-456"; "rt" of "rt:123-456:5")."""
+    registry = NOTICE_ACTIONS if registry is None else registry
     parts = action.split(":")
     for cut in range(len(parts) - 1, 0, -1):
-        handler = NOTICE_ACTIONS.get(":".join(parts[:cut]))
+        handler = registry.get(":".join(parts[:cut]))
         if handler is not None:
             return handler, ":".join(parts[cut:])
     return None, ""
@@ -294,8 +305,11 @@ class Runtime:
             return c.replies
         said = [reply for reply in c.replies if reply.choices]
         if where.step is None and said:  # choices said as a flow ended (the rating after 👍): a notice's
-            where.notice_choices = [[choice.label, choice.action] for choice in said[-1].choices]
-            where.notice_title, where.notice_newest, where.notice_aside = _title(said[-1].text), True, False
+            choices, title = [[choice.label, choice.action] for choice in said[-1].choices], _title(said[-1].text)
+            if self.typed_choices:
+                where.note_notice(choices, title)
+            else:  # buttons stay on their messages: nothing waits to be offered again
+                where.notice_choices, where.notice_title, where.notice_newest, where.notice_aside = choices, title, True, False
         elif said:
             self._passed_over(where)
         await self._after_flow(c, where)
@@ -348,10 +362,32 @@ class Runtime:
                 if any(reply.choices for reply in c.replies[shown:]):
                     self._passed_over(where)
             return
-        if where.notice_aside and where.notice_choices and self.typed_choices:
+        if not self.typed_choices:  # a button stays on its message: nothing to offer again
+            return
+        if where.notice_aside and where.notice_choices and not await self._awaits(c, where.notice_choices):
+            where.notice_choices, where.notice_title, where.notice_aside = [], "", False
+        while not where.notice_choices and where.waiting:  # the newest older notice that still awaits an answer
+            waiting = where.waiting.pop()
+            if await self._awaits(c, waiting.get("choices") or []):
+                where.notice_choices, where.notice_title = waiting["choices"], waiting.get("title", "")
+                where.notice_newest, where.notice_aside = False, True
+        if where.notice_aside and where.notice_choices:
             text = c.t(NOT_ANSWERED) + (f"\n{where.notice_title}" if where.notice_title else "")
             c.replies.append(Reply(text, [Choice(label, action) for label, action in where.notice_choices]))
             where.notice_newest, where.notice_aside = True, False
+
+    @staticmethod
+    async def _awaits(c: Conversation, choices: list[list[str]]) -> bool:
+        """Whether a notice's list still awaits an answer: it answers something, and its service says so."""
+        if not choices or notice_handler(choices[0][1])[0] is None:
+            return False
+        check, argument = notice_handler(choices[0][1], NOTICE_AWAITS)
+        if check is None:
+            return True
+        try:
+            return await check(c, argument)
+        except DomainError:
+            return False
 
     async def _react(self, c: Conversation, where: Position, inbound: Inbound) -> None:
         typed = (inbound.text or "").strip()

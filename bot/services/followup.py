@@ -190,6 +190,14 @@ class FollowUpService(CommuneService):
                                details={"satisfaction": stars})
             return concern
 
+    async def rating_awaited(self, actor: Actor | None, code: str) -> bool:
+        """Whether the resident's closed concern still awaits their rating."""
+        from bot.services.tasks import _residents_own
+
+        async with self._database.read() as db:
+            concern = await _residents_own(db, actor, code)
+            return concern.status == "closed" and await followup.rating(db, concern.id) is None
+
     # --- a resident without a phone answers through their hamlet head ------------------------------
 
     async def answer_target(self, actor: Actor | None, code: str | None) -> tuple[Concern, str | None]:

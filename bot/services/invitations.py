@@ -269,6 +269,15 @@ class InvitationService(CommuneService):
         assert fresh is not None
         return fresh
 
+    async def awaits_answer(self, person_id: int | None, invitation_id: int) -> bool:
+        """Whether the invitee has still to answer (not answered on any path, the dialogue still scheduled)."""
+        async with self._database.read() as db:
+            invitation = await invitations.by_id(db, invitation_id)
+            if invitation is None or person_id is None or invitation.person_id != person_id or invitation.answer is not None:
+                return False
+            dialogue = await dialogues.by_id(db, invitation.dialogue_id)
+        return dialogue is not None and dialogue.status == "scheduled"
+
     async def hamlet_list(self, actor: Actor | None) -> tuple[DialogueRecord, list[Invitation]]:
         """A hamlet head's invitees with delivery and answer (to carry by hand and forward)."""
         actor = await self._staff.require(actor, "deliver_by_hand")
