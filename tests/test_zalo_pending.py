@@ -96,3 +96,22 @@ async def _sent_concern_again(zalo) -> str:
     await zalo.choose(LAN, "Môi trường")
     await zalo.say(LAN, "Bãi rác tự phát cạnh trường học.")
     return (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+
+
+async def test_the_menu_says_how_many_messages_await_an_answer_and_offers_them(zalo, bot):
+    code = await _sent_concern(zalo)
+    invitation = await _invited(zalo, bot)
+    await _result_notice(zalo, bot, code)
+    menu = (await zalo.say(LAN, "menu"))[-1]
+    assert "6. 📬 Tin nhắn chờ ông/bà trả lời: 2" in menu
+    offered = await zalo.say(LAN, "6")  # the newest first: the result
+    assert len(offered) == 1 and offered[0].startswith(NOT_ANSWERED + f"Kiến nghị {code}")
+    assert (await zalo.say(LAN, "2"))[0].startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
+    thanked, invited = await zalo.say(LAN, "Đèn vẫn chưa sáng.")
+    assert invited.startswith(NOT_ANSWERED + "✉️ GIẤY MỜI")
+    # Left unanswered, it is still counted; once answered, the menu no longer offers anything awaiting.
+    assert "6. 📬 Tin nhắn chờ ông/bà trả lời: 1" in (await zalo.say(LAN, "menu"))[-1]
+    assert (await zalo.say(LAN, "6"))[0].startswith(NOT_ANSWERED + "✉️ GIẤY MỜI")
+    assert await zalo.say(LAN, "1") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
+    assert "📬" not in (await zalo.say(LAN, "menu"))[-1]

@@ -50,9 +50,19 @@ class Menu(Step):
         return Screen(c.t("Hello %(name)s! What would you like to do?", name=resident.display_name),
                       [Choice(c.t(MENU_NEW), "menu:new"), Choice(c.t(MENU_MINE), "menu:mine"),
                        Choice(c.t(MENU_SPEAK), "menu:speak"), Choice(c.t(MENU_MYDATA), "menu:mydata"),
-                       Choice(c.t(MENU_HELP), "menu:help")], cancel=False)
+                       Choice(c.t(MENU_HELP), "menu:help")] + await self._awaiting(c), cancel=False)
+
+    @staticmethod
+    async def _awaiting(c: Conversation) -> list[Choice]:
+        """On a channel without buttons, notices still awaiting an answer (an invitation...) are one choice away."""
+        count = await c.runtime.awaiting(c) if c.runtime.typed_choices else 0
+        return [Choice(c.t("📬 Messages awaiting your answer: %(count)d", count=count), "menu:awaiting")] if count else []
 
     async def on_choice(self, c: Conversation, action: str) -> str:
+        if action == "menu:awaiting":
+            if not await c.runtime.offer_awaiting(c):
+                c.say(c.t("No message awaits your answer now."))
+            return END
         return {"menu:new": "concern.topic", "menu:mine": "mine.list", "menu:speak": "speak.menu",
                 "menu:mydata": "privacy.mydata", "menu:help": "help"}.get(action, STAY)
 

@@ -364,17 +364,33 @@ class Runtime:
             return
         if not self.typed_choices:  # a button stays on its message: nothing to offer again
             return
-        if where.notice_aside and where.notice_choices and not await self._awaits(c, where.notice_choices):
-            where.notice_choices, where.notice_title, where.notice_aside = [], "", False
+        if (where.notice_choices and where.notice_aside) or (not where.notice_choices and where.waiting):
+            await self.offer_awaiting(c)
+
+    async def awaiting(self, c: Conversation) -> int:
+        """How many notices still await the person's answer (a channel without buttons); those that no longer
+        do (an invitation cancelled, a verdict given from /mine) are dropped."""
+        where = c.where
+        if where.notice_choices and not await self._awaits(c, where.notice_choices):
+            where.notice_choices, where.notice_title, where.notice_newest, where.notice_aside = [], "", False, False
+        where.waiting = [item for item in where.waiting if await self._awaits(c, item.get("choices") or [])]
+        return bool(where.notice_choices) + len(where.waiting)
+
+    async def offer_awaiting(self, c: Conversation) -> bool:
+        """The newest notice still awaiting an answer, offered again: its list is the newest now."""
+        where = c.where
+        if where.notice_choices and not await self._awaits(c, where.notice_choices):
+            where.notice_choices, where.notice_title, where.notice_newest, where.notice_aside = [], "", False, False
         while not where.notice_choices and where.waiting:  # the newest older notice that still awaits an answer
             waiting = where.waiting.pop()
             if await self._awaits(c, waiting.get("choices") or []):
                 where.notice_choices, where.notice_title = waiting["choices"], waiting.get("title", "")
-                where.notice_newest, where.notice_aside = False, True
-        if where.notice_aside and where.notice_choices:
-            text = c.t(NOT_ANSWERED) + (f"\n{where.notice_title}" if where.notice_title else "")
-            c.replies.append(Reply(text, [Choice(label, action) for label, action in where.notice_choices]))
-            where.notice_newest, where.notice_aside = True, False
+        if not where.notice_choices:
+            return False
+        text = c.t(NOT_ANSWERED) + (f"\n{where.notice_title}" if where.notice_title else "")
+        c.replies.append(Reply(text, [Choice(label, action) for label, action in where.notice_choices]))
+        where.notice_newest, where.notice_aside = True, False
+        return True
 
     @staticmethod
     async def _awaits(c: Conversation, choices: list[list[str]]) -> bool:
