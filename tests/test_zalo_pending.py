@@ -115,3 +115,27 @@ async def test_the_menu_says_how_many_messages_await_an_answer_and_offers_them(z
     assert await zalo.say(LAN, "1") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."]
     assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation) == [("yes",)]
     assert "📬" not in (await zalo.say(LAN, "menu"))[-1]
+
+
+async def test_two_notices_while_a_concern_is_written_all_answered_and_the_concern_sent(zalo, bot):
+    """Writing a second concern when an invitation and the first one's result arrive: the result first, the
+    concern taken up again, then once it is sent, the invitation."""
+    code = await _sent_concern(zalo)
+    await zalo.say(LAN, "/new")
+    await zalo.choose(LAN, "Môi trường")
+    invitation = await _invited(zalo, bot)
+    await _result_notice(zalo, bot, code)
+    closed, rating, taken_up = await zalo.say(LAN, "1")  # 👍 on the result: the rating, then the concern again
+    assert code in closed and "5. " in rating and taken_up.startswith("Tiếp tục việc ông/bà đang làm dở:")
+    summary = (await zalo.say(LAN, "Bãi rác tự phát cạnh trường học."))[-1]
+    assert "1. ✅ Gửi đến xã" in summary
+    sent, rating_again = await zalo.say(LAN, "1")
+    assert "Mã theo dõi: " in sent and rating_again.startswith(NOT_ANSWERED) and "5. " in rating_again
+    rated, invited = await zalo.say(LAN, "5")
+    assert rated == f"Cảm ơn ông/bà: đã ghi nhận 5 ⭐ cho kiến nghị {code}."
+    assert invited.startswith(NOT_ANSWERED + "✉️ GIẤY MỜI")
+    assert (await zalo.say(LAN, "3"))[0].startswith("Xin ông/bà nhập họ và tên người đi thay")
+    assert await zalo.say(LAN, "Nguyễn Văn Hùng") == ["Cảm ơn ông/bà: đã ghi nhận Nguyễn Văn Hùng đi thay."]
+    assert await bot.rows("SELECT answer, delegate_name FROM invitations WHERE id = ?", invitation) == [
+        ("delegate", "Nguyễn Văn Hùng")]
+    assert await bot.rows("SELECT count(*) FROM concerns WHERE status = 'submitted'") == [(1,)]
