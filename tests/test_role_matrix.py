@@ -66,8 +66,10 @@ BUTTONS = {
     "compile_invitations": ["iv:compile"],
     "issue_invitations": ["iv:issue"],
     "announce_meeting": ["iv:public", "iv:radio"],
-    "deliver_by_hand": ["iv:hand:1"],
-    "take_attendance": ["iv:here:1", "iv:ah:thon-2"],
+    "deliver_by_hand": ["iv:hand:1", "iv:hd:pg:2"],
+    "take_attendance": ["iv:here:1", "iv:ah:thon-2", "iv:at:pg:2"],
+    "view_invitations": ["iv:db:pg:2", "iv:nr:thon-2", "iv:nr:thon-2:pg:2"],
+    "view_reminders": ["iv:rm:pg:2"],
     "delegate_chair": ["iv:chair:1"],
 }
 # Actions reached only through a flow (tested in their own files), not by a forged button.
