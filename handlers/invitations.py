@@ -11,13 +11,12 @@ from telegram.error import TelegramError
 from telegram.ext import CallbackQueryHandler, CommandHandler, filters
 
 from bot.errors import DomainError, describe
-from bot.pages import window
 from bot.services.invitations import DELIVERY_LABELS, count_by_hamlet, forward_text, meeting_payload
 from bot.services.reminders import PLANNED_LABELS
 from handlers.context import BotContext, answer, replace_message
 from handlers.flows import NEW_MESSAGES, Flow, Menus
 from handlers.keyboards import inline
-from handlers.pages import PAGE, Page, answer_page_press, asked_page, page_line, page_row
+from handlers.pages import PAGE, asked_page, page_line, page_of, page_row, show_page
 from handlers.states import END
 
 log = logging.getLogger(__name__)
@@ -29,24 +28,6 @@ HAMLETS_PER_PAGE = 8  # the dashboard's lines per hamlet
 NAMES_PER_PAGE = 30  # who could not be reached in a hamlet
 REMINDERS_PER_PAGE = 25
 NO_HAMLET = "-"  # callback data of the invitees listed without a hamlet
-
-
-def _page(items: list, asked: int, per_page: int) -> Page:
-    number, pages, offset = window(len(items), asked, per_page)
-    return Page(items[offset:offset + per_page], len(items), number, pages, asked)
-
-
-async def _show(update: Update, text: str, markup, page: Page | None, t) -> None:
-    """A first screen is a new message; a page button turns the pressed message into the page asked for
-    (saying so when that page no longer exists)."""
-    if update.callback_query is None:
-        await answer(update, text, reply_markup=markup)
-        return
-    if page is not None:
-        await answer_page_press(update, page, t)
-    else:
-        await update.callback_query.answer()
-    await replace_message(update, text, markup)
 
 
 async def _refuse_press(update: Update, t, refusal: DomainError) -> None:
@@ -92,7 +73,7 @@ async def _dashboard(update: Update, context: BotContext, t, actor, asked: int) 
         return
     commune = services.communes.get(actor.commune_id)
     day = t.date(t.local_date(dialogue.meeting_at))
-    page = _page(count_by_hamlet(listed), asked, HAMLETS_PER_PAGE)
+    page = page_of(count_by_hamlet(listed), asked, HAMLETS_PER_PAGE)
     lines = [t("✉️ Invitations to the dialogue of %(date)s: %(count)d invited.", date=day, count=len(listed))]
     lines.append(t("Issued.") if issued else t("Not issued yet."))
     if page_line(page, t):
@@ -117,7 +98,7 @@ async def _dashboard(update: Update, context: BotContext, t, actor, asked: int) 
         buttons.append([(t("📨 Approve and issue"), "iv:issue")])
     if actor.may("announce_meeting"):
         buttons.append([(t("📣 Public notice to every resident"), "iv:public"), (t("📻 Loudspeaker text"), "iv:radio")])
-    await _show(update, "\n".join(lines), inline(buttons), page, t)
+    await show_page(update, "\n".join(lines), inline(buttons), page, t)
 
 
 async def not_reached(update: Update, context: BotContext) -> None:
@@ -134,7 +115,7 @@ async def not_reached(update: Update, context: BotContext) -> None:
         return
     wanted = None if hamlet_id == NO_HAMLET else hamlet_id
     missing = [i for i in listed if i.hamlet_id == wanted and i.delivery in ("unreachable", "offline")]
-    page = _page(missing, asked_page(data) or 1, NAMES_PER_PAGE)
+    page = page_of(missing, asked_page(data) or 1, NAMES_PER_PAGE)
     hamlet = _hamlet_name(context.services.communes.get(actor.commune_id), wanted, t)
     lines = [t.n("Not reached yet in %(hamlet)s: %(count)d person", "Not reached yet in %(hamlet)s: %(count)d people",
                  page.total, hamlet=hamlet, count=page.total)]
@@ -144,7 +125,7 @@ async def not_reached(update: Update, context: BotContext) -> None:
     navigation = page_row(f"iv:nr:{hamlet_id}", page, t)
     markup = inline([navigation]) if navigation else None
     if asked_page(data):
-        await _show(update, "\n".join(lines), markup, page, t)
+        await show_page(update, "\n".join(lines), markup, page, t)
     else:
         await update.callback_query.answer()
         await answer(update, "\n".join(lines), reply_markup=markup)
@@ -193,7 +174,7 @@ async def _tick(update: Update, markup) -> None:
 def _hand_over(context: BotContext, t, dialogue, listed, asked: int):
     """The text to forward, and a page of "handed over" buttons for those still to be handed theirs."""
     link = f"https://t.me/{context.bot.username}?start=dialogue"
-    page = _page(_to_hand(listed), asked, PEOPLE_PER_PAGE)
+    page = page_of(_to_hand(listed), asked, PEOPLE_PER_PAGE)
     buttons = [[("✅ " + i.name if i.delivery == "hand" else t("🤝 Handed over: %(name)s", name=i.name),
                  f"iv:hand:{i.id}")] for i in page.items]
     navigation = page_row("iv:hd", page, t)
@@ -213,7 +194,7 @@ async def hand_over_page(update: Update, context: BotContext) -> None:
         await _refuse_press(update, t, refusal)
         return
     text, markup, page = _hand_over(context, t, dialogue, listed, asked_page(update.callback_query.data))
-    await _show(update, text, markup, page, t)
+    await show_page(update, text, markup, page, t)
 
 
 async def start_from_link(update: Update, context: BotContext) -> int:
@@ -318,11 +299,11 @@ async def _attendance(update: Update, context: BotContext, t, asked: int) -> Non
         await _refuse_press(update, t, refusal)
         return
     text, markup, page = _attendance_view(context, t, actor, listed, asked)
-    await _show(update, text, markup, page, t)
+    await show_page(update, text, markup, page, t)
 
 
 def _attendance_view(context: BotContext, t, actor, listed, asked: int):
-    page = _page(listed, asked, PEOPLE_PER_PAGE)
+    page = page_of(listed, asked, PEOPLE_PER_PAGE)
     commune = context.services.communes.get(actor.commune_id)
     buttons = [[(("✅ " if i.attended_at else "") + i.name, f"iv:here:{i.id}")] for i in page.items]
     # "All of" a hamlet for each hamlet on this page: every hamlet is on some page.
@@ -448,9 +429,9 @@ async def _reminders(update: Update, context: BotContext, t, asked: int) -> None
         await _refuse_press(update, t, refusal)
         return
     if not planned:
-        await _show(update, t("No reminder is due in the next 10 working days."), None, None, t)
+        await show_page(update, t("No reminder is due in the next 10 working days."), None, None, t)
         return
-    page = _page(planned, asked, REMINDERS_PER_PAGE)
+    page = page_of(planned, asked, REMINDERS_PER_PAGE)
     lines = [t("⏰ Reminders of the next 10 working days:")]
     if page_line(page, t):
         lines.append(page_line(page, t))
@@ -458,7 +439,7 @@ async def _reminders(update: Update, context: BotContext, t, asked: int) -> None
         lines.append(t("• %(day)s: %(what)s", day=t.short_date(item.on_day),
                        what=t(PLANNED_LABELS[item.kind], date=t.short_date(item.subject))))
     navigation = page_row("iv:rm", page, t)
-    await _show(update, "\n".join(lines), inline([navigation]) if navigation else None, page, t)
+    await show_page(update, "\n".join(lines), inline([navigation]) if navigation else None, page, t)
 
 
 def flow(menus: Menus) -> Flow:
