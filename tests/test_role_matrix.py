@@ -49,7 +49,7 @@ BUTTONS = {
     "schedule_dialogue": ["dl:re:{dialogue}", "dl:cx:{dialogue}", "dl:cxy:{dialogue}"],
     "review_speakers": ["sk:ok:{registration}", "sk:no:{registration}", "sk:up:{registration}:1"],
     "run_meeting": ["mt:nx:{dialogue}:0"],
-    "conclude": ["cl:pick:{concern_id}", "cl:asg:{concern_id}", "cl:ans:{concern_id}", "cl:off:{concern_id}:1"],
+    "conclude": ["cl:pg:2", "cl:pick:{concern_id}", "cl:asg:{concern_id}", "cl:ans:{concern_id}", "cl:off:{concern_id}:1"],
     "announce": ["an:ok:{dialogue}"],
     "report": ["rp:p:2026", "rp:d:{dialogue}"],
     "export": ["ex:p:2026-Q4", "ex:d:{dialogue}"],
