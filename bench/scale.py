@@ -19,6 +19,8 @@ server on 127.0.0.1) and the bench prints:
 - for each command, the time from the update being queued to the first and to the last reply in the
   user's chat (p50/p95 over --samples runs);
 - a bystander's /mine (first reply) while the heaviest command runs, and while 5,000 notices drain;
+- the next dialogue's invitation list compiled, then shown (/invitations, /attendance: a page at a time);
+- the public board rendered whole and at the last page of its largest dialogue;
 - peak RSS (VmHWM) and the database size.
 The last line sums up the largest size built:
     size=100000 worst_command_p95_ms=84 bystander_p95_ms=40 sweep_s=0.61 sweep_again_s=0.08 rss_idle_mib=71 startup_s=0.8
@@ -287,6 +289,13 @@ async def measure(size: int, path: Path, samples: int) -> dict:
     async with bot.database.transaction() as db:
         await db.execute("UPDATE outbox SET claimed_at = ?, sent_at = ? WHERE id > ?", ("bench", "bench", last_notice))
 
+    # The next dialogue's invitation list as the MTTQ compiles it (agenda residents, followers, speakers, heads):
+    # /invitations and /attendance show it a page at a time however long it is.
+    started = time.perf_counter()
+    await services.invitations.compile(await services.staff.actor("telegram", str(MTTQ)))
+    result["compile_s"] = time.perf_counter() - started
+    result["invitees"] = (await bot.rows("SELECT COUNT(*) FROM invitations"))[0][0]
+
     busiest = (await bot.rows("SELECT code FROM concerns ORDER BY raised_count DESC, id DESC LIMIT 1"))[0][0]
     commands = [
         ("/tasks (officer)", drivers["officer"], "/tasks"),
@@ -296,6 +305,8 @@ async def measure(size: int, path: Path, samples: int) -> dict:
         ("/concern CODE (office)", OFFICE, f"/concern {busiest}"),
         ("/dialogue (office)", OFFICE, "/dialogue"),
         ("/overdue (MTTQ)", MTTQ, "/overdue"),
+        ("/invitations (MTTQ)", MTTQ, "/invitations"),
+        ("/attendance (office)", OFFICE, "/attendance"),
         ("/mine (resident)", heavy_resident, "/mine"),
         ("/help (resident)", heavy_resident, "/help"),
     ]
@@ -312,6 +323,23 @@ async def measure(size: int, path: Path, samples: int) -> dict:
             "last_p50_ms": 1000 * statistics.median(lasts), "last_p95_ms": 1000 * percentile(lasts, 0.95)}
     heaviest = max(commands, key=lambda c: result["commands"][c[0]]["last_p50_ms"])
     result["heaviest"] = heaviest[0]
+
+    # The public board (/board/<commune>): the whole board, and the last page of the largest section.
+    from bot.board import BoardService, render_board
+
+    boards = BoardService(bot.database, services.communes, TZ)
+    t = bot.application.bot_data["i18n"].for_locale("vi")
+    largest = (await bot.rows("SELECT dialogue_id FROM concerns WHERE dialogue_id IS NOT NULL GROUP BY dialogue_id"
+                              " ORDER BY COUNT(*) DESC LIMIT 1"))[0][0]
+    for name, section, page in (("board", None, 1), ("board_last_page", str(largest), 999_999)):
+        times = []
+        for _ in range(max(3, samples // 4)):
+            started = time.perf_counter()
+            page_html = render_board(await boards.board(COMMUNE, section=section, page=page), t, "vi")
+            times.append(time.perf_counter() - started)
+        result[f"{name}_p50_ms"] = 1000 * statistics.median(times)
+        result[f"{name}_p95_ms"] = 1000 * percentile(times, 0.95)
+        result[f"{name}_kib"] = len(page_html.encode()) / 1024
 
     # A bystander's /mine while the heaviest command runs.
     waits = []
@@ -385,6 +413,10 @@ def report(result: dict) -> None:
           f"recipients, at most {result['notices_per_recipient_max']} per recipient)")
     print(f"sweep with every concern open ({result['all_open_items']:,} open items): {result['sweep_all_open_s']:.3f} s, "
           f"again {result['sweep_all_open_again_s']:.3f} s")
+    print(f"invitation list compiled in {result['compile_s']:.2f} s ({result['invitees']:,} invitees)")
+    for name, label in (("board", "public board"), ("board_last_page", "public board, last page of a dialogue")):
+        print(f"{label}: p50 {result[name + '_p50_ms']:.0f} ms, p95 {result[name + '_p95_ms']:.0f} ms, "
+              f"{result[name + '_kib']:.0f} KiB of HTML")
     print(f"{'command':28} {'first p50':>10} {'first p95':>10} {'last p50':>10} {'last p95':>10}  (ms)")
     for name, figures in result["commands"].items():
         print(f"{name:28} {figures['first_p50_ms']:10.1f} {figures['first_p95_ms']:10.1f} "

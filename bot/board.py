@@ -10,11 +10,13 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
+from urllib.parse import urlencode
 from zoneinfo import ZoneInfo
 
 from bot.communes import Commune, Communes
 from bot.domain import STATUS_LABELS
 from bot.i18n import N_, Translator
+from bot.pages import Page, window
 from bot.text import PHONE_NUMBER, identity_pattern
 from storage import board
 from storage.board import PublicConcern, PublicDialogue
@@ -53,10 +55,16 @@ class Figures:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
+# A commune's board grows every year (concerns are never deleted): each section shows a page of its
+# concerns, the figures always count them all.
+CONCERNS_PER_PAGE = 50
+WAITING = "waiting"  # the section of accepted concerns not on a dialogue yet
+
+
 @dataclass
 class DialogueOnBoard:
     dialogue: PublicDialogue
-    concerns: list[PublicConcern]
+    concerns: Page[PublicConcern]
     figures: Figures
 
 
@@ -64,8 +72,9 @@ class DialogueOnBoard:
 class Board:
     commune: Commune
     dialogues: list[DialogueOnBoard]
-    waiting: list[PublicConcern]  # accepted, not on a dialogue yet
+    waiting: Page[PublicConcern]  # accepted, not on a dialogue yet
     years: dict[int, Figures] = field(default_factory=dict)
+    section: str | None = None  # one section shown alone, a page at a time ("<dialogue id>" or WAITING)
 
 
 def figures_of(concerns: list[PublicConcern], today: date, local_day) -> Figures:
@@ -99,7 +108,10 @@ class BoardService:
     def _local_day(self, utc_iso: str) -> date:
         return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
 
-    async def board(self, commune_id: str, today: date | None = None) -> Board | None:
+    async def board(self, commune_id: str, today: date | None = None, *, section: str | None = None,
+                    page: int = 1) -> Board | None:
+        """The board: every section with its first page of concerns, or one section (`section`) at page
+        `page`. None for an unknown commune or section."""
         commune = self._communes.get(commune_id)
         if commune is None:
             return None
@@ -109,20 +121,36 @@ class BoardService:
             listed = await board.dialogues(db, commune_id)
             concerns = await board.concerns(db, commune_id)
             names, phones = await board.resident_identities(db, commune_id)
-        # Officials' answers may quote a resident by name or number: blanked, as /forget blanks them.
+        if section is not None and section != WAITING and section not in {str(d.id) for d in listed}:
+            return None
+        # Officials' answers may quote a resident by name or number: blanked, as /forget blanks them
+        # (only in what is shown: a page, never the whole commune's texts).
         scrub = _scrubber(identity_pattern(names, phones))
         listed = [replace(d, place=scrub(d.place), theme=scrub(d.theme)) for d in listed]
-        concerns = [replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
-                            result=scrub(c.result)) for c in concerns]
-        result = Board(commune=commune, dialogues=[], waiting=[c for c in concerns if c.dialogue_id is None and c.status == "accepted"])
+
+        by_dialogue: dict[int | None, list[PublicConcern]] = {}
+        for concern in concerns:
+            by_dialogue.setdefault(concern.dialogue_id, []).append(concern)
+        waiting = [c for c in by_dialogue.get(None, []) if c.status == "accepted"]
+        result = Board(commune=commune, dialogues=[], waiting=_paged(waiting, section, WAITING, page, scrub),
+                       section=section)
         for dialogue in listed:
-            mine = [c for c in concerns if c.dialogue_id == dialogue.id]
+            mine = by_dialogue.get(dialogue.id, [])
             if not dialogue.announced_on:  # the chair's conclusions are not public before they are announced
                 mine = [_without_conclusion(c) for c in mine]
             figures = figures_of(mine, today, self._local_day)
-            result.dialogues.append(DialogueOnBoard(dialogue, mine, figures))
+            result.dialogues.append(DialogueOnBoard(dialogue, _paged(mine, section, str(dialogue.id), page, scrub), figures))
             result.years.setdefault(self._local_day(dialogue.meeting_at).year, Figures()).add(figures)
         return result
+
+
+def _paged(items: list[PublicConcern], section: str | None, key: str, page: int, scrub) -> Page[PublicConcern]:
+    """The page of a section's concerns to show (page 1 unless this section was asked for), scrubbed."""
+    asked = page if section == key else 1
+    number, pages, offset = window(len(items), asked, CONCERNS_PER_PAGE)
+    shown = [replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
+                     result=scrub(c.result)) for c in items[offset:offset + CONCERNS_PER_PAGE]]
+    return Page(shown, len(items), number, pages, asked)
 
 
 def _scrubber(identity):
@@ -194,7 +222,7 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
         # The page reads the database on every visit; reloading each minute shows changes within a minute.
         '<meta http-equiv="refresh" content="60">',
         _tag("title", title), f"<style>{_STYLE}</style></head><body>",
-        f'<header><a class="lang" href="?lang={other[0]}">{other[1]}</a>',
+        f'<header><a class="lang" href="{_href(other[0], view.section, view_page(view))}">{other[1]}</a>',
         _tag("h1", heading),
     ]
     authority = [n(locale) for n in (commune.official_name, commune.higher_level) if n is not None]
@@ -211,10 +239,14 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
                      + "</table></div>")
         for year, f in sorted(view.years.items(), reverse=True):
             parts.append(f"<h3>{year}</h3>" + _bars(f, t, f"year-{year}"))
+    if view.section is not None:
+        parts.append(f'<p><a href="{_href(locale)}">' + _e(t("← The whole board")) + "</a></p>")
     if not view.dialogues:
         parts.append(_tag("p", t("No dialogue has been scheduled yet.")))
     for entry in view.dialogues:
         d = entry.dialogue
+        if view.section not in (None, str(d.id)):
+            continue
         parts.append(f'<section class="dialogue" id="dialogue-{d.id}" data-dialogue="{d.id}">')
         parts.append(_tag("h2", t("Dialogue: %(date)s", date=t.date(t.local_date(d.meeting_at)))))
         parts.append(_tag("div", t("Place: %(place)s", place=d.place), "muted"))
@@ -224,14 +256,48 @@ def render_board(view: Board, t: Translator, locale: str) -> str:
             announced = t("Conclusions announced: %(date)s", date=t.date(date.fromisoformat(d.announced_on)))
             parts.append(_tag("div", announced, "muted"))
         parts.append(_bars(entry.figures, t, f"dialogue-{d.id}"))
-        parts.extend(_concern(c, commune, t, locale) for c in entry.concerns)
+        parts.extend(_concerns(entry.concerns, str(d.id), commune, t, locale))
         parts.append("</section>")
-    if view.waiting:
-        parts.append('<section class="dialogue">' + _tag("h2", t("Accepted, waiting for the next dialogue")))
-        parts.extend(_concern(c, commune, t, locale) for c in view.waiting)
+    if view.waiting.total and view.section in (None, WAITING):
+        parts.append('<section class="dialogue" id="waiting">' + _tag("h2", t("Accepted, waiting for the next dialogue")))
+        parts.extend(_concerns(view.waiting, WAITING, commune, t, locale))
         parts.append("</section>")
     parts.append("</body></html>")
     return "\n".join(parts)
+
+
+def _href(locale: str, section: str | None = None, page: int = 1) -> str:
+    query = {"lang": locale} if section is None else {"section": section, "page": page, "lang": locale}
+    return _e("?" + urlencode(query))
+
+
+def view_page(view: Board) -> int:
+    """The page number of the section shown alone (1 on the whole board)."""
+    if view.section == WAITING:
+        return view.waiting.number
+    return next((e.concerns.number for e in view.dialogues if str(e.dialogue.id) == view.section), 1)
+
+
+def _concerns(page: Page[PublicConcern], key: str, commune: Commune, t: Translator, locale: str) -> list[str]:
+    """A section's page of concerns: how many there are, which are shown, links to the other pages."""
+    parts = []
+    if page.moved:
+        parts.append(_tag("p", t("This list has changed: it now has %(pages)d pages. Showing page %(page)d.",
+                                 pages=page.pages, page=page.number), "muted"))
+    if page.pages > 1:
+        first = (page.number - 1) * CONCERNS_PER_PAGE + 1
+        parts.append(_tag("div", t("Concerns %(first)d–%(last)d of %(count)d", first=first,
+                                   last=first + len(page.items) - 1, count=page.total), "muted"))
+    parts.extend(_concern(c, commune, t, locale) for c in page.items)
+    if page.pages > 1:
+        links = []
+        if page.number > 1:
+            links.append(f'<a rel="prev" href="{_href(locale, key, page.number - 1)}">' + _e(t("◀️ Previous")) + "</a>")
+        links.append(_e(t("Page %(page)d of %(pages)d", page=page.number, pages=page.pages)))
+        if page.number < page.pages:
+            links.append(f'<a rel="next" href="{_href(locale, key, page.number + 1)}">' + _e(t("Next ▶️")) + "</a>")
+        parts.append(f'<nav class="pages" data-section="{_e(key)}">' + " · ".join(links) + "</nav>")
+    return parts
 
 
 def _concern(concern: PublicConcern, commune: Commune, t: Translator, locale: str) -> str:

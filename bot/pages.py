@@ -30,6 +30,12 @@ def window(total: int, asked: int, per_page: int) -> tuple[int, int, int]:
     return number, pages, (number - 1) * per_page
 
 
+def page_of(items: list[Item], asked: int, per_page: int) -> Page[Item]:
+    """Page `asked` of a list already read whole (clamped to what exists)."""
+    number, pages, offset = window(len(items), asked, per_page)
+    return Page(items[offset:offset + per_page], len(items), number, pages, asked)
+
+
 def page_row(prefix: str, page: Page, t: Translator) -> list[tuple[str, str]]:
     """(label, data) of ◀️ / ▶️ for the pages before and after this one (none when the list fits one page).
     The data is "<prefix>:pg:<page>": the page is all it carries, the list is read again when pressed."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable
 from datetime import datetime, timedelta, timezone
 from typing import Any
@@ -91,7 +92,13 @@ class BoardHandler(tornado.web.RequestHandler):
 
     async def get(self, commune_id: str) -> None:
         locale = "en" if self.get_query_argument("lang", "vi") == "en" else "vi"
-        view = await self.boards.board(commune_id)
+        # One section a page at a time: ?section=<dialogue id>|waiting&page=N (a page past the end shows the last).
+        section = self.get_query_argument("section", None)
+        page = self.get_query_argument("page", "1")
+        if section is not None and not re.fullmatch(r"[a-z0-9]{1,12}", section):
+            raise tornado.web.HTTPError(404)
+        view = await self.boards.board(commune_id, section=section,
+                                       page=int(page) if re.fullmatch(r"\d{1,6}", page) else 1)
         if view is None:
             raise tornado.web.HTTPError(404)
         self.set_header("Content-Type", "text/html; charset=utf-8")

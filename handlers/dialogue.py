@@ -20,7 +20,7 @@ from handlers.keyboards import choices, flow_menu, inline
 from handlers.menus import GROUP_LABELS, group_commands
 from handlers.reports import send_announcement_papers
 from handlers.presenters import attachments_button, body_text, category_name, not_started_warning, official_name
-from handlers.pages import PAGE
+from handlers.pages import PAGE, asked_page, page_line, page_of, page_row, show_page
 from handlers import review
 from handlers.entering import expect_button
 from handlers.states import END
@@ -433,23 +433,40 @@ async def cancel_confirm(update: Update, context: BotContext) -> None:
 
 # --- conclusions --------------------------------------------------------------------------------
 
-async def _show_agenda(update: Update, context: BotContext, t: Translator) -> None:
+AGENDA_PER_PAGE = 20  # a dialogue's agenda can run to thousands at a province's scale: pages, never a cut
+
+async def _show_agenda(update: Update, context: BotContext, t: Translator, asked: int | None = None) -> None:
+    """The agenda items waiting for a conclusion, a page at a time (a new message, or the pressed page
+    turned when `asked` comes from ◀️ / ▶️)."""
     actor = await context.actor(update)
     try:
         dialogue, items = await context.services.dialogues.agenda(actor)
     except DomainError as refusal:
+        if asked is not None:
+            await update.callback_query.answer()
         await _refuse(update, context, t, refusal)
         return
     if not items:
-        await answer(update, t("Every concern on the agenda has a conclusion. The office can announce them with /announce."))
+        done = t("Every concern on the agenda has a conclusion. The office can announce them with /announce.")
+        await (show_page(update, done, None, None, t) if asked is not None else answer(update, done))
         return
     commune = context.services.communes.get(dialogue.commune_id)
+    page = page_of(items, asked or 1, AGENDA_PER_PAGE)
     lines = [t("🧾 Concerns on the agenda waiting for the chair's conclusion: %(count)d. Choose one.", count=len(items))]
-    shown = items[:MAX_BUTTON_ROWS * 2]
-    if len(items) > len(shown):
-        lines.append(t("(the first %(count)d are shown)", count=len(shown)))
-    buttons = choices([(f"{c.code} · {category_name(commune, c.category, t)}", f"cl:pick:{c.id}") for c in shown])
-    await answer(update, "\n".join(lines), reply_markup=buttons)
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    rows = [[(f"{c.code} · {category_name(commune, c.category, t)}", f"cl:pick:{c.id}")] for c in page.items]
+    if page_row("cl", page, t):
+        rows.append(page_row("cl", page, t))
+    if asked is not None:
+        await show_page(update, "\n".join(lines), inline(rows), page, t)
+    else:
+        await answer(update, "\n".join(lines), reply_markup=inline(rows))
+
+
+async def agenda_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on /conclude: another page of the items still waiting, read afresh."""
+    await _show_agenda(update, context, await context.translator(update), asked_page(update.callback_query.data))
 
 
 async def show_agenda(update: Update, context: BotContext) -> int:
@@ -742,6 +759,7 @@ def flow(menus: Menus) -> Flow:
             CallbackQueryHandler(move_speaker, pattern=r"^sk:(up|dn):\d{1,12}:\d{1,4}$"),
             CallbackQueryHandler(meeting_button, pattern=r"^mt:(nx|sk|bk):\d{1,12}:\d{1,4}$"),
             CallbackQueryHandler(pick_item, pattern=r"^cl:pick:\d{1,12}$"),
+            CallbackQueryHandler(agenda_page, pattern=rf"^cl:{PAGE}$"),
             CallbackQueryHandler(ask_officer, pattern=r"^cl:asg:\d{1,12}$"),
             CallbackQueryHandler(announce_confirm, pattern=r"^an:(ok:\d{1,12}|no)$"),
         ],

@@ -11,7 +11,8 @@ from bot.reports.figures import local_day
 from bot.roles import OFFICE
 from handlers.context import BotContext, answer, drop_buttons
 from handlers.flows import NEW_MESSAGES, Flow, Menus
-from handlers.keyboards import choices, inline
+from handlers.keyboards import inline
+from handlers.pages import PAGE, asked_page, page_line, page_of, page_row, show_page
 from handlers.states import END
 
 # Conversation states of this module (900-999).
@@ -19,22 +20,40 @@ REFERRAL_ANSWER, ANSWER_REASON = 900, 901
 ANSWERING = "referral_answer_for"
 DISPUTING = "disputing_for_resident"
 MAX_SHOWN = 40
+# /confirm and /referred grow with a commune's years: a page at a time, each item reachable.
+PER_PAGE = 20
 
 
 async def show_pending(update: Update, context: BotContext) -> None:
     """/confirm: the conclusions the office entered for the chair, and one button to confirm them."""
+    await _pending(update, context, 1)
+
+
+async def pending_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on /confirm: another page of what the chair confirms, read afresh."""
+    await _pending(update, context, asked_page(update.callback_query.data))
+
+
+async def _pending(update: Update, context: BotContext, asked: int) -> None:
     t = await context.translator(update)
     try:
         pending = await context.services.followup.pending_confirmation(await context.actor(update))
     except DomainError as error:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
         await answer(update, describe(error, t))
         return
+    page = page_of(pending.items, asked, PER_PAGE)
     lines = [t("🧾 Conclusions the office recorded for you, waiting for your confirmation: %(count)d.", count=len(pending.items))]
-    for item in pending.items[:MAX_SHOWN]:
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    for item in page.items:
         detail = item.referred_to or item.body or item.text or ""
         lines.append(f"• {item.code}: {t(_label(item.conclusion))}" + (f" ({detail})" if detail else ""))
-    await answer(update, "\n".join(lines),
-                 reply_markup=inline([[(t("✅ Confirm these conclusions"), f"cf:ok:{pending.dialogue_id}")]]))
+    rows = [[(t("✅ Confirm these conclusions"), f"cf:ok:{pending.dialogue_id}")]]
+    if page_row("cf", page, t):
+        rows.insert(0, page_row("cf", page, t))
+    await show_page(update, "\n".join(lines), inline(rows), page, t)
 
 
 def _label(conclusion: str) -> str:
@@ -60,24 +79,40 @@ async def confirm(update: Update, context: BotContext) -> None:
 
 async def show_referrals(update: Update, context: BotContext) -> None:
     """/referred: concerns referred to a higher level or another body, still waiting for its answer."""
+    await _referrals(update, context, 1)
+
+
+async def referrals_page(update: Update, context: BotContext) -> None:
+    """◀️ / ▶️ on /referred: another page, read afresh."""
+    await _referrals(update, context, asked_page(update.callback_query.data))
+
+
+async def _referrals(update: Update, context: BotContext, asked: int) -> None:
     t = await context.translator(update)
     actor = await context.actor(update)
     try:
         waiting = await context.services.followup.referrals(actor)
     except DomainError as error:
+        if update.callback_query is not None:
+            await update.callback_query.answer()
         await answer(update, describe(error, t))
         return
     if not waiting:
-        await answer(update, t("No referred concern is waiting for an answer."))
+        await show_page(update, t("No referred concern is waiting for an answer."), None, None, t)
         return
+    page = page_of(waiting, asked, PER_PAGE)
     lines = [t("📤 Referred concerns waiting for the answer of the body: %(count)d.", count=len(waiting))]
-    for item in waiting[:MAX_SHOWN]:
+    if page_line(page, t):
+        lines.append(page_line(page, t))
+    for item in page.items:
         lines.append(f"• {item.code}: {item.referred_to}")
-    markup = None
+    rows = []
     if OFFICE in actor.roles:
         lines.append(t("Tap a concern to record the answer received."))
-        markup = choices([(f"{item.code} · {item.referred_to[:40]}", f"rf:{item.id}") for item in waiting[:MAX_SHOWN]])
-    await answer(update, "\n".join(lines), reply_markup=markup)
+        rows = [[(f"{item.code} · {item.referred_to[:40]}", f"rf:{item.id}")] for item in page.items]
+    if page_row("rf", page, t):
+        rows.append(page_row("rf", page, t))
+    await show_page(update, "\n".join(lines), inline(rows) if rows else None, page, t)
 
 
 async def ask_referral_answer(update: Update, context: BotContext) -> int:
@@ -243,6 +278,8 @@ def flow(menus: Menus) -> Flow:
             CommandHandler("confirm", show_pending, filters=NEW_MESSAGES),
             CallbackQueryHandler(confirm, pattern=r"^cf:ok:\d{1,12}$"),
             CommandHandler("referred", show_referrals, filters=NEW_MESSAGES),
+            CallbackQueryHandler(referrals_page, pattern=rf"^rf:{PAGE}$"),
+            CallbackQueryHandler(pending_page, pattern=rf"^cf:{PAGE}$"),
             CommandHandler("note", add_note, filters=NEW_MESSAGES),
             CallbackQueryHandler(acknowledge, pattern=r"^nt:ack:\d{1,12}$"),
             CommandHandler("answer", ask_answer, filters=NEW_MESSAGES),

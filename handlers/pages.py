@@ -7,7 +7,8 @@ import re
 from telegram import Update
 
 from bot.i18n import Translator
-from bot.pages import Page, page_line, page_row  # noqa: F401 - the handlers' one import for pages
+from bot.pages import Page, page_line, page_of, page_row  # noqa: F401 - the handlers' one import for pages
+from handlers.context import answer, replace_message
 
 # Callback data of a page button: "<list>:pg:<page>", e.g. "tk:pg:3". The page is all it carries:
 # the list is read again when pressed, so an old button shows the list as it is now.
@@ -28,3 +29,16 @@ async def answer_page_press(update: Update, page: Page, t: Translator) -> None:
                              pages=page.pages, page=page.number), show_alert=True)
     else:
         await query.answer()
+
+
+async def show_page(update: Update, text: str, markup, page: Page | None, t: Translator) -> None:
+    """A command's first screen is a new message; a page button turns the pressed message into the page
+    asked for (saying so when that page no longer exists)."""
+    if update.callback_query is None:
+        await answer(update, text, reply_markup=markup)
+        return
+    if page is not None:
+        await answer_page_press(update, page, t)
+    else:
+        await update.callback_query.answer()
+    await replace_message(update, text, markup)

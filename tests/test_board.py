@@ -135,3 +135,43 @@ async def test_a_change_shows_on_the_next_load_and_an_unknown_commune_is_404(boa
     assert "Đã thay đèn." not in first.text and "Đã thay đèn." in second.text
     assert int(first.headers["Cache-Control"].split("max-age=")[1]) <= 60
     assert missing.status_code == 404
+
+
+async def test_a_board_with_many_concerns_shows_each_section_a_page_at_a_time_and_reaches_every_one(board_server):
+    import re
+
+    import httpx
+
+    from bot.board import CONCERNS_PER_PAGE
+
+    web, path = board_server
+    extra = 2 * CONCERNS_PER_PAGE + 7  # three pages on dialogue 1 with its five
+    with sqlite3.connect(path) as db:
+        db.executemany(
+            "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+            " submitted_at, updated_at, dialogue_id, text_public) VALUES ('bao-lam', ?, 1, 'thon-1', 'land', ?, 'accepted',"
+            " ?, '2026-04-11T02:00:00+00:00', '2026-04-11', 1, 1)",
+            [(f"9{n:02d}-{n:03d}", f"Kiến nghị số {n}", f"x{n}") for n in range(extra)])
+    codes = re.compile(r'data-code="([^"]+)"')
+    async with httpx.AsyncClient() as client:
+        board = (await client.get(f"{web.url}/board/bao-lam")).text
+        # The figures count every concern; the page shows the first page and links to the next.
+        assert f'data-figure="received" data-value="{5 + extra}"' in board
+        assert len(codes.findall(board)) == CONCERNS_PER_PAGE
+        assert f"Kiến nghị thứ 1–{CONCERNS_PER_PAGE} trên tổng số {5 + extra}" in board and "section=1&amp;page=2" in board
+        seen, url = [], f"{web.url}/board/bao-lam"
+        for number in (1, 2, 3):
+            page = (await client.get(url)).text
+            seen += codes.findall(page)
+            following = re.search(r'rel="next" href="\?([^"]+)"', page)
+            if number < 3:
+                url = f"{web.url}/board/bao-lam?" + following.group(1).replace("&amp;", "&")
+            else:
+                assert following is None and "Trang 3/3" in page and "← Toàn bộ bảng công khai" in page
+        assert len(seen) == len(set(seen)) == 5 + extra  # every concern once, none left off
+        # A page past the end (an old link, or forged) says so and shows the last; an unknown section is 404.
+        late = (await client.get(f"{web.url}/board/bao-lam?section=1&page=99")).text
+        assert "Danh sách đã thay đổi: nay chỉ còn 3 trang. Đang hiển thị trang 3." in late
+        assert codes.findall(late) == codes.findall(page)
+        assert (await client.get(f"{web.url}/board/bao-lam?section=77&page=1")).status_code == 404
+        assert (await client.get(f"{web.url}/board/bao-lam?section=1&page=abc")).status_code == 200

@@ -768,3 +768,27 @@ async def test_residents_officers_and_mttq_cannot_run_the_dialogue(bot):
     refused = await bot.rows("SELECT COUNT(*) FROM audit_log WHERE action = 'refused' AND actor_person_id IN (?, ?, ?)", *known)
     # Audited: Lan, the officer and MTTQ for three commands, Lan and the officer for two more, Lan's eight buttons.
     assert refused == [(3 * 3 + 2 * 2 + 8,)]
+
+
+async def test_a_long_agenda_is_paged_for_the_chair_and_every_item_can_be_chosen(bot):
+    await officials(bot)
+    lan, _, _ = await three_speakers(bot)
+    await move_meeting(bot, datetime.now(timezone.utc) - timedelta(hours=2))
+    async with bot.database.transaction() as db:  # a province's agenda: many more than a message holds
+        for n in range(45):
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, dialogue_id) SELECT commune_id, ?, resident_id, hamlet_id, category, body,"
+                " status, ?, submitted_at, updated_at, dialogue_id FROM concerns WHERE code = ?",
+                (f"9{n:02d}-000", f"agenda-{n}", lan))
+    agenda = (await bot.say(CHAIR, "/conclude"))[0]
+    assert agenda.startswith("🧾 Kiến nghị trong nội dung đối thoại chờ kết luận của chủ trì: 48.") and "Trang 1/3" in agenda
+    message_id = bot.fake.last_bot_message(CHAIR)["message_id"]
+    picks = [d for d in bot.buttons_on(CHAIR, message_id) if d.startswith("cl:pick:")]
+    for page in (2, 3):
+        await bot.send(CHAIR, bot.fake.press(CHAIR, message_id, f"cl:pg:{page}"))  # the same message turns
+        picks += [d for d in bot.buttons_on(CHAIR, message_id) if d.startswith("cl:pick:")]
+    on_agenda = await bot.rows("SELECT id FROM concerns WHERE dialogue_id = 1 AND conclusion IS NULL")
+    assert sorted(picks) == sorted(f"cl:pick:{i}" for (i,) in on_agenda) and len(picks) == 48
+    # The last item of the last page can be chosen like the first.
+    assert (await bot.send(CHAIR, bot.fake.press(CHAIR, message_id, picks[-1])))[0].endswith("Chủ trì kết luận thế nào?")

@@ -354,3 +354,39 @@ async def test_a_chair_who_chose_to_follow_the_results_is_told_of_them(bot):
     await resolved(bot, second, MINH)
     assert (await told(bot, CHAIR, second)).startswith("📨 Phòng Kinh tế đã giải quyết kiến nghị")
     assert (await bot.say(CHAIR, "/follow"))[0].startswith("Ông/bà sẽ không được báo")
+
+
+async def test_long_referred_and_confirmation_lists_are_paged_with_every_item_reachable(bot):
+    import re
+
+    lan, _, _, _ = await _held(bot)
+    async with bot.database.transaction() as db:  # years of referrals, entered by the office, not confirmed yet
+        for n in range(45):
+            await db.execute(
+                "INSERT INTO concerns (commune_id, code, resident_id, hamlet_id, category, body, status, submission_key,"
+                " submitted_at, updated_at, dialogue_id, conclusion, referred_to) SELECT commune_id, ?, resident_id,"
+                " hamlet_id, category, body, 'referred', ?, submitted_at, updated_at, dialogue_id, 'referred', ?"
+                " FROM concerns WHERE code = ?", (f"9{n:02d}-000", f"ref-{n}", f"Sở số {n:02d}", lan))
+    referred = {f"rf:{i}" for (i,) in await bot.rows("SELECT id FROM concerns WHERE status = 'referred'")}
+    assert len(referred) == 45
+    listing = await bot.say(OFFICE, "/referred")
+    assert "chờ trả lời: 45." in listing[0] and "Trang 1/3" in listing[0], listing
+    message_id = bot.fake.last_bot_message(OFFICE)["message_id"]
+    seen = set()
+    for page in (1, 2, 3):
+        if page > 1:
+            await bot.send(OFFICE, bot.fake.press(OFFICE, message_id, f"rf:pg:{page}"))  # the same message turns
+        seen |= {d for d in bot.buttons_on(OFFICE, message_id) if not d.startswith("rf:pg:")}
+    assert seen == referred  # each one can be tapped to record its answer
+    pressed = bot.fake.press(OFFICE, message_id, "rf:pg:9")
+    await bot.send(OFFICE, pressed)
+    assert bot.fake.callback_answer(pressed)["text"] == "Danh sách đã thay đổi: nay chỉ còn 3 trang. Đang hiển thị trang 3."
+
+    listing = (await bot.say(CHAIR, "/confirm"))[0]
+    assert "chờ ông/bà xác nhận: 45." in listing and "Trang 1/3" in listing, listing
+    message_id = bot.fake.last_bot_message(CHAIR)["message_id"]
+    codes = re.findall(r"• (\d{3}-\d{3})", listing)
+    for page in (2, 3):
+        codes += re.findall(r"• (\d{3}-\d{3})", (await bot.send(CHAIR, bot.fake.press(CHAIR, message_id, f"cf:pg:{page}")))[-1])
+        assert "cf:ok:1" in bot.buttons_on(CHAIR, message_id)  # confirming is offered on every page
+    assert sorted(codes) == sorted(f"9{n:02d}-000" for n in range(45))

@@ -311,3 +311,87 @@ async def test_the_link_a_hamlet_head_forwards_gives_a_neighbour_the_invitation_
     bot.fake.add_user(1999, "Người mới")
     replies = await bot.say(1999, "/start dialogue")
     assert len(replies) == 1 and bot.buttons(1999) == ["ob:lang:vi", "ob:lang:en"], replies
+
+
+# --- a real commune's lists: hundreds per hamlet, every one reachable -------------------------------
+
+def newest_with(bot, user_id, prefix: str) -> tuple[int, list[str]]:
+    """The newest bot message carrying a button whose data starts with `prefix`: (id, its button data)."""
+    for message in reversed(bot.fake.chat(user_id)):
+        data = [b["callback_data"] for row in (message.get("reply_markup") or {}).get("inline_keyboard", []) for b in row]
+        if any(d.startswith(prefix) for d in data):
+            return message["message_id"], data
+    raise AssertionError(f"no button {prefix!r} in chat {user_id}")
+
+
+async def many_without_telegram(bot, count: int) -> list[int]:
+    mttq = await actor(bot, MAI)
+    for n in range(count):
+        await bot.services.invitations.add_by_name(mttq, f"Người số {n:02d}", "thon-1")
+    await bot.services.invitations.issue(mttq)
+    await bot.deliver()
+    return [r[0] for r in await bot.rows("SELECT id FROM invitations WHERE person_id IS NULL ORDER BY id")]
+
+
+async def test_a_hamlet_head_hands_over_every_invitation_of_a_list_longer_than_a_page(bot, scheduled):
+    everyone = await many_without_telegram(bot, 45)
+    await bot.say(HEAD1, "/invitations")
+    message_id, data = newest_with(bot, HEAD1, "iv:hand:")
+    assert data[-1] == "iv:hd:pg:2" and sum(d.startswith("iv:hand:") for d in data) == 20
+    seen = []
+    for page in (1, 2, 3):
+        if page > 1:
+            await bot.send(HEAD1, bot.fake.press(HEAD1, message_id, f"iv:hd:pg:{page}"))  # the same message turns
+        for number in [int(d.rsplit(":", 1)[1]) for d in bot.buttons_on(HEAD1, message_id) if d.startswith("iv:hand:")]:
+            replies = await bot.send(HEAD1, bot.fake.press(HEAD1, message_id, f"iv:hand:{number}"))
+            assert replies[-1].endswith(": đã trao giấy mời tận tay."), replies
+            seen.append(number)
+        # The page keeps its people, each ticked once handed: nobody slides onto a page already done.
+        labels = [b["text"] for row in next(m for m in bot.fake.chat(HEAD1) if m["message_id"] == message_id)
+                  ["reply_markup"]["inline_keyboard"] for b in row if b["callback_data"].startswith("iv:hand:")]
+        assert labels and all(label.startswith("✅ Người số") for label in labels), labels
+    assert sorted(seen) == everyone
+    assert await bot.rows("SELECT COUNT(*) FROM invitations WHERE person_id IS NULL AND by_hand_at IS NOT NULL") == [(45,)]
+    # A page that no longer exists (an old or forged button) is said in words, and the last page shown.
+    pressed = bot.fake.press(HEAD1, message_id, "iv:hd:pg:9")
+    await bot.send(HEAD1, pressed)
+    assert bot.fake.callback_answer(pressed)["text"] == "Danh sách đã thay đổi: nay chỉ còn 3 trang. Đang hiển thị trang 3."
+
+
+async def test_attendance_reaches_everyone_of_a_list_longer_than_a_page(bot, scheduled):
+    everyone = await many_without_telegram(bot, 45)
+    meeting = datetime.fromisoformat(scheduled["dialogue"].meeting_at)
+    bot.services.invitations._clock = lambda: meeting + timedelta(hours=1)
+    replies = await bot.say(THU, "/attendance")
+    assert "Có mặt: 0/45." in replies[-1] and "Trang 1/3" in replies[-1], replies
+    message_id, _ = newest_with(bot, THU, "iv:here:")
+    for page in (1, 2, 3):
+        if page > 1:
+            replies = await bot.send(THU, bot.fake.press(THU, message_id, f"iv:at:pg:{page}"))
+            assert f"Trang {page}/3" in replies[-1]
+        for data in [d for d in bot.buttons_on(THU, message_id) if d.startswith("iv:here:")]:
+            assert (await bot.send(THU, bot.fake.press(THU, message_id, data)))[-1] == "Đã ghi nhận có mặt."
+    assert await bot.rows("SELECT COUNT(*) FROM invitations WHERE attended_at IS NOT NULL") == [(45,)]
+    page = next(m for m in bot.fake.chat(THU) if m["message_id"] == message_id)
+    assert "Có mặt: 45/45." in page["text"]  # the page pressed shows the count and the ticks as they are now
+    assert all(b["text"].startswith("✅") for row in page["reply_markup"]["inline_keyboard"] for b in row
+               if b["callback_data"].startswith("iv:here:"))
+    assert len(everyone) == 45
+
+
+async def test_the_dashboard_pages_its_hamlets_and_names_everyone_not_reached(bot, scheduled, monkeypatch):
+    import handlers.invitations
+
+    monkeypatch.setattr(handlers.invitations, "HAMLETS_PER_PAGE", 1)
+    await bot.services.invitations.compile(await actor(bot, MAI))
+    await many_without_telegram(bot, 45)
+    dashboard = (await bot.say(MAI, "/invitations"))[-1]
+    assert "• thôn 1: mời 46" in dashboard and "thôn 2" not in dashboard and "Trang 1/2" in dashboard, dashboard
+    assert "Chưa trao được: 45 người" in dashboard
+    assert "thôn 2: mời 2" in (await bot.tap(MAI, "iv:db:pg:2"))[-1]
+    await bot.tap(MAI, "iv:db:pg:1")
+    first = (await bot.tap(MAI, "iv:nr:thon-1"))[-1]  # a message of its own, the dashboard stays
+    assert first.startswith("Chưa trao được ở thôn 1: 45 người") and "Trang 1/2" in first
+    names = re.findall(r"Người số \d\d", first)
+    names += re.findall(r"Người số \d\d", (await bot.tap(MAI, "iv:nr:thon-1:pg:2"))[-1])
+    assert sorted(names) == [f"Người số {n:02d}" for n in range(45)]
