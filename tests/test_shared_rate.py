@@ -7,33 +7,11 @@ import asyncio
 import bisect
 
 from storage import outbox
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, RunningClock
 
 RATE = 5
 RESIDENTS = [1001, 1002, 1003, 1004]
 ASKING = [1101, 1102, 1103, 1104, 1105, 1106]
-
-
-class Ticking:
-    """Moves the bot's clock (the sender's, the shared rate's and the fake server's stamps) on while the test
-    waits: replies waiting for a slot need it to move. The figures asserted hold whatever its speed."""
-
-    def __init__(self, bot: BotUnderTest) -> None:
-        self.bot = bot
-        self.step = 0.2
-        self.task: asyncio.Task | None = None
-
-    async def _run(self) -> None:
-        while True:
-            await asyncio.sleep(0.01)
-            self.bot.clock.now += self.step
-
-    def __enter__(self) -> Ticking:
-        self.task = asyncio.create_task(self._run())
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.task.cancel()
 
 
 def most_in_one_second(times: list[float]) -> int:
@@ -59,7 +37,9 @@ async def until(condition, bot: BotUnderTest) -> None:
 async def test_replies_and_notices_together_stay_within_the_overall_rate(fake_api, tmp_path):
     bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(rate_limit_per_second=RATE))
     fake_api.clock = bot.clock  # the fake server stamps each call with the clock the bot counts with
-    with Ticking(bot) as ticking:
+    # The clock moves on while the test waits (replies waiting for a slot need it to); what is asserted
+    # holds whatever its speed.
+    with RunningClock(bot.clock) as ticking:
         await bot.start()
         try:
             for user_id in RESIDENTS + ASKING:
