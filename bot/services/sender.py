@@ -111,7 +111,6 @@ class SharedRate:
         self.per_second = per_second
         self.clock = clock
         self.waiting = 0  # replies waiting for a slot: notices take none meanwhile
-        self.sent = 0  # messages counted, ever (bench/ prints it)
         self._slots: deque[list] = deque()  # [time, answered]: the start, then the answer (+ MARGIN counts)
         self._listeners: list[Callable[[], None]] = []
 
@@ -140,7 +139,6 @@ class SharedRate:
 
     def take(self, now: float | None = None) -> list | None:
         """Count a message starting now; give its slot to `answered` once the answer came."""
-        self.sent += 1
         if self.per_second <= 0:
             return None
         slot = [self.clock() if now is None else now, False]
