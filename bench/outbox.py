@@ -166,13 +166,14 @@ class FakeElsewhere:
 
 async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_flight: int,
                 enforce: bool, elsewhere: bool = False, fill_with=None, counter: str = "notices",
-                over_httpx: bool = False, tls: bool = False) -> dict:
+                over_httpx: bool = False, tls: bool = False, alongside=None) -> dict:
     """Send `count` notices through the real sender; returns seconds, CPU (the bot's process and, when
     elsewhere, the server's), 429s, lost and duplicated.
 
     `fill_with(database, services)` queues them (default: `fill`), `counter` names how what arrived is
     counted (COUNTERS); bench/broadcast.py queues invitations with them. `over_httpx`: the sender's
-    requests go through PTB's HTTPXRequest, as when the environment names a proxy."""
+    requests go through PTB's HTTPXRequest, as when the environment names a proxy. `alongside(application)`
+    runs while they drain (bench/broadcast.py --replies: users' replies sent meanwhile) and is cancelled after."""
     if elsewhere:
         fake = FakeElsewhere(people, enforce, counter, tls)
     else:
@@ -202,6 +203,7 @@ async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_fl
         await application.initialize()
         started, cpu = time.perf_counter(), time.process_time()
         await application.start()  # starts the sender; it finds the backlog at once
+        beside = asyncio.create_task(alongside(application)) if alongside is not None else None
         while True:
             async with database.read() as db:
                 waiting = (await (await db.execute(
@@ -210,6 +212,9 @@ async def drain(*, count: int, people: int, rate: float, chat_rate: float, in_fl
                 break
             await asyncio.sleep(0.05)
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
+        if beside is not None:
+            beside.cancel()
+            await asyncio.gather(beside, return_exceptions=True)
         await application.stop()
         await application.shutdown()
         await database.close()

@@ -25,7 +25,7 @@ from storage import ops
 from handlers import register
 from handlers.context import CHANNEL, BotContext
 from handlers.menus import PRIVACY_COMMANDS, RESIDENT_COMMANDS
-from bot.services.sender import SendingLimits
+from bot.services.sender import SendingLimits, SharedRate
 from handlers.notifications import telegram_sender
 
 log = logging.getLogger(__name__)
@@ -279,6 +279,30 @@ async def _queue_reminders(context: BotContext) -> None:
     await context.services.database.execute_alone(ops.SET, ops.set_params(ops.LAST_REMINDER_SWEEP, str(queued)))
 
 
+class SharedRateLimiter(AIORateLimiter):
+    """PTB's limiter (a 429 retried after Telegram's retry_after, 20 a minute to a group) whose overall
+    rate is the process's SharedRate: the replies and the outbox sender's notices together stay within
+    TELEGRAM_RATE_LIMIT, replies first. Counted as AIORateLimiter counted: every request to a chat, each try."""
+
+    def __init__(self, shared: SharedRate, max_retries: int = 0) -> None:
+        super().__init__(overall_max_rate=0, max_retries=max_retries)
+        self.shared = shared
+
+    async def process_request(self, callback, args, kwargs, endpoint, data, rate_limit_args):
+        if data.get("chat_id") is None or data.get("allow_paid_broadcast"):
+            return await super().process_request(callback, args, kwargs, endpoint, data, rate_limit_args)
+
+        async def counted(*args, **kwargs):
+            # Waits here, inside the group's limit and after any 429's pause, right before the request leaves.
+            slot = await self.shared.acquire()
+            try:
+                return await callback(*args, **kwargs)
+            finally:
+                self.shared.answered(slot)
+
+        return await super().process_request(counted, args, kwargs, endpoint, data, rate_limit_args)
+
+
 def build_application(
     *, token: str, base_url: str, base_file_url: str, services: Services, i18n: I18n, rate_limit_per_second: int = 30,
     application_class: type[Application] = DoithoaiApplication, on_token_rejected: Callable[[], None] | None = None,
@@ -286,6 +310,8 @@ def build_application(
     notices_in_flight: int = 16, sender_clock=None, notice_http_client: str = "lean",
     on_answered: Callable[[], None] | None = None,
 ) -> Application:
+    # TELEGRAM_RATE_LIMIT is Telegram's overall limit for the bot: one budget for replies and notices.
+    shared = SharedRate(rate_limit_per_second, **({"clock": sender_clock} if sender_clock is not None else {}))
     application = (
         ApplicationBuilder()
         .application_class(application_class)
@@ -296,8 +322,8 @@ def build_application(
         .persistence(SqlitePersistence(services.database))
         .context_types(ContextTypes(context=BotContext))
         .concurrent_updates(processor := PerUserUpdateProcessor(on_finished=partial(services.journal.done, CHANNEL)))
-        # Retries a 429 after Telegram's retry_after; caps throughput at Telegram's limit when asked to.
-        .rate_limiter(AIORateLimiter(overall_max_rate=rate_limit_per_second, max_retries=3))
+        # Retries a 429 after Telegram's retry_after; replies and notices share Telegram's overall limit.
+        .rate_limiter(SharedRateLimiter(shared, max_retries=3))
         .build()
     )
     application.bot_data["services"] = services
@@ -307,8 +333,9 @@ def build_application(
     sender, sender_bots = telegram_sender(
         token=token, base_url=base_url, base_file_url=base_file_url, services=services, i18n=i18n, limits=limits,
         per_chat_per_second=chat_rate_per_second, per_group_per_minute=group_rate_per_minute, clock=sender_clock,
-        give_way=processor.quiet, http_client=notice_http_client)
+        give_way=processor.quiet, http_client=notice_http_client, shared=shared)
     application.bot_data["sender"], application.bot_data["sender_bots"] = sender, sender_bots
+    application.bot_data["shared_rate"] = shared
     register(application, i18n)
     application.job_queue.run_repeating(_forget_old_updates, interval=timedelta(days=1), first=timedelta(minutes=5))
     # 07:30 in the commune's time zone (BOT_TIMEZONE), every day; the service itself skips days off.

@@ -125,7 +125,7 @@ def _proxied(base_url: str) -> bool:
 
 def telegram_sender(*, token: str, base_url: str, base_file_url: str, services, i18n,
                     limits: SendingLimits, per_chat_per_second: float, per_group_per_minute: float,
-                    clock=None, give_way=None, http_client: str = "lean") -> tuple[OutboxSender, list[NoticeBot]]:
+                    clock=None, give_way=None, http_client: str = "lean", shared=None) -> tuple[OutboxSender, list[NoticeBot]]:
     """The one background sender of Telegram notices, and the Bots it sends with (initialise them with the Application).
 
     One Bot over KeepAliveRequest (a connection per request in flight): a tenth of httpx's CPU a
@@ -145,7 +145,8 @@ def telegram_sender(*, token: str, base_url: str, base_file_url: str, services, 
                                 per_group_per_minute=per_group_per_minute)
     channel = Channel(CHANNEL, delivery.deliver, delivery.chat_interval)
     kwargs = {"clock": clock} if clock is not None else {}
-    return OutboxSender(services.notifications, channel, limits, give_way=give_way, **kwargs), bots
+    # `shared`: the overall rate the notices share with the Application's replies (bot.app.SharedRateLimiter).
+    return OutboxSender(services.notifications, channel, limits, give_way=give_way, shared=shared, **kwargs), bots
 
 
 # --- /undelivered: what the office must carry by other means ---------------------------------

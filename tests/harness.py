@@ -45,6 +45,28 @@ class ManualClock:
         return self.now
 
 
+class RunningClock:
+    """Moves a ManualClock on by `step` every 10 ms while in use: with an overall rate set, replies wait
+    for that clock (bot.services.sender.SharedRate), so a test registering users under a rate runs it."""
+
+    def __init__(self, clock: ManualClock, step: float = 0.2) -> None:
+        self.clock = clock
+        self.step = step
+        self._task: asyncio.Task | None = None
+
+    async def _run(self) -> None:
+        while True:
+            await asyncio.sleep(0.01)
+            self.clock.now += self.step
+
+    def __enter__(self) -> "RunningClock":
+        self._task = asyncio.create_task(self._run())
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._task.cancel()
+
+
 class BotUnderTest:
     """The bot as deployed (database, services, handlers, persistence), polling the fake server."""
 

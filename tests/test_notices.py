@@ -10,7 +10,7 @@ import re
 
 from bot import app
 from storage import outbox
-from tests.harness import BotUnderTest
+from tests.harness import BotUnderTest, RunningClock
 
 LAN, TU, HEAD, HOA = 1001, 1002, 2001, 2003
 
@@ -105,8 +105,10 @@ async def test_the_overall_pace_counts_a_second_from_the_answer_of_the_request_b
     bot = BotUnderTest(fake_api, tmp_path / "db.sqlite3", sending=dict(rate_limit_per_second=2))
     await bot.start()
     try:
-        for user_id, name in ((LAN, "Bà Lan"), (TU, "Ông Tư"), (HOA, "Chị Hoa")):
-            await bot.register(user_id, name)
+        with RunningClock(bot.clock):  # the replies share the 2 a second (and wait for this clock)
+            for user_id, name in ((LAN, "Bà Lan"), (TU, "Ông Tư"), (HOA, "Chị Hoa")):
+                await bot.register(user_id, name)
+        bot.clock.now += 2  # the replies' seconds are over
         answers_after(bot, 0.8)  # Telegram answers 0.8 s after a request leaves
         await queue(bot, LAN, 1)
         await queue(bot, TU, 1, first=10)

@@ -71,6 +71,7 @@ import asyncio
 import collections
 import inspect
 import threading
+import time
 from typing import Any, Callable
 
 import tornado.httpserver
@@ -139,6 +140,8 @@ class FakeBotApi(MethodsMixin, UpdatesMixin, UsersMixin, FilesMixin, LimitsMixin
         self._sent_at: collections.deque[float] = collections.deque()
         self._chat_sent_at: dict[int, float] = {}
         self.limit_hits = 0  # 429s answered because a limit was broken
+        # What ApiCall.at is stamped with: wall time, or a test's clock (the one the bot's sender counts with).
+        self.clock: Callable[[], float] = time.time
         self._webhook: dict = {"url": ""}
         self._webhook_task: asyncio.Task | None = None
         self.webhook_posts: list[tuple[int, int]] = []  # (update_id, HTTP status; 0 = no connection)

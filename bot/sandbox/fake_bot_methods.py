@@ -59,7 +59,7 @@ class MethodsMixin:
         call = ApiCall(
             method=canonical or method,
             params=params,
-            at=time.time(),
+            at=self.clock(),
             files={
                 name: {"filename": f.filename, "content_type": f.content_type, "size": len(f.body)}
                 for name, f in files.items()

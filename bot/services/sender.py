@@ -14,11 +14,16 @@ time between two messages to one chat; the sender does the rest:
 
 Nothing here runs inside a user's update: `wake()` is all an update (via storage.outbox.enqueue) does;
 and users' updates go first: new requests start when no update is being handled (`give_way`).
+
+The overall rate is the channel's, not the sender's alone: a `SharedRate` counts every message the
+process sends there (the replies to users' updates too); notices take only what the replies leave,
+and never a slot a reply is waiting for.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import heapq
 import itertools
 import logging
@@ -90,6 +95,80 @@ LOOK_EVERY = 5.0  # seconds between looks at the database for notices queued by 
 BATCH_WAIT = 0.002
 
 
+# Seconds a reply waiting for room in the shared rate sleeps at most before it looks again.
+RATE_POLL = 0.05
+
+
+class SharedRate:
+    """One overall rate (messages a second) for everything a process sends on one channel: the replies
+    to users' updates and the notices of the outbox sender share it, replies first.
+
+    Each message holds a slot from its start until MARGIN seconds after its answer: the channel counts
+    arrivals, which lie between the two, so no second ever holds more than `per_second` arrivals,
+    whatever the network's jitter. `per_second` 0 means no cap (nothing counted, nobody waits)."""
+
+    def __init__(self, per_second: float, clock: Callable[[], float] = time.monotonic) -> None:
+        self.per_second = per_second
+        self.clock = clock
+        self.waiting = 0  # replies waiting for a slot: notices take none meanwhile
+        self._slots: deque[list] = deque()  # [time, answered]: the start, then the answer (+ MARGIN counts)
+        self._listeners: list[Callable[[], None]] = []
+
+    def listen(self, listener: Callable[[], None]) -> None:
+        """Call `listener` when a slot may have been freed (the sender waits on it)."""
+        self._listeners.append(listener)
+
+    def unlisten(self, listener: Callable[[], None]) -> None:
+        with contextlib.suppress(ValueError):
+            self._listeners.remove(listener)
+
+    def _held(self, now: float) -> int:
+        # Slots free in answer order only roughly; drop the freed ones wherever they are (a few dozen at most).
+        if any(answered and at + MARGIN <= now for at, answered in self._slots):
+            self._slots = deque(slot for slot in self._slots if not slot[1] or slot[0] + MARGIN > now)
+        return len(self._slots)
+
+    def room(self, now: float | None = None) -> bool:
+        return self.per_second <= 0 or self._held(self.clock() if now is None else now) < self.per_second
+
+    def free_at(self, now: float) -> float:
+        """When a slot is free again: now if one is, math.inf while every slot waits for its answer."""
+        if self.room(now):
+            return now
+        return min((at + MARGIN for at, answered in self._slots if answered), default=math.inf)
+
+    def take(self, now: float | None = None) -> list | None:
+        """Count a message starting now; give its slot to `answered` once the answer came."""
+        if self.per_second <= 0:
+            return None
+        slot = [self.clock() if now is None else now, False]
+        self._slots.append(slot)
+        return slot
+
+    def answered(self, slot: list | None) -> None:
+        if slot is None:
+            return
+        slot[0], slot[1] = self.clock(), True
+        for listener in list(self._listeners):
+            listener()
+
+    async def acquire(self) -> list | None:
+        """A reply's slot: at once when there is room, otherwise as soon as there is (before any notice)."""
+        if self.per_second <= 0 or (not self.waiting and self.room()):
+            return self.take()
+        self.waiting += 1
+        try:
+            while not self.room():
+                now = self.clock()
+                await asyncio.sleep(min(max(self.free_at(now) - now, 0.001), RATE_POLL))
+        finally:
+            self.waiting -= 1
+        slot = self.take()
+        for listener in list(self._listeners):  # the last reply waiting has its slot: notices may go on
+            listener()
+        return slot
+
+
 def _wall_after(seconds: float) -> str:
     return (datetime.now(timezone.utc) + timedelta(seconds=seconds)).replace(microsecond=0).isoformat()
 
@@ -97,7 +176,7 @@ def _wall_after(seconds: float) -> str:
 class OutboxSender:
     def __init__(self, notifications, channel: Channel, limits: SendingLimits = SendingLimits(), *,
                  clock: Callable[[], float] = time.monotonic,
-                 give_way: Callable[[], Awaitable[None]] | None = None) -> None:
+                 give_way: Callable[[], Awaitable[None]] | None = None, shared: SharedRate | None = None) -> None:
         self._notifications = notifications
         # Awaited before new requests are started: returns once no user's update is being handled (or
         # after a short while, so a steady stream of updates cannot hold notices back for ever). The
@@ -107,6 +186,8 @@ class OutboxSender:
         self._channel = channel
         self._limits = limits
         self._clock = clock
+        # The channel's overall rate, shared with the replies to users' updates (None: this sender's alone).
+        self._shared = shared
         self._pace = MARGIN / limits.per_second if limits.per_second > 0 else 0.0
         self._queues: dict[str, deque[Notice]] = {}  # per chat, oldest first
         self._not_before: dict[int, float] = {}  # notice id -> clock time of its next try
@@ -145,6 +226,8 @@ class OutboxSender:
     async def start(self) -> None:
         if self._task is None:
             outbox.add_listener(self.wake)
+            if self._shared is not None:
+                self._shared.listen(self._stir.set)
             self._task = asyncio.create_task(self._run(), name=f"outbox sender ({self._channel.name})")
 
     async def stop(self, grace: float = 5.0) -> None:
@@ -152,6 +235,8 @@ class OutboxSender:
         if self._task is None:
             return
         outbox.remove_listener(self.wake)
+        if self._shared is not None:
+            self._shared.unlisten(self._stir.set)
         if self._timer is not None:
             self._timer.cancel()
             self._timer = None
@@ -272,6 +357,10 @@ class OutboxSender:
                 if not answered:
                     return math.inf  # its answer stirs the loop
                 start = max(start, at + MARGIN)
+            if self._shared is not None:
+                if self._shared.waiting:
+                    return math.inf  # a reply waits for the next slot: the one it takes stirs the loop
+                start = max(start, self._shared.free_at(now))  # math.inf: an answer stirs the loop
             if start > now:
                 return start
             heapq.heappop(self._heap)
@@ -291,12 +380,13 @@ class OutboxSender:
             entry = [now, False]
             if self._pace:
                 self._window.append(entry)
-            task = asyncio.create_task(self._send(chat, notice, entry))
+            slot = self._shared.take(now) if self._shared is not None else None
+            task = asyncio.create_task(self._send(chat, notice, entry, slot))
             self._sends.add(task)
             task.add_done_callback(self._sends.discard)
         return math.inf
 
-    async def _send(self, chat: str, notice: Notice, entry: list) -> None:
+    async def _send(self, chat: str, notice: Notice, entry: list, slot: list | None = None) -> None:
         try:
             self._on_wire += 1
             try:
@@ -306,6 +396,8 @@ class OutboxSender:
                 delivery = Delivery(ok=False, failure=repr(error), permanent=True)
             finally:
                 self._on_wire -= 1
+                if self._shared is not None:
+                    self._shared.answered(slot)
             now = self._clock()
             entry[0], entry[1] = now, True
             # From the answer, not the start: the request arrived at Telegram before its answer came back,
