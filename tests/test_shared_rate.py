@@ -75,3 +75,29 @@ async def test_replies_and_notices_together_stay_within_the_overall_rate(fake_ap
     # The replies went out while notices were still going: the two shared the same seconds.
     assert min(c.at for c in replies) < max(c.at for c in notices())
     assert most_in_one_second([c.at for c in sent]) <= RATE
+
+
+async def test_replies_waiting_for_the_overall_rate_go_in_the_order_they_asked():
+    """Pure logic: under a burst, the first reply to wait is the first to go (no reply waits for ever
+    behind later ones)."""
+    from bot.services.sender import SharedRate
+
+    now = [100.0]
+    rate = SharedRate(1, clock=lambda: now[0])
+    first = await rate.acquire()  # the one slot of this second
+    order: list[int] = []
+
+    async def reply(number: int) -> None:
+        rate.answered(await rate.acquire())
+        order.append(number)
+
+    waiting = []
+    for number in range(6):
+        waiting.append(asyncio.create_task(reply(number)))
+        await asyncio.sleep(0.003 * (number % 3))  # they ask at uneven moments, while none has room
+    rate.answered(first)
+    for _ in range(6):
+        now[0] += 1.1  # a second later, one more slot is free
+        await asyncio.sleep(0.12)
+    await asyncio.wait_for(asyncio.gather(*waiting), 5)
+    assert order == [0, 1, 2, 3, 4, 5]

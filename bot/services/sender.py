@@ -111,6 +111,7 @@ class SharedRate:
         self.per_second = per_second
         self.clock = clock
         self.waiting = 0  # replies waiting for a slot: notices take none meanwhile
+        self._queue: deque[object] = deque()  # the waiting replies, first come first served
         self._slots: deque[list] = deque()  # [time, answered]: the start, then the answer (+ MARGIN counts)
         self._listeners: list[Callable[[], None]] = []
 
@@ -153,15 +154,19 @@ class SharedRate:
             listener()
 
     async def acquire(self) -> list | None:
-        """A reply's slot: at once when there is room, otherwise as soon as there is (before any notice)."""
+        """A reply's slot: at once when there is room, otherwise as soon as there is (before any notice),
+        in the order the replies asked: under a burst the first to wait is the first to go."""
         if self.per_second <= 0 or (not self.waiting and self.room()):
             return self.take()
+        ticket = object()
+        self._queue.append(ticket)
         self.waiting += 1
         try:
-            while not self.room():
+            while self._queue[0] is not ticket or not self.room():
                 now = self.clock()
                 await asyncio.sleep(min(max(self.free_at(now) - now, 0.001), RATE_POLL))
         finally:
+            self._queue.remove(ticket)
             self.waiting -= 1
         slot = self.take()
         for listener in list(self._listeners):  # the last reply waiting has its slot: notices may go on
