@@ -10,7 +10,6 @@ import random
 import re
 import signal
 import sqlite3
-import sys
 from collections import Counter
 from pathlib import Path
 
@@ -22,6 +21,7 @@ from bot.sandbox.fake_bot_api import FakeBotApi
 from bot.services import Services
 from storage import dialogues, invitations, outbox
 from storage.database import Database, utc_now
+from tests.processes import start_bot, until
 
 PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE, NOTICES, KILLS, IN_FLIGHT = 20, 300, 4, 4
@@ -61,20 +61,6 @@ def _unsent(path: Path) -> int:
         return db.execute("SELECT COUNT(*) FROM outbox WHERE sent_at IS NULL").fetchone()[0]
 
 
-async def _start(env: dict) -> asyncio.subprocess.Process:
-    return await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "bot", cwd=PROJECT, env=env,
-        stdout=asyncio.subprocess.DEVNULL, stderr=asyncio.subprocess.DEVNULL)
-
-
-async def _until(condition, what: str, seconds: float = 60.0) -> None:
-    loop = asyncio.get_running_loop()
-    deadline = loop.time() + seconds
-    while not condition():
-        assert loop.time() < deadline, f"gave up waiting for {what}"
-        await asyncio.sleep(0.01)  # the bot is another process: look again shortly
-
-
 async def _kill_repeatedly_then_finish(fake: FakeBotApi, path: Path, delivered) -> None:
     """Start the bot, SIGKILL it after some of the notices arrived, KILLS times; then let it finish."""
     env = {**os.environ, "TELEGRAM_BOT_TOKEN": TOKEN, "TELEGRAM_BASE_URL": fake.base_url,
@@ -83,15 +69,15 @@ async def _kill_repeatedly_then_finish(fake: FakeBotApi, path: Path, delivered) 
     chance = random.Random(6)
     for _ in range(KILLS):
         before = len(delivered(fake))
-        process = await _start(env)
+        process = await start_bot(env)
         target = before + chance.randint(20, 50)
-        await _until(lambda: len(delivered(fake)) >= target, "the bot to send part of the batch")
+        await until(lambda: len(delivered(fake)) >= target, "the bot to send part of the batch")
         process.send_signal(signal.SIGKILL)
         await process.wait()
     assert _unsent(path) > 0, "the kills came too late to test anything"
 
-    process = await _start(env)
-    await _until(lambda: _unsent(path) == 0, "every notice to be sent")
+    process = await start_bot(env)
+    await until(lambda: _unsent(path) == 0, "every notice to be sent")
     process.send_signal(signal.SIGTERM)
     assert await asyncio.wait_for(process.wait(), 30) == 0
 

@@ -350,29 +350,13 @@ async def test_an_english_speaker_reads_the_numbered_hints_in_english_before_reg
 
 
 async def test_a_zalo_resident_answers_an_invitation_with_numbered_replies(zalo, bot):
-    """The invitation's answers are notice actions of the runtime: "1" (I will come), "3" and a name (someone else)."""
-    from datetime import time
-
-    from bot.services.dialogues import DialoguePlan
-    from tests.dates import future_monday
-
+    """The invitation's answers are notice actions of the runtime: "1" (I will come)."""
     await zalo.register(LAN, "Nguyễn Thị Lan")
-    await bot.grant(1201, "Bà Mai", "mttq")
-    await bot.grant(1202, "Chị Thu", "office")
-    await bot.grant(1203, "Ông Thành", "chair", body="chairman")
-    chairman = (await bot.rows("SELECT id FROM people WHERE external_id = '1203'"))[0][0]
-    office = await bot.services.staff.actor("telegram", "1202")
-    await bot.services.dialogues.schedule(office, DialoguePlan(
-        future_monday(bot.services.calendar), time(8, 0), "Hội trường UBND xã", "Đất đai", chairman))
-    mttq = await bot.services.staff.actor("telegram", "1201")
-    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
-    invitation = await bot.services.invitations.add_resident(mttq, lan)
-    await bot.services.invitations.issue(mttq)
-    await zalo.deliver()
+    invitation_id = await _invited(zalo, bot)
     notice = zalo.fake.texts_to(LAN)[-1]
     assert notice.startswith("✉️ GIẤY MỜI") and "1. ✅" in notice and "3. 👤" in notice
     assert await zalo.say(LAN, "1") == ["Cảm ơn ông/bà: đã ghi nhận ông/bà sẽ đến dự."]
-    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation.id) == [("yes",)]
+    assert await bot.rows("SELECT answer FROM invitations WHERE id = ?", invitation_id) == [("yes",)]
 
 
 async def test_a_zalo_resident_satisfied_with_a_result_rates_it_by_number(zalo, bot):
@@ -556,21 +540,12 @@ async def test_a_notice_passed_over_by_the_open_flow_is_offered_again_when_the_f
 
 async def test_a_notice_answer_that_asks_a_question_comes_first_then_the_open_flow_is_taken_up(zalo, bot):
     """👎 on a result asks why (a step of its own); the concern being written waits, then comes back."""
-    from storage import outbox
+    from tests.test_zalo_pending import _result_notice, _sent_concern
 
-    await zalo.register(LAN, "Nguyễn Thị Lan")
-    await zalo.say(LAN, "/new")
-    await zalo.say(LAN, "1")
-    await zalo.say(LAN, "Đèn đường đầu thôn hỏng đã lâu.")
-    code = (await zalo.say(LAN, "1"))[-1].split("Mã theo dõi: ")[1][:7]
+    code = await _sent_concern(zalo)
     await zalo.say(LAN, "/new")
     await zalo.choose(LAN, "Môi trường")  # writing a second concern when the first one's result arrives
-    lan = (await bot.rows("SELECT id FROM people WHERE channel = 'zalo' AND external_id = ?", LAN))[0][0]
-    async with bot.database.transaction() as db:
-        await db.execute("UPDATE concerns SET status = 'resolved' WHERE code = ?", (code,))
-        await outbox.enqueue(db, lan, "concern_update", action="resolve", status="resolved", code=code)
-    await zalo.deliver()
-    assert "2. 👎" in zalo.fake.texts_to(LAN)[-1]
+    await _result_notice(zalo, bot, code)
     assert (await zalo.say(LAN, "2"))[0].startswith("Xin ông/bà cho biết ngắn gọn vì sao chưa đồng ý")
     thanked, taken_up = await zalo.say(LAN, "Đèn vẫn chưa sáng.")
     assert thanked.startswith("Cảm ơn ông/bà.")
