@@ -23,7 +23,6 @@ from storage import dialogues, invitations, outbox
 from storage.database import Database, utc_now
 from tests.processes import start_bot, until
 
-PROJECT = Path(__file__).resolve().parent.parent
 PEOPLE, NOTICES, KILLS, IN_FLIGHT = 20, 300, 4, 4
 TOKEN = "123456:" + "A" * 35
 
