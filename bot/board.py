@@ -95,8 +95,24 @@ def figures_of(concerns: list[PublicConcern], today: date, local_day) -> Figures
     return figures
 
 
+def fixed_offset(timezone: ZoneInfo) -> str | None:
+    """The zone's offset from UTC as an SQLite date modifier ('+420 minutes'), when it has been the same
+    all year every year since 2000: then SQL can tell a UTC time's local day. Asia/Ho_Chi_Minh has had
+    +07:00 since 1975 and no daylight saving time. None for a zone with DST (or a changed offset):
+    the figures are then counted in Python from every concern, as the board did before (slower)."""
+    offsets = {datetime(year, month, 1, 12, tzinfo=timezone).utcoffset()
+               for year in range(2000, date.today().year + 2) for month in (1, 4, 7, 10)}
+    if len(offsets) != 1:
+        return None
+    minutes = int(offsets.pop().total_seconds()) // 60
+    return f"{minutes:+d} minutes"
+
+
 class BoardService:
-    """Reads a commune's board; every visit reads the database (the page is never cached long)."""
+    """Reads a commune's board; every visit reads the database (the page is never cached long).
+
+    The figures are counted in SQL (storage.board.FIGURES_BY_DIALOGUE) and only the concerns of the
+    pages shown are read and scrubbed: a visit costs a page, not the commune's whole history."""
 
     def __init__(self, database: Database, communes: Communes, timezone: ZoneInfo, *,
                  today: Callable[[], date] | None = None) -> None:
@@ -104,6 +120,7 @@ class BoardService:
         self._communes = communes
         self._timezone = timezone
         self._today = today or (lambda: datetime.now(timezone).date())
+        self._offset = fixed_offset(timezone)
 
     def _local_day(self, utc_iso: str) -> date:
         return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
@@ -117,40 +134,63 @@ class BoardService:
             return None
         today = today or self._today()
         async with self._database.read() as db:
-            await db.execute("BEGIN")  # dialogues and concerns from one snapshot: the figures add up
+            await db.execute("BEGIN")  # dialogues, figures and pages from one snapshot: the figures add up
             listed = await board.dialogues(db, commune_id)
-            concerns = await board.concerns(db, commune_id)
+            if section is not None and section != WAITING and section not in {str(d.id) for d in listed}:
+                return None
+            figures = await self._figures(db, commune_id, today, listed)
+            waiting_total = await board.waiting_count(db, commune_id)
+            waiting = await _read_page(waiting_total, section, WAITING, page,
+                                       lambda limit, offset: board.waiting_page(db, commune_id, limit, offset))
+            pages = {}
+            for d in listed:
+                pages[d.id] = await _read_page(
+                    figures[d.id].received, section, str(d.id), page,
+                    lambda limit, offset, d=d: board.dialogue_page(db, commune_id, d.id, limit, offset))
             names, phones = await board.resident_identities(db, commune_id)
-        if section is not None and section != WAITING and section not in {str(d.id) for d in listed}:
-            return None
         # Officials' answers may quote a resident by name or number: blanked, as /forget blanks them
         # (only in what is shown: a page, never the whole commune's texts).
         scrub = _scrubber(identity_pattern(names, phones))
         listed = [replace(d, place=scrub(d.place), theme=scrub(d.theme)) for d in listed]
-
-        by_dialogue: dict[int | None, list[PublicConcern]] = {}
-        for concern in concerns:
-            by_dialogue.setdefault(concern.dialogue_id, []).append(concern)
-        waiting = [c for c in by_dialogue.get(None, []) if c.status == "accepted"]
-        result = Board(commune=commune, dialogues=[], waiting=_paged(waiting, section, WAITING, page, scrub),
-                       section=section)
+        result = Board(commune=commune, dialogues=[], waiting=_scrubbed(waiting, scrub), section=section)
         for dialogue in listed:
-            mine = by_dialogue.get(dialogue.id, [])
+            shown = pages[dialogue.id]
             if not dialogue.announced_on:  # the chair's conclusions are not public before they are announced
-                mine = [_without_conclusion(c) for c in mine]
-            figures = figures_of(mine, today, self._local_day)
-            result.dialogues.append(DialogueOnBoard(dialogue, _paged(mine, section, str(dialogue.id), page, scrub), figures))
-            result.years.setdefault(self._local_day(dialogue.meeting_at).year, Figures()).add(figures)
+                shown = replace(shown, items=[_without_conclusion(c) for c in shown.items])
+            result.dialogues.append(DialogueOnBoard(dialogue, _scrubbed(shown, scrub), figures[dialogue.id]))
+            result.years.setdefault(self._local_day(dialogue.meeting_at).year, Figures()).add(figures[dialogue.id])
         return result
 
+    async def _figures(self, db, commune_id: str, today: date, listed: list[PublicDialogue]) -> dict[int, Figures]:
+        """Each listed dialogue's figures, conclusions not counted before they are announced."""
+        if self._offset is None:  # a zone with DST: counted in Python from every concern
+            by_dialogue: dict[int | None, list[PublicConcern]] = {}
+            for concern in await board.concerns(db, commune_id):
+                by_dialogue.setdefault(concern.dialogue_id, []).append(concern)
+            return {d.id: figures_of([c if d.announced_on else _without_conclusion(c) for c in by_dialogue.get(d.id, [])],
+                                     today, self._local_day) for d in listed}
+        counted = await board.figures_by_dialogue(db, commune_id, today.isoformat(), self._offset)
+        figures = {}
+        for d in listed:
+            counts = counted.get(d.id)
+            figures[d.id] = Figures() if counts is None else Figures(
+                received=counts.received, answered=counts.answered if d.announced_on else 0,
+                assigned=counts.assigned if d.announced_on else 0, on_time=counts.on_time,
+                extended=counts.extended, overdue=counts.overdue, satisfied=counts.satisfied)
+        return figures
 
-def _paged(items: list[PublicConcern], section: str | None, key: str, page: int, scrub) -> Page[PublicConcern]:
-    """The page of a section's concerns to show (page 1 unless this section was asked for), scrubbed."""
+
+async def _read_page(total: int, section: str | None, key: str, page: int, read) -> Page[PublicConcern]:
+    """The page of a section's concerns to show (page 1 unless this section was asked for), read alone."""
     asked = page if section == key else 1
-    number, pages, offset = window(len(items), asked, CONCERNS_PER_PAGE)
-    shown = [replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
-                     result=scrub(c.result)) for c in items[offset:offset + CONCERNS_PER_PAGE]]
-    return Page(shown, len(items), number, pages, asked)
+    number, pages, offset = window(total, asked, CONCERNS_PER_PAGE)
+    items = await read(CONCERNS_PER_PAGE, offset) if total and (section is None or section == key) else []
+    return Page(items, total, number, pages, asked)
+
+
+def _scrubbed(page: Page[PublicConcern], scrub) -> Page[PublicConcern]:
+    return replace(page, items=[replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
+                                        result=scrub(c.result)) for c in page.items])
 
 
 def _scrubber(identity):
