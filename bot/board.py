@@ -7,6 +7,7 @@ and here (a conclusion only once the dialogue's conclusions were announced)."""
 from __future__ import annotations
 
 import html
+import re
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
@@ -17,7 +18,7 @@ from bot.communes import Commune, Communes
 from bot.domain import STATUS_LABELS
 from bot.i18n import N_, Translator
 from bot.pages import Page, window
-from bot.text import PHONE_NUMBER, identity_pattern
+from bot.text import PHONE_NUMBER, identity_pattern, phone_digits
 from storage import board
 from storage.board import PublicConcern, PublicDialogue
 from storage.database import Database
@@ -150,7 +151,10 @@ class BoardService:
             names, phones = await board.resident_identities(db, commune_id)
         # Officials' answers may quote a resident by name or number: blanked, as /forget blanks them
         # (only in what is shown: a page, never the whole commune's texts).
-        scrub = _scrubber(identity_pattern(names, phones))
+        shown = [text for d in listed for text in (d.place, d.theme)]
+        shown += [text for p in [waiting, *pages.values()] for c in p.items
+                  for text in (c.public_text, c.conclusion_text, c.result)]
+        scrub = _scrubber(identity_pattern(*_occurring(names, phones, [text for text in shown if text])))
         listed = [replace(d, place=scrub(d.place), theme=scrub(d.theme)) for d in listed]
         result = Board(commune=commune, dialogues=[], waiting=_scrubbed(waiting, scrub), section=section)
         for dialogue in listed:
@@ -191,6 +195,38 @@ async def _read_page(total: int, section: str | None, key: str, page: int, read)
 def _scrubbed(page: Page[PublicConcern], scrub) -> Page[PublicConcern]:
     return replace(page, items=[replace(c, public_text=scrub(c.public_text), conclusion_text=scrub(c.conclusion_text),
                                         result=scrub(c.result)) for c in page.items])
+
+
+_TOKEN = re.compile(r"\w+")
+_WORD_AT_BOTH_ENDS = re.compile(r"\w(?:.*\w)?", re.DOTALL)
+_DIGIT_RUN = re.compile(r"\d(?:[ .\-]?\d){7,}")
+
+
+def _occurring(names: set[str], phones: set[str], texts: list[str]) -> tuple[set[str], set[str]]:
+    """The names and phone numbers that may occur in `texts`: the pattern built from them blanks
+    exactly what the pattern built from all of them would (an alternative that matches nowhere changes
+    nothing), and is compiled in microseconds instead of a second for a commune of 50,000 residents.
+
+    A name matched as a whole word begins at a word's start and ends at a word's end in the text, so
+    for names beginning and ending with a letter or digit the spans from a word to a later word are
+    looked up; other names (an emoji at one end) are kept when they occur anywhere. A phone number
+    matched has its digits in a row once spaces, dots and dashes are removed."""
+    if not texts:
+        return set(), set()
+    found: set[str] = set()
+    longest = max(map(len, names), default=0)
+    for text in texts:
+        words = [(m.start(), m.end()) for m in _TOKEN.finditer(text)]
+        for a, (start, _) in enumerate(words):
+            for _, end in words[a:]:
+                if end - start > longest:
+                    break
+                if text[start:end] in names:
+                    found.add(text[start:end])
+    found |= {name for name in names if not _WORD_AT_BOTH_ENDS.fullmatch(name) and any(name in text for text in texts)}
+    runs = [re.sub(r"[ .\-]", "", run) for text in texts for run in _DIGIT_RUN.findall(text)]
+    numbers = {phone for phone in phones if (digits := phone_digits(phone)) and any(digits in run for run in runs)} if runs else set()
+    return found, numbers
 
 
 def _scrubber(identity):

@@ -294,3 +294,26 @@ async def test_the_figures_counted_in_sql_are_those_counted_from_every_concern_a
         assert any(c.conclusion for c in every if c.dialogue_id == 2)  # hidden above, not absent from the data
     finally:
         await database.close()
+
+
+def test_the_names_and_numbers_looked_for_on_a_page_blank_what_every_residents_would():
+    import random
+
+    from bot.board import _occurring, _scrubber
+    from bot.text import identity_pattern
+
+    names = {"Nguyễn Văn Bí", "Nguyễn Văn", "Bí", "An", "Lan 🌸", "🌸 Hoa", "Mr. Tâm", "Trần  Thị Cúc", "Văn Bí đã",
+             "Đỗ", "_x_", "Ngô Thị Mai Anh"} | {f"Cư dân số {n}" for n in range(300)}
+    phones = {"0912 345 678", "+84 987 654 321", "0263 3822 123", "0911111111"}
+    pieces = ["Nguyễn Văn Bí", "Nguyễn Văn Bính", "Bí", "An", "Anh", "Lan 🌸", "Lan🌸", "🌸 Hoa", "Mr. Tâm", "Trần  Thị Cúc",
+              "Trần Thị Cúc", "đã", "Đỗ", "_x_", "x_", "Cư dân số 12", "Cư dân số 1234", "0912.345.678", "84987654321",
+              "0263-3822-123", "091111111", "số 0911111111", " ", ", ", ".", "\n", "(", ")"]
+    rng = random.Random(3)
+    texts = ["".join(rng.choice(pieces) + rng.choice(["", " ", " ", ", "]) for _ in range(rng.randint(1, 25)))
+             for _ in range(400)]
+    everyone = _scrubber(identity_pattern(names, phones))
+    found, numbers = _occurring(names, phones, texts)
+    on_the_page = _scrubber(identity_pattern(found, numbers))
+    assert [on_the_page(text) for text in texts] == [everyone(text) for text in texts]
+    assert len(found) < 20 and "Cư dân số 12" in found and "Lan 🌸" in found and numbers  # looked for: a few, not all
+    assert _occurring(names, phones, []) == (set(), set())
