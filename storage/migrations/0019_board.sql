@@ -3,3 +3,6 @@
 -- dialogue by dialogue, a page walks one dialogue's (or the waiting ones') in submission order, and the
 -- status filter is read from the index itself.
 CREATE INDEX concerns_on_board ON concerns (commune_id, dialogue_id, submitted_at, status, conclusion);
+-- The figure "residents satisfied" counts concerns with a 'concern.satisfied' audit row: read from these
+-- rows alone rather than from every concern's audit trail.
+CREATE INDEX audit_satisfied ON audit_log (action, subject_id) WHERE subject_type = 'concern' AND action = 'concern.satisfied';
