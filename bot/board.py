@@ -6,6 +6,7 @@ and here (a conclusion only once the dialogue's conclusions were announced)."""
 
 from __future__ import annotations
 
+import asyncio
 import html
 import re
 from collections.abc import Callable
@@ -122,6 +123,7 @@ class BoardService:
         self._timezone = timezone
         self._today = today or (lambda: datetime.now(timezone).date())
         self._offset = fixed_offset(timezone)
+        self._running: dict[tuple, asyncio.Future] = {}
 
     def _local_day(self, utc_iso: str) -> date:
         return datetime.fromisoformat(utc_iso).astimezone(self._timezone).date()
@@ -129,7 +131,19 @@ class BoardService:
     async def board(self, commune_id: str, today: date | None = None, *, section: str | None = None,
                     page: int = 1) -> Board | None:
         """The board: every section with its first page of concerns, or one section (`section`) at page
-        `page`. None for an unknown commune or section."""
+        `page`. None for an unknown commune or section.
+
+        Single-flight: visits asking for the same page while it is being read share that reading (a
+        crowd, or someone reloading in a loop, costs one reading at a time, not one each); a visit after
+        it reads afresh."""
+        key = (commune_id, today, section, page)
+        running = self._running.get(key)
+        if running is None:
+            running = self._running[key] = asyncio.ensure_future(self._read(commune_id, today, section, page))
+            running.add_done_callback(lambda done: self._running.pop(key) if self._running.get(key) is done else None)
+        return await asyncio.shield(running)  # one visitor leaving does not cancel the others' reading
+
+    async def _read(self, commune_id: str, today: date | None, section: str | None, page: int) -> Board | None:
         commune = self._communes.get(commune_id)
         if commune is None:
             return None

@@ -317,3 +317,39 @@ def test_the_names_and_numbers_looked_for_on_a_page_blank_what_every_residents_w
     assert [on_the_page(text) for text in texts] == [everyone(text) for text in texts]
     assert len(found) < 20 and "Cư dân số 12" in found and "Lan 🌸" in found and numbers  # looked for: a few, not all
     assert _occurring(names, phones, []) == (set(), set())
+
+
+async def test_visits_asking_for_the_same_page_at_once_share_one_reading_and_a_later_visit_reads_afresh(tmp_path, monkeypatch):
+    import asyncio
+
+    from storage import board
+
+    path = tmp_path / "db.sqlite3"
+    database = await Database.open(path)
+    try:
+        await database.execute_alone("INSERT INTO communes (id, name) VALUES ('bao-lam', 'xã Bảo Lâm')")
+        build_commune(path)
+        boards = BoardService(database, load_communes(DEFAULT_COMMUNES_FILE), TZ, today=lambda: date(2026, 6, 20))
+        readings = []
+        counted = board.figures_by_dialogue
+
+        async def counting(*args):
+            readings.append(args)
+            return await counted(*args)
+        monkeypatch.setattr(board, "figures_by_dialogue", counting)
+        crowd = await asyncio.gather(*(boards.board("bao-lam") for _ in range(8)),
+                                     boards.board("bao-lam", section="1", page=1))
+        assert len(readings) == 2  # the whole board once for eight visitors, the section once
+        assert all(view is crowd[0] for view in crowd[:8]) and crowd[8].section == "1"
+        with sqlite3.connect(path) as db:
+            db.execute("UPDATE assignments SET resolved_at = '2026-06-05T01:00:00+00:00' WHERE concern_id = 4")
+        later = await boards.board("bao-lam")
+        assert len(readings) == 3 and later.dialogues[0].figures.on_time == crowd[0].dialogues[0].figures.on_time + 1
+        # A visitor who leaves (a closed connection) does not cancel the reading the others wait for.
+        first = asyncio.ensure_future(boards.board("bao-lam"))
+        second = asyncio.ensure_future(boards.board("bao-lam"))
+        await asyncio.sleep(0)
+        first.cancel()
+        assert (await second).dialogues[0].figures.received == 5
+    finally:
+        await database.close()
