@@ -18,7 +18,8 @@ server on 127.0.0.1) and the bench prints:
   then the sweep with every concern open (as many open items as concerns), first and again;
 - for each command, the time from the update being queued to the first and to the last reply in the
   user's chat (p50/p95 over --samples runs);
-- a bystander's /mine (first reply) while the heaviest command runs, and while 5,000 notices drain;
+- a bystander's /mine (first reply) while the heaviest command runs, while the public board is requested
+  again and again, and while 5,000 notices drain;
 - the next dialogue's invitation list compiled, then shown (/invitations, /attendance: a page at a time);
 - the public board rendered whole and at the last page of its largest dialogue;
 - peak RSS (VmHWM) and the database size.
@@ -341,6 +342,22 @@ async def measure(size: int, path: Path, samples: int) -> dict:
         result[f"{name}_p95_ms"] = 1000 * percentile(times, 0.95)
         result[f"{name}_kib"] = len(page_html.encode()) / 1024
 
+    # A bystander's /mine while the public board is requested again and again (anyone on the internet can).
+    stop = asyncio.Event()
+
+    async def visitor() -> None:
+        while not stop.is_set():
+            render_board(await boards.board(COMMUNE), t, "vi")
+            await asyncio.sleep(0)
+
+    visitors = asyncio.create_task(visitor())
+    await asyncio.sleep(0.01)
+    waits = [await driver.first_only(BYSTANDER, "/mine") for _ in range(samples)]
+    stop.set()
+    await visitors
+    result["bystander_board_p50_ms"] = 1000 * statistics.median(waits)
+    result["bystander_board_p95_ms"] = 1000 * percentile(waits, 0.95)
+
     # A bystander's /mine while the heaviest command runs.
     waits = []
     for _ in range(samples):
@@ -423,6 +440,8 @@ def report(result: dict) -> None:
               f"{figures['last_p50_ms']:10.1f} {figures['last_p95_ms']:10.1f}")
     print(f"bystander /mine while {result['heaviest']} runs: p50 {result['bystander_heavy_p50_ms']:.1f} ms, "
           f"p95 {result['bystander_heavy_p95_ms']:.1f} ms")
+    print(f"bystander /mine while the public board is requested again and again: "
+          f"p50 {result['bystander_board_p50_ms']:.1f} ms, p95 {result['bystander_board_p95_ms']:.1f} ms")
     if result["drain_left"]:
         print(f"  the drain stalled; outbox rows (claimed, sent, failed, count): {result['drain_states']}")
     print(f"bystander /mine while {NOTICES:,} notices drain ({result['drain_s']:.1f} s, {result['drain_left']} left, "
